@@ -1,0 +1,25 @@
+import type { ErrorCode, ErrorPayload } from '../protocol/errors';
+
+/** The one error type the core throws: a code, a message a person can act on, and the file it is about. */
+export class DecoderLensError extends Error {
+  override readonly name = 'DecoderLensError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+
+  get payload(): ErrorPayload {
+    return { code: this.code, message: this.message, file: this.file };
+  }
+}
+
+export function cancelled(): DecoderLensError {
+  return new DecoderLensError('cancelled', 'Cancelled.');
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled();
+}
