@@ -1,34 +1,43 @@
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../core/errors';
-import { findModelLayout } from '../core/model/layout';
-import { parseArgs, stringFlag } from './args';
+import { parseArgs, stringFlag, type ParsedArgs } from './args';
+import { tapsCommand } from './taps';
+import { traceCommand } from './trace';
 
 const USAGE = `Usage: decoder-lens <command> [options]
-  demo                      decode the built-in demo model and print a readable summary
-  inspect --model PATH      list a model's ONNX files with their inputs and outputs
+  demo                         decode the built-in demo model and print a readable summary
+  taps  --model PATH [--json]  the attention, mask and hidden-state tensors Decoder Lens can capture
+  trace --model PATH (--text STR | --text-file F) [--max-new-tokens N]
+        [--strategy greedy|top-k|top-p] [--temperature T] [--top-k K] [--top-p P] [--seed S]
+        [--attention-mask 1,1,0,…] [--no-cache] [--hidden-vectors] [--out FILE.dltrace] [--json FILE.json]
+PATH is an Optimum model folder (decoder_model.onnx, …, config.json, tokenizer.json) or one .onnx file.
 `;
 
 /** The built-in demo model sits beside the bundle (dist/demo-model). */
 export const demoModelPath = () => join(__dirname, 'demo-model');
+export const DEMO_PROMPT = 'copy: the cat sat on the mat =';
 
 export async function runCli(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   try {
     switch (args.command) {
-      case 'inspect':
-        await inspect(stringFlag(args, 'model') ?? demoModelPath());
-        return 0;
       case 'demo':
-        await inspect(demoModelPath());
+        await traceCommand(demoModelPath(), withDefaults(args, { text: DEMO_PROMPT }));
         return 0;
-      case undefined:
+      case 'taps': {
+        const report = await tapsCommand(requireModel(args));
+        process.stdout.write(JSON.stringify(report, null, args.flags.has('json') ? undefined : 2) + '\n');
+        return 0;
+      }
+      case 'trace':
+        await traceCommand(requireModel(args), args);
+        return 0;
       case 'help':
       case '--help':
         process.stdout.write(USAGE);
-        return args.command ? 0 : 2;
+        return 0;
       default:
-        process.stderr.write(`Unknown command "${args.command}".\n${USAGE}`);
+        process.stderr.write(`${args.command ? `Unknown command "${args.command}".\n` : ''}${USAGE}`);
         return 2;
     }
   } catch (error) {
@@ -40,11 +49,14 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-async function inspect(modelPath: string): Promise<void> {
-  const layout = findModelLayout(modelPath);
-  for (const file of layout.files) {
-    const session = await ort.InferenceSession.create(file.path);
-    process.stdout.write(`${file.role}: ${file.path}\n  inputs:  ${session.inputNames.join(', ')}\n  outputs: ${session.outputNames.join(', ')}\n`);
-    await session.release();
-  }
+function requireModel(args: ParsedArgs): string {
+  const model = stringFlag(args, 'model');
+  if (!model) throw new DecoderLensError('bad-input', '--model PATH is required (an Optimum model folder or an .onnx file).');
+  return model;
+}
+
+function withDefaults(args: ParsedArgs, defaults: Record<string, string>): ParsedArgs {
+  const flags = new Map(args.flags);
+  for (const [k, v] of Object.entries(defaults)) if (!flags.has(k) && !(k === 'text' && flags.has('text-file'))) flags.set(k, v);
+  return { ...args, flags };
 }

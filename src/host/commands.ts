@@ -3,10 +3,19 @@
  * package.json and tests cannot drift: a unit test checks this table against the manifest.
  */
 export const Commands = {
+  decodeSelection: 'decoderLens.decodeSelection',
+  selectModel: 'decoderLens.selectModel',
+  showAttentionPanel: 'decoderLens.showAttentionPanel',
+  openMaskInspector: 'decoderLens.openMaskInspector',
+  saveTrace: 'decoderLens.saveTrace',
+  openTrace: 'decoderLens.openTrace',
+  toggleDecorations: 'decoderLens.toggleDecorations',
   inspectModel: 'decoderLens.inspectModel',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
-/** Commands that are registered but kept out of the palette (used by links and views). */
-export const InternalCommands = {} as const;
+/** Registered but hidden from the palette: used by hover links and views. */
+export const InternalCommands = {
+  focusPanel: 'decoderLens.focusPanel',
+} as const;

@@ -1,42 +1,95 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RemoteError } from '../protocol/rpc';
-import { Commands } from './commands';
+import { Commands, InternalCommands } from './commands';
+import { decodeSelection } from './decode/decodeSelection';
+import { reportError } from './decode/runDecode';
+import { TraceStore, type DecodedRange } from './decode/traceStore';
+import { TraceDecorations } from './editor/decorations';
+import { AttentionHoverProvider } from './editor/hoverProvider';
+import { MasksViewProvider } from './inspector/masksView';
+import { log } from './log';
 import { ModelPanel } from './modelPanel';
+import { ModelRegistry } from './models/modelRegistry';
+import { selectModel } from './models/selectModel';
+import { onSettingsChanged, readSettings } from './settings';
+import { StatusBar } from './statusBar';
+import { saveTrace, openTrace } from './traceFiles';
 import { WorkerClient } from './workerClient';
 
 export interface DecoderLensApi {
-  /** For the integration tests: the worker's state and the active panel. */
+  /** For the integration tests. */
   readonly worker: WorkerClient;
+  readonly store: TraceStore;
+  readonly decorations: TraceDecorations;
 }
 
 export function activate(context: vscode.ExtensionContext): DecoderLensApi {
+  const subscriptions = context.subscriptions;
+  subscriptions.push(log);
   const worker = new WorkerClient(context.extensionPath);
-  context.subscriptions.push({ dispose: () => void worker.dispose() });
-  const demoModel = path.join(context.extensionPath, 'dist', 'demo-model');
+  subscriptions.push({ dispose: () => void worker.dispose() });
+  const registry = new ModelRegistry(context.workspaceState, path.join(context.extensionPath, 'dist', 'demo-model'));
+  const store = new TraceStore();
+  const decorations = new TraceDecorations(store);
+  const status = new StatusBar(registry, worker);
+  subscriptions.push(registry, store, decorations, status);
 
-  context.subscriptions.push(
-    vscode.commands.registerCommand(Commands.inspectModel, async (modelPath?: string) => {
-      const target = typeof modelPath === 'string' ? modelPath : demoModel;
-      const panel = ModelPanel.show(context.extensionUri);
-      try {
-        const connection = await worker.get();
-        const summary = await connection.request('inspectModel', { modelPath: target });
-        await panel.connection.ready;
-        await panel.connection.request('showModel', { summary });
-        return summary;
-      } catch (error) {
-        const message = error instanceof RemoteError ? error.message : `Decoder Lens: ${(error as Error).message}`;
-        void vscode.window.showErrorMessage(message);
-        await panel.connection.ready;
-        await panel.connection.request('showError', { message });
-        return undefined;
-      }
+  const show = (result: DecodedRange) => void showTrace(context, result);
+  const register = (id: string, run: (...args: never[]) => unknown) => subscriptions.push(vscode.commands.registerCommand(id, run));
+
+  register(Commands.decodeSelection, () => decodeSelection({ worker, registry, store, show, setBusy: (b) => status.setBusy(b) }));
+  register(Commands.selectModel, () => selectModel(registry));
+  register(Commands.showAttentionPanel, () => {
+    const current = store.current;
+    if (current) show(current);
+    else void vscode.window.showInformationMessage('Decoder Lens: decode a selection first (Decoder Lens: Decode Selection), or open a saved trace.');
+  });
+  register(InternalCommands.focusPanel, (args: { resultId: number; query?: number; layer?: number }) => {
+    const result = args && store.byId(args.resultId);
+    if (result) show(result);
+  });
+  register(Commands.openMaskInspector, () => vscode.commands.executeCommand(`${MasksViewProvider.viewId}.focus`));
+  register(Commands.saveTrace, () => saveTrace(store.current?.trace));
+  register(Commands.openTrace, async () => {
+    const trace = await openTrace();
+    if (trace) log.info(`Opened a trace of ${trace.model.path}`);
+  });
+  register(Commands.toggleDecorations, async () => {
+    const enabled = !decorations.isEnabled;
+    await vscode.workspace.getConfiguration('decoderLens').update('decorations.enabled', enabled, vscode.ConfigurationTarget.Global);
+    decorations.setEnabled(enabled);
+  });
+  register(Commands.inspectModel, async (modelPath?: string) => {
+    const target = typeof modelPath === 'string' ? modelPath : (await registry.active()).path;
+    const panel = ModelPanel.show(context.extensionUri);
+    try {
+      const connection = await worker.get();
+      const summary = await connection.request('inspectModel', { modelPath: target });
+      await panel.connection.ready;
+      await panel.connection.request('showModel', { summary });
+      return summary;
+    } catch (error) {
+      await panel.connection.ready;
+      void panel.connection.request('showError', { message: (error as Error).message });
+      void reportError(error, Commands.selectModel);
+      return undefined;
+    }
+  });
+
+  subscriptions.push(
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(store)),
+    vscode.window.registerWebviewViewProvider(MasksViewProvider.viewId, new MasksViewProvider(context.extensionUri)),
+    onSettingsChanged((e) => {
+      if (e.affectsConfiguration('decoderLens.decorations.enabled')) decorations.setEnabled(readSettings().decorationsEnabled);
     }),
   );
-  return { worker };
+  return { worker, store, decorations };
+}
+
+async function showTrace(_context: vscode.ExtensionContext, _result: DecodedRange): Promise<void> {
+  // The attention panel (issue 5) plugs in here.
 }
 
 export function deactivate(): void {
-  // Disposables in context.subscriptions stop the worker.
+  // Everything is in context.subscriptions.
 }

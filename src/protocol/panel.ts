@@ -1,13 +1,186 @@
-/** Host ⇄ attention panel webview. */
+/**
+ * Host ⇄ attention panel webview. The host keeps the whole Trace; the panel asks for what it shows (one head,
+ * a grid of thumbnails, one step's top-k) and every tensor crosses as a typed array, never as JSON numbers.
+ * The same handlers also serve the standalone HTML report from data embedded in the page.
+ */
 import type { Method } from './rpc';
 import type { ModelSummary } from './model';
 
+/** Mirrors the Trace's AttentionKind (webviews may not import the core). */
+export type PanelKind = 'self' | 'cross' | 'encoder';
+export type HeadChoice = number | 'mean';
+
+export interface PanelToken {
+  id: number;
+  /** Untrusted: the panel renders it as text only. */
+  text: string;
+  special: boolean;
+  /** Part of a character's UTF-8 bytes. */
+  partial?: boolean;
+}
+
+export interface PanelCaptureInfo {
+  layer: number;
+  kind: PanelKind;
+  /** 1 when the capture cap forced head averaging. */
+  heads: number;
+  headAveraged: boolean;
+  queries: number;
+  keys: number;
+  /** A mask read from the graph exists for this layer and kind. */
+  masked: boolean;
+}
+
+/** Everything small about a trace: tokens, probabilities, what was captured. No attention tensors. */
+export interface PanelTraceMeta {
+  traceId: string;
+  createdAt: string;
+  model: { path: string; name: string; architecture: 'decoder-only' | 'encoder-decoder'; layers: number; heads: number; kvCache: boolean };
+  inputText: string;
+  inputTokens: PanelToken[];
+  /** p(input token i | tokens before it); NaN where undefined. */
+  inputProbs: Float32Array;
+  /** The self-attention axis (see Trace.positions). */
+  positions: PanelToken[];
+  generated: { id: number; text: string; prob: number }[];
+  stopReason: 'eos' | 'max-new-tokens';
+  captures: PanelCaptureInfo[];
+  dropped: string[];
+  unavailable: { node: string; reason: string }[];
+}
+
+/** Where the panel should look when a trace is shown (e.g. the token under the cursor). */
+export interface PanelFocus {
+  /** Index on the self-attention (positions) axis. */
+  position?: number;
+  layer?: number;
+  kind?: PanelKind;
+  head?: HeadChoice;
+}
+
+export interface PanelOpenResult {
+  meta: PanelTraceMeta;
+  focus?: PanelFocus;
+  /** Increases with every show(): the panel applies a focus once. */
+  focusSeq: number;
+}
+
+export interface MatrixParams {
+  traceId: string;
+  layer: number;
+  kind: PanelKind;
+  head: HeadChoice;
+}
+export interface MatrixResult {
+  queries: number;
+  keys: number;
+  /** [query][key] probabilities. */
+  data: Float32Array;
+  /** [query][key] 1 where the model let the query see the key; absent when no mask was captured. */
+  visible?: Uint8Array;
+}
+
+export interface ThumbnailParams {
+  traceId: string;
+  kind: PanelKind;
+  /** Longest side in cells; each thumbnail is max-pooled down to at most this. */
+  size: number;
+}
+export interface ThumbnailResult {
+  layers: number[];
+  heads: number;
+  rows: number;
+  cols: number;
+  /** [layer][head][row][col], √p quantized to 0..255 (see webview/shared/colorScale). */
+  data: Uint8Array;
+  /** Heads per layer actually stored (1 for head-averaged layers). */
+  headsPerLayer: Uint8Array;
+  /** [layer][row][col] 1 where every cell of the block is masked. */
+  masked: Uint8Array;
+}
+
+export interface AcrossLayersParams {
+  traceId: string;
+  kind: PanelKind;
+  query: number;
+  head: HeadChoice;
+}
+export interface AcrossLayersResult {
+  layers: number[];
+  keys: number;
+  /** [layer][key] the weight the query pays to each key. */
+  data: Float32Array;
+}
+
+export interface EntropyParams {
+  traceId: string;
+  kind: PanelKind;
+  query: number;
+}
+export interface EntropyResult {
+  layers: number[];
+  heads: number;
+  /** [layer][head] entropy in bits of the query's row; NaN for heads not stored. */
+  data: Float32Array;
+  /** log2 of the keys the query may see (the largest possible entropy). */
+  maxBits: number;
+}
+
+export interface TopKResult {
+  step: number;
+  chosen: { id: number; text: string; prob: number };
+  top: { id: number; text: string; prob: number }[];
+}
+
+/** Data methods: served by the host, and by the report page itself. */
+export type PanelDataMethods = {
+  matrix: Method<MatrixParams, MatrixResult>;
+  thumbnails: Method<ThumbnailParams, ThumbnailResult>;
+  acrossLayers: Method<AcrossLayersParams, AcrossLayersResult>;
+  entropy: Method<EntropyParams, EntropyResult>;
+  topK: Method<{ traceId: string; step: number }, TopKResult>;
+};
+
 /** Served by the host, asked by the panel. */
-export type PanelHostMethods = Record<string, never>;
+export type PanelHostMethods = PanelDataMethods & {
+  /** The trace to show (null when the host has none, e.g. a restored panel whose file is gone). */
+  open: Method<{ traceId?: string }, PanelOpenResult | null>;
+  /** Asks where to save and writes the PNG; resolves to the file written or null when cancelled. */
+  savePng: Method<{ name: string; png: Uint8Array }, { saved: string | null }>;
+  /** Writes the whole trace as a self-contained HTML report. */
+  exportHtml: Method<{ traceId: string }, { saved: string | null }>;
+};
 
 /** Served by the panel, asked by the host. */
 export type PanelMethods = {
+  /** The model summary (the "Inspect Model Outputs" smoke command). */
   showModel: Method<{ summary: ModelSummary }, void>;
   showError: Method<{ message: string }, void>;
 };
-export type PanelEvents = Record<string, never>;
+
+/** The panel's selection, as it saves it with setState. */
+export interface PanelUiState {
+  traceId?: string;
+  kind: PanelKind;
+  layer: number;
+  head: HeadChoice;
+  /** Query index on the positions axis (self and cross). */
+  query: number;
+  /** Query index on the input axis (encoder attention of encoder-decoder models). */
+  encoderQuery: number;
+  scale: 'sqrt' | 'linear';
+  /** The last focus applied (see PanelOpenResult.focusSeq). */
+  focusSeq: number;
+}
+
+/** Emitted by the panel. */
+export type PanelEvents = {
+  /** The selection changed (the host keeps it for commands and tests). */
+  selection: PanelUiState;
+};
+
+/** Emitted by the host. */
+export type PanelHostEvents = {
+  /** A new trace was shown while the panel is live. */
+  trace: PanelOpenResult;
+};

@@ -1,10 +1,24 @@
 /** Host ⇄ worker: the worker owns every ONNX Runtime session; the host only asks. */
+import type { DecodeOptions } from '../core/decode/options';
+import type { Trace } from '../core/trace/types';
 import type { Method } from './rpc';
 import type { ModelSummary } from './model';
+
+export interface DecodeRequest extends Partial<Omit<DecodeOptions, 'text'>> {
+  modelPath: string;
+  text: string;
+}
+
+export interface DecodeProgress {
+  step: number;
+  total: number;
+}
 
 export type WorkerMethods = {
   /** Loads every ONNX file of a model (sessions are cached per file) and lists their inputs and outputs. */
   inspectModel: Method<{ modelPath: string }, ModelSummary>;
+  /** Decodes step by step, reporting each step; cancellable between steps. */
+  decode: Method<DecodeRequest, Trace, DecodeProgress>;
 };
 
 export type WorkerEvents = Record<string, never>;

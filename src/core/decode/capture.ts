@@ -1,0 +1,145 @@
+/**
+ * Assembles the per-step tap outputs into full matrices over every fed position. A step's output covers query
+ * rows [queryStart, queryStart + rows) and keys [0, cols); rows already filled (full recompute repeats them) are
+ * skipped, so KV-cache and recompute runs give the same matrices.
+ */
+import type * as ort from 'onnxruntime-node';
+import type { AttentionCapture, AttentionKind, HiddenCapture, MaskCapture } from '../trace/types';
+import { floatData, lastTwo } from './tensors';
+
+/** Additive mask values at or below this hide the key (exports write -inf, -1e9, -1e4 or finfo.min). */
+export const HIDDEN_THRESHOLD = -1e4;
+
+class MatrixAssembler {
+  readonly data: Float32Array;
+  filled = 0;
+  keysSeen = 0;
+  constructor(
+    readonly heads: number,
+    readonly maxQueries: number,
+    readonly maxKeys: number,
+    readonly averageHeads: boolean,
+  ) {
+    this.data = new Float32Array((averageHeads ? 1 : heads) * maxQueries * maxKeys);
+  }
+
+  /** values: [slices][rows][cols]; slices are heads (or 1 broadcast). */
+  write(values: Float32Array, dims: readonly number[], queryStart: number): void {
+    const { slices, rows, cols } = lastTwo(dims);
+    const stored = this.averageHeads ? 1 : this.heads;
+    this.keysSeen = Math.max(this.keysSeen, Math.min(cols, this.maxKeys));
+    for (let r = 0; r < rows; r++) {
+      const q = queryStart + r;
+      if (q < this.filled || q >= this.maxQueries) continue;
+      for (let h = 0; h < stored; h++) {
+        const target = (h * this.maxQueries + q) * this.maxKeys;
+        for (let c = 0; c < Math.min(cols, this.maxKeys); c++) {
+          if (this.averageHeads) {
+            let sum = 0;
+            for (let s = 0; s < slices; s++) sum += values[(s * rows + r) * cols + c];
+            this.data[target + c] = sum / slices;
+          } else {
+            const s = Math.min(h, slices - 1);
+            this.data[target + c] = values[(s * rows + r) * cols + c];
+          }
+        }
+      }
+    }
+    this.filled = Math.max(this.filled, Math.min(queryStart + rows, this.maxQueries));
+  }
+
+  /** The matrix cropped to the queries and keys that were actually fed. */
+  crop(queries: number, keys: number): Float32Array {
+    const stored = this.averageHeads ? 1 : this.heads;
+    if (queries === this.maxQueries && keys === this.maxKeys) return this.data;
+    const out = new Float32Array(stored * queries * keys);
+    for (let h = 0; h < stored; h++)
+      for (let q = 0; q < queries; q++) out.set(this.data.subarray((h * this.maxQueries + q) * this.maxKeys, (h * this.maxQueries + q) * this.maxKeys + keys), (h * queries + q) * keys);
+    return out;
+  }
+}
+
+export interface CapturePlan {
+  layer: number;
+  kind: AttentionKind;
+  heads: number;
+  /** The query axis and the key axis lengths at most (decoder positions, or source tokens for cross). */
+  maxQueries: number;
+  maxKeys: number;
+}
+
+export class AttentionRecorder {
+  private readonly attention = new Map<string, { plan: CapturePlan; matrix: MatrixAssembler }>();
+  private readonly masks = new Map<string, { plan: CapturePlan; raw: MatrixAssembler }>();
+  private readonly hidden = new Map<number, { norms: number[]; vectors: number[][] | undefined; width: number }>();
+
+  constructor(
+    private readonly averageHeads: boolean,
+    private readonly keepVectors: boolean,
+  ) {}
+
+  addAttention(plan: CapturePlan, tensor: ort.Tensor, name: string, queryStart: number): void {
+    const key = `${plan.kind}.${plan.layer}`;
+    let entry = this.attention.get(key);
+    if (!entry) this.attention.set(key, (entry = { plan, matrix: new MatrixAssembler(plan.heads, plan.maxQueries, plan.maxKeys, this.averageHeads) }));
+    entry.matrix.write(floatData(tensor, name), tensor.dims, queryStart);
+  }
+
+  addMask(plan: CapturePlan, tensor: ort.Tensor, name: string, queryStart: number): void {
+    const key = `${plan.kind}.${plan.layer}`;
+    let entry = this.masks.get(key);
+    if (!entry) this.masks.set(key, (entry = { plan, raw: new MatrixAssembler(1, plan.maxQueries, plan.maxKeys, false) }));
+    const values = floatData(tensor, name);
+    const { rows, cols } = lastTwo(tensor.dims);
+    // A mask broadcast over queries ([b,1,1,k]) applies to every query row of this step.
+    const queries = rows === 1 && plan.maxQueries > 1 ? this.stepRows.get(plan.kind) ?? 1 : rows;
+    if (queries !== rows) {
+      const expanded = new Float32Array(queries * cols);
+      for (let r = 0; r < queries; r++) expanded.set(values.subarray(0, cols), r * cols);
+      entry.raw.write(expanded, [queries, cols], queryStart);
+    } else {
+      entry.raw.write(values, tensor.dims, queryStart);
+    }
+  }
+
+  /** How many query rows the current step feeds, per kind, for broadcast masks. */
+  readonly stepRows = new Map<AttentionKind, number>();
+
+  addHidden(layer: number, tensor: ort.Tensor, name: string, queryStart: number): void {
+    const values = floatData(tensor, name);
+    const width = tensor.dims[tensor.dims.length - 1];
+    const rows = values.length / width;
+    let entry = this.hidden.get(layer);
+    if (!entry) this.hidden.set(layer, (entry = { norms: [], vectors: this.keepVectors ? [] : undefined, width }));
+    for (let r = 0; r < rows; r++) {
+      const position = queryStart + r;
+      if (position < entry.norms.length) continue;
+      const row = values.subarray(r * width, (r + 1) * width);
+      let sum = 0;
+      for (let i = 0; i < width; i++) sum += row[i] * row[i];
+      entry.norms.push(Math.sqrt(sum));
+      entry.vectors?.push(Array.from(row));
+    }
+  }
+
+  finish(axis: (kind: AttentionKind) => { queries: number; keys: number }): { attention: AttentionCapture[]; masks: MaskCapture[]; hidden: HiddenCapture[] } {
+    const order = (a: { plan: CapturePlan }, b: { plan: CapturePlan }) => kindOrder(a.plan.kind) - kindOrder(b.plan.kind) || a.plan.layer - b.plan.layer;
+    const attention = [...this.attention.values()].sort(order).map(({ plan, matrix }) => {
+      const { queries, keys } = axis(plan.kind);
+      return { layer: plan.layer, kind: plan.kind, heads: this.averageHeads ? 1 : plan.heads, headAveraged: this.averageHeads, queries, keys, data: matrix.crop(queries, keys) };
+    });
+    const masks = [...this.masks.values()].sort(order).map(({ plan, raw }) => {
+      const { queries, keys } = axis(plan.kind);
+      const values = raw.crop(queries, keys);
+      const visible = new Uint8Array(values.length);
+      for (let i = 0; i < values.length; i++) visible[i] = values[i] > HIDDEN_THRESHOLD ? 1 : 0;
+      return { layer: plan.layer, kind: plan.kind, queries, keys, visible, raw: values };
+    });
+    const hidden = [...this.hidden.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([layer, h]) => ({ layer, norms: Float32Array.from(h.norms), width: h.width, vectors: h.vectors ? Float32Array.from(h.vectors.flat()) : undefined }));
+    return { attention, masks, hidden };
+  }
+}
+
+const kindOrder = (kind: AttentionKind) => (kind === 'encoder' ? 0 : kind === 'self' ? 1 : 2);

@@ -1,0 +1,35 @@
+import type * as ort from 'onnxruntime-node';
+
+/** One graph output that Decoder Lens added, and what it holds. */
+export interface TapBinding {
+  output: string;
+  tap: 'attention' | 'mask' | 'hidden';
+  layer: number;
+  kind: 'self' | 'cross';
+}
+
+/** An ORT session over one model file, with the taps its graph was given. */
+export interface DecodeSession {
+  file: string;
+  session: ort.InferenceSession;
+  taps: TapBinding[];
+  unavailable: { node: string; reason: string }[];
+}
+
+export interface SessionOptions {
+  taps: boolean;
+  executionProviders?: string[];
+}
+
+/** Where sessions come from: the worker caches them per file; the CLI and tests may not. */
+export interface SessionSource {
+  open(file: string, options: SessionOptions): Promise<DecodeSession>;
+}
+
+export function hasInput(session: DecodeSession, name: string): boolean {
+  return session.session.inputNames.includes(name);
+}
+
+export function pastInputs(session: DecodeSession): string[] {
+  return session.session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+}

@@ -1,0 +1,82 @@
+import { statSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { DecoderLensError } from '../errors';
+import { buildTappedModel } from '../onnx';
+import type { DecodeSession, SessionOptions, SessionSource } from './session';
+
+interface Entry {
+  stamp: string;
+  session: Promise<DecodeSession>;
+}
+
+export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+
+/**
+ * ONNX Runtime sessions, tapped or plain, cached per model file and dropped when the file changes on disk
+ * (size or mtime): a model re-exported between runs is reloaded, never served stale.
+ */
+export class SessionCache implements SessionSource {
+  private readonly entries = new Map<string, Entry>();
+
+  open(file: string, options: SessionOptions): Promise<DecodeSession> {
+    const providers = options.executionProviders?.length ? options.executionProviders : ['cpu'];
+    const key = `${options.taps ? 'tapped' : 'plain'}:${providers.join(',')}:${file}`;
+    const stamp = fileStamp(file);
+    const cached = this.entries.get(key);
+    if (cached && cached.stamp === stamp) return cached.session;
+    if (cached) void release(cached);
+    const session = createSession(file, options.taps, providers).catch((error: unknown) => {
+      this.entries.delete(key);
+      throw error;
+    });
+    this.entries.set(key, { stamp, session });
+    return session;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async clear(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map(release));
+  }
+}
+
+async function createSession(file: string, taps: boolean, executionProviders: string[]): Promise<DecodeSession> {
+  const options = { ...SESSION_OPTIONS, executionProviders };
+  try {
+    if (!taps) return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [] };
+    const tapped = await buildTappedModel(file);
+    const session = await ort.InferenceSession.create(tapped.bytes, { ...options, ...(tapped.externalData ? { externalData: tapped.externalData } : {}) });
+    return {
+      file,
+      session,
+      taps: tapped.outputs.map((o) => ({ output: o.output, tap: o.tap, layer: o.layer, kind: o.kind === 'cross' ? 'cross' : 'self' })),
+      unavailable: tapped.unavailable ?? [],
+    };
+  } catch (error) {
+    if (error instanceof DecoderLensError) throw error;
+    const providers = executionProviders.join(', ');
+    const hint = executionProviders.some((p) => p !== 'cpu') ? ` (execution providers: ${providers}; set decoderLens.executionProviders to ["cpu"] if this machine lacks them)` : '';
+    throw new DecoderLensError('bad-model', `ONNX Runtime could not load ${file}${hint}: ${(error as Error).message}`, file);
+  }
+}
+
+async function release(entry: Entry): Promise<void> {
+  try {
+    await (await entry.session).session.release();
+  } catch {
+    // A session that failed to load has nothing to release.
+  }
+}
+
+function fileStamp(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    throw new DecoderLensError('not-found', `The model file ${file} does not exist.`, file);
+  }
+}

@@ -1,0 +1,79 @@
+/** What every decoding step does, whatever the architecture: read the logits, choose, record the taps, keep the cache. */
+import type * as ort from 'onnxruntime-node';
+import { DecoderLensError } from '../errors';
+import type { TextTokenizer } from '../tokenizer';
+import type { AttentionKind, GeneratedToken, TraceToken } from '../trace/types';
+import type { AttentionRecorder } from './capture';
+import { pastNameFor } from './feeds';
+import { chooseToken, softmax, topK, type SamplingSettings } from './sampling';
+import type { DecodeSession } from './session';
+import { floatData } from './tensors';
+
+export const TOP_K_SHOWN = 5;
+
+export async function runSession(session: DecodeSession, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+  try {
+    return (await session.session.run(feeds)) as Record<string, ort.Tensor>;
+  } catch (error) {
+    throw new DecoderLensError('bad-model', `ONNX Runtime failed running ${session.file}: ${(error as Error).message}`, session.file);
+  }
+}
+
+/** The logits row of the last query position, as float32. */
+export function lastLogits(outputs: Record<string, ort.Tensor>, file: string): { row: Float32Array; all: Float32Array; rows: number; vocab: number } {
+  const logits = outputs.logits;
+  if (!logits) throw new DecoderLensError('unsupported', `${file} has no "logits" output.`, file);
+  const all = floatData(logits, 'logits');
+  const vocab = logits.dims[logits.dims.length - 1];
+  const rows = all.length / vocab;
+  return { row: all.subarray((rows - 1) * vocab, rows * vocab), all, rows, vocab };
+}
+
+export function chooseNext(row: Float32Array, sampling: SamplingSettings, random: () => number, tokenizer: TextTokenizer): GeneratedToken {
+  const probs = softmax(row);
+  const id = chooseToken(row, sampling, random);
+  return {
+    id,
+    text: tokenizer.tokenText(id),
+    prob: probs[id],
+    top: topK(probs, TOP_K_SHOWN).map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })),
+  };
+}
+
+/** The axis lengths the recorder should allocate for each kind. */
+export type Axes = (kind: AttentionKind) => { queries: number; keys: number };
+
+export function recordTaps(recorder: AttentionRecorder | undefined, session: DecodeSession, outputs: Record<string, ort.Tensor>, queryStart: number, stepRows: number, maxAxes: Axes, kindOf: (kind: 'self' | 'cross') => AttentionKind, keepLayer: (layer: number) => boolean): void {
+  if (!recorder) return;
+  recorder.stepRows.set(kindOf('self'), stepRows);
+  recorder.stepRows.set(kindOf('cross'), stepRows);
+  for (const tap of session.taps) {
+    const tensor = outputs[tap.output];
+    if (!tensor) continue;
+    const kind = kindOf(tap.kind);
+    if (tap.tap === 'hidden') {
+      recorder.addHidden(tap.layer, tensor, tap.output, queryStart);
+      continue;
+    }
+    if (!keepLayer(tap.layer)) continue;
+    const { queries, keys } = maxAxes(kind);
+    const heads = tensor.dims.length >= 3 ? tensor.dims[tensor.dims.length - 3] : 1;
+    const plan = { layer: tap.layer, kind, heads, maxQueries: queries, maxKeys: keys };
+    if (tap.tap === 'attention') recorder.addAttention(plan, tensor, tap.output, queryStart);
+    else recorder.addMask(plan, tensor, tap.output, queryStart);
+  }
+}
+
+/** The next step's past inputs from this step's present outputs (names mapped the Optimum way). */
+export function carryPast(outputs: Record<string, ort.Tensor>, keep: Record<string, ort.Tensor> = {}): Record<string, ort.Tensor> {
+  const past: Record<string, ort.Tensor> = { ...keep };
+  for (const [name, tensor] of Object.entries(outputs)) {
+    const pastName = pastNameFor(name);
+    if (pastName) past[pastName] = tensor;
+  }
+  return past;
+}
+
+export function generatedToken(token: GeneratedToken, special: boolean): TraceToken {
+  return { id: token.id, text: token.text, start: null, end: null, special };
+}

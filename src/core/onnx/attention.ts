@@ -1,0 +1,152 @@
+// Finds explicit attention in one graph: a Softmax over the last axis whose output is the left operand of the
+// MatMul with V. Structure first (score path, K sources), names second (scopes for layers, hints for cross).
+import type { GraphView } from './graph-view';
+import { type MaskOrigin, maskOrigins } from './mask';
+import { type LayerScope, layerOf, scopeSaysCross } from './scope';
+import { type MaskKind, type ScorePath, isEncoderSource, operandSources, traceScores } from './score-path';
+import type { NodeInfo } from './types';
+
+export interface MaskRef {
+  tensor: string;
+  kind: MaskKind;
+  origins: MaskOrigin[];
+}
+
+/** Edits a fused node needs before it yields its scores (see fused.ts, applied by surgery.ts). */
+export interface NodeEdit {
+  /** The node's complete new output list. */
+  outputs?: string[];
+  /** INT attributes to set (replacing any existing value). */
+  setInts?: Record<string, number>;
+  /** Value infos to add to the node's graph (fused outputs need a type for ORT's inference). */
+  valueInfo?: { name: string; elemType: string }[];
+  /** Nodes to add after it (a Softmax over MultiHeadAttention's pre-softmax `qk`). */
+  addNodes?: { opType: string; inputs: string[]; outputs: string[]; name: string; axis?: number }[];
+}
+
+export interface FoundAttention {
+  view: GraphView;
+  node: NodeInfo;
+  /** The probabilities tensor (for fused ops: the output surgery will create, if not there already). */
+  tensor: string;
+  kind: 'self' | 'cross';
+  heads: number | null;
+  mask: MaskRef | null;
+  masks: MaskRef[];
+  scope: LayerScope | null;
+  source: 'softmax' | 'fused';
+  edit?: NodeEdit;
+}
+
+const PROBS_PASS = new Set(['Cast', 'Identity', 'Dropout', 'Reshape']);
+
+/** The MatMul that takes these probabilities as its left operand (through casts and dropout), if any. */
+function probsMatMul(view: GraphView, tensor: string): NodeInfo | undefined {
+  let frontier = [tensor];
+  for (let depth = 0; depth < 4 && frontier.length > 0; depth++) {
+    const next: string[] = [];
+    for (const t of frontier) {
+      for (const c of view.consumers.get(t) ?? []) {
+        if ((c.opType === 'MatMul' || c.opType === 'FusedMatMul') && c.inputs[0] === t) return c;
+        if (c.opType === 'Einsum' && c.inputs.indexOf(t) === 0) return c;
+        if (PROBS_PASS.has(c.opType) && c.outputs[0]) next.push(c.outputs[0]);
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
+}
+
+function lastAxis(view: GraphView, node: NodeInfo): boolean {
+  const axis = node.attributes['axis'];
+  const rank = view.rank(node.inputs[0] ?? '') ?? view.rank(node.outputs[0] ?? '');
+  if (axis === undefined || axis === null) return view.opset >= 13 || rank === 2;
+  if (typeof axis !== 'number') return false;
+  if (axis === -1) return true;
+  return rank === undefined ? axis >= 2 : axis === rank - 1;
+}
+
+/** Head count: the probabilities' shape [b, heads, q, k], else the Q (or K) reshape to [b, s, heads, d]. */
+export function headsFrom(view: GraphView, probs: string, path: ScorePath | null): number | null {
+  const shape = view.info(probs)?.shape;
+  if (shape?.length === 4 && typeof shape[1] === 'number' && shape[1] > 0) return shape[1];
+  for (const operand of path ? [path.qk.inputs[0], path.qk.inputs[1]] : []) {
+    const h = headsFromReshape(view, operand ?? '');
+    if (h !== null) return h;
+  }
+  return null;
+}
+
+function headsFromReshape(view: GraphView, tensor: string): number | null {
+  let t = tensor;
+  let headsLayout = true; // [b, heads, s, d] until we pass the Transpose that made it
+  for (let i = 0; i < 6; i++) {
+    const shape = view.info(t)?.shape;
+    if (headsLayout && shape?.length === 4 && typeof shape[1] === 'number' && shape[1] > 0) return shape[1];
+    const p = view.producerOf(t);
+    if (!p) return null;
+    if (p.opType === 'Reshape') {
+      const s = shapeValues(view, p.inputs[1] ?? '');
+      return s?.length === 4 && typeof s[2] === 'number' && s[2] > 0 ? s[2] : null;
+    }
+    if (!['Transpose', 'Mul', 'Div', 'Cast', 'Identity'].includes(p.opType)) return null;
+    if (p.opType === 'Transpose') headsLayout = false;
+    t = p.inputs.find((x) => x && !view.isConstant(x)) ?? '';
+  }
+  return null;
+}
+
+/** Values of a shape operand: a constant, or a Concat of constants and runtime scalars (null). */
+function shapeValues(view: GraphView, t: string): (number | null)[] | undefined {
+  const direct = view.intValues(t);
+  if (direct) return direct;
+  const p = view.producerOf(t);
+  if (p?.opType !== 'Concat') return undefined;
+  const out: (number | null)[] = [];
+  for (const part of p.inputs) {
+    const v = view.intValues(part);
+    if (v) out.push(...v);
+    else if (view.producerOf(part)?.opType === 'Unsqueeze' || view.info(part)?.shape?.[0] === 1) out.push(null);
+    else return undefined;
+  }
+  return out;
+}
+
+export function maskRefs(view: GraphView, path: ScorePath | null): MaskRef[] {
+  return (path?.masks ?? []).map((m) => ({ ...m, origins: maskOrigins(view, m.tensor) }));
+}
+
+/** The mask the model really applied: the nearest operand that derives from a mask input or a causal construction. */
+export function effectiveMask(masks: MaskRef[]): MaskRef | null {
+  return masks.find((m) => m.origins.length > 0) ?? null;
+}
+
+export function kindOf(view: GraphView, node: NodeInfo, keyOrValue: string | undefined): 'self' | 'cross' {
+  const sources = keyOrValue ? operandSources(view, keyOrValue) : new Set<string>();
+  if ([...sources].some(isEncoderSource)) return 'cross';
+  return scopeSaysCross(node) ? 'cross' : 'self';
+}
+
+export function findSoftmaxAttention(view: GraphView): FoundAttention[] {
+  const found: FoundAttention[] = [];
+  for (const node of view.graph.nodes) {
+    if (node.opType !== 'Softmax' || node.domain !== '' || !node.outputs[0] || !lastAxis(view, node)) continue;
+    const tensor = node.outputs[0];
+    const pv = probsMatMul(view, tensor);
+    if (!pv) continue;
+    const path = traceScores(view, node.inputs[0] ?? '');
+    const masks = maskRefs(view, path);
+    found.push({
+      view,
+      node,
+      tensor,
+      kind: kindOf(view, node, path ? path.qk.inputs[1] : pv.inputs[1]),
+      heads: headsFrom(view, tensor, path),
+      mask: effectiveMask(masks),
+      masks,
+      scope: layerOf(node),
+      source: 'softmax',
+    });
+  }
+  return found;
+}

@@ -1,0 +1,193 @@
+// findTaps: what a person debugging this model wants to see, per layer, wherever it lives in the graph
+// (top level or inside the branches of Optimum's merged-decoder If, where each layer appears once per branch).
+import { type FoundAttention, type MaskRef, type NodeEdit, findSoftmaxAttention } from './attention';
+import { type Unavailable, findFusedAttention } from './fused';
+import { type BranchStep, GraphView } from './graph-view';
+import { type FoundHidden, findHiddenStates } from './hidden';
+import type { MaskOrigin } from './mask';
+import type { MaskKind } from './score-path';
+import type { ModelInfo } from './types';
+
+export type ModelRole = 'decoder' | 'decoder-with-past' | 'decoder-merged' | 'encoder' | 'unknown';
+
+/** One place a tap's tensor lives: the top-level graph (empty branchPath) or a branch of an If. */
+export interface TapSite {
+  tensor: string;
+  node: string;
+  branchPath: BranchStep[];
+  /** A change to the node that makes the tensor (fused ops, SkipLayerNormalization), applied by surgery. */
+  edit?: NodeEdit;
+  nodeIndex: number;
+}
+
+export interface AttentionSite extends TapSite {
+  heads: number | null;
+  mask: MaskRef | null;
+  /** Every operand added to the scores on the way to the Softmax, nearest first. */
+  masks: MaskRef[];
+}
+
+export interface AttentionTap {
+  /** Stable key, e.g. 'attn.self.0'. */
+  id: string;
+  /** The probabilities tensor, as the graph names it (inside its branch when lifted). */
+  tensor: string;
+  layer: number;
+  kind: 'self' | 'cross';
+  heads: number | null;
+  /** The effective mask tensor (the operand added before the Softmax that derives from a mask input or causal construction). */
+  mask: string | null;
+  maskKind: MaskKind | null;
+  maskOrigins: MaskOrigin[];
+  node: string;
+  opType: string;
+  source: 'softmax' | 'fused';
+  branchPath?: BranchStep[];
+  /** One per place the layer appears (two in a merged decoder: then/else branch). */
+  sites: AttentionSite[];
+}
+
+export interface HiddenStateTap {
+  /** Stable key, e.g. 'hidden.0'. */
+  id: string;
+  tensor: string;
+  layer: number;
+  source: FoundHidden['source'];
+  node: string;
+  branchPath?: BranchStep[];
+  sites: TapSite[];
+}
+
+export interface TapReport {
+  role: ModelRole;
+  attention: AttentionTap[];
+  hiddenStates: HiddenStateTap[];
+  logits: string | null;
+  unavailable: Unavailable[];
+}
+
+const SUBGRAPH_OPS_LIFTABLE = new Set(['If']);
+
+export function findTaps(model: ModelInfo): TapReport {
+  const opset = model.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+  const unavailable: Unavailable[] = [];
+  const attention: { found: FoundAttention; layer: number }[] = [];
+  const hidden: FoundHidden[] = [];
+
+  const visit = (view: GraphView, liftable: boolean) => {
+    const here = [...findSoftmaxAttention(view), ...findFusedAttention(view, unavailable)];
+    if (!liftable) {
+      for (const f of here) unavailable.push({ node: f.node.name || f.node.opType, reason: 'it is inside a Loop or Scan body, whose tensors ONNX Runtime cannot return' });
+    } else {
+      const layered = assignLayers(here);
+      attention.push(...layered);
+      hidden.push(...findHiddenStates(view, layered.map((a) => ({ node: a.found.node, layer: a.layer, scopePrefix: a.found.scope?.prefix ?? null }))));
+    }
+    for (const node of view.graph.nodes) {
+      for (const [attr, g] of Object.entries(node.subgraphs)) {
+        const step: BranchStep = { node: node.name, nodeIndex: node.index, opType: node.opType, attribute: attr };
+        visit(new GraphView(g, view, [...view.path, step], opset), liftable && SUBGRAPH_OPS_LIFTABLE.has(node.opType));
+      }
+    }
+  };
+  visit(new GraphView(model.graph, null, [], opset), true);
+
+  return {
+    role: roleOf(model),
+    attention: groupAttention(attention),
+    hiddenStates: groupHidden(hidden),
+    logits: logitsOf(model),
+    unavailable,
+  };
+}
+
+/** Layers from scope names when every attention in this graph has a distinct one, else by order per kind. */
+function assignLayers(found: FoundAttention[]): { found: FoundAttention; layer: number }[] {
+  const keys = found.map((f) => (f.scope ? `${f.kind}.${f.scope.index}` : null));
+  if (keys.every((k) => k !== null) && new Set(keys).size === keys.length) {
+    return found.map((f) => ({ found: f, layer: f.scope!.index }));
+  }
+  const next = { self: 0, cross: 0 };
+  return [...found].sort((a, b) => a.node.index - b.node.index).map((f) => ({ found: f, layer: next[f.kind]++ }));
+}
+
+function site(view: GraphView, tensor: string, nodeName: string, nodeIndex: number, edit?: NodeEdit): TapSite {
+  return { tensor, node: nodeName, branchPath: view.path, nodeIndex, ...(edit ? { edit } : {}) };
+}
+
+function groupAttention(items: { found: FoundAttention; layer: number }[]): AttentionTap[] {
+  const byKey = new Map<string, AttentionTap>();
+  for (const { found: f, layer } of items) {
+    const id = `attn.${f.kind}.${layer}`;
+    const s: AttentionSite = { ...site(f.view, f.tensor, f.node.name, f.node.index, f.edit), heads: f.heads, mask: f.mask, masks: f.masks };
+    const tap = byKey.get(id);
+    if (tap) {
+      tap.sites.push(s);
+      tap.heads ??= f.heads;
+      continue;
+    }
+    byKey.set(id, {
+      id,
+      tensor: f.tensor,
+      layer,
+      kind: f.kind,
+      heads: f.heads,
+      mask: f.mask?.tensor ?? null,
+      maskKind: f.mask?.kind ?? null,
+      maskOrigins: f.mask?.origins ?? [],
+      node: f.node.name,
+      opType: f.node.opType,
+      source: f.source,
+      ...(f.view.path.length ? { branchPath: f.view.path } : {}),
+      sites: [s],
+    });
+  }
+  return [...byKey.values()].sort((a, b) => a.layer - b.layer || (a.kind === b.kind ? 0 : a.kind === 'self' ? -1 : 1));
+}
+
+function groupHidden(items: FoundHidden[]): HiddenStateTap[] {
+  const byLayer = new Map<number, HiddenStateTap>();
+  for (const h of items) {
+    const s = site(h.view, h.tensor, h.node.name, h.node.index, h.edit);
+    const tap = byLayer.get(h.layer);
+    if (tap) tap.sites.push(s);
+    else {
+      byLayer.set(h.layer, {
+        id: `hidden.${h.layer}`,
+        tensor: h.tensor,
+        layer: h.layer,
+        source: h.source,
+        node: h.node.name,
+        ...(h.view.path.length ? { branchPath: h.view.path } : {}),
+        sites: [s],
+      });
+    }
+  }
+  return [...byLayer.values()].sort((a, b) => a.layer - b.layer);
+}
+
+function logitsOf(model: ModelInfo): string | null {
+  const outs = model.graph.outputs.map((o) => o.name);
+  return outs.find((n) => n === 'logits') ?? outs.find((n) => /logits/i.test(n)) ?? null;
+}
+
+/** The Optimum role, from the graph's inputs and outputs (the file name is only a tie-breaker). */
+export function roleOf(model: ModelInfo): ModelRole {
+  const g = model.graph;
+  const inputs = g.inputs.map((i) => i.name);
+  const outputs = g.outputs.map((o) => o.name);
+  if (inputs.includes('use_cache_branch') && g.nodes.some((n) => n.opType === 'If')) return 'decoder-merged';
+  if (inputs.some((n) => /^past_key_values|^past[._]/.test(n))) return 'decoder-with-past';
+  if (outputs.some((n) => /logits/i.test(n))) return 'decoder';
+  if (outputs.includes('last_hidden_state')) return /decoder/i.test(baseName(model.path)) ? 'decoder' : 'encoder';
+  const name = baseName(model.path);
+  if (/merged/.test(name)) return 'decoder-merged';
+  if (/with_past/.test(name)) return 'decoder-with-past';
+  if (/encoder/.test(name)) return 'encoder';
+  if (/decoder/.test(name)) return 'decoder';
+  return 'unknown';
+}
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}

@@ -1,0 +1,120 @@
+/**
+ * The Trace: everything one decode recorded, as typed arrays. The panel, the hover, the mask inspector and the
+ * CLI all read this one model; it saves to a file (JSON header + binary tensors) and crosses thread and webview
+ * boundaries by structured clone.
+ */
+import type { SamplingSettings } from '../decode/sampling';
+
+export type AttentionKind = 'self' | 'cross' | 'encoder';
+
+export interface TraceToken {
+  id: number;
+  /** The token's own text as a person reads it ('' for a fragment of a character). Untrusted: render as text. */
+  text: string;
+  /** UTF-16 offsets into the input text; null for special and generated tokens. */
+  start: number | null;
+  end: number | null;
+  special: boolean;
+  /** The token holds only part of a character's UTF-8 bytes. */
+  partial?: boolean;
+}
+
+export interface TopToken {
+  id: number;
+  text: string;
+  prob: number;
+}
+
+export interface GeneratedToken {
+  id: number;
+  text: string;
+  /** softmax of the raw logits (before temperature and filtering) at the chosen id. */
+  prob: number;
+  top: TopToken[];
+}
+
+/** One layer's attention probabilities for one kind, over every fed position. */
+export interface AttentionCapture {
+  layer: number;
+  kind: AttentionKind;
+  /** Heads stored (1 when the capture cap forced head averaging). */
+  heads: number;
+  headAveraged: boolean;
+  queries: number;
+  keys: number;
+  /** [head][query][key], row-major. */
+  data: Float32Array;
+}
+
+/** The mask an attention layer really applied, read from the graph: 1 where the query may see the key. */
+export interface MaskCapture {
+  layer: number;
+  kind: AttentionKind;
+  queries: number;
+  keys: number;
+  visible: Uint8Array;
+  /** The additive values as the model computed them (first head), for the inspector. */
+  raw: Float32Array;
+}
+
+export interface HiddenCapture {
+  layer: number;
+  /** L2 norm of the residual stream at each position. */
+  norms: Float32Array;
+  width: number;
+  /** [position][width], only when vectors were requested. */
+  vectors?: Float32Array;
+}
+
+export interface TraceModel {
+  path: string;
+  architecture: 'decoder-only' | 'encoder-decoder';
+  layers: number;
+  heads: number;
+  kvCache: boolean;
+  files: string[];
+  vocabSize: number;
+}
+
+export interface TraceSettings {
+  maxNewTokens: number;
+  sampling: SamplingSettings;
+  useCache: boolean;
+  /** One 0/1 per input token: keys hidden in every step (ablation; position ids are unchanged). */
+  attentionMask?: number[];
+  captureMaxBytes: number;
+}
+
+export interface Trace {
+  format: 'decoder-lens-trace';
+  version: 1;
+  createdAt: string;
+  model: TraceModel;
+  settings: TraceSettings;
+  input: {
+    text: string;
+    tokens: TraceToken[];
+    /** The attention_mask fed for the input tokens (all 1 unless overridden). */
+    attentionMask: number[];
+  };
+  /**
+   * The positions on the self-attention axes. Decoder-only: the input tokens then every generated token fed
+   * back (all but the last). Encoder-decoder: the decoder start token then the generated tokens fed back.
+   */
+  positions: TraceToken[];
+  /** Decoder-only: p(input token i | tokens before it); NaN where undefined (the first token). */
+  inputProbs: Float32Array;
+  /** Decoder-only: the model's most likely tokens at each input position (what it expected there); [] for the first. */
+  inputTop: TopToken[][];
+  generated: GeneratedToken[];
+  /** The generated tokens decoded to text (special tokens skipped). Untrusted: render as text. */
+  generatedText: string;
+  stopReason: 'eos' | 'max-new-tokens';
+  attention: AttentionCapture[];
+  masks: MaskCapture[];
+  hidden: HiddenCapture[];
+  /** What the capture cap made us drop or degrade, in words. */
+  dropped: string[];
+  /** Attention nodes whose probabilities could not be captured, and why. */
+  unavailable: { node: string; reason: string }[];
+}

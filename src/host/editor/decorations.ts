@@ -1,0 +1,86 @@
+import * as vscode from 'vscode';
+import { Disposable } from '../dispose';
+import type { DecodedRange, TraceStore } from '../decode/traceStore';
+import { readSettings } from '../settings';
+
+/** Surprisal tint in five steps, from the theme's colours (contributed in package.json, per theme kind). */
+const LEVELS = 5;
+
+/**
+ * Token boundaries and a surprisal tint over each decoded range, and the generated continuation as ghost text
+ * after it. Follows the store (edits move or drop results) and the `decoderLens.decorations.enabled` setting.
+ */
+export class TraceDecorations extends Disposable {
+  private readonly tints = Array.from({ length: LEVELS }, (_, i) =>
+    this.register(vscode.window.createTextEditorDecorationType({ backgroundColor: new vscode.ThemeColor(`decoderLens.surprisal${i}`), borderRadius: '2px' })),
+  );
+  private readonly boundary = this.register(
+    vscode.window.createTextEditorDecorationType({ borderColor: new vscode.ThemeColor('decoderLens.tokenBoundary'), borderStyle: 'solid', borderWidth: '0 1px 0 0' }),
+  );
+  private readonly ghost = this.register(
+    vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor('editorGhostText.foreground'), fontStyle: 'italic', margin: '0 0 0 0.5em' } }),
+  );
+  private enabled: boolean;
+
+  constructor(private readonly store: TraceStore) {
+    super();
+    this.enabled = readSettings().decorationsEnabled;
+    this.register(store.onDidChange(() => this.refresh()));
+    this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.refresh()));
+  }
+
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    this.refresh();
+  }
+
+  /** The ranges currently decorated in an editor, per decoration kind (for tests and the status text). */
+  applied = new Map<string, { tinted: number; boundaries: number; ghost: string[] }>();
+
+  refresh(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const results = this.enabled ? this.store.forDocument(editor.document.uri.toString()) : [];
+      const byLevel: vscode.DecorationOptions[][] = Array.from({ length: LEVELS }, () => []);
+      const boundaries: vscode.Range[] = [];
+      const ghosts: vscode.DecorationOptions[] = [];
+      for (const result of results) this.collect(editor.document, result, byLevel, boundaries, ghosts);
+      this.tints.forEach((type, level) => editor.setDecorations(type, byLevel[level]));
+      editor.setDecorations(this.boundary, boundaries);
+      editor.setDecorations(this.ghost, ghosts);
+      this.applied.set(editor.document.uri.toString(), {
+        tinted: byLevel.reduce((n, l) => n + l.length, 0),
+        boundaries: boundaries.length,
+        ghost: ghosts.map((g) => g.renderOptions?.after?.contentText ?? ''),
+      });
+    }
+  }
+
+  private collect(document: vscode.TextDocument, result: DecodedRange, byLevel: vscode.DecorationOptions[][], boundaries: vscode.Range[], ghosts: vscode.DecorationOptions[]): void {
+    const { trace, offsets } = result;
+    trace.input.tokens.forEach((token, i) => {
+      if (token.start === null || token.end === null || token.end <= token.start) return;
+      const range = new vscode.Range(document.positionAt(offsets.start + token.start), document.positionAt(offsets.start + token.end));
+      boundaries.push(range);
+      const p = trace.inputProbs[i];
+      if (Number.isFinite(p)) byLevel[surprisalLevel(p)].push({ range });
+    });
+    const text = trace.generatedText;
+    if (text) {
+      const end = document.positionAt(offsets.end);
+      ghosts.push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: `⟶ ${text.replace(/\s+/g, ' ')}` } } });
+    }
+  }
+}
+
+/** 0 = expected (p ≥ 0.5) … 4 = very surprising (p < 0.01). */
+export function surprisalLevel(p: number): number {
+  if (p >= 0.5) return 0;
+  if (p >= 0.2) return 1;
+  if (p >= 0.05) return 2;
+  if (p >= 0.01) return 3;
+  return 4;
+}

@@ -1,0 +1,98 @@
+/**
+ * What the hover says about a decoded token, as Markdown. Pure (no vscode) so it is unit-tested directly.
+ * Token text is untrusted: it is escaped, never interpreted as Markdown or HTML.
+ */
+import type { AttentionCapture, AttentionKind, Trace } from '../../core/trace/types';
+
+export interface HoverSettings {
+  /** -1 for the last layer. */
+  layer: number;
+  head: number;
+  aggregate: 'mean' | 'max' | 'head';
+}
+
+/** The input token whose characters cover `offset` (relative to the decoded text), if any. */
+export function tokenAt(trace: Trace, offset: number): number | undefined {
+  const tokens = trace.input.tokens;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.start !== null && t.end !== null && offset >= t.start && offset < t.end) return i;
+  }
+  return undefined;
+}
+
+/** The attention each input token is read with: self (decoder-only) or the encoder's own. */
+export function inputAttentionKind(trace: Trace): AttentionKind {
+  return trace.model.architecture === 'encoder-decoder' ? 'encoder' : 'self';
+}
+
+export function pickLayer(trace: Trace, kind: AttentionKind, layer: number): AttentionCapture | undefined {
+  const layers = trace.attention.filter((a) => a.kind === kind);
+  if (layers.length === 0) return undefined;
+  if (layer < 0) return layers.reduce((a, b) => (b.layer > a.layer ? b : a));
+  return layers.find((a) => a.layer === layer);
+}
+
+/** One query row, aggregated over heads as the settings say. */
+export function attentionRow(a: AttentionCapture, query: number, settings: HoverSettings): Float32Array {
+  const row = new Float32Array(a.keys);
+  const heads = settings.aggregate === 'head' ? [Math.min(Math.max(0, settings.head), a.heads - 1)] : Array.from({ length: a.heads }, (_, h) => h);
+  for (const h of heads) {
+    const base = (h * a.queries + query) * a.keys;
+    for (let k = 0; k < a.keys; k++) {
+      const w = a.data[base + k];
+      row[k] = settings.aggregate === 'max' ? Math.max(row[k], w) : row[k] + w / heads.length;
+    }
+  }
+  return row;
+}
+
+export function topAttended(row: Float32Array, count: number): { key: number; weight: number }[] {
+  return Array.from(row, (weight, key) => ({ key, weight }))
+    .sort((a, b) => b.weight - a.weight)
+    .slice(0, count);
+}
+
+/** Escapes every Markdown and HTML character and makes whitespace visible. */
+export function escapeToken(text: string): string {
+  if (text === '') return '∅';
+  const visible = text.replace(/ /g, '␣').replace(/\t/g, '⇥').replace(/\r/g, '␍').replace(/\n/g, '⏎');
+  return visible.replace(/[\\`*_{}[\]()#+\-.!|<>~&"':$]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const pct = (p: number) => (Number.isFinite(p) ? `${(p * 100).toFixed(1)}%` : '—');
+const bar = (p: number) => '█'.repeat(Math.max(0, Math.round(p * 10))) + '░'.repeat(Math.max(0, 10 - Math.round(p * 10)));
+
+export interface HoverLinks {
+  /** A command URI that opens the panel focused on this token and layer. */
+  openPanel(position: number, layer: number): string;
+}
+
+export function hoverMarkdown(trace: Trace, index: number, settings: HoverSettings, links: HoverLinks): string {
+  const token = trace.input.tokens[index];
+  const lines: string[] = [];
+  lines.push(`**${escapeToken(token.text)}** · id ${token.id}${token.partial ? ' · part of a character' : ''}`, '');
+  const prob = trace.inputProbs[index];
+  if (Number.isFinite(prob)) {
+    lines.push(`Probability under the model: **${pct(prob)}** (surprisal ${(-Math.log2(prob)).toFixed(2)} bits)`, '');
+    const top = trace.inputTop[index] ?? [];
+    if (top.length) lines.push(`Expected here: ${top.map((t) => `${escapeToken(t.text)} ${pct(t.prob)}`).join(' · ')}`, '');
+  } else if (trace.model.architecture === 'decoder-only') {
+    lines.push('The first token has no probability: nothing comes before it.', '');
+  }
+  const kind = inputAttentionKind(trace);
+  const layer = pickLayer(trace, kind, settings.layer);
+  if (!layer) {
+    lines.push(trace.dropped.length ? `Attention not captured: ${trace.dropped.join('; ')}` : 'No attention was captured for this model.');
+    return lines.join('\n');
+  }
+  const how = settings.aggregate === 'head' ? `head ${Math.min(settings.head, layer.heads - 1)}` : `${settings.aggregate} over ${layer.heads} heads`;
+  lines.push(`Attends to (layer ${layer.layer}, ${how}):`, '');
+  const keys = kind === 'encoder' ? trace.input.tokens : trace.positions;
+  lines.push('| token | weight | |', '|---|---|---|');
+  for (const { key, weight } of topAttended(attentionRow(layer, index, settings), 5)) {
+    lines.push(`| ${escapeToken(keys[key]?.text ?? '?')} | ${pct(weight)} | \`${bar(weight)}\` |`);
+  }
+  lines.push('', `[Open in panel](${links.openPanel(index, layer.layer)})`);
+  return lines.join('\n');
+}

@@ -1,0 +1,119 @@
+// Integration tier: the mocha suite (out/test/suite) inside a real VS Code extension host, here code-server's,
+// opened in headless Chromium. The suite's own result decides the exit code.
+// Usage: node test/harness/run-integration.mjs   (after `npm run build`)
+// Env: DECODER_LENS_TEST_GREP=<mocha grep>, DL_VERBOSE=1 (also print the workbench's own log lines),
+//      DL_KEEP_TMP=1 (keep code-server's temp dirs).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchBrowser } from './browser.mjs';
+import { startCodeServer } from './codeServer.mjs';
+import { repoRoot, watchdog, withTimeout } from './util.mjs';
+import { formatLogArgs, workbenchUrl } from './workbench.mjs';
+
+const TOTAL_MS = 5 * 60_000; // whole run, including a first code-server start
+const SUITE_MS = 4 * 60_000; // from opening the workbench to the extension host's exit
+
+const started = Date.now();
+// Workbench log lines that say nothing about the extension (no GitHub sign-in, no gallery, no chat model here).
+const WORKBENCH_NOISE = /^\[(AgentHost|ChatModelSelection|AccountPolicyGate|Service Worker|reconnection-grace-time)\b|ENOTFOUND|authentication provider|^(Resolving|Resolved) connection token|^Creating a socket/;
+const say = (msg) => process.stdout.write(`${msg}\n`);
+const suiteEntry = join(repoRoot, 'out', 'test', 'suite', 'index.js');
+const logsDir = join(repoRoot, 'test-results', 'integration');
+
+function finish(passed, failed, code) {
+  say(`integration: ${passed} passed, ${failed} failed`);
+  process.exit(code);
+}
+
+for (const [file, hint] of [
+  [join(repoRoot, 'dist', 'extension.js'), 'the extension bundle'],
+  [suiteEntry, 'the compiled mocha suite'],
+]) {
+  if (!existsSync(file)) {
+    say(`${file} is missing (${hint}). Run "npm run build" first.`);
+    finish(0, 1, 1);
+  }
+}
+
+watchdog(TOTAL_MS, 'integration');
+const tmp = mkdtempSync(join(tmpdir(), 'decoder-lens-it-'));
+const resultsFile = join(tmp, 'results.json');
+let server;
+let browser;
+let exitCode = 1;
+let printed = '';
+try {
+  say('integration: starting code-server on demo/…');
+  server = await startCodeServer({
+    folder: join(repoRoot, 'demo'),
+    // Read by test/suite/index.ts in the extension host (forked from the server, so it inherits this).
+    env: { DECODER_LENS_TEST_RESULTS: resultsFile, ...(process.env.DECODER_LENS_TEST_GREP ? { DECODER_LENS_TEST_GREP: process.env.DECODER_LENS_TEST_GREP } : {}) },
+    // Built-in extensions (git, markdown, …) only cost CPU here; the development extension still loads.
+    extraArgs: ['--vscode-option', 'disable-extensions'],
+  });
+  say(`integration: code-server ready at ${server.url} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  browser = await launchBrowser();
+  const { page } = browser;
+
+  let resolveExit;
+  const exited = new Promise((r) => (resolveExit = r));
+  // Both must exist before the workbench loads: it routes its log to the first and reports the exit to the second.
+  // The workbench's own log and the extension host's console both arrive here, unlabelled; the suite
+  // prints a start marker, so show what follows it (minus known workbench chatter) and errors before it.
+  let suiteStarted = false;
+  await page.exposeFunction('codeAutomationLog', (level, args) => {
+    const line = formatLogArgs(args);
+    printed += `${line}\n`;
+    if (line.startsWith('decoder-lens-suite: running')) suiteStarted = true;
+    const noise = WORKBENCH_NOISE.test(line);
+    if (process.env.DL_VERBOSE || (suiteStarted && !noise) || (level === 'error' && !noise)) say(`  ${line}`);
+  });
+  await page.exposeFunction('codeAutomationExit', (code, logs) => {
+    if (Array.isArray(logs)) {
+      // VS Code hands over its log files; keep them for a post-mortem.
+      mkdirSync(logsDir, { recursive: true });
+      for (const l of logs) if (l?.relativePath && typeof l.contents === 'string') writeFile(join(logsDir, l.relativePath.replace(/[\\/]/g, '_')), l.contents);
+    }
+    resolveExit(code);
+  });
+  page.on('pageerror', (e) => process.env.DL_VERBOSE && say(`  [page error] ${e.message}`));
+
+  const url = workbenchUrl(server, { folder: join(repoRoot, 'demo'), extensionDevelopmentPath: repoRoot, extensionTestsPath: suiteEntry });
+  await page.goto(url, { timeout: 60_000 });
+  say('integration: workbench loaded; running the suite in the extension host…');
+  exitCode = await withTimeout(exited, SUITE_MS, 'the suite in the extension host');
+  say(`integration: extension host exited with code ${exitCode} (${((Date.now() - started) / 1000).toFixed(1)}s in all)`);
+} catch (error) {
+  say(`integration: ${error.stack ?? error}`);
+  if (server) say(`integration: code-server log: ${server.logFile} (kept only with DL_KEEP_TMP=1)`);
+  exitCode = 1;
+} finally {
+  await browser?.close();
+  await server?.stop();
+}
+
+// Prefer the JSON the suite wrote; fall back to its printed summary line.
+let passed = 0;
+let failed = 0;
+if (existsSync(resultsFile)) {
+  const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  ({ passed, failed } = r);
+  if (r.skipped) say(`integration: ${r.skipped} skipped`);
+  for (const f of r.failures ?? []) say(`integration: FAILED ${f.title}\n${f.error}`);
+} else {
+  const m = /decoder-lens-suite: (\d+) passed, (\d+) failed/.exec(printed);
+  if (m) [passed, failed] = [Number(m[1]), Number(m[2])];
+}
+rmSync(tmp, { recursive: true, force: true });
+// No result at all (the suite never ran) is a failure even if something exited with 0.
+if (passed + failed === 0 || exitCode !== 0) failed = Math.max(failed, 1);
+finish(passed, failed, exitCode === 0 && failed === 0 ? 0 : 1);
+
+function writeFile(path, text) {
+  try {
+    writeFileSync(path, text);
+  } catch {
+    /* best effort */
+  }
+}

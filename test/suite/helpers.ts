@@ -1,0 +1,41 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+/** The repository root (this file runs from out/test/suite/). */
+export const repoRoot = (() => {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.resolve(dir, '..');
+  return dir;
+})();
+
+export const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+export const extensionId = `${manifest.publisher}.${manifest.name}`;
+/** The built-in demo model that `npm run build` copies from test/fixtures/models/tiny-gpt. */
+export const demoModel = path.join(repoRoot, 'dist', 'demo-model');
+
+export async function activateExtension(): Promise<vscode.Extension<unknown>> {
+  const ext = vscode.extensions.getExtension(extensionId);
+  if (!ext) throw new Error(`Extension ${extensionId} is not loaded in this extension host`);
+  await ext.activate();
+  return ext;
+}
+
+/**
+ * Records what the extension passes to vscode.window.showErrorMessage while `body` runs. The test files and
+ * the extension share one `vscode` API object (it is made per extension), so replacing the method is seen.
+ */
+export async function captureErrorMessages<T>(body: () => Thenable<T>): Promise<{ result: T; messages: string[] }> {
+  const window = vscode.window as { showErrorMessage: (...args: unknown[]) => Thenable<unknown> };
+  const original = window.showErrorMessage;
+  const messages: string[] = [];
+  window.showErrorMessage = (message: unknown, ...rest: unknown[]) => {
+    messages.push(String(message));
+    return original.call(vscode.window, message, ...rest);
+  };
+  try {
+    return { result: await body(), messages };
+  } finally {
+    window.showErrorMessage = original;
+  }
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { repoRoot } from '../paths';
+
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+
+test('every command is contributed with the "Decoder Lens" category and a title', () => {
+  const commands: { command: string; title: string; category: string }[] = manifest.contributes.commands;
+  assert.ok(commands.length > 0);
+  for (const c of commands) {
+    assert.match(c.command, /^decoderLens\./);
+    assert.equal(c.category, 'Decoder Lens', c.command);
+    assert.ok(c.title.length > 0, c.command);
+  }
+});
+
+test('the commands table in src/host/commands.ts and the manifest agree; internal commands stay out of the palette', () => {
+  const source = readFileSync(join(repoRoot, 'src', 'host', 'commands.ts'), 'utf8');
+  const block = (name: string) => {
+    const start = source.indexOf(`export const ${name}`);
+    return [...source.slice(start, source.indexOf('} as const', start)).matchAll(/'(decoderLens\.[A-Za-z]+)'/g)].map((m) => m[1]);
+  };
+  const publicIds = block('Commands');
+  const internalIds = block('InternalCommands');
+  const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
+  assert.deepEqual([...publicIds, ...internalIds].sort(), contributed);
+  const hidden = (manifest.contributes.menus.commandPalette ?? []).filter((m: { when: string }) => m.when === 'false').map((m: { command: string }) => m.command);
+  assert.deepEqual(hidden.sort(), [...internalIds].sort());
+});
+
+test('the manifest runs where the model is, and activates only from its contributions', () => {
+  assert.deepEqual(manifest.extensionKind, ['workspace']);
+  assert.equal(manifest.name, 'decoder-lens');
+  assert.equal(manifest.displayName, 'Decoder Lens');
+  // VS Code derives activation from contributions; an explicit "*" would load us in every window.
+  assert.ok(!(manifest.activationEvents ?? []).includes('*'));
+  assert.equal(manifest.bin['decoder-lens'], './dist/cli.js');
+});
+
+test('onnxruntime-node is installed without its CUDA download', () => {
+  assert.match(readFileSync(join(repoRoot, '.npmrc'), 'utf8'), /^onnxruntime-node-install=skip$/m);
+});

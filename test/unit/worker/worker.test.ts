@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { Connection, RemoteError } from '../../../src/protocol/rpc';
+import type { WorkerMethods } from '../../../src/protocol/worker';
+import { nodePort } from '../../../src/worker/port';
+import { fixture, repoRoot } from '../paths';
+
+const workerFile = join(repoRoot, 'dist', 'worker.js');
+let worker: Worker;
+let connection: Connection<Record<string, never>, WorkerMethods>;
+
+before(async () => {
+  assert.ok(existsSync(workerFile), 'dist/worker.js exists (npm run build)');
+  worker = new Worker(workerFile);
+  connection = new Connection(nodePort(worker), {}, { transfer: true });
+  await connection.ready;
+});
+after(async () => {
+  connection.dispose();
+  await worker.terminate();
+});
+
+const prompt = 'copy: the red cat sat on the mat =';
+
+describe('the worker thread owns ORT and speaks the protocol', () => {
+  test('decodes with progress per step; the main thread keeps ticking meanwhile', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const steps: number[] = [];
+    const trace = await connection.request('decode', { modelPath: fixture('tiny-gpt'), text: prompt, maxNewTokens: 12 }, { onProgress: (p) => steps.push(p.step) });
+    clearInterval(timer);
+    assert.deepEqual(steps, trace.generated.map((_, i) => i + 1));
+    assert.ok(trace.attention[0].data instanceof Float32Array, 'tensors cross as typed arrays');
+    assert.ok(ticks > 0, 'the event loop was not blocked');
+  });
+
+  test('cancel mid-decode stops within a step and says so', async () => {
+    const controller = new AbortController();
+    let seen = 0;
+    const request = connection.request('decode', { modelPath: fixture('tiny-gpt'), text: prompt, maxNewTokens: 40, useCache: false }, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        seen = p.step;
+        if (p.step === 2) controller.abort();
+      },
+    });
+    await assert.rejects(request, (e: unknown) => e instanceof RemoteError && e.payload.code === 'cancelled');
+    assert.ok(seen <= 3, `stopped within a step of the cancel (saw step ${seen})`);
+  });
+
+  test('a second request while one runs: both finish, in order, with their own results', async () => {
+    const order: string[] = [];
+    const a = connection.request('decode', { modelPath: fixture('tiny-gpt'), text: prompt, maxNewTokens: 10 }).then((t) => (order.push('a'), t));
+    const b = connection.request('decode', { modelPath: fixture('tiny-t5'), text: 'red cat sat', maxNewTokens: 6 }).then((t) => (order.push('b'), t));
+    const [ta, tb] = await Promise.all([a, b]);
+    assert.deepEqual(order, ['a', 'b']);
+    assert.equal(ta.model.architecture, 'decoder-only');
+    assert.equal(tb.model.architecture, 'encoder-decoder');
+  });
+
+  test('errors come back as typed replies and the worker stays alive', async () => {
+    await assert.rejects(connection.request('decode', { modelPath: '/no/such/model', text: 'x' }), (e: unknown) => e instanceof RemoteError && e.payload.code === 'not-found' && e.message.includes('/no/such/model'));
+    const summary = await connection.request('inspectModel', { modelPath: fixture('tiny-gpt') });
+    assert.ok(summary.files.some((f) => f.outputs.includes('logits')));
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * Answers the panel's data requests from one trace's tensors: a head, the head mean, the thumbnail grid, one
+ * query across layers, entropies, a step's top-k. DOM-free and vscode-free: the extension host serves the live
+ * panel with it, and the HTML report serves itself with it from embedded data, so both show the same thing.
+ */
+import type { Handlers } from '../../../src/protocol/rpc';
+import { RemoteError } from '../../../src/protocol/rpc';
+import type {
+  AcrossLayersParams,
+  AcrossLayersResult,
+  EntropyParams,
+  EntropyResult,
+  HeadChoice,
+  MatrixParams,
+  MatrixResult,
+  PanelDataMethods,
+  PanelKind,
+  PanelTraceMeta,
+  ThumbnailParams,
+  ThumbnailResult,
+  TopKResult,
+} from '../../../src/protocol/panel';
+import { probToByte } from '../../shared/colorScale';
+import { maskedBlocks, maxPool, pooledSize } from '../../shared/downsample';
+import { entropyBits, meanOfStack } from '../../shared/stats';
+
+export interface PanelAttention {
+  layer: number;
+  kind: PanelKind;
+  heads: number;
+  headAveraged: boolean;
+  queries: number;
+  keys: number;
+  /** [head][query][key] */
+  data: Float32Array;
+}
+export interface PanelMask {
+  layer: number;
+  kind: PanelKind;
+  queries: number;
+  keys: number;
+  visible: Uint8Array;
+}
+/** One trace as the panel's data service holds it (the host builds it from a Trace without copying tensors). */
+export interface PanelData {
+  meta: PanelTraceMeta;
+  /** Top-k per generated step. */
+  top: TopKResult['top'][];
+  attention: PanelAttention[];
+  masks: PanelMask[];
+}
+
+const fail = (message: string): never => {
+  throw new RemoteError({ code: 'bad-input', message });
+};
+
+export class PanelDataService {
+  private readonly means = new Map<string, Float32Array>();
+  private readonly thumbs = new Map<string, ThumbnailResult>();
+
+  constructor(readonly data: PanelData) {}
+
+  matrix({ layer, kind, head }: MatrixParams): MatrixResult {
+    const a = this.capture(layer, kind);
+    const size = a.queries * a.keys;
+    // slice, never subarray: a view would post the whole underlying buffer.
+    const data = head === 'mean' ? this.mean(a).slice() : a.data.slice(this.headIndex(a, head) * size, (this.headIndex(a, head) + 1) * size);
+    const mask = this.mask(a);
+    return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: mask.visible.slice() } : {}) };
+  }
+
+  thumbnails({ kind, size }: ThumbnailParams): ThumbnailResult {
+    const key = `${kind}:${size}`;
+    const cached = this.thumbs.get(key);
+    if (cached) return cloneThumbs(cached);
+    const layers = this.layersOf(kind);
+    if (!layers.length) fail(`No ${kind} attention was captured.`);
+    const first = layers[0];
+    const { rows, cols } = pooledSize(first.queries, first.keys, Math.max(1, Math.min(512, Math.floor(size))));
+    const heads = Math.max(...layers.map((a) => a.heads));
+    const data = new Uint8Array(layers.length * heads * rows * cols);
+    const masked = new Uint8Array(layers.length * rows * cols);
+    layers.forEach((a, l) => {
+      for (let h = 0; h < a.heads; h++) maxPool(a.data, h * a.queries * a.keys, a.queries, a.keys, data, (l * heads + h) * rows * cols, rows, cols, probToByte);
+      const m = this.mask(a);
+      if (m) masked.set(maskedBlocks(m.visible, m.queries, m.keys, rows, cols), l * rows * cols);
+    });
+    const result: ThumbnailResult = { layers: layers.map((a) => a.layer), heads, rows, cols, data, masked, headsPerLayer: Uint8Array.from(layers, (a) => a.heads) };
+    this.thumbs.set(key, result);
+    return cloneThumbs(result);
+  }
+
+  acrossLayers({ kind, query, head }: AcrossLayersParams): AcrossLayersResult {
+    const layers = this.layersOf(kind);
+    const keys = layers[0]?.keys ?? 0;
+    const data = new Float32Array(layers.length * keys);
+    layers.forEach((a, l) => data.set(this.row(a, head, query).subarray(0, keys), l * keys));
+    return { layers: layers.map((a) => a.layer), keys, data };
+  }
+
+  entropy({ kind, query }: EntropyParams): EntropyResult {
+    const layers = this.layersOf(kind);
+    const heads = Math.max(0, ...layers.map((a) => a.heads));
+    const data = new Float32Array(layers.length * heads).fill(NaN);
+    let maxBits = 0;
+    layers.forEach((a, l) => {
+      const visible = this.mask(a)?.visible.subarray(query * a.keys, (query + 1) * a.keys);
+      for (let h = 0; h < a.heads; h++) data[l * heads + h] = entropyBits(this.row(a, h, query), visible);
+      const seen = visible ? visible.reduce((n, v) => n + (v ? 1 : 0), 0) : this.row(a, 'mean', query).reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+      maxBits = Math.max(maxBits, seen > 0 ? Math.log2(seen) : 0);
+    });
+    return { layers: layers.map((a) => a.layer), heads, data, maxBits };
+  }
+
+  topK({ step }: { step: number }): TopKResult {
+    const chosen = this.data.meta.generated[step];
+    if (!chosen) fail(`There is no generated step ${step}.`);
+    return { step, chosen, top: this.data.top[step] ?? [] };
+  }
+
+  private capture(layer: number, kind: PanelKind): PanelAttention {
+    return this.data.attention.find((a) => a.layer === layer && a.kind === kind) ?? fail(`No ${kind} attention was captured for layer ${layer}.`);
+  }
+
+  private layersOf(kind: PanelKind): PanelAttention[] {
+    return this.data.attention.filter((a) => a.kind === kind).sort((x, y) => x.layer - y.layer);
+  }
+
+  private headIndex(a: PanelAttention, head: number): number {
+    if (a.headAveraged) return 0;
+    if (!Number.isInteger(head) || head < 0 || head >= a.heads) fail(`Layer ${a.layer} has no head ${head}.`);
+    return head;
+  }
+
+  private mean(a: PanelAttention): Float32Array {
+    if (a.heads === 1) return a.data.subarray(0, a.queries * a.keys);
+    const key = `${a.kind}:${a.layer}`;
+    let m = this.means.get(key);
+    if (!m) this.means.set(key, (m = meanOfStack(a.data, a.heads, a.queries * a.keys)));
+    return m;
+  }
+
+  private row(a: PanelAttention, head: HeadChoice, query: number): Float32Array {
+    if (!Number.isInteger(query) || query < 0 || query >= a.queries) fail(`Query ${query} is outside 0…${a.queries - 1}.`);
+    const source = head === 'mean' ? this.mean(a) : a.data.subarray(this.headIndex(a, head) * a.queries * a.keys);
+    return source.subarray(query * a.keys, (query + 1) * a.keys);
+  }
+
+  private mask(a: PanelAttention): PanelMask | undefined {
+    const m = this.data.masks.find((x) => x.layer === a.layer && x.kind === a.kind);
+    return m && m.queries === a.queries && m.keys === a.keys ? m : undefined;
+  }
+}
+
+/** Cached thumbnails are copied out: a posted or transferred buffer must not be the cache's own. */
+function cloneThumbs(t: ThumbnailResult): ThumbnailResult {
+  return { ...t, layers: [...t.layers], data: t.data.slice(), masked: t.masked.slice(), headsPerLayer: t.headsPerLayer.slice() };
+}
+
+/** The data methods for whichever trace a request names. */
+export function dataHandlers(resolve: (traceId: string) => PanelDataService | undefined): Handlers<PanelDataMethods> {
+  const get = (traceId: string) => resolve(traceId) ?? fail('This trace is no longer loaded; show it again.');
+  return {
+    matrix: (p) => get(p.traceId).matrix(p),
+    thumbnails: (p) => get(p.traceId).thumbnails(p),
+    acrossLayers: (p) => get(p.traceId).acrossLayers(p),
+    entropy: (p) => get(p.traceId).entropy(p),
+    topK: (p) => get(p.traceId).topK(p),
+  };
+}

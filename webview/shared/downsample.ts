@@ -1,0 +1,63 @@
+/**
+ * Shrinking a [rows][cols] matrix for thumbnails, DOM-free. Max-pooling keeps a sharp pattern (a diagonal, one
+ * attended token) visible where averaging would fade it into the background.
+ */
+
+/** Output size: the longer side becomes at most `size`, the aspect ratio is kept, never upscaled, at least 1. */
+export function pooledSize(rows: number, cols: number, size: number): { rows: number; cols: number } {
+  const scale = Math.min(1, size / Math.max(rows, cols, 1));
+  return { rows: Math.max(1, Math.round(rows * scale)), cols: Math.max(1, Math.round(cols * scale)) };
+}
+
+/** Source index range [start, end) that output cell i of n covers among `total` (every source cell in exactly one). */
+export function binRange(i: number, n: number, total: number): [number, number] {
+  return [Math.floor((i * total) / n), Math.floor(((i + 1) * total) / n)];
+}
+
+/**
+ * Max of each block of `src` (read at `offset`, [rows][cols]) into `out` at `outOffset`, mapped through `map`
+ * (e.g. to a byte). `out` has outRows × outCols cells.
+ */
+export function maxPool(
+  src: ArrayLike<number>,
+  offset: number,
+  rows: number,
+  cols: number,
+  out: { [i: number]: number },
+  outOffset: number,
+  outRows: number,
+  outCols: number,
+  map: (v: number) => number = (v) => v,
+): void {
+  const colStart = new Int32Array(outCols + 1);
+  for (let c = 0; c <= outCols; c++) colStart[c] = Math.floor((c * cols) / outCols);
+  for (let r = 0; r < outRows; r++) {
+    const [r0, r1] = binRange(r, outRows, rows);
+    for (let c = 0; c < outCols; c++) {
+      let best = -Infinity;
+      for (let y = r0; y < r1; y++) {
+        const row = offset + y * cols;
+        for (let x = colStart[c]; x < colStart[c + 1]; x++) {
+          const v = src[row + x];
+          if (v > best) best = v;
+        }
+      }
+      out[outOffset + r * outCols + c] = map(best === -Infinity ? 0 : best);
+    }
+  }
+}
+
+/** 1 where every source cell of the block is 0 in `visible` (the whole block is masked), else 0. */
+export function maskedBlocks(visible: ArrayLike<number>, rows: number, cols: number, outRows: number, outCols: number): Uint8Array {
+  const out = new Uint8Array(outRows * outCols);
+  for (let r = 0; r < outRows; r++) {
+    const [r0, r1] = binRange(r, outRows, rows);
+    for (let c = 0; c < outCols; c++) {
+      const [c0, c1] = binRange(c, outCols, cols);
+      let anyVisible = false;
+      for (let y = r0; y < r1 && !anyVisible; y++) for (let x = c0; x < c1; x++) if (visible[y * cols + x]) { anyVisible = true; break; }
+      out[r * outCols + c] = anyVisible ? 0 : 1;
+    }
+  }
+  return out;
+}
