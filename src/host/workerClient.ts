@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
-import { Connection, type Port, type Wire } from '../protocol/rpc';
+import { Connection } from '../protocol/rpc';
+import { nodePort } from '../worker/port';
 import type { WorkerEvents, WorkerMethods } from '../protocol/worker';
 
 export type WorkerConnection = Connection<Record<string, never>, WorkerMethods, Record<string, never>, WorkerEvents>;
@@ -34,15 +35,7 @@ export class WorkerClient {
 
   private start(): void {
     const worker = new Worker(path.join(this.extensionPath, 'dist', 'worker.js'));
-    const port: Port = {
-      post: (message, transfer) => worker.postMessage(message, transfer ?? []),
-      onMessage(listener) {
-        const handler = (m: Wire) => listener(m);
-        worker.on('message', handler);
-        return { dispose: () => worker.off('message', handler) };
-      },
-    };
-    const connection: WorkerConnection = new Connection(port, {}, { transfer: true });
+    const connection: WorkerConnection = new Connection(nodePort(worker), {}, { transfer: true });
     const onExit = (message: string) => {
       if (this.worker !== worker) return;
       connection.dispose({ code: 'internal', message });

@@ -1,8 +1,14 @@
-import type { MessagePort } from 'node:worker_threads';
 import type { Port, Wire } from '../protocol/rpc';
 
+/** What parentPort, MessagePort and Worker share. */
+interface NodeMessageTarget {
+  postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
+  on(event: 'message', listener: (message: Wire) => void): unknown;
+  off(event: 'message', listener: (message: Wire) => void): unknown;
+}
+
 /** Adapts a worker_threads port (parentPort or a Worker) to the protocol's Port. */
-export function nodePort(target: Pick<MessagePort, 'postMessage' | 'on' | 'off'>): Port {
+export function nodePort(target: NodeMessageTarget): Port {
   return {
     post: (message, transfer) => target.postMessage(message, transfer ?? []),
     onMessage(listener) {

@@ -32,7 +32,10 @@ export async function launchBrowser({ viewport = { width: 1400, height: 900 }, t
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with "apt-get install chromium" (or set DL_CHROMIUM)`);
   const userDataDir = mkdtempSync(join(tmpdir(), 'decoder-lens-chromium-'));
   const kill = () => chromiumPids(userDataDir).forEach((pid) => killTree(pid, 'SIGKILL'));
-  const removeHook = onExitCleanup(kill);
+  const removeHook = onExitCleanup(() => {
+    kill();
+    rmSync(userDataDir, { recursive: true, force: true });
+  });
   let context;
   try {
     context = await withTimeout(

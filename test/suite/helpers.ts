@@ -39,3 +39,15 @@ export async function captureErrorMessages<T>(body: () => Thenable<T>): Promise<
     window.showErrorMessage = original;
   }
 }
+
+/**
+ * Fails with a clear message instead of mocha's generic timeout when a command never settles (e.g. a
+ * webview that never loads its script leaves the panel connection waiting).
+ */
+export function settlesWithin<T>(thenable: Thenable<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.resolve(thenable),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms / 1000}s`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -3,14 +3,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/host/commands';
-import { activateExtension, captureErrorMessages, demoModel, repoRoot } from './helpers';
+import { activateExtension, captureErrorMessages, demoModel, repoRoot, settlesWithin } from './helpers';
 
 interface Summary {
   path: string;
   files: { file: string; role: string; inputs: string[]; outputs: string[] }[];
 }
 
-const hasDemoModel = fs.existsSync(demoModel);
+// dist/demo-model is copied by the build from test/fixtures/models/tiny-gpt once that fixture exists.
+const hasDemoModel = fs.existsSync(path.join(demoModel, 'decoder_model.onnx'));
+/** Generous for a first load on a busy 2-core machine (it takes about 3 s); a hang fails clearly. */
+const COMMAND_MS = 30_000;
+const inspect = (...args: unknown[]) => settlesWithin(vscode.commands.executeCommand<Summary | undefined>(Commands.inspectModel, ...args), COMMAND_MS, Commands.inspectModel);
 
 suite('Inspect Model Outputs (smoke command)', () => {
   suiteSetup(async () => {
@@ -32,7 +36,7 @@ suite('Inspect Model Outputs (smoke command)', () => {
     }, 10);
     const started = Date.now();
     try {
-      await captureErrorMessages(() => vscode.commands.executeCommand(Commands.inspectModel, target));
+      await captureErrorMessages(() => inspect(target));
     } finally {
       clearInterval(timer);
     }
@@ -49,7 +53,7 @@ suite('Inspect Model Outputs (smoke command)', () => {
       console.log(`SKIPPED: ${demoModel} does not exist (npm run build copies it from test/fixtures/models/tiny-gpt)`);
       this.skip();
     }
-    const summary = await vscode.commands.executeCommand<Summary | undefined>(Commands.inspectModel);
+    const summary = await inspect();
     assert.ok(summary, 'the command returned no summary (it showed an error instead?)');
     assert.ok(summary.files.length > 0, 'no ONNX files found in the demo model');
     const outputs = summary.files.flatMap((f) => f.outputs);
@@ -59,7 +63,7 @@ suite('Inspect Model Outputs (smoke command)', () => {
 
   test('a missing model path shows an error naming it and returns undefined (does not throw)', async () => {
     const missing = path.join(repoRoot, 'demo', 'no-such-model');
-    const { result, messages } = await captureErrorMessages(() => vscode.commands.executeCommand<Summary | undefined>(Commands.inspectModel, missing));
+    const { result, messages } = await captureErrorMessages(() => inspect(missing));
     assert.equal(result, undefined);
     assert.equal(messages.length, 1, `error messages shown: ${JSON.stringify(messages)}`);
     assert.ok(messages[0].includes(missing), `the error should name the path: ${messages[0]}`);

@@ -1,22 +1,37 @@
+/**
+ * The attention panel's entry. In VS Code it speaks to the extension host; in the standalone HTML report
+ * (data embedded in the page) it serves itself with the same data handlers the host uses.
+ */
 import { Connection } from '../../src/protocol/rpc';
-import type { PanelEvents, PanelHostMethods, PanelMethods } from '../../src/protocol/panel';
-import { el } from '../shared/dom';
-import { hostPort } from '../shared/vscodePort';
+import type { PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods } from '../../src/protocol/panel';
+import { hostPort, vscodeApi } from '../shared/vscodePort';
+import { PanelApp } from './app';
+import { startReport } from './report';
+import { errorView, modelSummary } from './summary';
 
 const root = document.getElementById('root')!;
+const reportData = document.getElementById('decoder-lens-data');
 
-const connection = new Connection<PanelMethods, PanelHostMethods, PanelEvents>(hostPort(), {
-  showModel({ summary }) {
-    root.replaceChildren(
-      el('h2', {}, 'Model outputs'),
-      el('p', {}, summary.path),
-      ...summary.files.map((f) =>
-        el('section', { className: 'model-file', dataset: { role: f.role } }, el('h3', {}, `${f.role}: ${f.file}`), el('ul', {}, ...f.outputs.map((o) => el('li', { className: 'output-name' }, o)))),
-      ),
-    );
-  },
-  showError({ message }) {
-    root.replaceChildren(el('p', { className: 'error' }, message));
-  },
-});
-connection.announceReady();
+if (reportData) startReport(root, reportData.textContent ?? '');
+else startInVsCode();
+
+function startInVsCode(): void {
+  const api = vscodeApi()!;
+  const connection = new Connection<PanelMethods, PanelHostMethods, PanelEvents, PanelHostEvents>(hostPort(api), {
+    showModel({ summary }) {
+      root.replaceChildren(modelSummary(summary));
+    },
+    showError({ message }) {
+      root.replaceChildren(errorView(message));
+    },
+  });
+  const app = new PanelApp(root, {
+    connection,
+    getState: () => api.getState(),
+    setState: (state) => api.setState(state),
+    savePng: async (name, png) => void (await connection.request('savePng', { name, png })),
+    exportHtml: async (traceId) => void (await connection.request('exportHtml', { traceId })),
+  });
+  connection.announceReady();
+  void app.start();
+}

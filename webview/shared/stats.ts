@@ -38,5 +38,5 @@ export function topIndices(values: ArrayLike<number>, k: number): number[] {
 
 /** −log2 p; NaN where p is not a probability. */
 export function surprisalBits(p: number): number {
-  return p > 0 && p <= 1 ? -Math.log2(p) : NaN;
+  return p > 0 && p <= 1 ? 0 - Math.log2(p) : NaN; // 0 - x: no -0 for p = 1
 }

@@ -19,8 +19,10 @@ class MatrixAssembler {
     readonly maxQueries: number,
     readonly maxKeys: number,
     readonly averageHeads: boolean,
+    fill = 0,
   ) {
     this.data = new Float32Array((averageHeads ? 1 : heads) * maxQueries * maxKeys);
+    if (fill !== 0) this.data.fill(fill);
   }
 
   /** values: [slices][rows][cols]; slices are heads (or 1 broadcast). */
@@ -88,7 +90,8 @@ export class AttentionRecorder {
   addMask(plan: CapturePlan, tensor: ort.Tensor, name: string, queryStart: number): void {
     const key = `${plan.kind}.${plan.layer}`;
     let entry = this.masks.get(key);
-    if (!entry) this.masks.set(key, (entry = { plan, raw: new MatrixAssembler(1, plan.maxQueries, plan.maxKeys, false) }));
+    // Cells no step writes (keys that did not exist yet for that query) start hidden.
+    if (!entry) this.masks.set(key, (entry = { plan, raw: new MatrixAssembler(1, plan.maxQueries, plan.maxKeys, false, -Infinity) }));
     const values = floatData(tensor, name);
     const { rows, cols } = lastTwo(tensor.dims);
     // A mask broadcast over queries ([b,1,1,k]) applies to every query row of this step.

@@ -44,7 +44,7 @@ async function planSessions(model: OpenedModel, sessions: SessionSource, options
 
 export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSource, options: DecodeOptions, context: DecodeContext = {}): Promise<Trace> {
   const { tokenizer, config } = model;
-  let tokens: TraceToken[] = inputTokens(tokenizer.encode(options.text, { addSpecialTokens: config.addSpecialTokens }));
+  let tokens: TraceToken[] = inputTokens(tokenizer.encode(options.text, { addSpecialTokens: true }));
   if (tokens.length === 0) {
     if (tokenizer.bosId === null) throw new DecoderLensError('bad-input', 'Nothing to decode: the text is empty and the tokenizer has no beginning-of-sequence token.');
     tokens = [{ id: tokenizer.bosId, text: tokenizer.tokenText(tokenizer.bosId), start: null, end: null, special: true }];
@@ -71,7 +71,7 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
 
   const ids = tokens.map((t) => t.id);
   const generated: Trace['generated'] = [];
-  let inputProbs = new Float32Array(n).fill(NaN);
+  let inputProbs: Float32Array = new Float32Array(n).fill(NaN);
   let inputTop: Trace['inputTop'] = tokens.map(() => []);
   let past: Record<string, ort.Tensor> = {};
   let stopReason: Trace['stopReason'] = 'max-new-tokens';

@@ -29,7 +29,7 @@ export async function decodeEncoderDecoder(model: OpenedModel, sessions: Session
   const next = !options.useCache ? null : withPastFile && decoderFile === byRole.get('decoder') ? await open(withPastFile) : pastInputs(decoder).length ? decoder : null;
   for (const s of new Set([encoder, decoder, next])) if (s) checkFeedable(s);
 
-  const source: TraceToken[] = inputTokens(tokenizer.encode(options.text, { addSpecialTokens: config.addSpecialTokens }));
+  const source: TraceToken[] = inputTokens(tokenizer.encode(options.text, { addSpecialTokens: true }));
   if (source.length === 0) throw new DecoderLensError('bad-input', 'Nothing to decode: the source text is empty.');
   const n = source.length;
   if (config.maxPositions && Math.max(n, options.maxNewTokens) > config.maxPositions) {

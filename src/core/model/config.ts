@@ -15,8 +15,6 @@ export interface ModelConfig {
   padId: number | null;
   decoderStartId: number | null;
   maxNewTokens: number | undefined;
-  /** Whether the tokenizer should add its special tokens (bos/eos) around the prompt. */
-  addSpecialTokens: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -41,7 +39,6 @@ export function readJsonIfPresent(file: string): Json | undefined {
 export function readModelConfig(dir: string): ModelConfig {
   const config = readJsonIfPresent(join(dir, 'config.json')) ?? {};
   const generation = readJsonIfPresent(join(dir, 'generation_config.json')) ?? {};
-  const tokenizerConfig = readJsonIfPresent(join(dir, 'tokenizer_config.json')) ?? {};
   const pick = (key: string): unknown => generation[key] ?? config[key];
   const decoderConfig = (config.decoder ?? {}) as Json;
   return {
@@ -55,7 +52,6 @@ export function readModelConfig(dir: string): ModelConfig {
     padId: asId(pick('pad_token_id')),
     decoderStartId: asId(pick('decoder_start_token_id')),
     maxNewTokens: firstNumber(generation, ['max_new_tokens']),
-    addSpecialTokens: tokenizerConfig.add_bos_token !== false,
   };
 }
 

@@ -91,10 +91,25 @@ function residualPoints(view: GraphView): Point[] {
     } else if (n.opType === 'Add' && n.outputs[0]) {
       const [a = '', b = ''] = n.inputs;
       if (!a || !b || view.isConstant(a) || view.isConstant(b)) continue;
-      if (derivesFrom(view, b, a) || derivesFrom(view, a, b)) points.push({ tensor: n.outputs[0], node: n, source: 'residual' });
+      // x + f(x), where f ends in a projection (so the mask Add of scores + mask is not one).
+      if ((isProjection(view, b) && derivesFrom(view, b, a)) || (isProjection(view, a) && derivesFrom(view, a, b))) {
+        points.push({ tensor: n.outputs[0], node: n, source: 'residual' });
+      }
     }
   }
   return points;
+}
+
+const PROJECTIONS = new Set(['MatMul', 'Gemm', 'MatMulNBits', 'MatMulInteger', 'FusedMatMul']);
+
+/** Whether `tensor` is a linear layer's output (a MatMul with a constant weight, plus an optional bias). */
+function isProjection(view: GraphView, tensor: string): boolean {
+  let p = view.producer.get(tensor);
+  if (p?.opType === 'Add') {
+    const live = p.inputs.filter((i) => !view.isConstant(i));
+    p = live.length === 1 ? view.producer.get(live[0]) : undefined;
+  }
+  return !!p && PROJECTIONS.has(p.opType) && p.inputs.some((i) => view.isConstant(i));
 }
 
 /** Whether `tensor` is computed from `ancestor` (bounded walk back). */

@@ -6,8 +6,16 @@ import type { GraphInfo, ModelInfo } from './types';
 import { FileSource, decodeAsync, decodeSync, newCtx } from './walk';
 import { FormatError, readField } from './wire';
 
-/** Reads the structure of the model at `path` (never its initializer payloads). */
-export async function readModel(path: string): Promise<ModelInfo> {
+export interface ReadStats {
+  reads: number;
+  bytes: number;
+}
+
+/**
+ * Reads the structure of the model at `path` (never its initializer payloads). Pass `stats` to learn how
+ * much I/O it took.
+ */
+export async function readModel(path: string, options: { stats?: ReadStats } = {}): Promise<ModelInfo> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -21,8 +29,12 @@ export async function readModel(path: string): Promise<ModelInfo> {
     const src = new FileSource(handle, size);
     const head = await src.read(0, Math.min(64, size));
     checkLooksLikeModel(path, head, size);
-    const draft = await wrap(path, size, () => decodeAsync(modelSpec, src, 0, size, newCtx()));
-    return finish(path, size, draft);
+    try {
+      const draft = await wrap(path, size, () => decodeAsync(modelSpec, src, 0, size, newCtx()));
+      return finish(path, size, draft);
+    } finally {
+      if (options.stats) Object.assign(options.stats, src.stats);
+    }
   } catch (e) {
     throw e instanceof DecoderLensError ? e : fileError(path, e);
   } finally {

@@ -47,7 +47,7 @@ export const tensorSpec: Spec<TensorDraft> = {
   onPayload(m, no, range, bytes) {
     m.data = range;
     m.dataField = PAYLOAD_FIELDS[no];
-    if (bytes && bytes.length <= SMALL_PAYLOAD) m.small = bytes.slice();
+    if (bytes && bytes.length <= SMALL_PAYLOAD) m.small = new Uint8Array(bytes); // a copy (Buffer.slice would be a view)
   },
   field(m, f, buf, base) {
     if (f.no === 1) {

@@ -1,5 +1,5 @@
-// Applies a graph edit to the model bytes. Everything untouched (initializers above all) is copied as slices of
-// the original bytes; only the node fields being changed, and the fields enclosing them, are re-framed.
+// Encodes graph edits: new fields to append to a graph, and changed node fields. Within a changed node, everything
+// untouched (a branch's nodes and initializers) is kept as slices of the original bytes, never decoded.
 import type { NodeEdit } from './attention';
 import { type ElemType, elemTypeNumber } from './types';
 import { Writer, readField } from './wire';
@@ -142,22 +142,8 @@ function rewriteAttribute(buf: Uint8Array, start: number, end: number, edit: Gra
   return w.toPieces();
 }
 
-/**
- * The edited model. With no node changes this is the original bytes plus one appended `graph { … }` field
- * (protobuf merges it into the graph); otherwise the graph field(s) are re-framed around the changed nodes.
- */
-export function applyGraphEdit(file: Uint8Array, root: GraphEdit): Uint8Array[] {
-  const tail = additions(root);
-  const appended = tail.length > 0 ? new Writer().pieces(7, tail).toPieces() : [];
-  if (root.nodes.size === 0) return [file, ...appended];
-  const out = new Writer();
-  const counter = { n: 0 };
-  let pos = 0;
-  while (pos < file.length) {
-    const f = readField(file, pos, file.length, 0);
-    pos = f.end;
-    if (f.no === 7) out.pieces(7, rewriteGraphBody(file, f.start, f.end, root, counter, false));
-    else out.raw(file.subarray(f.keyStart, f.end));
-  }
-  return [...out.toPieces(), ...appended];
+/** A changed node field (key, new length, body) from the original field's bytes. */
+export function rewriteNodeField(field: Uint8Array, change: NodeChange): Uint8Array[] {
+  const f = readField(field, 0, field.length, 0);
+  return new Writer().pieces(1, rewriteNode(field, f.start, f.end, change)).toPieces();
 }

@@ -103,7 +103,8 @@ export class FileSource {
   private static readonly BLOCK = 64 * 1024;
   private block: Uint8Array = new Uint8Array(0);
   private blockStart = 0;
-  reads = 0;
+  /** I/O done so far (tests and the benchmark check that weights are never read). */
+  readonly stats = { reads: 0, bytes: 0 };
 
   constructor(
     private readonly handle: FileHandle,
@@ -132,10 +133,11 @@ export class FileSource {
     const buf = new Uint8Array(len);
     let done = 0;
     while (done < len) {
-      this.reads++;
+      this.stats.reads++;
       const { bytesRead } = await this.handle.read(buf, done, len - done, pos + done);
       if (bytesRead === 0) throw new FormatError('the file ended early (was it changed while being read?)', pos + done);
       done += bytesRead;
+      this.stats.bytes += bytesRead;
     }
     return buf;
   }

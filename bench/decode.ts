@@ -1,0 +1,112 @@
+/**
+ * Runtime benchmarks on the generated GPT-2-small-shaped model, each measured side by side in one run:
+ *  - prefill of T = 256 tokens with every tap captured vs plain ONNX Runtime on the same tokens;
+ *  - KV-cache generation of 64 tokens vs full recompute;
+ *  - tokens/s generating 64 tokens while capturing vs transformers.js generating from the same ONNX file.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { decode, openModel } from '../src/core/decode';
+import { SESSION_OPTIONS, SessionCache } from '../src/core/decode/sessionCache';
+import { int64Tensor, range } from '../src/core/decode/tensors';
+import { fixture, sharedDataDir } from '../test/unit/paths';
+import { ensureGpt2Folder, GPT2_SMALL } from './models/gpt2';
+import { medianMs, type BenchRow } from './table';
+
+const T = 256;
+const NEW_TOKENS = 64;
+
+export async function runDecodeBench(log: (line: string) => void): Promise<BenchRow[]> {
+  const shared = join(sharedDataDir, 'tokenizers', 'roberta-bytelevel-bpe');
+  const tokenizerDir = existsSync(join(shared, 'tokenizer.json')) ? shared : fixture('tiny-gpt');
+  log(`generating/reusing the GPT-2-small-shaped bench model (tokenizer from ${tokenizerDir})…`);
+  const dir = ensureGpt2Folder(tokenizerDir);
+  const model = await openModel(dir);
+  const sessions = new SessionCache();
+  const rows: BenchRow[] = [];
+
+  // A prompt of exactly T tokens: repeat text, then cut to T ids and decode those ids back to the same text.
+  const words = 'The quick brown fox jumps over the lazy dog while the decoder watches every token. ';
+  const ids = model.tokenizer.encode(words.repeat(60), { addSpecialTokens: false }).slice(0, T).map((t) => t.id);
+  const text = model.tokenizer.decode(ids);
+  const file = join(dir, 'onnx', 'model.onnx');
+  const plain = await ort.InferenceSession.create(file, SESSION_OPTIONS);
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: int64Tensor(ids, [1, T]),
+    attention_mask: int64Tensor(new Array(T).fill(1), [1, T]),
+    position_ids: int64Tensor(range(0, T), [1, T]),
+  };
+  for (let i = 0; i < GPT2_SMALL.layers; i++)
+    for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, GPT2_SMALL.heads, 0, GPT2_SMALL.width / GPT2_SMALL.heads]);
+
+  log('prefill T=256: plain ORT vs decode with all taps…');
+  const tapped = () => decode(model, sessions, { text, maxNewTokens: 1 });
+  await tapped(); // session creation and warm-up out of the timing
+  await plain.run(feeds);
+  let plainMs = 0;
+  let tappedMs = 0;
+  for (let round = 0; round < 3; round++) {
+    // Interleaved so machine noise hits both sides alike.
+    plainMs += await medianMs(1, () => plain.run(feeds));
+    tappedMs += await medianMs(1, tapped);
+  }
+  const trace = await tapped();
+  rows.push({ name: 'decode with all taps, T = 256 (prefill + capture)', baseline: 'plain ORT run on the same tokens', ratio: tappedMs / plainMs, goal: '≤ 1.25', detail: `${(tappedMs / 3).toFixed(0)} ms vs ${(plainMs / 3).toFixed(0)} ms; ${trace.attention.length} layers × ${trace.attention[0]?.heads} heads × ${T}² captured` });
+
+  log('generation of 64 tokens: KV cache vs full recompute…');
+  const prompt = model.tokenizer.decode(ids.slice(0, 16));
+  const gen = (useCache: boolean, taps: boolean) => decode(model, sessions, { text: prompt, maxNewTokens: NEW_TOKENS, useCache, taps });
+  await gen(true, false);
+  await gen(false, false);
+  const cachedMs = await medianMs(1, () => gen(true, false));
+  const recomputeMs = await medianMs(1, () => gen(false, false));
+  rows.push({ name: 'generate 64 tokens with KV cache', baseline: 'full recompute each step', ratio: cachedMs / recomputeMs, detail: `${cachedMs.toFixed(0)} ms vs ${recomputeMs.toFixed(0)} ms (lower is better)` });
+
+  log('tokens/s while capturing vs transformers.js…');
+  const capturing = await gen(true, true);
+  const captureMs = await medianMs(1, () => gen(true, true));
+  const oursTps = capturing.generated.length / (captureMs / 1000);
+  const theirs = await transformersJsTokensPerSecond(dir, prompt, log);
+  rows.push(
+    theirs
+      ? { name: 'tokens/s generating 64 tokens while capturing everything', baseline: 'transformers.js generate() on the same ONNX file', ratio: oursTps / theirs.tps, goal: '≥ 1.0', detail: `${oursTps.toFixed(1)} vs ${theirs.tps.toFixed(1)} tokens/s (${theirs.tokens} tokens)` }
+      : { name: 'tokens/s while capturing', baseline: 'transformers.js (not run)', ratio: NaN, detail: 'transformers.js could not run here; see the log above' },
+  );
+  await plain.release();
+  await sessions.clear();
+  return rows;
+}
+
+/** The part of transformers.js the bench uses (it is an ES module; typed here to keep the bench CommonJS). */
+interface TransformersJs {
+  env: { allowRemoteModels: boolean; localModelPath: string };
+  AutoTokenizer: { from_pretrained(name: string): Promise<(text: string) => Record<string, unknown> & { input_ids: { dims: number[] } }> };
+  AutoModelForCausalLM: { from_pretrained(name: string, options: object): Promise<{ generate(options: object): Promise<unknown>; dispose(): Promise<unknown> }> };
+}
+
+async function transformersJsTokensPerSecond(dir: string, prompt: string, log: (line: string) => void): Promise<{ tps: number; tokens: number } | undefined> {
+  try {
+    // transformers.js is an ES module; load it with a real dynamic import (tsc would turn import() into require()).
+    const load = new Function('m', 'return import(m)') as (m: string) => Promise<TransformersJs>;
+    const tf = await load('@huggingface/transformers');
+    tf.env.allowRemoteModels = false;
+    tf.env.localModelPath = join(dir, '..');
+    const name = dir.split(/[\\/]/).pop()!;
+    const tokenizer = await tf.AutoTokenizer.from_pretrained(name);
+    const model = await tf.AutoModelForCausalLM.from_pretrained(name, { dtype: 'fp32', device: 'cpu' });
+    const inputs = tokenizer(prompt);
+    const run = async () => {
+      const start = process.hrtime.bigint();
+      const out = (await model.generate({ ...inputs, max_new_tokens: NEW_TOKENS, min_new_tokens: NEW_TOKENS, do_sample: false })) as { dims: number[] };
+      return { ms: Number(process.hrtime.bigint() - start) / 1e6, tokens: out.dims[1] - inputs.input_ids.dims[1] };
+    };
+    await run();
+    const { ms, tokens } = await run();
+    await model.dispose();
+    return { tps: tokens / (ms / 1000), tokens };
+  } catch (error) {
+    log(`transformers.js failed: ${(error as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,61 @@
+// Streams a large generated decoder (hundreds of MB of weights) to disk without holding it in memory twice,
+// cached under the OS temp folder by a version key.
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onnx } from 'onnx-proto';
+import { encodeVarint } from '../../src/core/onnx/wire';
+import { type GptSpec, gptGraph } from './gpt-graph';
+import { initValues } from './gpt-model';
+import { T } from './onnx-build';
+
+/** Bump when the generated graph changes, so a stale cached model is not measured. */
+const VERSION = 'v1';
+
+export const BIG_SPEC: GptSpec = { layers: 12, hidden: 768, heads: 12, vocab: 8192, ffn: 3072, valueInfo: true };
+
+const field = (no: number, len: number) => Uint8Array.from([...encodeVarint(no * 8 + 2), ...encodeVarint(len)]);
+
+/** Returns the path of the cached model, generating it first if needed. */
+export function bigModel(log: (s: string) => void = () => {}): string {
+  const dir = join(tmpdir(), `decoder-lens-bench-graph-${VERSION}`);
+  const path = join(dir, 'decoder_model.onnx');
+  const done = `${path}.done`;
+  if (existsSync(done) && existsSync(path)) return path;
+  mkdirSync(dir, { recursive: true });
+  log(`generating ${path} (12 layers, d=768) …`);
+  const p = gptGraph(BIG_SPEC);
+  const partA = onnx.GraphProto.encode({ node: p.nodes, name: 'main_graph' }).finish();
+  const partB = onnx.GraphProto.encode({ input: p.inputs, output: p.outputs, valueInfo: p.valueInfo }).finish();
+  const inits = p.initializers.map((s) => {
+    const header = onnx.TensorProto.encode({ dims: s.dims, dataType: T.FLOAT, name: s.name }).finish();
+    const payload = s.dims.reduce((a, b) => a * b, 1) * 4;
+    const raw = field(9, payload);
+    const body = header.length + raw.length + payload;
+    return { s, prefix: [field(5, body), header, raw], size: field(5, body).length + body };
+  });
+  const graphLen = partA.length + partB.length + inits.reduce((n, i) => n + i.size, 0);
+  const head = onnx.ModelProto.encode({ irVersion: 8, producerName: 'decoder-lens bench' }).finish();
+  const tail = onnx.ModelProto.encode({ opsetImport: [{ domain: '', version: 17 }] }).finish();
+  const tmp = `${path}.partial`;
+  const fd = openSync(tmp, 'w');
+  const write = (b: Uint8Array) => writeSync(fd, b);
+  try {
+    write(head);
+    write(field(7, graphLen));
+    write(partA);
+    for (const i of inits) {
+      i.prefix.forEach(write);
+      const v = initValues(i.s);
+      write(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    }
+    write(partB);
+    write(tail);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  writeFileSync(done, String(statSync(path).size));
+  log(`generated ${(statSync(path).size / 1e6).toFixed(0)} MB`);
+  return path;
+}

@@ -1,0 +1,77 @@
+// Writes the tapped model into one buffer straight from the file: unchanged byte ranges are read into place
+// (weights are never decoded, nor copied twice), only the changed node fields and the graph headers around
+// them are new bytes. With no node changes the result is the file plus one appended `graph { … }` field,
+// which protobuf merges into the graph.
+import type { FileHandle } from 'node:fs/promises';
+import { type GraphEdit, additions, rewriteNodeField } from './surgery-bytes';
+import type { ByteRange, ModelInfo } from './types';
+import { FormatError, WIRE_LEN, Writer, encodeVarint, readField } from './wire';
+
+type Piece = ByteRange | Uint8Array;
+
+async function readRange(handle: FileHandle, r: ByteRange): Promise<Uint8Array> {
+  const buf = new Uint8Array(r.length);
+  let done = 0;
+  while (done < r.length) {
+    const { bytesRead } = await handle.read(buf, done, r.length - done, r.offset + done);
+    if (bytesRead === 0) throw new FormatError('the file ended early (was it changed while being read?)', r.offset + done);
+    done += bytesRead;
+  }
+  return buf;
+}
+
+/** The pieces of the edited model, in order. */
+async function plan(handle: FileHandle, model: ModelInfo, root: GraphEdit): Promise<Piece[]> {
+  const tail = additions(root);
+  const appended = tail.length > 0 ? new Writer().pieces(7, tail).toPieces() : [];
+  if (root.nodes.size === 0) return [{ offset: 0, length: model.byteLength }, ...appended];
+  const edited = [...root.nodes.entries()].map(([index, change]) => ({ node: model.graph.nodes[index], change })).sort((a, b) => a.node.range.offset - b.node.range.offset);
+  const pieces: Piece[] = [];
+  let cursor = 0;
+  for (const occurrence of [...model.graph.ranges].sort((a, b) => a.offset - b.offset)) {
+    const end = occurrence.offset + occurrence.length;
+    const inside = edited.filter((e) => e.node.range.offset >= occurrence.offset && e.node.range.offset < end);
+    if (inside.length === 0) continue;
+    const header = await readRange(handle, { offset: occurrence.offset, length: Math.min(20, occurrence.length) });
+    const bodyStart = occurrence.offset + readField(header, 0, header.length, occurrence.offset, occurrence.length).start;
+    const body: Piece[] = [];
+    let at = bodyStart;
+    for (const { node, change } of inside) {
+      body.push({ offset: at, length: node.range.offset - at });
+      body.push(...rewriteNodeField(await readRange(handle, node.range), change));
+      at = node.range.offset + node.range.length;
+    }
+    body.push({ offset: at, length: end - at });
+    pieces.push({ offset: cursor, length: occurrence.offset - cursor });
+    pieces.push(fieldHeader(7, body.reduce((n, p) => n + p.length, 0)), ...body);
+    cursor = end;
+  }
+  pieces.push({ offset: cursor, length: model.byteLength - cursor }, ...appended);
+  return pieces;
+}
+
+/** Key and length of a length-delimited field whose body is written separately. */
+function fieldHeader(no: number, length: number): Uint8Array {
+  return Uint8Array.from([...encodeVarint(no * 8 + WIRE_LEN), ...encodeVarint(length)]);
+}
+
+/** The edited model in one buffer, filled by positional reads from the file. */
+export async function assemble(handle: FileHandle, model: ModelInfo, root: GraphEdit): Promise<Uint8Array> {
+  const pieces = await plan(handle, model, root);
+  // Unpooled and uninitialised: every byte is written below.
+  const out = Buffer.allocUnsafeSlow(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    if (p instanceof Uint8Array) out.set(p, at);
+    else {
+      let done = 0;
+      while (done < p.length) {
+        const { bytesRead } = await handle.read(out, at + done, p.length - done, p.offset + done);
+        if (bytesRead === 0) throw new FormatError('the file ended early (was it changed while being read?)', p.offset + done);
+        done += bytesRead;
+      }
+    }
+    at += p.length;
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}

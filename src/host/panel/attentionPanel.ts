@@ -1,0 +1,86 @@
+/**
+ * One attention panel (a webview beside the editor). It holds the shown trace's data service and answers the
+ * webview's requests from it; the webview never receives the whole trace, only what it shows.
+ */
+import * as vscode from 'vscode';
+import { Connection } from '../../protocol/rpc';
+import type { PanelEvents, PanelFocus, PanelHostEvents, PanelHostMethods, PanelMethods, PanelOpenResult, PanelUiState } from '../../protocol/panel';
+import type { ModelSummary } from '../../protocol/model';
+import { dataHandlers, type PanelDataService } from '../../../webview/panel/data/serve';
+import { Disposable } from '../dispose';
+import { webviewPort } from '../webviewHtml';
+import { saveHtmlReport, savePng } from './exportFiles';
+import { panelHtml } from './panelHtml';
+
+export type PanelHostConnection = Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>;
+
+/** A trace as the panel shows it. */
+export interface ShownTrace {
+  id: string;
+  service: PanelDataService;
+  focus?: PanelFocus;
+  focusSeq: number;
+}
+
+export class AttentionPanel extends Disposable {
+  static readonly viewType = 'decoderLens.attention';
+  readonly connection: PanelHostConnection;
+  private shown?: ShownTrace;
+  /** The webview's latest selection (kind, layer, head, query), as it reported it. */
+  selection?: PanelUiState;
+  private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.onDisposeEmitter.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+  ) {
+    super();
+    this.register(panel);
+    this.connection = new Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>(webviewPort(panel.webview), {
+      ...dataHandlers((id) => (this.shown?.id === id ? this.shown.service : undefined)),
+      open: () => this.openResult(),
+      savePng: async ({ name, png }) => ({ saved: await savePng(name, png) }),
+      exportHtml: async () => ({ saved: this.shown ? await saveHtmlReport(this.shown.service.data, extensionUri) : null }),
+    });
+    this.register({ dispose: () => this.connection.dispose() });
+    this.register(this.connection.onEvent('selection', (s) => (this.selection = s)));
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'dist', 'media', 'decoder-lens.svg');
+    panel.webview.html = panelHtml(panel.webview, extensionUri);
+    this.register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  get trace(): ShownTrace | undefined {
+    return this.shown;
+  }
+
+  /** Shows a trace; a live webview is told at once, a reloading one asks for it with `open`. */
+  show(shown: ShownTrace): void {
+    this.shown = shown;
+    this.panel.title = `Decoder Lens: ${shown.service.data.meta.model.name}`;
+    const open = this.openResult();
+    if (open) this.connection.notify('trace', open);
+  }
+
+  /** Writes the shown trace as an HTML report (to `target`, or where the user picks). */
+  exportHtml(target?: vscode.Uri): Promise<string | null> {
+    return this.shown ? saveHtmlReport(this.shown.service.data, this.extensionUri, target) : Promise.resolve(null);
+  }
+
+  async showModel(summary: ModelSummary): Promise<void> {
+    await this.connection.ready;
+    await this.connection.request('showModel', { summary });
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
+    this.onDisposeEmitter.fire();
+    this.onDisposeEmitter.dispose();
+  }
+
+  private openResult(): PanelOpenResult | null {
+    const s = this.shown;
+    return s ? { meta: s.service.data.meta, focus: s.focus, focusSeq: s.focusSeq } : null;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The extension's entry to the attention panel: one panel, reused, beside the editor; traces saved to storage so
+ * a WebviewPanelSerializer can bring the panel back after a window reload.
+ */
+import * as vscode from 'vscode';
+import type { Trace } from '../../core/trace/types';
+import type { PanelFocus } from '../../protocol/panel';
+import { PanelDataService } from '../../../webview/panel/data/serve';
+import { Disposable } from '../dispose';
+import { webviewOptions } from '../webviewHtml';
+import { AttentionPanel, type ShownTrace } from './attentionPanel';
+import { toPanelData } from './panelData';
+import { TraceStorage } from './traceStorage';
+
+export class AttentionPanels extends Disposable {
+  private panel?: AttentionPanel;
+  private focusSeq = 0;
+  private readonly storage: TraceStorage;
+  private readonly log?: (message: string) => void;
+  /** Ids of traces already stored: showing the same trace again (another focus) neither copies nor saves it. */
+  private readonly stored = new WeakMap<Trace, { id: string; service: PanelDataService }>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    storageUri: vscode.Uri,
+    options: { log?: (message: string) => void } = {},
+  ) {
+    super();
+    this.storage = new TraceStorage(storageUri);
+    this.log = options.log;
+    this.register(vscode.window.registerWebviewPanelSerializer(AttentionPanel.viewType, { deserializeWebviewPanel: (panel, state) => this.restore(panel, state) }));
+  }
+
+  /** The open panel, if any. */
+  get current(): AttentionPanel | undefined {
+    return this.panel && !this.panel.isDisposed ? this.panel : undefined;
+  }
+
+  /**
+   * Shows a trace in the panel (creating it beside the editor, or revealing the one there), focused on a
+   * position, layer, kind or head if given. Resolves once the trace is stored for restoring after a reload.
+   */
+  async show(trace: Trace, focus?: PanelFocus): Promise<AttentionPanel> {
+    const known = this.stored.get(trace);
+    const id = known?.id ?? TraceStorage.newId();
+    const service = known?.service ?? new PanelDataService(toPanelData(trace, id));
+    const shown: ShownTrace = { id, service, focus, focusSeq: ++this.focusSeq };
+    const panel = this.current ?? this.adopt(vscode.window.createWebviewPanel(AttentionPanel.viewType, 'Decoder Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false }));
+    if (!panel.panel.visible) panel.panel.reveal(undefined, true);
+    panel.show(shown);
+    if (!known) {
+      this.stored.set(trace, { id, service });
+      await this.storage.save(id, trace).catch((error: Error) => this.log?.(`Decoder Lens: could not store the trace for restoring the panel: ${error.message}`));
+    }
+    return panel;
+  }
+
+  private adopt(webviewPanel: vscode.WebviewPanel): AttentionPanel {
+    this.panel?.dispose();
+    const panel = new AttentionPanel(webviewPanel, this.extensionUri);
+    this.panel = panel;
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+    return panel;
+  }
+
+  /** After a window reload: the webview state names the trace it showed; load it back from storage. */
+  private async restore(webviewPanel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    webviewPanel.webview.options = webviewOptions(this.extensionUri);
+    const panel = this.adopt(webviewPanel);
+    const id = (state as { traceId?: unknown } | undefined)?.traceId;
+    const trace = TraceStorage.isId(id) ? await this.storage.load(id) : undefined;
+    if (trace && TraceStorage.isId(id)) panel.show({ id, service: new PanelDataService(toPanelData(trace, id)), focusSeq: 0 });
+  }
+
+  override dispose(): void {
+    this.panel?.dispose();
+    super.dispose();
+  }
+}

@@ -1,0 +1,32 @@
+/** Export: the PNG the panel composed, and the whole trace as a standalone HTML report, where the user says. */
+import * as vscode from 'vscode';
+import type { PanelData } from '../../../webview/panel/data/serve';
+import { readReportAssets, reportHtml } from './reportHtml';
+
+function defaultUri(name: string): vscode.Uri | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  return folder ? vscode.Uri.joinPath(folder, name) : undefined;
+}
+
+export async function savePng(name: string, png: Uint8Array): Promise<string | null> {
+  const safe = name.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '') || 'attention.png';
+  const uri = await vscode.window.showSaveDialog({ defaultUri: defaultUri(safe), filters: { 'PNG image': ['png'] }, title: 'Save the attention view as PNG' });
+  if (!uri) return null;
+  await vscode.workspace.fs.writeFile(uri, png);
+  void vscode.window.showInformationMessage(`Decoder Lens: saved ${uri.fsPath}`);
+  return uri.fsPath;
+}
+
+export async function saveHtmlReport(data: PanelData, extensionUri: vscode.Uri, target?: vscode.Uri): Promise<string | null> {
+  const name = `decoder-lens-${data.meta.model.name.replace(/[^\w.-]+/g, '_')}.html`;
+  const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: defaultUri(name), filters: { 'HTML report': ['html'] }, title: 'Export the trace as a standalone HTML report' }));
+  if (!uri) return null;
+  const html = reportHtml(data, readReportAssets(vscode.Uri.joinPath(extensionUri, 'dist').fsPath));
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(html));
+  if (!target) {
+    void vscode.window.showInformationMessage(`Decoder Lens: wrote ${uri.fsPath}`, 'Open in Browser').then((choice) => {
+      if (choice) void vscode.env.openExternal(uri);
+    });
+  }
+  return uri.fsPath;
+}

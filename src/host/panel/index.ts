@@ -1,0 +1,5 @@
+/** The attention panel's host API (see issue 5). */
+export { AttentionPanels } from './attentionPanels';
+export { AttentionPanel } from './attentionPanel';
+export { writeHtmlReport, reportHtml, readReportAssets } from './reportHtml';
+export type { PanelFocus } from '../../protocol/panel';

@@ -1,0 +1,78 @@
+/**
+ * The standalone HTML report: the panel's own bundle and styles inlined, the trace embedded (packed, base64),
+ * and a strict CSP whose script and style hashes allow exactly what is inlined. Opens in any browser.
+ * vscode-free, so the CLI can write reports too.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Trace } from '../../core/trace/types';
+import type { PanelData } from '../../../webview/panel/data/serve';
+import { toBase64 } from '../../../webview/shared/base64';
+import { pack } from '../../../webview/shared/packed';
+import { toPanelData } from './panelData';
+
+export interface ReportAssets {
+  script: string;
+  styles: string[];
+  codiconCss: string;
+}
+
+/** Reads the built panel bundle and styles from the extension's dist folder. */
+export function readReportAssets(distDir: string): ReportAssets {
+  const read = (...p: string[]) => readFileSync(join(distDir, ...p), 'utf8');
+  const ttf = readFileSync(join(distDir, 'media', 'codicon.ttf')).toString('base64');
+  const codicon = read('media', 'codicon.css').replace(/url\(["']?\.\/codicon\.ttf[^)"']*["']?\)/g, `url("data:font/ttf;base64,${ttf}")`);
+  return {
+    script: read('webview', 'panel.js').replace(/\n\/\/# sourceMappingURL=.*$/m, ''),
+    styles: [read('media', 'webview.css'), read('media', 'panel.css')],
+    codiconCss: codicon,
+  };
+}
+
+export function reportHtml(data: PanelData, assets: ReportAssets): string {
+  // Inline code must not close its element early.
+  const script = lf(assets.script).replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+  const styles = assets.styles.map((s) => lf(s).replace(/<\/(style)/gi, '<\\/$1'));
+  const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+  const csp = [
+    "default-src 'none'",
+    'img-src data: blob:',
+    // data: serves the codicon stylesheet (the icon component links it by id), hashes the inlined styles.
+    `style-src data: ${styles.map(hash).join(' ')}`,
+    'font-src data:',
+    `script-src ${hash(script)}`,
+  ].join('; ');
+  const title = `Decoder Lens: ${data.meta.model.name}, ${data.meta.createdAt}`;
+  const codicon = `data:text/css;base64,${Buffer.from(assets.codiconCss, 'utf8').toString('base64')}`;
+  return `<!DOCTYPE html>
+<html lang="en" class="dl-report">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta name="generator" content="Decoder Lens">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="${codicon}" id="vscode-codicon-stylesheet">
+${styles.map((s) => `<style>${s}</style>`).join('\n')}
+</head>
+<body>
+<main id="root"></main>
+<script type="application/octet-stream" id="decoder-lens-data">${toBase64(pack(data))}</script>
+<script>${script}</script>
+</body>
+</html>
+`;
+}
+
+/** One call for the CLI and `npm run demo`: a trace to a report file. */
+export function writeHtmlReport(trace: Trace, distDir: string, outFile: string, traceId = 'report'): void {
+  writeFileSync(outFile, reportHtml(toPanelData(trace, traceId), readReportAssets(distDir)));
+}
+
+/** The parser turns CRLF into LF before hashing: hash what it will see. */
+const lf = (text: string) => text.replace(/\r\n?/g, '\n');
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { type TapOutput, buildTappedModel, maskVisibility } from '../../../src/core/onnx';
+import { assertClose, assertProbabilities, assertSameTensor, checkCases, feedsOf, fixtureFile, ort } from './helpers';
+import { SPEC, type FeedShape, synthFeeds, synthModels } from './synth';
+
+type Feeds = Record<string, ort.Tensor>;
+
+interface Expect {
+  queries: number;
+  selfKeys: number;
+  crossKeys?: number;
+  /** Decoder self attention is causal; the first query sits at this absolute position. */
+  causalPast?: number;
+  selfHidden: number[][];
+  crossHidden?: number[][];
+  hidden: number;
+}
+
+/** Runs the untapped and the tapped model on the same feeds and checks every tap against the invariants. */
+async function runAndCheck(path: string, feeds: Feeds, e: Expect, label: string): Promise<{ outputs: TapOutput[]; result: ort.InferenceSession.OnnxValueMapType }> {
+  const tapped = await buildTappedModel(path);
+  const plain = await ort.InferenceSession.create(path);
+  const session = await ort.InferenceSession.create(tapped.bytes);
+  try {
+    const want = await plain.run(feeds);
+    const got = await session.run(feeds);
+    // Logits must not move at all; other outputs may differ in the last bit where a tap blocked a fusion.
+    for (const name of plain.outputNames) {
+      if (name === 'logits') assertSameTensor(got[name], want[name], `${label}: logits with and without taps`);
+      else assertClose(got[name], want[name], `${label}: ${name} with and without taps`);
+    }
+    const byId = new Map(tapped.outputs.map((o) => [o.id, o]));
+    for (const o of tapped.outputs) {
+      const t = got[o.output];
+      assert.ok(t, `${label}: output ${o.output} (${o.id}) returned`);
+      const cross = o.kind === 'cross';
+      if (o.tap === 'attention') {
+        assertProbabilities(t, {
+          heads: 4,
+          queries: e.queries,
+          keys: cross ? e.crossKeys! : e.selfKeys,
+          causalPast: cross ? undefined : e.causalPast,
+          hiddenKeys: cross ? e.crossHidden : e.selfHidden,
+        }, `${label} ${o.id}`);
+      } else if (o.tap === 'mask') {
+        // The mask the model applied hides exactly what the probabilities give no weight.
+        const probs = got[byId.get(`attn.${o.kind}.${o.layer}`)!.output];
+        assertMaskMatches(t, probs, `${label} ${o.id}`);
+      } else {
+        assert.deepEqual(t.dims, [feeds.input_ids.dims[0], e.queries, e.hidden], `${label} ${o.id} dims`);
+      }
+    }
+    return { outputs: tapped.outputs, result: got };
+  } finally {
+    await plain.release();
+    await session.release();
+  }
+}
+
+/** Broadcasts the [b|1, 1, q|1, k] additive mask over the [b, h, q, k] probabilities. */
+function assertMaskMatches(mask: ort.Tensor, probs: ort.Tensor, label: string): number {
+  const [b, h, q, k] = probs.dims;
+  const [mb, , mq, mk] = mask.dims.length === 4 ? mask.dims : [1, 1, ...mask.dims.slice(-2)];
+  assert.equal(mk, k, `${label}: mask keys`);
+  const visible = maskVisibility(mask.data as Float32Array);
+  const p = probs.data as Float32Array;
+  let hidden = 0;
+  for (let bi = 0; bi < b; bi++) {
+    for (let qi = 0; qi < q; qi++) {
+      const row = Array.from({ length: k }, (_, ki) => visible[((mb === 1 ? 0 : bi) * mq + (mq === 1 ? 0 : qi)) * mk + ki]);
+      if (row.every((v) => v === 0)) continue; // a padded query sees nothing
+      for (let hi = 0; hi < h; hi++) {
+        for (let ki = 0; ki < k; ki++) {
+          if (row[ki] === 0) {
+            hidden++;
+            assert.ok(p[((bi * h + hi) * q + qi) * k + ki] < 1e-6, `${label}: hidden key ${ki} has weight`);
+          }
+        }
+      }
+    }
+  }
+  return hidden;
+}
+
+const padded = (rows: number[], width: number) => rows.map((n) => Array.from({ length: n }, (_, i) => i).filter((i) => i < width));
+const tail = (rows: number[], width: number) => rows.map((n) => Array.from({ length: n }, (_, i) => width - 1 - i));
+
+describe('surgery on generated layouts (tapped vs untapped, same feeds)', () => {
+  const m = synthModels();
+  const shape: FeedShape = { batch: 2, seq: 4, pad: [0, 2], encSeq: 5, encPad: [0, 2] };
+
+  it('decoder: probabilities, masks and hidden states, logits unchanged', async () => {
+    const { outputs, result } = await runAndCheck(m.decoder, synthFeeds(SPEC, {}, shape), { queries: 4, selfKeys: 4, causalPast: 0, selfHidden: padded([0, 2], 4), hidden: 16 }, 'decoder');
+    const mask = result[outputs[1].output];
+    assert.deepEqual(mask.dims, [2, 1, 4, 4]);
+    // Row 1 of batch 1: causal hides keys 2, 3; padding hides keys 0, 1.
+    assert.deepEqual([...maskVisibility((mask.data as Float32Array).subarray(16 + 4, 16 + 8))], [0, 0, 0, 0]);
+    assert.deepEqual([...maskVisibility((mask.data as Float32Array).subarray(16 + 12, 16 + 16))], [0, 0, 1, 1]);
+    assert.deepEqual(outputs.map((o) => o.id), ['attn.self.0', 'mask.self.0', 'attn.self.1', 'mask.self.1', 'hidden.0', 'hidden.1']);
+    assert.equal(outputs[0].output, '/model/layers.0/self_attn/Softmax_output_0', 'a top-level tensor is exposed under its own name');
+  });
+
+  it('top-level taps are appended bytes: the original file is an untouched prefix', async () => {
+    const file = readFileSync(m.decoder);
+    const tapped = await buildTappedModel(m.decoder);
+    assert.ok(tapped.bytes.length > file.length && tapped.bytes.length - file.length < 4096);
+    assert.deepEqual(tapped.bytes.subarray(0, file.length), new Uint8Array(file));
+  });
+
+  it('decoder with past: causal against the cache', async () => {
+    const feeds = synthFeeds(SPEC, { past: true }, { ...shape, seq: 2, past: 3, pad: [0, 1] });
+    await runAndCheck(m.withPast, feeds, { queries: 2, selfKeys: 5, causalPast: 3, selfHidden: padded([0, 1], 5), hidden: 16 }, 'with-past');
+  });
+
+  for (const useCache of [false, true]) {
+    it(`merged decoder, use_cache_branch=${useCache}: taps lifted out of the If`, async () => {
+      const past = useCache ? 3 : 0;
+      const seq = useCache ? 2 : 4;
+      const feeds = synthFeeds(SPEC, { merged: true, useCache }, { ...shape, seq, past, pad: [0, 1] });
+      const { outputs } = await runAndCheck(m.merged, feeds, { queries: seq, selfKeys: past + seq, causalPast: past, selfHidden: padded([0, 1], past + seq), hidden: 16 }, `merged/${useCache}`);
+      assert.ok(outputs.every((o) => o.output.startsWith('decoder_lens/')));
+      assert.equal(outputs[0].tensor, '/model/layers.0/self_attn/Softmax_output_0', 'the tensor keeps its branch name');
+    });
+  }
+
+  it('encoder: bidirectional probabilities', async () => {
+    const feeds = synthFeeds(SPEC, { encoder: true }, shape);
+    await runAndCheck(m.encoder, feeds, { queries: 4, selfKeys: 4, selfHidden: padded([0, 2], 4), hidden: 16 }, 'encoder');
+  });
+
+  it('encoder-decoder decoder: cross attention hides padded encoder positions', async () => {
+    await runAndCheck(m.t5Decoder, synthFeeds(SPEC, { cross: true }, shape), {
+      queries: 4, selfKeys: 4, causalPast: 0, selfHidden: padded([0, 2], 4), crossKeys: 5, crossHidden: tail([0, 2], 5), hidden: 16,
+    }, 't5');
+    const feeds = synthFeeds(SPEC, { cross: true, past: true }, { ...shape, seq: 1, past: 3, pad: [0, 0] });
+    await runAndCheck(m.t5WithPast, feeds, { queries: 1, selfKeys: 4, causalPast: 3, selfHidden: [[], []], crossKeys: 5, crossHidden: tail([0, 2], 5), hidden: 16 }, 't5-past');
+  });
+
+  it('exposes only the selected taps', async () => {
+    const tapped = await buildTappedModel(m.merged, { attention: ['attn.self.1'], masks: 'none', hidden: ['hidden.0'] });
+    assert.deepEqual(tapped.outputs.map((o) => o.id), ['attn.self.1', 'hidden.0']);
+    const none = await buildTappedModel(m.decoder, { attention: 'none', masks: 'none', hidden: 'none' });
+    assert.deepEqual(none.outputs, []);
+    assert.deepEqual(none.bytes, new Uint8Array(readFileSync(m.decoder)));
+  });
+});
+
+describe('surgery on the committed fixtures (check.json feeds)', () => {
+  for (const dir of ['tiny-gpt', 'tiny-t5']) {
+    it(`${dir}: every file and branch returns its taps with logits unchanged`, async () => {
+      const cases = checkCases(dir);
+      assert.ok(cases.length >= 3);
+      for (const c of cases) {
+        const feeds = feedsOf(c);
+        const ids = feeds.input_ids.dims;
+        const queries = ids[1];
+        const encoder = c.file === 'encoder_model.onnx';
+        const selfMask = feeds.attention_mask;
+        const past = Object.keys(feeds).find((k) => /^past_key_values\.\d+(\.decoder)?\.key$/.test(k));
+        const pastLen = past ? feeds[past].dims[2] : 0;
+        const selfKeys = pastLen + queries;
+        const encMask = feeds.encoder_attention_mask;
+        const hiddenOf = (mask: ort.Tensor | undefined, width: number) =>
+          Array.from({ length: ids[0] }, (_, b) => (mask ? Array.from({ length: width }, (_, k) => k).filter((k) => (mask.data as BigInt64Array)[b * width + k] === 0n) : []));
+        const label = `${dir}/${c.file}${feeds.use_cache_branch ? `[use_cache=${(feeds.use_cache_branch.data as Uint8Array)[0]}]` : ''}`;
+        const { result } = await runAndCheck(fixtureFile(dir, c.file), feeds, {
+          queries,
+          selfKeys,
+          causalPast: encoder ? undefined : pastLen,
+          selfHidden: hiddenOf(selfMask, selfKeys),
+          crossKeys: encMask?.dims[1],
+          crossHidden: hiddenOf(encMask, encMask?.dims[1] ?? 0),
+          hidden: hiddenSize(dir),
+        }, label);
+        // The tapped run reproduces the exporter's reference outputs.
+        const [name, expected] = Object.entries(c.outputs)[0];
+        const got = result[name].data as Float32Array;
+        expected.data.forEach((v, i) => assert.ok(Math.abs(got[i] - (v as number)) < 1e-3, `${label}: ${name}[${i}] ${got[i]} vs ${v}`));
+      }
+    });
+  }
+});
+
+/** The hidden size, from the fixture's config.json. */
+function hiddenSize(dir: string): number {
+  return (JSON.parse(readFileSync(fixtureFile(dir, 'config.json'), 'utf8')) as { hidden_size: number }).hidden_size;
+}

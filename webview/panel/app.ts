@@ -1,0 +1,204 @@
+/**
+ * The attention panel: builds the views for a trace, keeps the selection (saved with setState on every change),
+ * and asks the host for exactly what the selection shows. Stale answers (the selection moved on) are dropped.
+ */
+import type { Connection } from '../../src/protocol/rpc';
+import type { PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods, PanelOpenResult, PanelTraceMeta, PanelUiState } from '../../src/protocol/panel';
+import { buildLut } from '../shared/colorScale';
+import { el } from '../shared/dom';
+import { onThemeChange, readTheme, type Theme } from '../shared/theme';
+import { AcrossLayersChart, EntropyChart, TopKChart } from './charts';
+import { actionButton, HeadControls, KindTabs } from './controls';
+import { HeadView } from './headView';
+import { ModelView } from './modelView';
+import { Scrubber } from './scrubber';
+import { applyFocus, captureOf, currentQuery, freshState, headChoices, kindsOf, layersOf, moveHead, moveLayer, readState, reconcile, withQuery } from './state';
+import { TokenStrip } from './tokenStrip';
+import { axisTokens, queryAxis, queryOfStep, stepOfQuery } from './tokens';
+import { traceHeader } from './header';
+import { composeView } from './exportPng';
+
+export type PanelConnection = Connection<PanelMethods, PanelHostMethods, PanelEvents, PanelHostEvents>;
+
+export interface PanelEnv {
+  connection: PanelConnection;
+  getState(): unknown;
+  setState(state: unknown): void;
+  /** Saves the PNG (VS Code: the host asks where; report: a download). */
+  savePng(name: string, png: Uint8Array): Promise<void>;
+  /** Writes the HTML report; absent in the report itself. */
+  exportHtml?(traceId: string): Promise<void>;
+}
+
+/** Thumbnail resolution asked of the host (cells per side). */
+const THUMB_CELLS = 64;
+
+export class PanelApp {
+  private meta?: PanelTraceMeta;
+  private state: PanelUiState;
+  private theme: Theme = readTheme();
+  private lut = buildLut(this.theme.ramp, 'sqrt');
+  private readonly seq = { thumbs: 0, matrix: 0, charts: 0, topk: 0 };
+  private readonly strip = new TokenStrip((axis, index) => this.update(withQuery(this.state, axis, index)));
+  private readonly scrubber = new Scrubber((step) => this.meta && this.update({ ...this.state, kind: this.state.kind === 'encoder' ? 'self' : this.state.kind, query: queryOfStep(this.meta, step) }));
+  private readonly modelView = new ModelView(
+    (layer, head) => this.update({ ...this.state, layer, head }, true),
+    (dLayer, dHead) => this.meta && this.update(dLayer ? moveLayer(this.state, this.meta, dLayer) : moveHead(this.state, this.meta, dHead)),
+  );
+  private readonly headView = new HeadView((query) => this.update(withQuery(this.state, queryAxis(this.state.kind), query)));
+  private readonly controls = new HeadControls({
+    kind: (kind) => this.update({ ...this.state, kind }),
+    layer: (layer) => this.update({ ...this.state, layer }),
+    head: (head) => this.update({ ...this.state, head }),
+    scale: (scale) => this.update({ ...this.state, scale }),
+  });
+  private readonly topk = new TopKChart();
+  private readonly across = new AcrossLayersChart();
+  private readonly entropy = new EntropyChart();
+  private readonly headTitle = el('h2', { className: 'head-title' });
+  private readonly views = el('div', { className: 'views' });
+  private readonly tabs = new KindTabs(this.views, (kind) => this.update({ ...this.state, kind }));
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly env: PanelEnv,
+  ) {
+    this.state = readState(env.getState());
+    onThemeChange(() => this.onTheme());
+    this.views.append(
+      el('section', { className: 'model-section' }, el('h2', {}, 'Model view'), this.modelView.element),
+      el('section', { className: 'head-section' }, this.headTitle, this.controls.element, this.headView.element),
+    );
+  }
+
+  /** Asks the host for the trace (the one this panel showed before, if it still has it). */
+  async start(): Promise<void> {
+    this.env.connection.onEvent('trace', (open) => this.show(open));
+    const open = await this.env.connection.request('open', { traceId: this.state.traceId }).catch(() => null);
+    if (open) this.show(open);
+    else if (!this.root.querySelector('.model-summary, .error')) {
+      const why = this.state.traceId ? 'The trace this panel showed is no longer stored.' : 'No trace to show yet.';
+      this.root.replaceChildren(el('p', { className: 'empty-state' }, `${why} Decode a selection with “Decoder Lens: Decode Selection”.`));
+    }
+  }
+
+  show(open: PanelOpenResult): void {
+    const { meta } = open;
+    const same = this.meta?.traceId === meta.traceId || this.state.traceId === meta.traceId;
+    let state = same ? reconcile(this.state, meta) : freshState(meta, this.state);
+    if (open.focusSeq > state.focusSeq) state = applyFocus(state, open.focus, meta, open.focusSeq);
+    this.meta = meta;
+    this.state = state;
+    this.build(meta);
+    this.update(state, false, true);
+  }
+
+  private build(meta: PanelTraceMeta): void {
+    const actions = [actionButton('device-camera', 'Save PNG', () => void this.savePng(), 'save-png')];
+    if (this.env.exportHtml) actions.push(actionButton('export', 'Export HTML', () => void this.env.exportHtml?.(meta.traceId), 'export-html'));
+    this.strip.setTrace(meta);
+    this.scrubber.setTrace(meta);
+    this.tabs.setKinds(kindsOf(meta), this.state.kind);
+    const charts = el('section', { className: 'charts' }, this.topk.element, this.across.element, this.entropy.element);
+    this.root.replaceChildren(traceHeader(meta, actions), el('section', { className: 'tokens' }, this.strip.element, this.scrubber.element), this.tabs.element, charts);
+    if (!meta.captures.length) {
+      this.modelView.clear('No attention was captured for this trace (see the notes above).');
+      this.headView.clear('');
+    }
+  }
+
+  /** Applies a new selection: saves it, then refreshes only what depends on what changed. */
+  private update(next: PanelUiState, focusHead = false, all = false): void {
+    const meta = this.meta;
+    if (!meta) return;
+    next = reconcile(next, meta);
+    const prev = this.state;
+    this.state = next;
+    this.env.setState(next);
+    this.env.connection.notify('selection', next);
+    const changed = (k: keyof PanelUiState) => all || prev[k] !== next[k];
+    const query = currentQuery(next);
+    if (changed('kind')) this.tabs.select(next.kind);
+    if (changed('scale')) this.lut = buildLut(this.theme.ramp, next.scale);
+    this.controls.set(next, layersOf(meta, next.kind).map((c) => c.layer), headChoices(captureOf(meta, next.kind, next.layer)));
+    this.strip.setSelection(meta, queryAxis(next.kind), query);
+    this.scrubber.setQuery(meta, next.query, next.kind !== 'encoder');
+    this.headTitle.textContent = `Layer ${next.layer} · ${next.head === 'mean' ? 'mean of heads' : `head ${next.head}`} · ${next.kind}`;
+    if (changed('kind')) void this.loadThumbs();
+    else if (changed('scale')) this.modelView.paint(this.theme, this.lut);
+    this.modelView.setSelection(next.layer, next.head);
+    if (changed('kind') || changed('layer') || changed('head')) void this.loadMatrix();
+    else if (changed('scale')) this.headView.repaint(this.theme, this.lut);
+    else if (changed('query') || changed('encoderQuery')) this.headView.setQuery(query);
+    // Nothing in the charts depends on the layer: they show every layer.
+    if (changed('kind') || changed('head') || changed('query') || changed('encoderQuery')) void this.loadCharts();
+    if (changed('query') || changed('kind')) void this.loadTopK();
+    if (focusHead) this.headView.canvas.focus({ preventScroll: true });
+  }
+
+  private async loadThumbs(): Promise<void> {
+    const meta = this.meta!;
+    const ticket = ++this.seq.thumbs;
+    const { kind } = this.state;
+    if (!layersOf(meta, kind).length) return;
+    const thumbs = await this.env.connection.request('thumbnails', { traceId: meta.traceId, kind, size: THUMB_CELLS }).catch((e: Error) => this.modelView.clear(e.message));
+    if (!thumbs || ticket !== this.seq.thumbs) return;
+    this.modelView.setThumbnails(thumbs, this.theme, this.lut, this.modelView.element.clientWidth || 480);
+    this.modelView.setSelection(this.state.layer, this.state.head);
+  }
+
+  private async loadMatrix(): Promise<void> {
+    const meta = this.meta!;
+    const ticket = ++this.seq.matrix;
+    const { kind, layer, head } = this.state;
+    if (!captureOf(meta, kind, layer)) return;
+    const m = await this.env.connection.request('matrix', { traceId: meta.traceId, kind, layer, head }).catch((e: Error) => this.headView.clear(e.message));
+    if (!m || ticket !== this.seq.matrix) return;
+    const axes = axisTokens(meta, kind);
+    this.headView.setMatrix(m, axes.queries, axes.keys, this.theme, this.lut, currentQuery(this.state));
+  }
+
+  private async loadCharts(): Promise<void> {
+    const meta = this.meta!;
+    const ticket = ++this.seq.charts;
+    const { kind, head } = this.state;
+    const query = currentQuery(this.state);
+    if (!layersOf(meta, kind).length) return;
+    const [across, entropy] = await Promise.all([
+      this.env.connection.request('acrossLayers', { traceId: meta.traceId, kind, query, head }),
+      this.env.connection.request('entropy', { traceId: meta.traceId, kind, query }),
+    ]).catch((e: Error) => (this.across.clear(e.message), [undefined, undefined]));
+    if (!across || !entropy || ticket !== this.seq.charts) return;
+    this.across.update(across, axisTokens(meta, kind).keys, head, this.theme);
+    this.entropy.update(entropy, head, this.theme);
+  }
+
+  private async loadTopK(): Promise<void> {
+    const meta = this.meta!;
+    const ticket = ++this.seq.topk;
+    const step = this.state.kind === 'encoder' ? null : stepOfQuery(meta, this.state.query);
+    if (step === null) return this.topk.clear(meta.generated.length ? 'Pick the last input token or a generated token: this query predicted no generated token.' : 'Nothing was generated.');
+    const r = await this.env.connection.request('topK', { traceId: meta.traceId, step }).catch((e: Error) => this.topk.clear(e.message));
+    if (r && ticket === this.seq.topk) this.topk.update(r, this.theme);
+  }
+
+  private onTheme(): void {
+    this.theme = readTheme();
+    this.lut = buildLut(this.theme.ramp, this.state.scale);
+    this.modelView.paint(this.theme, this.lut);
+    this.headView.repaint(this.theme, this.lut);
+    if (this.meta) {
+      void this.loadCharts();
+      void this.loadTopK();
+    }
+  }
+
+  private async savePng(): Promise<void> {
+    const meta = this.meta;
+    if (!meta) return;
+    const title = `${meta.model.name} · ${this.headTitle.textContent ?? ''}`;
+    const canvas = composeView(title, this.headView.canvas, [this.topk.canvas, this.across.canvas, this.entropy.canvas], this.theme);
+    const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+    if (blob) await this.env.savePng(`attention-L${this.state.layer}-${this.state.head === 'mean' ? 'mean' : `H${this.state.head}`}.png`, new Uint8Array(await blob.arrayBuffer()));
+  }
+}

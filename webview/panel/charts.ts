@@ -1,0 +1,170 @@
+/**
+ * The three Chart.js charts: top-k next-token probabilities for the selected step (bar), the attention the
+ * selected query pays to its most-attended keys in every layer (stacked bar), and the entropy of that query's
+ * row per layer and head (lines). Colours come from the theme and are reapplied when it changes.
+ * Chart.js draws labels on canvas, so token text never becomes markup.
+ */
+import { BarController, BarElement, CategoryScale, Chart, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend, type ChartConfiguration } from 'chart.js';
+import type { AcrossLayersResult, EntropyResult, HeadChoice, PanelToken, TopKResult } from '../../src/protocol/panel';
+import { mix, toCss } from '../shared/colorScale';
+import { el } from '../shared/dom';
+import { topIndices } from '../shared/stats';
+import type { Theme } from '../shared/theme';
+import { displayText, formatProb } from './tokens';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend);
+
+/** Keys shown by name in the across-layers chart; the rest is summed as "other". */
+const SHOWN_KEYS = 6;
+
+abstract class ChartBox {
+  readonly element: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  protected chart?: Chart;
+  private readonly note: HTMLElement;
+
+  constructor(title: string, className: string) {
+    this.canvas = el('canvas', { attrs: { role: 'img', 'aria-label': title } });
+    this.note = el('p', { className: 'chart-note muted' });
+    this.element = el('section', { className: `chart ${className}` }, el('h3', {}, title), el('div', { className: 'chart-box' }, this.canvas), this.note);
+  }
+
+  protected render(config: ChartConfiguration, theme: Theme): void {
+    applyTheme(theme);
+    this.setNote('');
+    if (this.chart && (this.chart.config as { type?: string }).type === (config as { type?: string }).type) {
+      this.chart.data = config.data;
+      this.chart.options = config.options ?? {};
+      this.chart.update('none');
+    } else {
+      this.chart?.destroy();
+      this.chart = new Chart(this.canvas, config);
+    }
+  }
+
+  setNote(text: string): void {
+    this.note.textContent = text;
+    this.element.classList.toggle('empty', text !== '' && !this.chart);
+  }
+
+  /** Shows a message instead of a chart. */
+  clear(message: string): void {
+    this.chart?.destroy();
+    this.chart = undefined;
+    this.setNote(message);
+  }
+}
+
+export class TopKChart extends ChartBox {
+  constructor() {
+    super('Next-token probabilities (top-k)', 'topk');
+  }
+
+  update(r: TopKResult, theme: Theme): void {
+    const rows = r.top.some((t) => t.id === r.chosen.id) ? r.top : [...r.top, r.chosen];
+    this.render(
+      {
+        type: 'bar',
+        data: {
+          labels: rows.map((t) => displayText(t) + (t.id === r.chosen.id ? '  ✓' : '')),
+          datasets: [{ data: rows.map((t) => t.prob), backgroundColor: rows.map((t) => toCss(t.id === r.chosen.id ? theme.accent : mix(theme.muted, theme.background, 0.35))), borderWidth: 0 }],
+        },
+        options: baseOptions(theme, {
+          indexAxis: 'y',
+          // Up to the next tenth above the largest bar: a 4% choice still reads as a bar.
+          scales: { x: { min: 0, max: Math.min(1, Math.ceil(Math.max(...rows.map((t) => t.prob)) * 10 + 0.5) / 10), ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 100)}%` } }, y: { ticks: { font: { family: theme.monoFamily } } } },
+          plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c: TooltipContext) => formatProb(Number(c.raw)) } } },
+        }),
+      },
+      theme,
+    );
+    this.setNote(`Step ${r.step + 1}: chose “${displayText(r.chosen)}” with p = ${formatProb(r.chosen.prob)}.`);
+  }
+}
+
+export class AcrossLayersChart extends ChartBox {
+  constructor() {
+    super('Where the query looks, by layer', 'across');
+  }
+
+  update(r: AcrossLayersResult, keyTokens: PanelToken[], head: HeadChoice, theme: Theme): void {
+    const peak = new Float32Array(r.keys);
+    for (let l = 0; l < r.layers.length; l++) for (let k = 0; k < r.keys; k++) peak[k] = Math.max(peak[k], r.data[l * r.keys + k]);
+    const keys = topIndices(peak, SHOWN_KEYS).filter((k) => peak[k] > 0);
+    const at = (l: number, k: number) => r.data[l * r.keys + k];
+    const datasets = keys.map((k, i) => ({
+      label: `${k} ${keyTokens[k] ? displayText(keyTokens[k]) : '?'}`,
+      data: r.layers.map((_, l) => at(l, k)),
+      backgroundColor: toCss(theme.palette[i % theme.palette.length]),
+      borderWidth: 0,
+    }));
+    const other = r.layers.map((_, l) => Math.max(0, 1 - keys.reduce((sum, k) => sum + at(l, k), 0)));
+    if (other.some((v) => v > 1e-4)) datasets.push({ label: 'other keys', data: other, backgroundColor: toCss(mix(theme.muted, theme.background, 0.55)), borderWidth: 0 });
+    this.render(
+      {
+        type: 'bar',
+        data: { labels: r.layers.map((l) => `L${l}`), datasets },
+        options: baseOptions(theme, {
+          scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 1, ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 100)}%` } } },
+          plugins: { legend: { display: true, position: 'bottom', labels: { boxWidth: 10, font: { family: theme.monoFamily } } }, tooltip: { callbacks: { label: (c: TooltipContext) => `${c.dataset.label}: ${formatProb(Number(c.raw))}` } } },
+        }),
+      },
+      theme,
+    );
+    this.setNote(head === 'mean' ? 'Mean of heads.' : `Head ${head}.`);
+  }
+}
+
+export class EntropyChart extends ChartBox {
+  constructor() {
+    super('Attention entropy of the query, per layer and head', 'entropy');
+  }
+
+  update(r: EntropyResult, selectedHead: HeadChoice, theme: Theme): void {
+    const labels = r.layers.map((l) => `L${l}`);
+    const datasets = Array.from({ length: r.heads }, (_, h) => {
+      const chosen = selectedHead === h;
+      return {
+        label: `head ${h}`,
+        data: r.layers.map((_, l) => nullIfNaN(r.data[l * r.heads + h])),
+        borderColor: toCss(chosen ? theme.accent : mix(theme.muted, theme.background, 0.4)),
+        backgroundColor: toCss(chosen ? theme.accent : theme.muted),
+        borderWidth: chosen ? 2.5 : 1,
+        pointRadius: chosen ? 3 : 1.5,
+        order: chosen ? 0 : 1,
+      };
+    });
+    datasets.push({ label: 'maximum (uniform over visible keys)', data: labels.map(() => r.maxBits), borderColor: toCss(theme.palette[4]), backgroundColor: toCss(theme.palette[4]), borderWidth: 1, pointRadius: 0, order: 2 });
+    this.render(
+      {
+        type: 'line',
+        data: { labels, datasets: datasets as never },
+        options: baseOptions(theme, {
+          scales: { y: { min: 0, suggestedMax: Math.max(1, r.maxBits), title: { display: true, text: 'bits' } } },
+          plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c: TooltipContext) => `${c.dataset.label}: ${Number(c.raw).toFixed(2)} bits` } } },
+        }),
+      },
+      theme,
+    );
+    this.setNote(`Highlighted: ${selectedHead === 'mean' ? 'none (mean selected)' : `head ${selectedHead}`}. Red line: log2 of the keys this query may see.`);
+  }
+}
+
+function applyTheme(theme: Theme): void {
+  Chart.defaults.color = toCss(theme.foreground);
+  Chart.defaults.borderColor = toCss(theme.border);
+  Chart.defaults.font.family = theme.fontFamily;
+  Chart.defaults.font.size = Math.max(10, theme.fontSize - 1);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function baseOptions(theme: Theme, extra: Record<string, any>): any {
+  return { animation: false, responsive: true, maintainAspectRatio: false, color: toCss(theme.foreground), ...extra };
+}
+
+interface TooltipContext {
+  raw: unknown;
+  dataset: { label?: string };
+}
+
+const nullIfNaN = (v: number) => (Number.isFinite(v) ? v : null);
