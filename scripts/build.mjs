@@ -66,7 +66,8 @@ function copyAssets() {
   if (existsSync(demo)) {
     const target = join(root, 'dist', 'demo-model');
     rmSync(target, { recursive: true, force: true });
-    cpSync(demo, target, { recursive: true, filter: (src) => !src.endsWith('reference.json') });
+    // Only what a user's model folder would hold: the torch references stay with the tests.
+    cpSync(demo, target, { recursive: true, filter: (src) => !/(reference|check)\.json$/.test(src) });
   }
 }
 

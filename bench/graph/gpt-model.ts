@@ -36,14 +36,24 @@ function branch(p: GptParts, name: string, tag: string): onnx.IGraphProto {
 }
 
 export interface MergedOptions {
-  /** Leave the no-past branch without hidden-state tensors the with-past one has (exercises placeholders). */
   opset?: number;
+  /** Build the masks once in the outer graph (branches capture them), instead of inside each branch. */
+  masksOutside?: boolean;
 }
+
+/** Nodes of the model scope itself (`/model/Where`, shape constants): the mask construction. */
+const isModelScope = (n: onnx.INodeProto) => /^\/model\/[^/]+$/.test(n.name ?? '');
 
 /** Optimum's merged layout: If(use_cache_branch) { then: with past, else: without }, initializers outside. */
 export function mergedGptModel(spec: GptSpec, opts: MergedOptions = {}): Uint8Array {
   const withPast = gptGraph({ ...spec, past: true });
   const noPast = gptGraph({ ...spec, past: false });
+  const outer: onnx.INodeProto[] = [];
+  if (opts.masksOutside) {
+    outer.push(...withPast.nodes.filter(isModelScope));
+    withPast.nodes = withPast.nodes.filter((n) => !isModelScope(n));
+    noPast.nodes = noPast.nodes.filter((n) => !isModelScope(n));
+  }
   const ifNode = node('If', ['use_cache_branch'], withPast.outputs.map((o) => o.name!), 'optimum::if', {
     then_branch: branch(withPast, 'with_past', 'wp'),
     else_branch: branch(noPast, 'no_past', 'np'),
@@ -51,7 +61,7 @@ export function mergedGptModel(spec: GptSpec, opts: MergedOptions = {}): Uint8Ar
   return model(
     {
       name: 'merged',
-      node: [ifNode],
+      node: [...outer, ifNode],
       input: [...withPast.inputs, vi('use_cache_branch', T.BOOL, [1])],
       output: withPast.outputs,
       initializer: materialise(withPast.initializers),

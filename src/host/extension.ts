@@ -65,12 +65,11 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     try {
       const connection = await worker.get();
       const summary = await connection.request('inspectModel', { modelPath: target });
-      await panel.connection.ready;
+      await panel.connection.whenReady(15_000, 'The Decoder Lens panel');
       await panel.connection.request('showModel', { summary });
       return summary;
     } catch (error) {
-      await panel.connection.ready;
-      void panel.connection.request('showError', { message: (error as Error).message });
+      void panel.connection.whenReady(15_000, 'The Decoder Lens panel').then(() => panel.connection.request('showError', { message: (error as Error).message }), () => undefined);
       void reportError(error, Commands.selectModel);
       return undefined;
     }

@@ -29,8 +29,9 @@ export class WorkerClient {
 
   async get(): Promise<WorkerConnection> {
     if (!this.connection) this.start();
-    await this.connection!.ready;
-    return this.connection!;
+    const connection = this.connection!;
+    await connection.whenReady(30_000, 'The Decoder Lens worker');
+    return connection;
   }
 
   private start(): void {

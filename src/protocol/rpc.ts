@@ -108,6 +108,15 @@ export class Connection<Local extends MethodMap, Remote extends MethodMap, Local
     this.subscription = port.onMessage((message) => this.receive(message));
   }
 
+  /** The handshake, bounded: a webview or worker that never loads must not hang a command. */
+  whenReady(timeoutMs: number, what: string): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RemoteError({ code: 'internal', message: `${what} did not start within ${Math.round(timeoutMs / 1000)} s.` })), timeoutMs);
+    });
+    return Promise.race([this.ready, timeout]).finally(() => clearTimeout(timer));
+  }
+
   /** Tells the other side this one is listening; it answers with its own ready if it has not yet. */
   announceReady(): void {
     this.port.post({ kind: 'ready' });

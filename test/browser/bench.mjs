@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global window, document, Event -- page.evaluate callbacks run in the browser */
 // Browser benchmark for the attention panel (a measurement, not a test: it prints figures, it does not judge).
 //   node test/browser/bench.mjs
 // 1. A generated 12-layer × 12-head trace at T = 256: painting the model-view grid, the host's thumbnail

@@ -1,3 +1,4 @@
+/* global document, sessionStorage -- page.evaluate callbacks run in the browser */
 // Reading the panel from a test: wait until it has painted, read canvases, read the saved selection.
 
 /** Waits for tokens, a painted head view and grid; returns what the DOM shows of the trace. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global window, document, sessionStorage, Event -- page.evaluate callbacks run in the browser */
 // The attention panel in headless Chromium: the built bundle in its real HTML (CSP and all), a stub host serving
 // real fixture traces. Usage: node test/browser/run.mjs   (prints "browser: N passed, N failed")
 import assert from 'node:assert/strict';

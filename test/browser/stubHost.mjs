@@ -1,3 +1,4 @@
+/* global window, document, sessionStorage, performance, structuredClone, MessageEvent -- runs in the test page */
 // Bundled (esbuild, iife) into the test page's init script: it plays the extension host for the panel.
 // It serves a real .dltrace with the host's own code (decodeTrace, toPanelData, the data service), through a
 // fake acquireVsCodeApi, and records what crosses: messages, bytes, setState calls, the saved PNG.

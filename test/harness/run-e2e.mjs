@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser } from './browser.mjs';
-import { startCodeServer } from './codeServer.mjs';
+import { ensureCodeServer, startCodeServer } from './codeServer.mjs';
 import { repoRoot, watchdog, withTimeout } from './util.mjs';
 import { formatLogArgs, waitForWorkbench, workbenchUrl } from './workbench.mjs';
 
@@ -43,6 +43,14 @@ if (!files.length) {
   finish(1);
 }
 
+// A fresh clone installs code-server first (about 2 min, bounded by its own timeouts): not part of the run's budget.
+try {
+  await ensureCodeServer();
+} catch (error) {
+  say(`e2e: could not install code-server: ${error.message}`);
+  failed = 1;
+  finish(1);
+}
 watchdog(TOTAL_MS, 'e2e', () => say(`e2e: ${passed} passed, ${failed + 1} failed`));
 rmSync(shotsDir, { recursive: true, force: true });
 mkdirSync(shotsDir, { recursive: true });

@@ -7,13 +7,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser } from './browser.mjs';
-import { startCodeServer } from './codeServer.mjs';
+import { ensureCodeServer, startCodeServer } from './codeServer.mjs';
 import { onExitCleanup, repoRoot, watchdog, withTimeout } from './util.mjs';
 import { formatLogArgs, workbenchUrl } from './workbench.mjs';
 
 // Whole run, including a first code-server start; DL_WATCHDOG_MS raises it on a slow machine.
 const TOTAL_MS = Number(process.env.DL_WATCHDOG_MS) || 5 * 60_000;
 const SUITE_MS = Math.max(TOTAL_MS - 60_000, 30_000); // from opening the workbench to the extension host's exit
+const START_MS = 120_000; // from the workbench's load event to the suite's first line (about 5 s normally)
 
 const started = Date.now();
 // Workbench log lines that say nothing about the extension (no GitHub sign-in, no gallery, no chat model here).
@@ -37,10 +38,18 @@ for (const [file, hint] of [
   }
 }
 
+// A fresh clone installs code-server first (about 2 min, bounded by its own timeouts): not part of the run's budget.
+try {
+  await ensureCodeServer();
+} catch (error) {
+  say(`integration: could not install code-server: ${error.message}`);
+  finish(0, 1, 1);
+}
 watchdog(TOTAL_MS, 'integration', () => say('integration: 0 passed, 1 failed'));
 const tmp = mkdtempSync(join(tmpdir(), 'decoder-lens-it-'));
 const resultsFile = join(tmp, 'results.json');
 onExitCleanup(() => rmSync(tmp, { recursive: true, force: true }));
+rmSync(logsDir, { recursive: true, force: true }); // only this run's logs
 let server;
 let browser;
 let exitCode = 1;
@@ -84,11 +93,18 @@ try {
   const url = workbenchUrl(server, { folder: join(repoRoot, 'demo'), extensionDevelopmentPath: repoRoot, extensionTestsPath: suiteEntry });
   await page.goto(url, { timeout: 60_000 });
   say('integration: workbench loaded; running the suite in the extension host…');
-  exitCode = await withTimeout(exited, SUITE_MS, 'the suite in the extension host');
+  // Fail fast when the suite never starts (the payload ignored, the extension host not coming up).
+  const loaded = Date.now();
+  const noStart = setInterval(() => {
+    if (!suiteStarted && Date.now() - loaded > START_MS) resolveExit(new Error(`the suite did not start within ${START_MS / 1000}s of the workbench loading (rerun with DL_VERBOSE=1)`));
+  }, 1000);
+  const outcome = await withTimeout(exited, SUITE_MS, 'the suite in the extension host').finally(() => clearInterval(noStart));
+  if (outcome instanceof Error) throw outcome;
+  exitCode = outcome;
   say(`integration: extension host exited with code ${exitCode} (${((Date.now() - started) / 1000).toFixed(1)}s in all)`);
 } catch (error) {
   say(`integration: ${error.stack ?? error}`);
-  if (server) say(`integration: code-server log: ${server.logFile} (kept only with DL_KEEP_TMP=1)`);
+  if (server && existsSync(server.logFile)) say(`integration: code-server log (last lines):\n${readFileSync(server.logFile, 'utf8').split('\n').slice(-30).join('\n')}`);
   exitCode = 1;
 } finally {
   await browser?.close();

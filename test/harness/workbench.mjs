@@ -65,7 +65,7 @@ export async function runFromPalette(page, text, expect = text, { timeout = 20_0
   const input = await page.waitForSelector(quickInput, { state: 'visible', timeout });
   // F1 opens the command palette with '>' typed; without it the same box is Quick Open (files).
   if (replacePrefix) await input.fill(text);
-  else await input.type(text, { delay: 10 });
+  else await page.keyboard.type(text, { delay: 10 });
   const row = `.quick-input-widget .monaco-list-row[aria-label*="${expect.replace(/"/g, '\\"')}"]`;
   await page.waitForSelector(row, { state: 'visible', timeout });
   // Let the list settle on the best match before accepting it.

@@ -93,7 +93,7 @@ export class AcrossLayersChart extends ChartBox {
     const keys = topIndices(peak, SHOWN_KEYS).filter((k) => peak[k] > 0);
     const at = (l: number, k: number) => r.data[l * r.keys + k];
     const datasets = keys.map((k, i) => ({
-      label: `${k} ${keyTokens[k] ? displayText(keyTokens[k]) : '?'}`,
+      label: short(`${k} ${keyTokens[k] ? displayText(keyTokens[k]) : '?'}`),
       data: r.layers.map((_, l) => at(l, k)),
       backgroundColor: toCss(theme.palette[i % theme.palette.length]),
       borderWidth: 0,
@@ -167,4 +167,5 @@ interface TooltipContext {
   dataset: { label?: string };
 }
 
+const short = (text: string) => (text.length > 24 ? `${text.slice(0, 23)}…` : text);
 const nullIfNaN = (v: number) => (Number.isFinite(v) ? v : null);

@@ -90,8 +90,10 @@ export class HeadView {
     const fontSize = Math.max(9, t.fontSize - 2);
     const font = `${fontSize}px ${t.monoFamily}`;
     ctx.font = font;
-    const labelOf = (tok: PanelToken | undefined, i: number) => truncate(tok ? displayText(tok) : `#${i}`);
-    const widest = (tokens: PanelToken[], n: number) => Math.min(n, 400) && Math.max(...Array.from({ length: Math.min(n, 400) }, (_, i) => ctx.measureText(labelOf(tokens[i], i)).width));
+    // When labels are thinned out, each carries its index so the skipped rows can still be counted.
+    const indexed = Math.max(s.queries, s.keys) > 24;
+    const labelOf = (tok: PanelToken | undefined, i: number) => (indexed ? `${i} ` : '') + truncate(tok ? displayText(tok) : `#${i}`);
+    const widest = (tokens: PanelToken[], n: number) => Math.max(0, ...Array.from({ length: Math.min(n, 400) }, (_, i) => ctx.measureText(labelOf(tokens[i], i)).width));
     const width = Math.max(320, this.element.clientWidth || 600);
     const layout = heatLayout(s.queries, s.keys, {
       maxWidth: width,

@@ -10,6 +10,8 @@ export interface MaskRef {
   tensor: string;
   kind: MaskKind;
   origins: MaskOrigin[];
+  /** The mask's shape where the graph records it (often broadcast: [b, 1, q, k] or [b, 1, 1, k]). */
+  shape?: (number | string | null)[];
 }
 
 /** Edits a fused node needs before it yields its scores (see fused.ts, applied by surgery.ts). */
@@ -113,7 +115,10 @@ function shapeValues(view: GraphView, t: string): (number | null)[] | undefined 
 }
 
 export function maskRefs(view: GraphView, path: ScorePath | null): MaskRef[] {
-  return (path?.masks ?? []).map((m) => ({ ...m, origins: maskOrigins(view, m.tensor) }));
+  return (path?.masks ?? []).map((m) => {
+    const shape = view.info(m.tensor)?.shape;
+    return { ...m, origins: maskOrigins(view, m.tensor), ...(shape ? { shape } : {}) };
+  });
 }
 
 /** The mask the model really applied: the nearest operand that derives from a mask input or a causal construction. */

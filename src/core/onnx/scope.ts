@@ -17,7 +17,7 @@ export function scopeOf(node: NodeInfo): string {
 }
 
 /** Container names that number decoder blocks, most specific first (T5 has `block.N/layer.M`: N is the block). */
-const LAYER_TOKENS = ['layers', 'h', 'block', 'blocks', 'layer'];
+const LAYER_PATTERNS = ['layers', 'h', 'block', 'blocks', 'layer'].map((token) => new RegExp(`/(?:[^/]*\\.)?${token}[._](\\d+)/`));
 
 export interface LayerScope {
   /** The scope up to and including the layer token, e.g. `/model/layers.3/`. Nodes under it belong to the block. */
@@ -29,8 +29,8 @@ export interface LayerScope {
 export function layerOf(node: NodeInfo): LayerScope | null {
   const scope = scopeOf(node);
   if (!scope) return null;
-  for (const token of LAYER_TOKENS) {
-    const m = new RegExp(`/(?:[^/]*\\.)?${token}[._](\\d+)/`).exec(scope);
+  for (const pattern of LAYER_PATTERNS) {
+    const m = pattern.exec(scope);
     if (m) return { prefix: scope.slice(0, m.index + m[0].length), index: Number(m[1]) };
   }
   return null;

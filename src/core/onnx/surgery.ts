@@ -1,15 +1,13 @@
-// buildTappedModel: turns chosen taps into graph outputs ONNX Runtime will return. Top-level tensors become
-// appended graph outputs; tensors inside If branches are lifted (branch output → If output → graph output, with a
-// placeholder in a branch that lacks one); fused ops get their score output switched on.
+// buildTappedModel: turns chosen taps into graph outputs ONNX Runtime will return (planner.ts decides the edits,
+// assemble.ts writes the bytes), and hands over external data in memory.
 import { type FileHandle, open } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
 import { loadExternalData } from './external';
-import { type BranchStep, GraphView } from './graph-view';
+import type { MaskKind } from './score-path';
 import { assemble } from './assemble';
 import { readModel } from './reader';
-import { type GraphEdit, type NodeChange, emptyGraphEdit } from './surgery-bytes';
-import { type TapReport, type TapSite, findTaps } from './taps';
-import type { GraphInfo, ModelInfo } from './types';
+import { Planner } from './planner';
+import { type TapReport, findTaps } from './taps';
 import { FormatError } from './wire';
 
 export type TapFilter = 'all' | 'none' | readonly string[];
@@ -30,6 +28,8 @@ export interface TapOutput {
   kind: 'self' | 'cross' | null;
   /** The tensor's own name in the graph (inside its branch when lifted). */
   tensor: string;
+  /** For masks: how to read the values (additive: ≤ -1e4 hides; boolean: which value keeps). */
+  maskKind?: MaskKind;
 }
 
 export interface TappedModel {
@@ -60,11 +60,17 @@ export async function buildTappedModel(path: string, selection: TapSelection = {
     if (picks(selection.attention, a.id)) {
       outputs.push({ output: plan.expose(a.id, a.sites), tap: 'attention', id: a.id, layer: a.layer, kind: a.kind, tensor: a.tensor });
     }
-    const maskSites = a.sites.flatMap((s) => (s.mask ? [{ ...s, tensor: s.mask.tensor, edit: undefined }] : []));
-    const maskId = `mask.${a.kind}.${a.layer}`;
-    if (a.mask && maskSites.length > 0 && picks(selection.masks, a.id, maskId)) {
-      outputs.push({ output: plan.expose(maskId, maskSites), tap: 'mask', id: maskId, layer: a.layer, kind: a.kind, tensor: a.mask });
-    }
+    a.masks.forEach((mask, i) => {
+      const id = `mask.${a.kind}.${a.layer}${i > 0 ? `.${i}` : ''}`;
+      if (!picks(selection.masks, a.id, id)) return;
+      // The same mask in each branch: the i-th applied mask of every site.
+      const sites = a.sites.flatMap((s) => {
+        const m = s.masks.filter((x) => x.origins.length > 0)[i];
+        return m ? [{ ...s, tensor: m.tensor, edit: undefined }] : [];
+      });
+      if (sites.length === 0) return;
+      outputs.push({ output: plan.expose(id, sites), tap: 'mask', id, layer: a.layer, kind: a.kind, tensor: mask.tensor, maskKind: mask.kind });
+    });
   }
   for (const h of report.hiddenStates) {
     if (picks(selection.hidden, h.id)) {
@@ -93,132 +99,4 @@ async function withFile<T>(path: string, body: (handle: FileHandle) => Promise<T
   } finally {
     await handle.close();
   }
-}
-
-class Planner {
-  readonly root = emptyGraphEdit();
-  private readonly topOutputs: Set<string>;
-  private readonly lifted = new Map<string, string>();
-  private readonly views = new Map<string, GraphView>();
-  private readonly opset: number;
-
-  constructor(private readonly model: ModelInfo) {
-    this.topOutputs = new Set(model.graph.outputs.map((o) => o.name));
-    this.opset = model.opsets.find((o) => o.domain === '')?.version ?? 0;
-  }
-
-  /** Makes the tensor at these sites a top-level graph output and returns its name. */
-  expose(id: string, sites: TapSite[]): string {
-    for (const s of sites) if (s.edit) this.applyNodeEdit(s);
-    const placed = dedupe(sites.map((s) => ({ ...s, branchPath: this.definingPath(s.tensor, s.branchPath) })));
-    const top = placed.find((s) => s.branchPath.length === 0);
-    if (top) return this.addTop(top.tensor);
-    // Lift through the If holding the first site; other sites of the same If fill its other branches.
-    const first = placed[0];
-    const parentPath = first.branchPath.slice(0, -1);
-    const step = first.branchPath[first.branchPath.length - 1];
-    const key = JSON.stringify([parentPath, step.nodeIndex, placed.map((s) => [s.branchPath, s.tensor])]);
-    let name = this.lifted.get(key);
-    if (!name) {
-      // Unique per nesting level: an If output may not reuse a name defined inside its own branches.
-      name = `decoder_lens/${id}${parentPath.length ? `@${parentPath.length}` : ''}`;
-      this.lifted.set(key, name);
-      const ifNode = this.graphAt(parentPath).nodes[step.nodeIndex];
-      for (const attr of Object.keys(ifNode.subgraphs)) {
-        const branchPath = [...parentPath, { ...step, attribute: attr }];
-        const at = placed.find((s) => sameStep(s.branchPath, branchPath));
-        const edit = this.graphEdit(branchPath);
-        edit.addOutputs.push(at ? at.tensor : this.placeholder(edit, name, attr, first));
-      }
-      this.nodeChange(parentPath, step.nodeIndex).appendOutputs.push(name);
-    }
-    if (parentPath.length === 0) return this.addTop(name);
-    return this.expose(id, [{ tensor: name, node: step.node, branchPath: parentPath, nodeIndex: step.nodeIndex }]);
-  }
-
-  private addTop(name: string): string {
-    if (!this.topOutputs.has(name)) {
-      this.topOutputs.add(name);
-      this.root.addOutputs.push(name);
-    }
-    return name;
-  }
-
-  private placeholder(edit: GraphEdit, lifted: string, attr: string, like: TapSite): string {
-    const info = this.view(like.branchPath).info(like.tensor);
-    const name = `${lifted}/placeholder/${attr}`;
-    edit.addNodes.push({
-      opType: 'Constant',
-      inputs: [],
-      outputs: [name],
-      name,
-      placeholder: { elemType: info?.elemType ?? 'float32', rank: info?.shape?.length ?? 1 },
-    });
-    return name;
-  }
-
-  private applyNodeEdit(s: TapSite): void {
-    const change = this.nodeChange(s.branchPath, s.nodeIndex);
-    if (change.edit) return;
-    change.edit = s.edit;
-    const g = this.graphEdit(s.branchPath);
-    g.addValueInfo.push(...(s.edit?.valueInfo ?? []));
-    g.addNodes.push(...(s.edit?.addNodes ?? []));
-  }
-
-  /** The (innermost) graph on `path` or above it that defines `tensor` (masks are often made outside the If). */
-  private definingPath(tensor: string, path: BranchStep[]): BranchStep[] {
-    let p = path;
-    while (p.length > 0 && !this.view(p).isLocal(tensor)) p = p.slice(0, -1);
-    return p;
-  }
-
-  private graphAt(path: BranchStep[]): GraphInfo {
-    let g = this.model.graph;
-    for (const s of path) g = g.nodes[s.nodeIndex].subgraphs[s.attribute];
-    return g;
-  }
-
-  private view(path: BranchStep[]): GraphView {
-    const key = JSON.stringify(path.map((s) => [s.nodeIndex, s.attribute]));
-    let v = this.views.get(key);
-    if (!v) {
-      v = new GraphView(this.graphAt(path), path.length ? this.view(path.slice(0, -1)) : null, path, this.opset);
-      this.views.set(key, v);
-    }
-    return v;
-  }
-
-  private graphEdit(path: BranchStep[]): GraphEdit {
-    let g = this.root;
-    path.forEach((s) => {
-      const change = nodeChangeIn(g, s.nodeIndex);
-      let b = change.branches.get(s.attribute);
-      if (!b) change.branches.set(s.attribute, (b = emptyGraphEdit()));
-      g = b;
-    });
-    return g;
-  }
-
-  private nodeChange(path: BranchStep[], index: number): NodeChange {
-    return nodeChangeIn(this.graphEdit(path), index);
-  }
-}
-
-function nodeChangeIn(g: GraphEdit, index: number): NodeChange {
-  let c = g.nodes.get(index);
-  if (!c) g.nodes.set(index, (c = { appendOutputs: [], branches: new Map() }));
-  return c;
-}
-
-function sameStep(a: BranchStep[], b: BranchStep[]): boolean {
-  return a.length === b.length && a.every((s, i) => s.nodeIndex === b[i].nodeIndex && s.attribute === b[i].attribute);
-}
-
-function dedupe(sites: TapSite[]): TapSite[] {
-  const seen = new Set<string>();
-  return sites.filter((s) => {
-    const k = JSON.stringify([s.tensor, s.branchPath.map((b) => [b.nodeIndex, b.attribute])]);
-    return seen.has(k) ? false : (seen.add(k), true);
-  });
 }

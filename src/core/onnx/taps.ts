@@ -39,6 +39,11 @@ export interface AttentionTap {
   mask: string | null;
   maskKind: MaskKind | null;
   maskOrigins: MaskOrigin[];
+  /**
+   * Every mask applied on the way to the Softmax that derives from a mask input or a causal construction, nearest
+   * first (`mask` is the first). GPT-2 style exports apply two: a causal Where and an additive padding mask.
+   */
+  masks: MaskRef[];
   node: string;
   opType: string;
   source: 'softmax' | 'fused';
@@ -135,6 +140,7 @@ function groupAttention(items: { found: FoundAttention; layer: number }[]): Atte
       mask: f.mask?.tensor ?? null,
       maskKind: f.mask?.kind ?? null,
       maskOrigins: f.mask?.origins ?? [],
+      masks: f.masks.filter((m) => m.origins.length > 0),
       node: f.node.name,
       opType: f.node.opType,
       source: f.source,

@@ -37,10 +37,11 @@ function splitAdded(splitter: { split(t: string): string[] }, map: Map<string, H
   return sections;
 }
 
-function addedPiece(token: HfAddedToken, start: number, end: number): Piece {
+/** An added token found in the text; `found` is the text as matched (its normalised form, for normalized tokens). */
+function addedPiece(token: HfAddedToken, found: string, start: number, end: number): Piece {
   return token.special
-    ? { piece: token.content, text: token.content, start: null, end: null, special: true, partial: false }
-    : { piece: token.content, text: token.content, start, end, special: false, partial: false };
+    ? { piece: found, text: found, start: null, end: null, special: true, partial: false }
+    : { piece: found, text: found, start, end, special: false, partial: false };
 }
 
 /** The library's fuse_unk: runs of unknown pieces become one (concatenated, unless the first is the unk token). */
@@ -80,7 +81,7 @@ function encodeNormalized(t: HfInternals, scheme: PieceScheme, a: Aligned, secti
     const added = t.added_tokens_map.get(sub.text);
     if (added) {
       const [s, e] = rangeOf(a, sub.from, to);
-      out.push(addedPiece(added, s, e));
+      out.push(addedPiece(added, sub.text, s, e));
       continue;
     }
     const stretch = sliceAligned(a, sub.from, to);
@@ -97,7 +98,7 @@ export function encodePieces(t: HfInternals, scheme: PieceScheme, text: string):
     if (section.text.length === 0) return;
     const added = t.added_tokens_map.get(section.text);
     if (added) {
-      out.push(addedPiece(added, section.from, section.from + section.text.length));
+      out.push(addedPiece(added, section.text, section.from, section.from + section.text.length));
       return;
     }
     let a = preNormalizeAligned(t, fromSource(text, section.from, section.from + section.text.length));

@@ -117,7 +117,8 @@ export class TextTokenizer {
     const out: EncodedToken[] = [];
     for (const p of pieces) {
       const id = this.t.added_tokens_map.get(p.piece)?.id ?? this.t.model.tokens_to_ids.get(p.piece) ?? this.t.model.unk_token_id;
-      if (id !== undefined) out.push({ id, ...p }); // the library would give an undefined id; the model could not take it
+      // The library would give an undefined id (no unk token); no model could take it.
+      if (id !== undefined) out.push({ id, piece: p.piece, text: p.text, start: p.start, end: p.end, special: p.special, partial: p.partial });
     }
     return out;
   }

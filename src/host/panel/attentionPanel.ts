@@ -5,7 +5,6 @@
 import * as vscode from 'vscode';
 import { Connection } from '../../protocol/rpc';
 import type { PanelEvents, PanelFocus, PanelHostEvents, PanelHostMethods, PanelMethods, PanelOpenResult, PanelUiState } from '../../protocol/panel';
-import type { ModelSummary } from '../../protocol/model';
 import { dataHandlers, type PanelDataService } from '../../../webview/panel/data/serve';
 import { Disposable } from '../dispose';
 import { webviewPort } from '../webviewHtml';
@@ -65,11 +64,6 @@ export class AttentionPanel extends Disposable {
   /** Writes the shown trace as an HTML report (to `target`, or where the user picks). */
   exportHtml(target?: vscode.Uri): Promise<string | null> {
     return this.shown ? saveHtmlReport(this.shown.service.data, this.extensionUri, target) : Promise.resolve(null);
-  }
-
-  async showModel(summary: ModelSummary): Promise<void> {
-    await this.connection.ready;
-    await this.connection.request('showModel', { summary });
   }
 
   override dispose(): void {

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Trace } from '../../core/trace/types';
+import type { ModelSummary } from '../../protocol/model';
 import type { PanelFocus } from '../../protocol/panel';
 import { PanelDataService } from '../../../webview/panel/data/serve';
 import { Disposable } from '../dispose';
@@ -45,13 +46,35 @@ export class AttentionPanels extends Disposable {
     const id = known?.id ?? TraceStorage.newId();
     const service = known?.service ?? new PanelDataService(toPanelData(trace, id));
     const shown: ShownTrace = { id, service, focus, focusSeq: ++this.focusSeq };
-    const panel = this.current ?? this.adopt(vscode.window.createWebviewPanel(AttentionPanel.viewType, 'Decoder Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false }));
-    if (!panel.panel.visible) panel.panel.reveal(undefined, true);
+    const panel = this.open();
     panel.show(shown);
     if (!known) {
       this.stored.set(trace, { id, service });
       await this.storage.save(id, trace).catch((error: Error) => this.log?.(`Decoder Lens: could not store the trace for restoring the panel: ${error.message}`));
     }
+    return panel;
+  }
+
+  /** Shows a model's files and outputs ("Inspect Model Outputs") in the same panel. */
+  async showModelSummary(summary: ModelSummary): Promise<AttentionPanel> {
+    const panel = this.open();
+    await panel.connection.ready;
+    await panel.connection.request('showModel', { summary });
+    return panel;
+  }
+
+  /** Shows an error message in the panel (it stays until the next trace or summary). */
+  async showError(message: string): Promise<AttentionPanel> {
+    const panel = this.open();
+    await panel.connection.ready;
+    await panel.connection.request('showError', { message });
+    return panel;
+  }
+
+  /** The panel, revealed beside the editor (created if there is none). */
+  private open(): AttentionPanel {
+    const panel = this.current ?? this.adopt(vscode.window.createWebviewPanel(AttentionPanel.viewType, 'Decoder Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false }));
+    if (!panel.panel.visible) panel.panel.reveal(undefined, true);
     return panel;
   }
 

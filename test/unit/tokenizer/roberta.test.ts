@@ -21,8 +21,9 @@ test('RoBERTa: decode(encode(x)) gives x back (lone surrogates become U+FFFD, as
   const tok = await loadTokenizer(dirname(file));
   for (const text of [...TEXTS, ...ODD_TEXTS]) {
     const ids = tok.encode(text).map((t) => t.id);
-    assert.equal(tok.decode(ids, { skipSpecialTokens: true }), wellFormed(text), JSON.stringify(text));
-    assert.equal(tok.decode(ids), `<s>${wellFormed(text)}</s>`);
+    assert.equal(tok.decode(ids), `<s>${wellFormed(text)}</s>`, JSON.stringify(text));
+    // Skipping special tokens also drops those written in the text ('<s>' in TEXTS).
+    if (!/<\/?s>/.test(text)) assert.equal(tok.decode(ids, { skipSpecialTokens: true }), wellFormed(text), JSON.stringify(text));
   }
 });
 
