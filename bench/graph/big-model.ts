@@ -12,18 +12,26 @@ import { T } from './onnx-build';
 /** Bump when the generated graph changes, so a stale cached model is not measured. */
 const VERSION = 'v1';
 
-export const BIG_SPEC: GptSpec = { layers: 12, hidden: 768, heads: 12, vocab: 8192, ffn: 3072, valueInfo: true };
+/** 12 GPT-2-small-sized blocks (~28 MB of weights each): 391 MB. DECODER_LENS_BENCH_LAYERS=22 gives ~670 MB. */
+export const BIG_SPEC: GptSpec = {
+  layers: Number(process.env.DECODER_LENS_BENCH_LAYERS) || 12,
+  hidden: 768,
+  heads: 12,
+  vocab: 8192,
+  ffn: 3072,
+  valueInfo: true,
+};
 
 const field = (no: number, len: number) => Uint8Array.from([...encodeVarint(no * 8 + 2), ...encodeVarint(len)]);
 
 /** Returns the path of the cached model, generating it first if needed. */
 export function bigModel(log: (s: string) => void = () => {}): string {
-  const dir = join(tmpdir(), `decoder-lens-bench-graph-${VERSION}`);
+  const dir = join(tmpdir(), `decoder-lens-bench-graph-${VERSION}-${BIG_SPEC.layers}x${BIG_SPEC.hidden}`);
   const path = join(dir, 'decoder_model.onnx');
   const done = `${path}.done`;
   if (existsSync(done) && existsSync(path)) return path;
   mkdirSync(dir, { recursive: true });
-  log(`generating ${path} (12 layers, d=768) …`);
+  log(`generating ${path} (${BIG_SPEC.layers} layers, d=${BIG_SPEC.hidden}) …`);
   const p = gptGraph(BIG_SPEC);
   const partA = onnx.GraphProto.encode({ node: p.nodes, name: 'main_graph' }).finish();
   const partB = onnx.GraphProto.encode({ input: p.inputs, output: p.outputs, valueInfo: p.valueInfo }).finish();

@@ -104,7 +104,7 @@ try {
       assert.equal(s.query, 4);
       assert.ok((await page.evaluate(() => window.__dl.setStates)) > before, 'setState was not called');
       assert.equal(JSON.parse(await page.evaluate(() => sessionStorage.getItem('decoder-lens-test-state'))).query, 4);
-      assert.match(await page.$eval('.topk .chart-note', (n) => n.textContent ?? ''), /^$|Pick/);
+      assert.match(await page.$eval('.topk .chart-note', (n) => n.textContent ?? ''), /no generated token/);
       await page.click('.tok[data-i="' + (meta.inputTokens - 1) + '"]');
       await page.waitForFunction(() => /Step 1:/.test(document.querySelector('.topk .chart-note')?.textContent ?? ''));
     });
@@ -172,6 +172,17 @@ try {
       assert.match(await page.$eval('.head-title', (h) => h.textContent), /mean of heads/);
     });
 
+    await check('a trace pushed by the host with a focus (a hover link) moves the selection there, once', async () => {
+      await page.evaluate(() => window.__dlHost.notify('trace', { meta: window.__dlService.data.meta, focus: { position: 2, layer: 1, head: 1 }, focusSeq: 5 }));
+      await page.waitForFunction(() => /Layer 1 · head 1/.test(document.querySelector('.head-title')?.textContent ?? ''));
+      const s = await selection(page);
+      assert.deepEqual([s.query, s.layer, s.head, s.focusSeq], [2, 1, 1, 5]);
+      await page.reload();
+      await waitForPanel(page);
+      // The page's open() still carries no newer focus: the saved selection stays.
+      assert.equal((await selection(page)).query, 2);
+    });
+
     await check('the colours follow a theme change (body class and variables)', async () => {
       const dark = await canvasStats(page, '.head-canvas');
       await page.evaluate((t) => window.__dlApplyTheme(t), THEMES.light);
@@ -224,11 +235,16 @@ try {
       await shot(page, 'panel-t5-cross');
       await page.click('vscode-tab-header:nth-of-type(3)');
       await page.waitForFunction(() => /· encoder/.test(document.querySelector('.head-title')?.textContent ?? ''));
-      // Clicking an input token selects the encoder query.
       await page.click('.tok[data-i="1"]');
       assert.equal((await selection(page)).encoderQuery, 1);
-      assert.ok(meta.inputTokens > 1);
       await shot(page, 'panel-t5-encoder');
+      // A decoder token is a query of self/cross attention: clicking it leaves the encoder tab; an input token goes back.
+      await page.click(`.tok[data-i="${meta.inputTokens + 1}"]`);
+      await page.waitForFunction(() => /· self/.test(document.querySelector('.head-title')?.textContent ?? ''));
+      assert.deepEqual([(await selection(page)).kind, (await selection(page)).query], ['self', 1]);
+      await page.click('.tok[data-i="2"]');
+      await page.waitForFunction(() => /· encoder/.test(document.querySelector('.head-title')?.textContent ?? ''));
+      assert.equal((await selection(page)).encoderQuery, 2);
       assert.deepEqual(problems.filter((p) => !/Icon component|DevTools/.test(p)), []);
       await page.close();
     });

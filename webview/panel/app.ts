@@ -39,7 +39,7 @@ export class PanelApp {
   private theme: Theme = readTheme();
   private lut = buildLut(this.theme.ramp, 'sqrt');
   private readonly seq = { thumbs: 0, matrix: 0, charts: 0, topk: 0 };
-  private readonly strip = new TokenStrip((axis, index) => this.update(withQuery(this.state, axis, index)));
+  private readonly strip = new TokenStrip((axis, index) => this.selectToken(axis, index));
   private readonly scrubber = new Scrubber((step) => this.meta && this.update({ ...this.state, kind: this.state.kind === 'encoder' ? 'self' : this.state.kind, query: queryOfStep(this.meta, step) }));
   private readonly modelView = new ModelView(
     (layer, head) => this.update({ ...this.state, layer, head }, true),
@@ -105,6 +105,14 @@ export class PanelApp {
       this.modelView.clear('No attention was captured for this trace (see the notes above).');
       this.headView.clear('');
     }
+  }
+
+  /** A token is a query only on its own axis: an input token of an encoder-decoder model opens the encoder tab, a decoder token leaves it. */
+  private selectToken(axis: 'positions' | 'input', index: number): void {
+    let kind = this.state.kind;
+    if (axis === 'input' && kind !== 'encoder') kind = 'encoder';
+    if (axis === 'positions' && kind === 'encoder') kind = this.meta && kindsOf(this.meta).includes('self') ? 'self' : 'cross';
+    this.update(withQuery({ ...this.state, kind }, axis, index));
   }
 
   /** Applies a new selection: saves it, then refreshes only what depends on what changed. */
@@ -177,7 +185,14 @@ export class PanelApp {
     const meta = this.meta!;
     const ticket = ++this.seq.topk;
     const step = this.state.kind === 'encoder' ? null : stepOfQuery(meta, this.state.query);
-    if (step === null) return this.topk.clear(meta.generated.length ? 'Pick the last input token or a generated token: this query predicted no generated token.' : 'Nothing was generated.');
+    if (step === null) {
+      const why = !meta.generated.length
+        ? 'Nothing was generated.'
+        : this.state.kind === 'encoder'
+          ? 'Next-token probabilities belong to the decoder: pick a token after the arrow.'
+          : 'This query predicted no generated token: pick the last input token or a generated one.';
+      return this.topk.clear(why);
+    }
     const r = await this.env.connection.request('topK', { traceId: meta.traceId, step }).catch((e: Error) => this.topk.clear(e.message));
     if (r && ticket === this.seq.topk) this.topk.update(r, this.theme);
   }

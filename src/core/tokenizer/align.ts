@@ -137,9 +137,14 @@ function pieceAt(piece: string, v: ByteView, na: number, nb: number): Piece {
     return { piece, text: '', start: at, end: at, special: false, partial: false };
   }
   const partial = !(v.flags[x] & CHAR_START) || !(v.flags[y - 1] & CHAR_END);
+  // The text is the characters the token holds whole ('Ġ' + part of an emoji reads ' '); '' for a bare fragment.
+  let a = x;
+  while (a < y && !(v.flags[a] & CHAR_START)) a++;
+  let b = y;
+  while (b > a && !(v.flags[b - 1] & CHAR_END)) b--;
   return {
     piece,
-    text: partial ? '' : (decodeUtf8(v.bytes, x, y) ?? ''),
+    text: a < b ? (decodeUtf8(v.bytes, a, b) ?? '') : '',
     start: Math.min(v.src0[x], v.src0[y - 1]),
     end: Math.max(v.src1[x], v.src1[y - 1]),
     special: false,

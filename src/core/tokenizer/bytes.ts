@@ -73,3 +73,18 @@ export function decodeUtf8(bytes: ArrayLike<number>, from = 0, to = bytes.length
 
 /** True for the first byte of a UTF-8 sequence (not a continuation byte). */
 export const isLeadByte = (b: number): boolean => (b & 0xc0) !== 0x80;
+
+/** Bytes in a sequence that starts with this lead byte (1 for stray bytes). */
+const sequenceLength = (b: number): number => (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1);
+
+/** The whole characters in a byte run, without a cut character at either end ('' when there are none). */
+export function decodeWhole(bytes: number[]): string {
+  let from = 0;
+  while (from < bytes.length && !isLeadByte(bytes[from])) from++;
+  let to = bytes.length;
+  // Drop a trailing sequence that is shorter than its lead byte announces.
+  let lead = to - 1;
+  while (lead > from && !isLeadByte(bytes[lead])) lead--;
+  if (lead >= from && lead + sequenceLength(bytes[lead]) > to) to = lead;
+  return decodeUtf8(bytes, from, to) ?? '';
+}

@@ -60,10 +60,8 @@ function fuseUnknowns(pieces: Piece[], t: HfInternals): Piece[] {
     }
     while (++i < pieces.length && isUnk(pieces[i].piece)) {
       const next = pieces[i];
-      if (ids.get(head.piece) !== unk) {
-        head.piece += next.piece;
-        head.text = head.partial || next.partial ? '' : head.text + next.text;
-      }
+      if (ids.get(head.piece) !== unk) head.piece += next.piece; // else the library drops it; its text joins the head
+      head.text += next.text;
       head.start = Math.min(head.start!, next.start!);
       head.end = Math.max(head.end!, next.end!);
       head.partial ||= next.partial;

@@ -1,5 +1,5 @@
 import { DecoderLensError } from '../errors';
-import { decodeUtf8 } from './bytes';
+import { decodeWhole } from './bytes';
 import { createHfTokenizer, type HfInternals, type HfTokenizer, internalsOf } from './lib';
 import type { Piece } from './align';
 import { encodePieces } from './pipeline';
@@ -165,7 +165,10 @@ export class TextTokenizer {
     }
   }
 
-  /** One token's own text as a person reads it ('Ġthe' → ' the', '##ing' → 'ing'); '' for a byte fragment. */
+  /**
+   * One token's own text as a person reads it ('Ġthe' → ' the', '##ing' → 'ing', '<0x41>' → 'A'): the characters
+   * it holds whole, so '' for a byte fragment ('<0xE4>') and ' ' for a space plus the start of an emoji.
+   */
   tokenText(id: number): string {
     const cached = this.textCache.get(id);
     if (cached !== undefined) return cached;
@@ -175,7 +178,7 @@ export class TextTokenizer {
       const added = this.t.added_tokens_map.get(piece);
       const s = this.scheme;
       const bytes = added ? null : pieceBytes(piece, s, false, !!s.endOfWordSuffix && piece.endsWith(s.endOfWordSuffix));
-      text = bytes === null ? piece : (decodeUtf8(bytes) ?? '');
+      text = bytes === null ? piece : decodeWhole(bytes);
     }
     this.textCache.set(id, text);
     return text;

@@ -3,7 +3,10 @@ export interface EncodedToken {
   id: number;
   /** The vocabulary string, e.g. 'Ġthe', '▁the', '##ing' or '<0xE4>'. */
   piece: string;
-  /** This token's own text as a person reads it (after the normaliser); '' for a byte fragment. */
+  /**
+   * This token's own text as a person reads it (after the normaliser, e.g. lowercased): the characters it holds
+   * whole, so '' for a byte fragment. Prefix spaces the tokenizer inserted are not part of it.
+   */
   text: string;
   /** UTF-16 code-unit offsets into the encoded text (VS Code's counting); null for special tokens. */
   start: number | null;

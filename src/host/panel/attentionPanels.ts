@@ -58,7 +58,7 @@ export class AttentionPanels extends Disposable {
   /** Shows a model's files and outputs ("Inspect Model Outputs") in the same panel. */
   async showModelSummary(summary: ModelSummary): Promise<AttentionPanel> {
     const panel = this.open();
-    await panel.connection.ready;
+    await panel.connection.whenReady(15_000, 'The Decoder Lens panel');
     await panel.connection.request('showModel', { summary });
     return panel;
   }
@@ -66,7 +66,7 @@ export class AttentionPanels extends Disposable {
   /** Shows an error message in the panel (it stays until the next trace or summary). */
   async showError(message: string): Promise<AttentionPanel> {
     const panel = this.open();
-    await panel.connection.ready;
+    await panel.connection.whenReady(15_000, 'The Decoder Lens panel');
     await panel.connection.request('showError', { message });
     return panel;
   }

@@ -40,13 +40,16 @@ interface TensorCase {
 
 export interface CheckCase {
   file: string;
+  tolerance: number;
   inputs: Record<string, TensorCase>;
   outputs: Record<string, TensorCase>;
 }
 
-/** The fixture's check.json cases (feeds and expected outputs per file). */
+/** The fixture's check.json cases (feeds and expected outputs per file; `outputs_same_as` points at another case). */
 export function checkCases(model: string): CheckCase[] {
-  return (JSON.parse(readFileSync(fixtureFile(model, 'check.json'), 'utf8')) as { cases: CheckCase[] }).cases;
+  const json = JSON.parse(readFileSync(fixtureFile(model, 'check.json'), 'utf8')) as { tolerance: number; cases: (CheckCase & { outputs_same_as?: number })[] };
+  const raw = json.cases;
+  return raw.map((c) => ({ ...c, tolerance: json.tolerance, outputs: c.outputs ?? raw[c.outputs_same_as ?? -1]?.outputs ?? {} }));
 }
 
 export function toTensor(c: TensorCase): ort.Tensor {

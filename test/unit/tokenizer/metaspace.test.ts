@@ -59,3 +59,12 @@ test('Metaspace (Unigram): inserted ▁ before each word, whitespace dropped, un
   assert.deepEqual([unk.piece, unk.start, unk.end, unk.text], ['好世', 2, 4, '好世']); // fused, as the library fuses
   assert.deepEqual([ut.bosId, ut.eosId, ut.padId, ut.addEosToken], [null, 1, 0, true]);
 });
+
+test('BPE without byte fallback: a run of unknown characters is one fused <unk> over their span', () => {
+  const json = llamaJson();
+  (json.model as { byte_fallback: boolean }).byte_fallback = false;
+  const tok = TextTokenizer.fromJson(json);
+  assertFamily(tok, json, {}, {});
+  const unk = tok.encode('你好世界!', { addSpecialTokens: false }).filter((t) => t.piece === '<unk>');
+  assert.deepEqual(unk.map((t) => [t.start, t.end, t.text, t.special]), [[2, 4, '世界', false]]);
+});

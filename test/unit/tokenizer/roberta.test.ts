@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { loadTokenizer } from '../../../src/core/tokenizer';
+import { loadTokenizer, TextTokenizer } from '../../../src/core/tokenizer';
 import { byteLevelBytes } from '../../../src/core/tokenizer/bytes';
 import { sharedDataDir } from '../paths';
 import { assertByteGroups, assertFamily, ODD_TEXTS, TEXTS } from './invariants';
@@ -34,6 +34,10 @@ test('RoBERTa: known tokens, partial pieces of Chinese and emoji, <mask> with ls
   assert.deepEqual(tok.encode('Hello world').map((t) => t.id), [0, 31414, 232, 2]);
   assert.deepEqual(brief('你好'), ['<s>', 'ä½@0-1~', 'ł@0-1~', 'å¥@1-2~', '½@1-2~', '</s>']);
   assert.deepEqual(brief('😀!'), ['<s>', 'ðŁĺ@0-2~', 'Ģ@0-2~', '!@2-3', '</s>']);
+  // A space plus the first bytes of an emoji: partial, reads ' ', spans both characters.
+  const mixed = tok.encode(' 😀', { addSpecialTokens: false }).map((t) => [t.piece, t.start, t.end, t.partial, t.text]);
+  assert.deepEqual(mixed, [['ĠðŁĺ', 0, 3, true, ' '], ['Ģ', 1, 3, true, '']]);
+  assert.equal(tok.tokenText(tok.pieceToId('ĠðŁĺ')!), ' ');
   // '<mask>' strips the space on its left (lstrip): that space belongs to no token.
   assert.deepEqual(brief('a <mask> b'), ['<s>', 'a@0-1', '<mask>', 'Ġb@8-10', '</s>']);
   assert.equal(tok.tokenText(232), ' world');
@@ -42,4 +46,20 @@ test('RoBERTa: known tokens, partial pieces of Chinese and emoji, <mask> with ls
   assert.equal(tok.idToPiece(50265), null);
   assert.equal(tok.vocabSize, 50265);
   assert.deepEqual([tok.bosId, tok.eosId, tok.addBosToken], [null, null, false]); // no tokenizer_config.json beside it
+});
+
+test('RoBERTa vocabulary in the Llama 3 / Qwen 2 layout (NFC, Split regex + ByteLevel without regex)', { skip }, () => {
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  json.normalizer = { type: 'NFC' };
+  const regex = String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`;
+  json.pre_tokenizer = {
+    type: 'Sequence',
+    pretokenizers: [
+      { type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+    ],
+  };
+  const tok = TextTokenizer.fromJson(json);
+  assertFamily(tok, json, {}, { fold: (s) => s.normalize('NFC') });
+  for (const text of TEXTS) assertByteGroups(text, tok.encode(text), byteLevelBytes);
 });
