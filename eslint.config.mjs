@@ -15,6 +15,8 @@ export default tseslint.config(
   },
   // The core runs in the worker, the CLI and tests: no vscode, no host, no webview.
   { files: ['src/core/**/*.ts'], rules: restrict([{ group: ['vscode', '**/host/**', '**/webview/**', '**/worker/**'], message: 'src/core is vscode-free and knows nothing of the host, worker or webviews.' }]) },
+  // Panel data: pure code the host, the HTML report and the CLI share.
+  { files: ['src/panelData/**/*.ts'], rules: restrict([{ group: ['vscode', '**/host/**', '**/webview/**', '**/worker/**', 'onnxruntime-node'], message: 'src/panelData is pure: no vscode, no host, no webview, no ORT.' }]) },
   // The graph core does not know how a model is run.
   { files: ['src/core/onnx/**/*.ts'], rules: restrict([{ group: ['vscode', 'onnxruntime-node', '**/decode/**'], message: 'src/core/onnx reads and edits graphs; it does not run them.' }]) },
   // Inference never runs on the extension-host thread.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: build, lint, then the three tiers — unit (node --test on the core with real onnxruntime-node),
-// integration (mocha inside a real VS Code: code-server + headless Chromium) and UI end-to-end (playwright-core
+// `npm test`: build, lint, then the tiers — unit (node --test on the core with real onnxruntime-node), the
+// panel in headless Chromium (browser), integration (mocha inside a real VS Code: code-server + headless Chromium) and UI end-to-end (playwright-core
 // driving the workbench). Every tier runs even when an earlier one fails; the last line counts them all.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -53,6 +53,7 @@ if (want('unit')) {
   tiers.push({ name: 'unit', passed, failed, skipped });
 }
 for (const [name, script] of [
+  ['browser', 'test/browser/run.mjs'],
   ['integration', 'test/harness/run-integration.mjs'],
   ['e2e', 'test/harness/run-e2e.mjs'],
 ]) {

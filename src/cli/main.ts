@@ -1,11 +1,12 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { writeHtmlReport } from '../panelData/reportHtml';
 import { DecoderLensError } from '../core/errors';
 import { parseArgs, stringFlag, type ParsedArgs } from './args';
 import { tapsCommand } from './taps';
 import { traceCommand } from './trace';
 
 const USAGE = `Usage: decoder-lens <command> [options]
-  demo                         decode the built-in demo model and print a readable summary
+  demo [--report FILE.html]    decode the built-in demo model, print a summary, write an HTML report
   taps  --model PATH [--json]  the attention, mask and hidden-state tensors Decoder Lens can capture
   trace --model PATH (--text STR | --text-file F) [--max-new-tokens N]
         [--strategy greedy|top-k|top-p] [--temperature T] [--top-k K] [--top-p P] [--seed S]
@@ -21,9 +22,13 @@ export async function runCli(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   try {
     switch (args.command) {
-      case 'demo':
-        await traceCommand(demoModelPath(), withDefaults(args, { text: DEMO_PROMPT }));
+      case 'demo': {
+        const trace = await traceCommand(demoModelPath(), withDefaults(args, { text: DEMO_PROMPT }));
+        const report = resolve(stringFlag(args, 'report') ?? 'decoder-lens-demo.html');
+        writeHtmlReport(trace, __dirname, report);
+        process.stdout.write(`\nThe whole trace as an HTML report (opens in any browser): ${report}\n`);
         return 0;
+      }
       case 'taps': {
         const report = await tapsCommand(requireModel(args));
         process.stdout.write(JSON.stringify(report, null, args.flags.has('json') ? undefined : 2) + '\n');

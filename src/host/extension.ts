@@ -7,8 +7,8 @@ import { TraceStore, type DecodedRange } from './decode/traceStore';
 import { TraceDecorations } from './editor/decorations';
 import { AttentionHoverProvider } from './editor/hoverProvider';
 import { MasksViewProvider } from './inspector/masksView';
+import { AttentionPanels } from './panel';
 import { log } from './log';
-import { ModelPanel } from './modelPanel';
 import { ModelRegistry } from './models/modelRegistry';
 import { selectModel } from './models/selectModel';
 import { onSettingsChanged, readSettings } from './settings';
@@ -32,9 +32,11 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const store = new TraceStore();
   const decorations = new TraceDecorations(store);
   const status = new StatusBar(registry, worker);
-  subscriptions.push(registry, store, decorations, status);
+  // Constructed synchronously: it registers the serializer that restores panels after a reload.
+  const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, { log: (m) => log.warn(m) });
+  subscriptions.push(registry, store, decorations, status, attention);
 
-  const show = (result: DecodedRange) => void showTrace(context, result);
+  const show = (result: DecodedRange, focus?: { position?: number; layer?: number }) => void attention.show(result.trace, focus);
   const register = (id: string, run: (...args: never[]) => unknown) => subscriptions.push(vscode.commands.registerCommand(id, run));
 
   register(Commands.decodeSelection, () => decodeSelection({ worker, registry, store, show, setBusy: (b) => status.setBusy(b) }));
@@ -46,13 +48,15 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   });
   register(InternalCommands.focusPanel, (args: { resultId: number; query?: number; layer?: number }) => {
     const result = args && store.byId(args.resultId);
-    if (result) show(result);
+    if (result) show(result, { position: args.query, layer: args.layer });
   });
   register(Commands.openMaskInspector, () => vscode.commands.executeCommand(`${MasksViewProvider.viewId}.focus`));
   register(Commands.saveTrace, () => saveTrace(store.current?.trace));
   register(Commands.openTrace, async () => {
     const trace = await openTrace();
-    if (trace) log.info(`Opened a trace of ${trace.model.path}`);
+    if (!trace) return;
+    log.info(`Opened a trace of ${trace.model.path}`);
+    await attention.show(trace);
   });
   register(Commands.toggleDecorations, async () => {
     const enabled = !decorations.isEnabled;
@@ -61,15 +65,13 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   });
   register(Commands.inspectModel, async (modelPath?: string) => {
     const target = typeof modelPath === 'string' ? modelPath : (await registry.active()).path;
-    const panel = ModelPanel.show(context.extensionUri);
     try {
       const connection = await worker.get();
       const summary = await connection.request('inspectModel', { modelPath: target });
-      await panel.connection.whenReady(15_000, 'The Decoder Lens panel');
-      await panel.connection.request('showModel', { summary });
+      await attention.showModelSummary(summary);
       return summary;
     } catch (error) {
-      void panel.connection.whenReady(15_000, 'The Decoder Lens panel').then(() => panel.connection.request('showError', { message: (error as Error).message }), () => undefined);
+      void attention.showError((error as Error).message).catch(() => undefined);
       void reportError(error, Commands.selectModel);
       return undefined;
     }
@@ -83,10 +85,6 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     }),
   );
   return { worker, store, decorations };
-}
-
-async function showTrace(_context: vscode.ExtensionContext, _result: DecodedRange): Promise<void> {
-  // The attention panel (issue 5) plugs in here.
 }
 
 export function deactivate(): void {

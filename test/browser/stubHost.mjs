@@ -3,10 +3,10 @@
 // It serves a real .dltrace with the host's own code (decodeTrace, toPanelData, the data service), through a
 // fake acquireVsCodeApi, and records what crosses: messages, bytes, setState calls, the saved PNG.
 import { decodeTrace } from '../../src/core/trace/file';
-import { toPanelData } from '../../src/host/panel/panelData';
+import { toPanelData } from '../../src/panelData/fromTrace';
 import { Connection } from '../../src/protocol/rpc';
-import { PanelDataService, dataHandlers } from '../../webview/panel/data/serve';
-import { fromBase64 } from '../../webview/shared/base64';
+import { PanelDataService, dataHandlers } from '../../src/panelData/serve';
+import { fromBase64 } from '../../src/panelData/base64';
 import { syntheticTrace } from './synthetic.mjs';
 
 const config = window.__dlConfig;

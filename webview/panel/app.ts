@@ -4,7 +4,7 @@
  */
 import type { Connection } from '../../src/protocol/rpc';
 import type { PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods, PanelOpenResult, PanelTraceMeta, PanelUiState } from '../../src/protocol/panel';
-import { buildLut } from '../shared/colorScale';
+import { buildLut } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { onThemeChange, readTheme, type Theme } from '../shared/theme';
 import { AcrossLayersChart, EntropyChart, TopKChart } from './charts';

@@ -6,9 +6,9 @@
  */
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend, type ChartConfiguration } from 'chart.js';
 import type { AcrossLayersResult, EntropyResult, HeadChoice, PanelToken, TopKResult } from '../../src/protocol/panel';
-import { mix, toCss } from '../shared/colorScale';
+import { mix, toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
-import { topIndices } from '../shared/stats';
+import { topIndices } from '../../src/panelData/stats';
 import type { Theme } from '../shared/theme';
 import { displayText, formatProb } from './tokens';
 

@@ -1,5 +1,5 @@
 /** "Save PNG": the current view (title, head heatmap with its labels, the charts) composed onto one canvas. */
-import { toCss } from '../shared/colorScale';
+import { toCss } from '../../src/panelData/colorScale';
 import type { Theme } from '../shared/theme';
 
 export function composeView(title: string, heat: HTMLCanvasElement, charts: HTMLCanvasElement[], theme: Theme): HTMLCanvasElement {

@@ -4,7 +4,7 @@
  * ↑↓ move the query, ←→ move a key cursor for the readout.
  */
 import type { MatrixResult, PanelToken } from '../../src/protocol/panel';
-import { toCss } from '../shared/colorScale';
+import { toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { hatchMasked, invert, paintBytes, toBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';

@@ -4,11 +4,11 @@
  */
 import { Connection } from '../../src/protocol/rpc';
 import type { PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods } from '../../src/protocol/panel';
-import { fromBase64 } from '../shared/base64';
+import { fromBase64 } from '../../src/panelData/base64';
 import { localPortPair } from '../shared/vscodePort';
-import { unpack } from '../shared/packed';
+import { unpack } from '../../src/panelData/packed';
 import { PanelApp } from './app';
-import { dataHandlers, PanelDataService, type PanelData } from './data/serve';
+import { dataHandlers, PanelDataService, type PanelData } from '../../src/panelData/serve';
 import { errorView } from './summary';
 
 export function startReport(root: HTMLElement, base64: string): void {

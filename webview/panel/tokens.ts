@@ -3,7 +3,7 @@
  * strip's items, and how generation steps map to query positions.
  */
 import type { PanelKind, PanelToken, PanelTraceMeta } from '../../src/protocol/panel';
-import { surprisalBits } from '../shared/stats';
+import { surprisalBits } from '../../src/panelData/stats';
 
 const INVISIBLE: Record<string, string> = { ' ': '·', '\n': '↵', '\r': '␍', '\t': '⇥', '\u00a0': '⍽' };
 

@@ -2,7 +2,7 @@
  * Paints a [rows][cols] matrix into a canvas through ImageData at one pixel per cell, with masked cells in
  * their own colour. Callers scale it up with drawImage (smoothing off) or CSS `image-rendering: pixelated`.
  */
-import { probToByte, type Rgba } from './colorScale';
+import { probToByte, type Rgba } from '../../src/panelData/colorScale';
 
 /** Matrix values as √p bytes (the same encoding host-made thumbnails use). */
 export function toBytes(values: Float32Array): Uint8Array {

@@ -2,7 +2,7 @@
  * The colours a webview paints canvases and charts with, read from the theme's `--vscode-*` variables (through
  * the `--dl-*` aliases in the stylesheet, which give standalone pages fallbacks), and a hook for theme changes.
  */
-import { flatten, mix, parseColor, type Rgba } from './colorScale';
+import { flatten, mix, parseColor, type Rgba } from '../../src/panelData/colorScale';
 
 export interface Theme {
   kind: 'light' | 'dark' | 'high-contrast';

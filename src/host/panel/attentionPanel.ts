@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { Connection } from '../../protocol/rpc';
 import type { PanelEvents, PanelFocus, PanelHostEvents, PanelHostMethods, PanelMethods, PanelOpenResult, PanelUiState } from '../../protocol/panel';
-import { dataHandlers, type PanelDataService } from '../../../webview/panel/data/serve';
+import { dataHandlers, type PanelDataService } from '../../panelData/serve';
 import { Disposable } from '../dispose';
 import { webviewPort } from '../webviewHtml';
 import { saveHtmlReport, savePng } from './exportFiles';

@@ -6,11 +6,11 @@ import * as vscode from 'vscode';
 import type { Trace } from '../../core/trace/types';
 import type { ModelSummary } from '../../protocol/model';
 import type { PanelFocus } from '../../protocol/panel';
-import { PanelDataService } from '../../../webview/panel/data/serve';
+import { PanelDataService } from '../../panelData/serve';
 import { Disposable } from '../dispose';
 import { webviewOptions } from '../webviewHtml';
 import { AttentionPanel, type ShownTrace } from './attentionPanel';
-import { toPanelData } from './panelData';
+import { toPanelData } from '../../panelData/fromTrace';
 import { TraceStorage } from './traceStorage';
 
 export class AttentionPanels extends Disposable {

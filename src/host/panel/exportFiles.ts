@@ -1,7 +1,7 @@
 /** Export: the PNG the panel composed, and the whole trace as a standalone HTML report, where the user says. */
 import * as vscode from 'vscode';
-import type { PanelData } from '../../../webview/panel/data/serve';
-import { readReportAssets, reportHtml } from './reportHtml';
+import type { PanelData } from '../../panelData/serve';
+import { readReportAssets, reportHtml } from '../../panelData/reportHtml';
 
 function defaultUri(name: string): vscode.Uri | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;

@@ -1,6 +1,6 @@
 /** Small hand-made traces for the panel's unit tests. */
 import type { PanelCaptureInfo, PanelToken, PanelTraceMeta } from '../../../src/protocol/panel';
-import type { PanelAttention, PanelData, PanelMask } from '../../../webview/panel/data/serve';
+import type { PanelAttention, PanelData, PanelMask } from '../../../src/panelData/serve';
 
 export const tok = (text: string, id = 0, special = false): PanelToken => ({ id, text, special });
 

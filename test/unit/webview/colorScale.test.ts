@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildLut, byteToProb, flatten, mix, parseColor, probToByte } from '../../../webview/shared/colorScale';
+import { buildLut, byteToProb, flatten, mix, parseColor, probToByte } from '../../../src/panelData/colorScale';
 
 test('parseColor reads the forms theme variables and computed styles use', () => {
   assert.deepEqual(parseColor('#abc'), [0xaa, 0xbb, 0xcc, 255]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { binRange, maskedBlocks, maxPool, pooledSize } from '../../../webview/shared/downsample';
+import { binRange, maskedBlocks, maxPool, pooledSize } from '../../../src/panelData/downsample';
 
 test('pooledSize keeps the aspect ratio, never upscales, never reaches 0', () => {
   assert.deepEqual(pooledSize(256, 256, 64), { rows: 64, cols: 64 });

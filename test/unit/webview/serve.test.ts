@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dataHandlers, PanelDataService } from '../../../webview/panel/data/serve';
+import { dataHandlers, PanelDataService } from '../../../src/panelData/serve';
 import { RemoteError } from '../../../src/protocol/rpc';
-import { entropyBits } from '../../../webview/shared/stats';
+import { entropyBits } from '../../../src/panelData/stats';
 import { causal, decoderOnlyData } from './build';
 
 const T = 5;

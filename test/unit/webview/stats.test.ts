@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { entropyBits, meanOfStack, surprisalBits, topIndices } from '../../../webview/shared/stats';
+import { entropyBits, meanOfStack, surprisalBits, topIndices } from '../../../src/panelData/stats';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
 

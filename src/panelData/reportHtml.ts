@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Trace } from '../../core/trace/types';
-import type { PanelData } from '../../../webview/panel/data/serve';
-import { toBase64 } from '../../../webview/shared/base64';
-import { pack } from '../../../webview/shared/packed';
-import { toPanelData } from './panelData';
+import type { Trace } from '../core/trace/types';
+import type { PanelData } from './serve';
+import { toBase64 } from './base64';
+import { pack } from './packed';
+import { toPanelData } from './fromTrace';
 
 export interface ReportAssets {
   script: string;

@@ -2,9 +2,9 @@
  * A Trace as the panel's data service holds it: the small parts as meta, the tensors by reference (no copy).
  * vscode-free, so the report writer can use it outside the extension too.
  */
-import type { Trace, TraceToken } from '../../core/trace/types';
-import type { PanelToken } from '../../protocol/panel';
-import type { PanelData } from '../../../webview/panel/data/serve';
+import type { Trace, TraceToken } from '../core/trace/types';
+import type { PanelToken } from '../protocol/panel';
+import type { PanelData } from './serve';
 
 export function toPanelData(trace: Trace, traceId: string): PanelData {
   const token = (t: TraceToken): PanelToken => ({ id: t.id, text: t.text, special: t.special, ...(t.partial ? { partial: true } : {}) });

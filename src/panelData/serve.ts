@@ -3,8 +3,8 @@
  * query across layers, entropies, a step's top-k. DOM-free and vscode-free: the extension host serves the live
  * panel with it, and the HTML report serves itself with it from embedded data, so both show the same thing.
  */
-import type { Handlers } from '../../../src/protocol/rpc';
-import { RemoteError } from '../../../src/protocol/rpc';
+import type { Handlers } from '../protocol/rpc';
+import { RemoteError } from '../protocol/rpc';
 import type {
   AcrossLayersParams,
   AcrossLayersResult,
@@ -19,10 +19,10 @@ import type {
   ThumbnailParams,
   ThumbnailResult,
   TopKResult,
-} from '../../../src/protocol/panel';
-import { probToByte } from '../../shared/colorScale';
-import { maskedBlocks, maxPool, pooledSize } from '../../shared/downsample';
-import { entropyBits, meanOfStack } from '../../shared/stats';
+} from '../protocol/panel';
+import { probToByte } from './colorScale';
+import { maskedBlocks, maxPool, pooledSize } from './downsample';
+import { entropyBits, meanOfStack } from './stats';
 
 export interface PanelAttention {
   layer: number;
