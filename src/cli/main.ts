@@ -1,9 +1,7 @@
 import { join, resolve } from 'node:path';
-import { writeHtmlReport } from '../panelData/reportHtml';
 import { DecoderLensError } from '../core/errors';
 import { parseArgs, stringFlag, type ParsedArgs } from './args';
 import { tapsCommand } from './taps';
-import { traceCommand } from './trace';
 
 const USAGE = `Usage: decoder-lens <command> [options]
   demo [--report FILE.html]    decode the built-in demo model, print a summary, write an HTML report
@@ -23,6 +21,8 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     switch (args.command) {
       case 'demo': {
+        // Loaded here, not at the top: ONNX Runtime costs every other command (taps) its load time.
+        const [{ traceCommand }, { writeHtmlReport }] = await Promise.all([import('./trace.js'), import('../panelData/reportHtml.js')]);
         const trace = await traceCommand(demoModelPath(), withDefaults(args, { text: DEMO_PROMPT }));
         const report = resolve(stringFlag(args, 'report') ?? 'decoder-lens-demo.html');
         writeHtmlReport(trace, __dirname, report);
@@ -35,7 +35,7 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       }
       case 'trace':
-        await traceCommand(requireModel(args), args);
+        await (await import('./trace.js')).traceCommand(requireModel(args), args);
         return 0;
       case 'help':
       case '--help':

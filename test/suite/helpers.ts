@@ -5,7 +5,11 @@ import * as vscode from 'vscode';
 /** The repository root (this file runs from out/test/suite/). */
 export const repoRoot = (() => {
   let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.resolve(dir, '..');
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.resolve(dir, '..');
+    if (parent === dir) throw new Error(`No package.json above ${__dirname}`);
+    dir = parent;
+  }
   return dir;
 })();
 

@@ -4,7 +4,11 @@ import { join, resolve } from 'node:path';
 /** The repository root (tests run from out/test/unit/…, sources live in test/unit/…). */
 export const repoRoot = (() => {
   let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) dir = resolve(dir, '..');
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = resolve(dir, '..');
+    if (parent === dir) throw new Error(`No package.json above ${__dirname}: run the tests from the repository.`);
+    dir = parent;
+  }
   return dir;
 })();
 export const fixturesDir = join(repoRoot, 'test', 'fixtures', 'models');

@@ -87,22 +87,30 @@ export class AttentionRecorder {
     entry.matrix.write(floatData(tensor, name), tensor.dims, queryStart);
   }
 
-  addMask(plan: CapturePlan, tensor: ort.Tensor, name: string, queryStart: number): void {
+  /**
+   * One layer's masks for this step. A model may apply several (GPT-2 exports: a causal Where and an additive
+   * padding mask); each becomes additive (0 visible, -inf hidden, or the model's own values) and they add up.
+   */
+  addMasks(plan: CapturePlan, parts: { tensor: ort.Tensor; name: string; kind: MaskKind }[], queryStart: number): void {
     const key = `${plan.kind}.${plan.layer}`;
     let entry = this.masks.get(key);
     // Cells no step writes (keys that did not exist yet for that query) start hidden.
     if (!entry) this.masks.set(key, (entry = { plan, raw: new MatrixAssembler(1, plan.maxQueries, plan.maxKeys, false, -Infinity) }));
-    const values = floatData(tensor, name);
-    const { rows, cols } = lastTwo(tensor.dims);
-    // A mask broadcast over queries ([b,1,1,k]) applies to every query row of this step.
-    const queries = rows === 1 && plan.maxQueries > 1 ? this.stepRows.get(plan.kind) ?? 1 : rows;
-    if (queries !== rows) {
-      const expanded = new Float32Array(queries * cols);
-      for (let r = 0; r < queries; r++) expanded.set(values.subarray(0, cols), r * cols);
-      entry.raw.write(expanded, [queries, cols], queryStart);
-    } else {
-      entry.raw.write(values, tensor.dims, queryStart);
+    const rows = this.stepRows.get(plan.kind) ?? 1;
+    let combined: Float32Array | undefined;
+    let cols = 0;
+    for (const part of parts) {
+      const { rows: partRows, cols: partCols } = lastTwo(part.tensor.dims);
+      const values = floatData(part.tensor, part.name);
+      cols = partCols;
+      combined ??= new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) {
+        // A mask broadcast over queries ([b,1,1,k]) applies to every query row of this step.
+        const source = partRows === 1 ? 0 : Math.min(r, partRows - 1);
+        for (let c = 0; c < cols; c++) combined[r * cols + c] += additive(values[source * partCols + c], part.kind);
+      }
     }
+    if (combined) entry.raw.write(combined, [rows, cols], queryStart);
   }
 
   /** How many query rows the current step feeds, per kind, for broadcast masks. */
@@ -143,6 +151,14 @@ export class AttentionRecorder {
       .map(([layer, h]) => ({ layer, norms: Float32Array.from(h.norms), width: h.width, vectors: h.vectors ? Float32Array.from(h.vectors.flat()) : undefined }));
     return { attention, masks, hidden };
   }
+}
+
+export type MaskKind = 'additive' | 'keep-where-true' | 'hide-where-true';
+
+function additive(value: number, kind: MaskKind): number {
+  if (kind === 'additive') return value;
+  const hidden = kind === 'keep-where-true' ? value === 0 : value !== 0;
+  return hidden ? -Infinity : 0;
 }
 
 const kindOrder = (kind: AttentionKind) => (kind === 'encoder' ? 0 : kind === 'self' ? 1 : 2);

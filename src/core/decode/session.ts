@@ -6,6 +6,8 @@ export interface TapBinding {
   tap: 'attention' | 'mask' | 'hidden';
   layer: number;
   kind: 'self' | 'cross';
+  /** How a mask tap's values hide keys (masks only). */
+  maskKind?: 'additive' | 'keep-where-true' | 'hide-where-true';
 }
 
 /** An ORT session over one model file, with the taps its graph was given. */

@@ -48,12 +48,19 @@ async function createSession(file: string, taps: boolean, executionProviders: st
   const options = { ...SESSION_OPTIONS, executionProviders };
   try {
     if (!taps) return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [] };
-    const tapped = await buildTappedModel(file);
+    let tapped;
+    try {
+      tapped = await buildTappedModel(file);
+    } catch (error) {
+      // A model with nothing to tap still decodes; the trace says why nothing was captured.
+      if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
+      return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [{ node: file, reason: error.message }] };
+    }
     const session = await ort.InferenceSession.create(tapped.bytes, { ...options, ...(tapped.externalData ? { externalData: tapped.externalData } : {}) });
     return {
       file,
       session,
-      taps: tapped.outputs.map((o) => ({ output: o.output, tap: o.tap, layer: o.layer, kind: o.kind === 'cross' ? 'cross' : 'self' })),
+      taps: tapped.outputs.map((o) => ({ output: o.output, tap: o.tap, layer: o.layer, kind: o.kind === 'cross' ? 'cross' : 'self', maskKind: o.maskKind })),
       unavailable: tapped.unavailable ?? [],
     };
   } catch (error) {

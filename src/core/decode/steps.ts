@@ -3,7 +3,7 @@ import type * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
 import type { TextTokenizer } from '../tokenizer';
 import type { AttentionKind, GeneratedToken, TraceToken } from '../trace/types';
-import type { AttentionRecorder } from './capture';
+import type { AttentionRecorder, CapturePlan, MaskKind } from './capture';
 import { pastNameFor } from './feeds';
 import { chooseToken, softmax, topK, type SamplingSettings } from './sampling';
 import type { DecodeSession } from './session';
@@ -47,6 +47,7 @@ export function recordTaps(recorder: AttentionRecorder | undefined, session: Dec
   if (!recorder) return;
   recorder.stepRows.set(kindOf('self'), stepRows);
   recorder.stepRows.set(kindOf('cross'), stepRows);
+  const masks = new Map<string, { plan: CapturePlan; parts: { tensor: ort.Tensor; name: string; kind: MaskKind }[] }>();
   for (const tap of session.taps) {
     const tensor = outputs[tap.output];
     if (!tensor) continue;
@@ -60,8 +61,13 @@ export function recordTaps(recorder: AttentionRecorder | undefined, session: Dec
     const heads = tensor.dims.length >= 3 ? tensor.dims[tensor.dims.length - 3] : 1;
     const plan = { layer: tap.layer, kind, heads, maxQueries: queries, maxKeys: keys };
     if (tap.tap === 'attention') recorder.addAttention(plan, tensor, tap.output, queryStart);
-    else recorder.addMask(plan, tensor, tap.output, queryStart);
+    else {
+      const key = `${kind}.${tap.layer}`;
+      if (!masks.has(key)) masks.set(key, { plan, parts: [] });
+      masks.get(key)!.parts.push({ tensor, name: tap.output, kind: tap.maskKind ?? 'additive' });
+    }
   }
+  for (const { plan, parts } of masks.values()) recorder.addMasks(plan, parts, queryStart);
 }
 
 /** The next step's past inputs from this step's present outputs (names mapped the Optimum way). */

@@ -49,7 +49,8 @@ export async function decodeSelection(deps: DecodeSelectionDeps, options: { atte
     deps.show(result);
     return trace;
   } catch (error) {
-    await reportError(error, Commands.selectModel);
+    // Not awaited: the message stays up until the person answers it, and the command must end now.
+    void reportError(error, Commands.selectModel);
     return undefined;
   } finally {
     deps.setBusy(undefined);
