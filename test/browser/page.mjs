@@ -29,8 +29,8 @@ export async function hostModules() {
   await esbuild.build({
     stdin: {
       contents: `export { panelHtml } from './src/host/panel/panelHtml';
-export { reportHtml, readReportAssets } from './src/host/panel/reportHtml';
-export { toPanelData } from './src/host/panel/panelData';
+export { reportHtml, readReportAssets } from './src/panelData/reportHtml';
+export { toPanelData } from './src/panelData/fromTrace';
 export { decodeTrace, encodeTrace } from './src/core/trace/file';`,
       resolveDir: repoRoot,
       loader: 'ts',
