@@ -21,7 +21,7 @@ export async function runDecodeBench(log: (line: string) => void): Promise<Bench
   const shared = join(sharedDataDir, 'tokenizers', 'roberta-bytelevel-bpe');
   const tokenizerDir = existsSync(join(shared, 'tokenizer.json')) ? shared : fixture('tiny-gpt');
   log(`generating/reusing the GPT-2-small-shaped bench model (tokenizer from ${tokenizerDir})…`);
-  const dir = ensureGpt2Folder(tokenizerDir);
+  const dir = ensureGpt2Folder(tokenizerDir, log);
   const model = await openModel(dir);
   const sessions = new SessionCache();
   const rows: BenchRow[] = [];
@@ -35,10 +35,11 @@ export async function runDecodeBench(log: (line: string) => void): Promise<Bench
   const feeds: Record<string, ort.Tensor> = {
     input_ids: int64Tensor(ids, [1, T]),
     attention_mask: int64Tensor(new Array(T).fill(1), [1, T]),
-    position_ids: int64Tensor(range(0, T), [1, T]),
   };
-  for (let i = 0; i < GPT2_SMALL.layers; i++)
-    for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, GPT2_SMALL.heads, 0, GPT2_SMALL.width / GPT2_SMALL.heads]);
+  if (plain.inputNames.includes('position_ids')) feeds.position_ids = int64Tensor(range(0, T), [1, T]);
+  for (const name of plain.inputNames.filter((n) => n.startsWith('past_key_values.')))
+    feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, GPT2_SMALL.heads, 0, GPT2_SMALL.hidden / GPT2_SMALL.heads]);
+  for (const name of plain.inputNames) if (!(name in feeds)) throw new Error(`the bench model has an input the bench does not feed: ${name}`);
 
   log('prefill T=256: plain ORT vs decode with all taps…');
   const tapped = () => decode(model, sessions, { text, maxNewTokens: 1 });

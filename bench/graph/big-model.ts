@@ -2,7 +2,7 @@
 // cached under the OS temp folder by a version key.
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { encodeVarint } from '../../src/core/onnx/wire';
 import { type GptSpec, gptGraph } from './gpt-graph';
@@ -27,12 +27,19 @@ const field = (no: number, len: number) => Uint8Array.from([...encodeVarint(no *
 /** Returns the path of the cached model, generating it first if needed. */
 export function bigModel(log: (s: string) => void = () => {}): string {
   const dir = join(tmpdir(), `decoder-lens-bench-graph-${VERSION}-${BIG_SPEC.layers}x${BIG_SPEC.hidden}`);
-  const path = join(dir, 'decoder_model.onnx');
+  return writeGptModel(BIG_SPEC, join(dir, 'decoder_model.onnx'), log);
+}
+
+/**
+ * Streams a generated model to disk (weights are written as they are made, never held all at once), once:
+ * a `.done` marker beside it says the file is complete.
+ */
+export function writeGptModel(spec: GptSpec, path: string, log: (s: string) => void = () => {}): string {
   const done = `${path}.done`;
   if (existsSync(done) && existsSync(path)) return path;
-  mkdirSync(dir, { recursive: true });
-  log(`generating ${path} (${BIG_SPEC.layers} layers, d=${BIG_SPEC.hidden}) …`);
-  const p = gptGraph(BIG_SPEC);
+  mkdirSync(dirname(path), { recursive: true });
+  log(`generating ${path} (${spec.layers} layers, d=${spec.hidden}) …`);
+  const p = gptGraph(spec);
   const partA = onnx.GraphProto.encode({ node: p.nodes, name: 'main_graph' }).finish();
   const partB = onnx.GraphProto.encode({ input: p.inputs, output: p.outputs, valueInfo: p.valueInfo }).finish();
   const inits = p.initializers.map((s) => {

