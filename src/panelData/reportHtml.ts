@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Trace } from '../core/trace/types';
 import type { PanelData } from './serve';
 import { toBase64 } from './base64';
-import { pack } from './packed';
+import { pack } from '../protocol/packed';
 import { toPanelData } from './fromTrace';
 
 export interface ReportAssets {

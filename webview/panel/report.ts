@@ -6,7 +6,7 @@ import { Connection } from '../../src/protocol/rpc';
 import type { PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods } from '../../src/protocol/panel';
 import { fromBase64 } from '../../src/panelData/base64';
 import { localPortPair } from '../shared/vscodePort';
-import { unpack } from '../../src/panelData/packed';
+import { unpack } from '../../src/protocol/packed';
 import { PanelApp } from './app';
 import { dataHandlers, PanelDataService, type PanelData } from '../../src/panelData/serve';
 import { errorView } from './summary';

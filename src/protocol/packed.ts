@@ -37,9 +37,12 @@ export function pack(value: unknown): Uint8Array {
   return out;
 }
 
+/** Throws PackedFormatError on anything that is not a well-formed pack (the bytes may come from a file). */
 export function unpack<T>(bytes: Uint8Array): T {
+  if (bytes.length < 4) throw new PackedFormatError('too short');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headLength = view.getUint32(0, true);
+  if (4 + headLength > bytes.length) throw new PackedFormatError('truncated: the header runs past the end');
   const start = align8(4 + headLength);
   const header = new TextDecoder().decode(bytes.subarray(4, 4 + headLength));
   return JSON.parse(header, (_k, v: unknown) => {
@@ -47,14 +50,19 @@ export function unpack<T>(bytes: Uint8Array): T {
     if (num && typeof num === 'object' && typeof num.$num === 'string' && Object.keys(num).length === 1) return Number(num.$num);
     const ref = v as Ref;
     if (!ref || typeof ref !== 'object' || typeof ref.$packed !== 'string' || !(ref.$packed in TYPES)) return v;
+    if (!Number.isSafeInteger(ref.offset) || !Number.isSafeInteger(ref.length) || ref.offset < 0 || ref.length < 0) throw new PackedFormatError('a tensor reference is malformed');
     const Type = TYPES[ref.$packed];
     const from = start + ref.offset;
     const length = ref.length * Type.BYTES_PER_ELEMENT;
-    if (from + length > bytes.length) throw new Error('packed data is truncated');
+    if (from + length > bytes.length) throw new PackedFormatError('truncated: a tensor runs past the end');
     const copy = new Uint8Array(length);
     copy.set(bytes.subarray(from, from + length));
     return new Type(copy.buffer);
   }) as T;
+}
+
+export class PackedFormatError extends Error {
+  override readonly name = 'PackedFormatError';
 }
 
 function tagOf(v: unknown): Tag | undefined {
