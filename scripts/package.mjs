@@ -26,6 +26,8 @@ const ignore = [
   '!package.json',
   '!README.md',
   '!LICENSE',
+  // The README's screenshots, so its relative image links resolve inside the installed extension.
+  '!docs/screenshots/**',
   '!dist/**',
   'dist/**/*.map',
   '!node_modules/onnxruntime-node/package.json',
@@ -41,7 +43,7 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const out = join(root, `decoder-lens-${target}-${version}.vsix`);
 try {
   const vsce = join(dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
-  execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--skip-license'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'], { cwd: root, stdio: 'inherit' });
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -1,10 +1,12 @@
 // UI end-to-end tier: headless Chromium drives the code-server workbench like a person, with the extension
 // loaded from this tree as the development extension (the same payload as the integration tier, without
-// extensionTestsPath). Each test/e2e/*.e2e.mjs exports `name` and `run({ page, shot, log })` and gets a fresh
+// extensionTestsPath). Each test/e2e/*.e2e.mjs exports `name` and `run({ page, shot, log, docs })` and gets a fresh
 // browser profile (so editors opened by one test don't reappear in the next) on one shared code-server.
-// Screenshots go to test-results/screenshots/ (git-ignored).
+// Screenshots go to test-results/screenshots/ (git-ignored); `shot(label, { clip, docs: 'name.png' })` also
+// copies one to docs/screenshots/name.png (the README's images), only once its test has passed, so a failing run
+// never replaces them (DL_DOCS_SCREENSHOTS=0 skips the copy).
 // Usage: node test/harness/run-e2e.mjs [filter]   (after `npm run build`); DL_VERBOSE=1 prints the workbench log.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser } from './browser.mjs';
@@ -17,6 +19,7 @@ const TEST_MS = 3 * 60_000;
 const started = Date.now();
 const say = (msg) => process.stdout.write(`${msg}\n`);
 const shotsDir = join(repoRoot, 'test-results', 'screenshots');
+const docsShotsDir = join(repoRoot, 'docs', 'screenshots');
 const secs = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 
 let passed = 0;
@@ -64,13 +67,24 @@ try {
     const base = file.replace(/\.e2e\.mjs$/, '');
     let n = 0;
     let browser;
+    const forDocs = new Map(); // docs name → screenshot path
     try {
       browser = await launchBrowser();
       const { page } = browser;
-      const shot = async (label) => {
+      /** Saves a screenshot (the viewport, `clip`, or a PNG `buffer` taken earlier); returns its path, or undefined if it failed. */
+      const shot = async (label, { clip, docs, buffer } = {}) => {
         const path = join(shotsDir, `${base}-${String(++n).padStart(2, '0')}-${label}.png`);
-        await page.screenshot({ path, timeout: 15_000 }).catch((e) => say(`  (screenshot ${label} failed: ${e.message})`));
+        const take = buffer ? Promise.resolve().then(() => writeFileSync(path, buffer)) : page.screenshot({ path, clip, timeout: 15_000 });
+        const ok = await take.then(
+          () => true,
+          (e) => say(`  (screenshot ${label} failed: ${e.message})`),
+        );
+        if (!ok) return undefined;
+        if (docs) forDocs.set(docs, path);
+        return path;
       };
+      /** Marks an already-saved screenshot for docs/screenshots/<name> (copied if the test passes). */
+      const docs = (name, path) => forDocs.set(name, path);
       const log = (msg) => say(`  ${msg}`);
       // With this defined the workbench sends its log here rather than to the page console.
       await page.exposeFunction('codeAutomationLog', (level, args) => process.env.DL_VERBOSE && say(`  [workbench ${level}] ${formatLogArgs(args)}`));
@@ -79,13 +93,18 @@ try {
           await page.goto(workbenchUrl(server, { folder: demo, extensionDevelopmentPath: repoRoot }), { timeout: 60_000 });
           await waitForWorkbench(page);
           await shot('workbench');
-          await test.run({ page, shot, log });
+          await test.run({ page, shot, log, docs });
         })(),
         TEST_MS,
         file,
       );
       passed++;
       say(`  ✔ ${test.name ?? file} (${secs()})`);
+      if (forDocs.size && process.env.DL_DOCS_SCREENSHOTS !== '0') {
+        mkdirSync(docsShotsDir, { recursive: true });
+        for (const [docsName, path] of forDocs) copyFileSync(path, join(docsShotsDir, docsName));
+        say(`    README screenshots: ${[...forDocs.keys()].map((d) => `docs/screenshots/${d}`).join(', ')}`);
+      }
     } catch (error) {
       failed++;
       say(`  ✖ ${test.name ?? file}\n    ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n    ')}`);

@@ -99,3 +99,122 @@ export async function findWebviewFrame(page, selector, timeout = 30_000) {
   }
   throw new Error(`no webview frame with ${selector} within ${timeout / 1000}s (frames: ${page.frames().map((f) => f.url()).join(', ')})`);
 }
+
+/** Closes the primary side bar (the palette's "View: Close Primary Side Bar") so the editors get its width. */
+export async function closeSideBar(page, timeout = 20_000) {
+  if (!(await page.$('.monaco-workbench .part.sidebar:visible'))) return;
+  await runFromPalette(page, 'View: Close Primary Side Bar', 'View: Close Primary Side Bar', { timeout });
+  await page.waitForSelector('.monaco-workbench .part.sidebar', { state: 'hidden', timeout });
+}
+
+/**
+ * Moves the mouse onto the status bar (not a hover target) and waits for the editor's scrollbars and minimap
+ * slider, which show while the mouse is over the editor, to fade out: screenshots then show what is at rest.
+ */
+export async function parkMouse(page) {
+  const bar = await page.$('.monaco-workbench .part.statusbar');
+  const box = await bar?.boundingBox();
+  if (box) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+  await sleep(1200);
+}
+
+const bell = '.monaco-workbench .part.statusbar [id="status.notifications"]';
+const center = '.notifications-center';
+
+/** Opens or closes the notifications center with the status bar's bell, as a person does. */
+export async function setNotificationsCenter(page, open, timeout = 10_000) {
+  const isOpen = async () => Boolean(await page.$(`${center}.visible`));
+  if ((await isOpen()) === open) return;
+  await page.click(bell, { timeout });
+  await page.waitForSelector(`${center}.visible`, { state: open ? 'visible' : 'detached', timeout }).catch(async (e) => {
+    if ((await isOpen()) !== open) throw e;
+  });
+}
+
+/**
+ * Records, from now on, every notification message the workbench renders (toasts and the center) whose text
+ * matches `pattern`, with the time since the call; read them with notificationsSeen(page). A MutationObserver
+ * sees messages that come and go between two polls.
+ */
+export async function watchNotifications(page, pattern) {
+  await page.evaluate((source) => {
+    const re = new RegExp(source);
+    const t0 = performance.now();
+    const seen = [];
+    const record = () => {
+      for (const m of document.querySelectorAll('.notification-list-item-message')) {
+        const text = (m.textContent ?? '').trim();
+        if (re.test(text) && seen.at(-1)?.text !== text) seen.push({ ms: Math.round(performance.now() - t0), text, where: m.closest('.notifications-center') ? 'center' : 'toast' });
+      }
+    };
+    window.__dlNotifications?.observer.disconnect();
+    const observer = new MutationObserver(record);
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    window.__dlNotifications = { seen, observer };
+    record();
+  }, pattern.source);
+}
+
+/** What watchNotifications recorded so far. */
+export function notificationsSeen(page) {
+  return page.evaluate(() => window.__dlNotifications?.seen ?? []);
+}
+
+/**
+ * The viewport rectangle of `text` on the editor line that starts with `lineStart` (Monaco renders spaces as
+ * no-break spaces; both are compared as spaces), from the rendered text nodes. Null when not on screen.
+ */
+export function editorTextRect(page, lineStart, text, scope = '.editor-instance .monaco-editor') {
+  return page.evaluate(
+    ({ lineStart, text, scope }) => {
+      const norm = (s) => s.replace(/\u00a0/g, ' ');
+      const line = [...document.querySelectorAll(`${scope} .view-lines .view-line`)].find((l) => norm(l.textContent ?? '').startsWith(lineStart));
+      if (!line) return null;
+      const nodes = [];
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+      const full = norm(nodes.map((n) => n.data).join(''));
+      const at = full.indexOf(text);
+      if (at < 0) return null;
+      const locate = (offset) => {
+        for (const n of nodes) {
+          if (offset <= n.data.length) return [n, offset];
+          offset -= n.data.length;
+        }
+        return [nodes.at(-1), nodes.at(-1).data.length];
+      };
+      const range = document.createRange();
+      range.setStart(...locate(at));
+      range.setEnd(...locate(at + text.length));
+      const r = range.getBoundingClientRect();
+      const l = line.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height, line: { x: l.x, y: l.y, width: l.width, height: l.height } };
+    },
+    { lineStart, text, scope },
+  );
+}
+
+/**
+ * Drags the sash on the right edge of the editor group holding `selector` by `dx` pixels (a person widening
+ * that group against the one beside it). Returns the group's new width.
+ */
+export async function widenEditorGroup(page, selector, dx, timeout = 10_000) {
+  const group = await page.waitForSelector(`.part.editor .editor-group-container:has(${selector})`, { timeout });
+  const box = await group.boundingBox();
+  const right = box.x + box.width;
+  let sash;
+  for (const s of await page.$$('.part.editor .monaco-sash.vertical')) {
+    const b = await s.boundingBox();
+    if (b && Math.abs(b.x + b.width / 2 - right) <= 4 && b.height > box.height / 2) sash = b;
+  }
+  if (!sash) throw new Error(`no sash at the right edge (x ${right}) of the editor group with ${selector}`);
+  const x = sash.x + sash.width / 2;
+  const y = sash.y + sash.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + dx / 2, y, { steps: 5 });
+  await page.mouse.move(x + dx, y, { steps: 5 });
+  await page.mouse.up();
+  await sleep(300);
+  return (await group.boundingBox()).width;
+}

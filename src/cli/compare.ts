@@ -1,0 +1,76 @@
+// `decoder-lens compare --model A (--model-b B | --trace-b FILE.dltrace) --text … [--max-new-tokens N]
+// [--json OUT.json] [--no-lens] [--lens-rows last|all]`: runs the same input through both (or against a saved
+// trace) and reports where they differ. Prints a readable report; --json writes the whole report.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { openModel } from '../core/decode';
+import { type CompareReport, type VocabComparison, compareTokenizerFiles, compareTraces, formatReport } from '../core/compare';
+import { DecoderLensError } from '../core/errors';
+import { LensSessions } from '../core/lens';
+import type { LensCapture } from '../core/lens';
+import { findModelLayout } from '../core/model/layout';
+import { decodeTrace } from '../core/trace/file';
+import type { Trace } from '../core/trace/types';
+import { stringFlag, type ParsedArgs } from './args';
+import { traceOptions } from './trace';
+
+export async function compareCommand(args: ParsedArgs): Promise<CompareReport> {
+  const pathA = stringFlag(args, 'model');
+  const pathB = stringFlag(args, 'model-b');
+  const traceFile = stringFlag(args, 'trace-b');
+  if (!pathA) throw new DecoderLensError('bad-input', '--model PATH is required (model A: an Optimum model folder or an .onnx file).');
+  if (!pathB === !traceFile) throw new DecoderLensError('bad-input', 'Give what to compare with: --model-b PATH (a second model) or --trace-b FILE.dltrace (a saved trace).');
+  const saved = traceFile ? readTrace(traceFile) : undefined;
+  const options = traceOptions(saved ? withSavedInput(args, saved) : args);
+  if (saved && !args.flags.has('max-new-tokens')) Object.assign(options, { maxNewTokens: saved.settings.maxNewTokens, sampling: saved.settings.sampling, useCache: saved.settings.useCache, attentionMask: saved.settings.attentionMask });
+  const rows = stringFlag(args, 'lens-rows') ?? 'last';
+  if (rows !== 'last' && rows !== 'all') throw new DecoderLensError('bad-input', `--lens-rows ${rows}: expected last or all.`);
+  const useLens = !args.flags.has('no-lens');
+
+  const sessions = new LensSessions({ rows });
+  try {
+    const run = async (path: string): Promise<{ trace: Trace; lens?: LensCapture; dir: string }> => {
+      const model = await openModel(path);
+      const { trace, lens } = await sessions.decode(model, options);
+      return { trace, ...(useLens ? { lens } : {}), dir: model.layout.dir };
+    };
+    const a = await run(pathA);
+    const b = pathB ? await run(pathB) : { trace: saved!, dir: savedModelDir(saved!) };
+    const vocabulary = b.dir ? safeVocab(a.dir, b.dir) : null;
+    const report = compareTraces({ trace: a.trace, label: pathA, lens: a.lens }, { trace: b.trace, label: pathB ?? traceFile!, lens: 'lens' in b ? b.lens : undefined }, vocabulary);
+    if (!vocabulary) report.notes.push(`The saved trace's model folder (${saved?.model.path}) is not here: the vocabularies could not be compared; token ids are assumed to match.`);
+    const json = stringFlag(args, 'json');
+    if (json) writeFileSync(json, JSON.stringify(report, null, 1));
+    process.stdout.write(formatReport(report));
+    return report;
+  } finally {
+    await sessions.clear();
+  }
+}
+
+function readTrace(file: string): Trace {
+  if (!existsSync(file)) throw new DecoderLensError('not-found', `No saved trace at ${file}.`, file);
+  return decodeTrace(readFileSync(file), file);
+}
+
+/** The saved trace's input text unless the user gave one (then it must be the same input to compare). */
+function withSavedInput(args: ParsedArgs, saved: Trace): ParsedArgs {
+  if (args.flags.has('text') || args.flags.has('text-file')) return args;
+  return { ...args, flags: new Map([...args.flags, ['text', saved.input.text]]) };
+}
+
+function savedModelDir(trace: Trace): string {
+  try {
+    return findModelLayout(trace.model.path).dir;
+  } catch {
+    return '';
+  }
+}
+
+function safeVocab(dirA: string, dirB: string): VocabComparison | null {
+  try {
+    return compareTokenizerFiles(dirA, dirB);
+  } catch (error) {
+    if (error instanceof DecoderLensError) return null;
+    throw error;
+  }
+}

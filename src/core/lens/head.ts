@@ -1,0 +1,114 @@
+// Finds what turns the last hidden state into logits (the final norm, the LM head, and anything between,
+// such as a Cast or logit soft-capping): the lens applies exactly these nodes to every layer's hidden state.
+// Found by structure — every node on a path from the last layer's hidden state to the logits output — so the
+// norm can be LayerNormalization, SimplifiedLayerNormalization, or the ReduceMean-Sub-Pow-… decomposition the
+// TorchScript exporter writes, and the head MatMul or Gemm, without naming each pattern.
+import { DecoderLensError } from '../errors';
+import type { ModelInfo, NodeInfo, TapReport } from '../onnx';
+import { GraphView } from '../onnx/graph-view';
+
+export type NormKind = 'LayerNormalization' | 'SimplifiedLayerNormalization' | 'RMSNormalization' | 'decomposed LayerNorm' | 'decomposed RMSNorm' | 'other' | 'none';
+
+export interface LensHead {
+  /** The last layer's hidden state, where the head starts. */
+  input: string;
+  logits: string;
+  /** Every node from `input` to `logits`, in graph order. */
+  chain: NodeInfo[];
+  norm: { kind: NormKind; nodes: string[]; weight: string | null; bias: string | null };
+  lmHead: { node: string; opType: string; weight: string; transposed: boolean; tied: boolean; vocab: number | null };
+  /** Each layer's hidden-state tensor, in layer order. */
+  layers: { layer: number; tensor: string }[];
+  opset: number;
+}
+
+const HEAD_OPS = new Set(['MatMul', 'Gemm', 'MatMulNBits', 'FusedMatMul']);
+/** Ops between a weight initializer and the head that do not change which weight it is. */
+const WEIGHT_PASS = new Set(['Transpose', 'Cast', 'DequantizeLinear', 'Identity']);
+const MAX_CHAIN = 64;
+
+export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
+  const file = model.path;
+  const fail = (why: string) => new DecoderLensError('unsupported', `The logit lens cannot run on ${file}: ${why}`, file);
+  if (report.role === 'decoder-merged') {
+    throw fail('in a merged decoder the final norm and the LM head live inside the If branches; the lens runs on decoder_model.onnx / decoder_with_past_model.onnx (export without --no-post-process merging, or keep those files beside the merged one).');
+  }
+  if (!report.logits) throw fail('it has no logits output.');
+  const hidden = report.hiddenStates.filter((h) => h.sites.some((s) => s.branchPath.length === 0));
+  if (hidden.length === 0) throw fail('no per-layer hidden state (the residual stream after each block) was found.');
+  const opset = model.opsets.find((o) => o.domain === '')?.version ?? 0;
+  if (opset < 11) throw fail(`it uses ONNX opset ${opset}; the lens needs opset 11 or later (negative Gather indices, GatherElements).`);
+  const view = new GraphView(model.graph, null, [], opset);
+  const layers = hidden.map((h) => ({ layer: h.layer, tensor: h.sites.find((s) => s.branchPath.length === 0)!.tensor }));
+  const last = hidden[hidden.length - 1];
+  if (last.source === 'skip-layernorm') {
+    throw fail('the final norm is fused with the last residual Add (SkipLayerNormalization), so the norm cannot be applied to other layers on its own.');
+  }
+  const input = layers[layers.length - 1].tensor;
+  const chain = pathNodes(view, input, report.logits);
+  if (!chain) throw fail(`the last layer's hidden state ${input} does not lead to ${report.logits} within ${MAX_CHAIN} nodes.`);
+  const made = new Set(chain.flatMap((n) => n.outputs));
+  for (const n of chain) {
+    if (Object.keys(n.subgraphs).length > 0) throw fail(`${n.name || n.opType} between the last hidden state and the logits holds a subgraph.`);
+    for (const i of n.inputs) {
+      if (i && i !== input && !made.has(i) && !view.isConstant(i, 8)) {
+        throw fail(`${n.name || n.opType} between the last hidden state and the logits also reads ${i}, which is computed from the model's inputs, so it cannot be applied to other layers' hidden states.`);
+      }
+    }
+  }
+  const headNode = [...chain].reverse().find((n) => HEAD_OPS.has(n.opType) && n.inputs.slice(0, 2).some((i) => view.isConstant(i, 8)));
+  if (!headNode) throw fail(`no MatMul or Gemm with a weight initializer makes the logits (found ${chain.map((n) => n.opType).join(' → ')}).`);
+  return { input, logits: report.logits, chain, norm: describeNorm(view, chain.filter((n) => n.index < headNode.index)), lmHead: describeHead(view, headNode), layers, opset };
+}
+
+/** The nodes on every path from `from` to `to`, in graph order, or null when `to` is not reached. */
+function pathNodes(view: GraphView, from: string, to: string): NodeInfo[] | null {
+  const forward = new Set<NodeInfo>();
+  const stack = [from];
+  while (stack.length > 0) {
+    for (const c of view.consumers.get(stack.pop()!) ?? []) {
+      if (forward.has(c)) continue;
+      forward.add(c);
+      if (forward.size > MAX_CHAIN * 4) return null;
+      stack.push(...c.outputs.filter(Boolean));
+    }
+  }
+  const chain = new Set<NodeInfo>();
+  const back = [to];
+  while (back.length > 0) {
+    const p = view.producer.get(back.pop()!);
+    if (!p || !forward.has(p) || chain.has(p)) continue;
+    chain.add(p);
+    back.push(...p.inputs.filter(Boolean));
+  }
+  if (chain.size === 0 || chain.size > MAX_CHAIN) return null;
+  return [...chain].sort((a, b) => a.index - b.index);
+}
+
+function describeNorm(view: GraphView, nodes: NodeInfo[]): LensHead['norm'] {
+  const ops = new Set(nodes.map((n) => n.opType));
+  const names = nodes.map((n) => n.name || n.opType);
+  const fused = nodes.find((n) => n.opType === 'LayerNormalization' || n.opType === 'SimplifiedLayerNormalization' || n.opType === 'RMSNormalization');
+  if (fused) return { kind: fused.opType as NormKind, nodes: names, weight: fused.inputs[1] || null, bias: fused.inputs[2] || null };
+  if (nodes.length === 0) return { kind: 'none', nodes: names, weight: null, bias: null };
+  const param = (op: string) => nodes.filter((n) => n.opType === op).flatMap((n) => n.inputs.filter((i) => view.initializer(i))).pop() ?? null;
+  const decomposed = ops.has('ReduceMean') && (ops.has('Sqrt') || ops.has('Pow'));
+  const kind: NormKind = decomposed ? (ops.has('Sub') ? 'decomposed LayerNorm' : 'decomposed RMSNorm') : 'other';
+  return { kind, nodes: names, weight: param('Mul'), bias: kind === 'decomposed LayerNorm' ? param('Add') : null };
+}
+
+function describeHead(view: GraphView, node: NodeInfo): LensHead['lmHead'] {
+  const slot = node.opType === 'MatMul' && view.isConstant(node.inputs[0], 8) && !view.isConstant(node.inputs[1], 8) ? 0 : 1;
+  let name = node.inputs[slot];
+  let transposed = node.opType === 'Gemm' ? node.attributes.transB === 1 : node.opType === 'MatMulNBits';
+  for (let p = view.producer.get(name); p && WEIGHT_PASS.has(p.opType); p = view.producer.get(name)) {
+    if (p.opType === 'Transpose') transposed = !transposed;
+    name = p.inputs[0];
+  }
+  const init = view.initializer(name);
+  const dims = init?.dims ?? [];
+  const vocab = node.opType === 'MatMulNBits' ? ((node.attributes.N as number) ?? null) : dims.length === 2 ? dims[transposed ? 0 : 1] : null;
+  // Tied: the same initializer also serves as the token embedding (a Gather over the ids).
+  const tied = (view.consumers.get(name) ?? []).some((c) => c.opType === 'Gather' && c.inputs[0] === name);
+  return { node: node.name || node.opType, opType: node.opType, weight: name, transposed, tied, vocab };
+}

@@ -1,0 +1,79 @@
+// buildLensModel: the bytes ONNX Runtime loads for a lens run — the model (tapped as usual when asked) plus the
+// appended lens nodes. A model whose head cannot be found still loads, with the reason in `lensUnavailable`.
+import { open, readFile } from 'node:fs/promises';
+import { DecoderLensError } from '../errors';
+import { type TapOutput, type TapReport, buildTappedModel, findTaps, readModel } from '../onnx';
+import { loadExternalData } from '../onnx/external';
+import { concatBytes } from '../onnx/wire';
+import { type LensGraph, type LensGraphOptions, buildLensGraph } from './graph';
+import { type LensHead, findLensHead } from './head';
+
+/** What the lens applies, in words and names (for the trace, the CLI and the panel). */
+export interface LensHeadInfo {
+  input: string;
+  logits: string;
+  norm: LensHead['norm'];
+  lmHead: LensHead['lmHead'];
+  layers: LensHead['layers'];
+}
+
+export interface LensModel {
+  bytes: Uint8Array;
+  externalData?: { path: string; data: Uint8Array }[];
+  /** The usual taps (attention, masks, hidden states) when they were asked for. */
+  taps: TapOutput[];
+  unavailable: TapReport['unavailable'];
+  lens: LensGraph | null;
+  head: LensHeadInfo | null;
+  /** Why there is no lens for this file. */
+  lensUnavailable: string | null;
+}
+
+export const DEFAULT_LENS: LensGraphOptions = { rows: 'last', k: 10 };
+
+export async function buildLensModel(path: string, options: { taps: boolean; lens?: Partial<LensGraphOptions> }): Promise<LensModel> {
+  const lensOptions = { ...DEFAULT_LENS, ...options.lens };
+  if (!Number.isInteger(lensOptions.k) || lensOptions.k < 1) throw new DecoderLensError('bad-input', `lens k ${lensOptions.k}: expected a whole number ≥ 1.`);
+  const model = await readModel(path);
+  const report = findTaps(model);
+  let head: LensHead | null = null;
+  let lensUnavailable: string | null = null;
+  try {
+    // An encoder has no logits: nothing to lens, and nothing to explain either.
+    if (report.role !== 'encoder') head = findLensHead(model, report);
+    if (head?.lmHead.vocab && lensOptions.k > head.lmHead.vocab) lensOptions.k = head.lmHead.vocab;
+  } catch (error) {
+    if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
+    lensUnavailable = error.message;
+  }
+  const base = options.taps ? await tappedOrPlain(path) : { bytes: await readFile(path), outputs: [], unavailable: [] };
+  let lens: LensGraph | null = null;
+  if (head) {
+    const handle = await open(path, 'r');
+    try {
+      lens = await buildLensGraph(handle, head, model.graph.inputs.some((i) => i.name === 'input_ids'), lensOptions);
+    } finally {
+      await handle.close();
+    }
+  }
+  const externalData = 'externalData' in base && base.externalData ? base.externalData : model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined;
+  return {
+    bytes: lens ? concatBytes([base.bytes, lens.appendix]) : base.bytes,
+    ...(externalData ? { externalData } : {}),
+    taps: base.outputs,
+    unavailable: base.unavailable,
+    lens,
+    head: head ? { input: head.input, logits: head.logits, norm: head.norm, lmHead: head.lmHead, layers: head.layers } : null,
+    lensUnavailable,
+  };
+}
+
+/** The tapped model, or the plain file when it has nothing to tap (the decode then says why). */
+async function tappedOrPlain(path: string): Promise<{ bytes: Uint8Array; outputs: TapOutput[]; unavailable: TapReport['unavailable']; externalData?: { path: string; data: Uint8Array }[] }> {
+  try {
+    return await buildTappedModel(path);
+  } catch (error) {
+    if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
+    return { bytes: await readFile(path), outputs: [], unavailable: [{ node: path, reason: error.message }] };
+  }
+}

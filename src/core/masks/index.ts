@@ -1,0 +1,8 @@
+/** The mask inspector's core: checks over a trace, the probe decodes they ask for, and the run comparison. */
+export { checkTrace } from './checks';
+export { compareRuns, jsdBits, type KindDivergence, type RunComparison, type StepDelta } from './compare';
+export { expectedVisible, layerViews, maxOverHeads, type LayerView } from './expected';
+export { comparePadding, planPaddingProbes } from './positions';
+export { planProbes, probeToken, runChecks, type ModelFacts } from './probes';
+export * from './types';
+export { maskProblem, probeOptions, rerunOptions, type RunOptions } from './rerun';

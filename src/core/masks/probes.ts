@@ -1,0 +1,74 @@
+/**
+ * Which extra decodes the checks want for a trace, and the findings once they ran. Planning and reading stay
+ * pure; the host runs the requests through the worker (and may run none: the trace-only checks still hold).
+ */
+import type { Trace } from '../trace/types';
+import { checkTrace } from './checks';
+import { comparePadding, planPaddingProbes } from './positions';
+import type { Finding, ProbeRequest, ProbeResult } from './types';
+import { tokenName } from './wording';
+
+export interface ModelFacts {
+  /**
+   * The decoder takes position_ids as an input (Decoder Lens feeds 0..n-1, so the model cannot get them wrong
+   * itself). Unknown: the padding probes are skipped.
+   */
+  positionIdsInput?: boolean;
+}
+
+/** The token a mask probe hides: an ordinary token near the middle, never the last of a decoder-only prompt. */
+export function probeToken(trace: Trace): number {
+  const tokens = trace.input.tokens;
+  const n = tokens.length;
+  const last = trace.model.architecture === 'decoder-only' ? n - 2 : n - 1;
+  const middle = Math.floor((n - 1) / 2);
+  const candidates = [...Array(Math.max(0, last + 1)).keys()].sort((a, b) => Math.abs(a - middle) - Math.abs(b - middle) || a - b);
+  return candidates.find((k) => !tokens[k].special && k > 0) ?? candidates.find((k) => !tokens[k].special) ?? candidates[0] ?? 0;
+}
+
+export function planProbes(trace: Trace, facts: ModelFacts = {}): ProbeRequest[] {
+  const probes: ProbeRequest[] = [];
+  const n = trace.input.tokens.length;
+  // A trace that already hides a token shows whether the mask is applied; otherwise hide one.
+  if (n >= 2 && !trace.input.attentionMask.includes(0)) {
+    const k = probeToken(trace);
+    const kind = trace.model.architecture === 'decoder-only' ? 'self' : 'cross';
+    probes.push({
+      id: 'mask-probe',
+      text: trace.input.text,
+      attentionMask: trace.input.tokens.map((_, i) => (i === k ? 0 : 1)),
+      maxNewTokens: Math.min(trace.settings.maxNewTokens, 3),
+      useCache: trace.settings.useCache,
+      purpose: `hide ${tokenName(trace, kind, 'key', k)} to see whether the model applies its mask`,
+    });
+  }
+  if (facts.positionIdsInput === false) probes.push(...planPaddingProbes(trace));
+  return probes;
+}
+
+/**
+ * Every finding for a trace: the checks on the trace itself, then what the probes add (a check already
+ * firing on the trace is not repeated from a probe).
+ */
+export function runChecks(trace: Trace, probes: ProbeResult[] = [], note: (why: string) => void = () => undefined): Finding[] {
+  const findings = checkTrace(trace, 'trace');
+  const seen = new Set(findings.map((f) => f.check));
+  const result = (id: ProbeResult['id']) => probes.find((p) => p.id === id);
+  const mask = result('mask-probe');
+  if (mask && 'trace' in mask) {
+    for (const f of checkTrace(mask.trace, 'mask-probe')) if (!seen.has(f.check)) findings.push(f);
+  } else if (mask && mask.error.code === 'unsupported') {
+    findings.push({ check: 'mask-mismatch', severity: 'warning', message: `${mask.error.message} Without an attention_mask the model cannot be told which tokens are padding.`, cells: [], cellCount: 0, run: 'mask-probe' });
+  } else if (mask) {
+    note(`the mask probe failed: ${mask.error.message}`);
+  }
+  const hidden = result('padding-hidden');
+  const removed = result('padding-removed');
+  if (hidden && removed && 'trace' in hidden && 'trace' in removed) {
+    const f = comparePadding(hidden.trace, removed.trace, note);
+    if (f) findings.push(f);
+  } else if (hidden || removed) {
+    note('a padding probe failed, so the position-id check was skipped');
+  }
+  return findings;
+}

@@ -1,0 +1,48 @@
+/** The inspector's decodes, run by the worker: reruns with progress in the UI, probes quietly in the background. */
+import { statSync } from 'node:fs';
+import type { ModelFacts } from '../../core/masks';
+import type { Trace } from '../../core/trace/types';
+import type { ModelSummary } from '../../protocol/model';
+import { runDecode } from '../decode/runDecode';
+import { readSettings } from '../settings';
+import type { WorkerClient } from '../workerClient';
+import type { InspectorRunner } from './session';
+
+/**
+ * Asking the worker for a model's inputs opens untapped sessions beside the tapped ones (double the memory).
+ * Above this size the padding check is skipped rather than doing that.
+ */
+export const FACTS_MAX_BYTES = 256 * 1024 * 1024;
+
+export function workerRunner(worker: WorkerClient): InspectorRunner {
+  return {
+    rerun: (modelPath, options) => runDecode(worker, { modelPath, ...options }, 'Decoder Lens: rerunning with the edited mask'),
+    async probe(modelPath, options, signal) {
+      const settings = readSettings();
+      const connection = await worker.get();
+      return connection.request('decode', { executionProviders: settings.executionProviders, ...options, modelPath }, { signal });
+    },
+    async facts(trace: Trace): Promise<ModelFacts> {
+      if (trace.model.architecture !== 'decoder-only' || filesSize(trace.model.files) > FACTS_MAX_BYTES) return {};
+      const connection = await worker.get();
+      return factsFromSummary(await connection.request('inspectModel', { modelPath: trace.model.path }));
+    },
+  };
+}
+
+export function factsFromSummary(summary: ModelSummary): ModelFacts {
+  const decoders = summary.files.filter((f) => f.role !== 'encoder');
+  return decoders.length ? { positionIdsInput: decoders.some((f) => f.inputs.includes('position_ids')) } : {};
+}
+
+function filesSize(files: string[]): number {
+  let total = 0;
+  for (const f of files) {
+    try {
+      total += statSync(f).size;
+    } catch {
+      return Infinity;
+    }
+  }
+  return total;
+}

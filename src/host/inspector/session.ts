@@ -1,0 +1,173 @@
+/**
+ * The inspector's state for the trace it follows: the original run, its findings (the trace-only checks at
+ * once, the probe-based ones when the worker has run the probes), an optional rerun with a mask override and
+ * the comparison of the two. vscode-free: the runner is injected (the worker in the extension, the core in tests).
+ */
+import { checkTrace, compareRuns, maskProblem, planProbes, probeOptions, rerunOptions, runChecks, type Finding, type ModelFacts, type ProbeResult, type RunOptions } from '../../core/masks';
+import type { Trace } from '../../core/trace/types';
+import type { InspectorRun, InspectorSnapshot } from '../../protocol/inspector';
+import { RemoteError, isAbortError, toErrorPayload } from '../../protocol/rpc';
+import { modelName, rerunLabel, toComparison, toFinding, toRun } from './snapshot';
+
+export interface InspectorRunner {
+  /** A decode the person asked for (with progress); undefined when they cancelled it. */
+  rerun(modelPath: string, options: RunOptions): Promise<Trace | undefined>;
+  /** A background decode for a check; rejects with an abort error when `signal` fires. */
+  probe(modelPath: string, options: RunOptions, signal: AbortSignal): Promise<Trace>;
+  /** What the checks need to know about the model beyond the trace. */
+  facts(trace: Trace): Promise<ModelFacts>;
+}
+
+interface Shown {
+  original: Trace;
+  probe?: Trace;
+  rerun?: Trace;
+  findings: { finding: Finding; runId: string }[];
+  notes: string[];
+  checking: boolean;
+  activeRunId: string;
+  runs: Map<string, InspectorRun>;
+}
+
+export class InspectorSession {
+  private seq = 0;
+  private shown?: Shown;
+  private probes?: AbortController;
+
+  constructor(
+    private readonly runner: InspectorRunner,
+    private readonly changed: (snapshot: InspectorSnapshot) => void,
+    private readonly log: (message: string) => void = () => undefined,
+  ) {}
+
+  get original(): Trace | undefined {
+    return this.shown?.original;
+  }
+  get rerunTrace(): Trace | undefined {
+    return this.shown?.rerun;
+  }
+  /** The trace of the run the view has open. */
+  get active(): Trace | undefined {
+    const s = this.shown;
+    if (!s) return undefined;
+    return s.activeRunId === this.runId('rerun') ? s.rerun : s.activeRunId === this.runId('probe') ? s.probe : s.original;
+  }
+
+  /** Follows a new trace: checks it at once, then runs the probes in the background. Returns when they finish. */
+  show(trace: Trace): Promise<void> {
+    if (this.shown?.original === trace) return Promise.resolve();
+    this.probes?.abort();
+    this.seq++;
+    const findings = checkTrace(trace).map((finding) => ({ finding, runId: this.runId('original') }));
+    this.shown = { original: trace, findings, notes: [], checking: true, activeRunId: this.runId('original'), runs: new Map() };
+    this.emit();
+    return this.runProbes(this.shown);
+  }
+
+  async rerun(mask: readonly number[]): Promise<InspectorSnapshot | null> {
+    const s = this.shown;
+    if (!s) throw new RemoteError({ code: 'bad-input', message: 'Decode a selection first: there is nothing to rerun.' });
+    const problem = maskProblem(s.original, mask);
+    if (problem) throw new RemoteError({ code: 'bad-input', message: problem });
+    const trace = await this.runner.rerun(s.original.model.path, rerunOptions(s.original, mask));
+    if (!trace || this.shown !== s) return this.snapshot();
+    s.rerun = trace;
+    s.runs.delete(this.runId('rerun'));
+    s.findings = s.findings.filter((f) => f.runId !== this.runId('rerun'));
+    s.findings.push(...checkTrace(trace).map((finding) => ({ finding, runId: this.runId('rerun') })));
+    s.activeRunId = this.runId('rerun');
+    this.emit();
+    return this.snapshot();
+  }
+
+  reset(): InspectorSnapshot | null {
+    const s = this.shown;
+    if (s) {
+      s.rerun = undefined;
+      s.findings = s.findings.filter((f) => f.runId !== this.runId('rerun'));
+      s.activeRunId = this.runId('original');
+      this.emit();
+    }
+    return this.snapshot();
+  }
+
+  /** Returns the run's trace when it exists. */
+  activate(runId: string): Trace | undefined {
+    const s = this.shown;
+    if (!s || !this.snapshot()?.runs.some((r) => r.runId === runId)) return undefined;
+    s.activeRunId = runId;
+    return this.active;
+  }
+
+  snapshot(): InspectorSnapshot | null {
+    const s = this.shown;
+    if (!s) return null;
+    const o = s.original;
+    const runs = [this.run(s, 'original', o, 'Original')];
+    // The probe run is worth showing only as the evidence of a finding.
+    if (s.probe && s.findings.some((f) => f.runId === this.runId('probe'))) runs.push(this.run(s, 'probe', s.probe, `Check: ${rerunLabel(s.probe).replace(/^Rerun: /, '')}`));
+    if (s.rerun) runs.push(this.run(s, 'rerun', s.rerun, rerunLabel(s.rerun)));
+    return {
+      seq: this.seq,
+      model: { name: modelName(o.model.path), path: o.model.path, architecture: o.model.architecture, layers: o.model.layers, heads: o.model.heads, kvCache: o.model.kvCache },
+      runs,
+      activeRunId: runs.some((r) => r.runId === s.activeRunId) ? s.activeRunId : runs[0].runId,
+      findings: s.findings.map(({ finding, runId }) => toFinding(finding, runId)),
+      checking: s.checking,
+      checkNotes: s.notes,
+      comparison: s.rerun ? toComparison(compareRuns(o, s.rerun), this.runId('original'), this.runId('rerun')) : null,
+    };
+  }
+
+  dispose(): void {
+    this.probes?.abort();
+  }
+
+  private runId(role: 'original' | 'probe' | 'rerun'): string {
+    return `${this.seq}-${role}`;
+  }
+
+  private run(s: Shown, role: 'original' | 'probe' | 'rerun', trace: Trace, label: string): InspectorRun {
+    const id = this.runId(role);
+    let run = s.runs.get(id);
+    if (!run) s.runs.set(id, (run = toRun(trace, id, role, label)));
+    return run;
+  }
+
+  private async runProbes(s: Shown): Promise<void> {
+    const controller = (this.probes = new AbortController());
+    const note = (why: string) => s.notes.push(why);
+    const results: ProbeResult[] = [];
+    try {
+      const facts = await this.runner.facts(s.original).catch((): ModelFacts => ({}));
+      for (const probe of planProbes(s.original, facts)) {
+        if (controller.signal.aborted) return;
+        try {
+          results.push({ id: probe.id, trace: await this.runner.probe(s.original.model.path, probeOptions(s.original, probe), controller.signal) });
+        } catch (error) {
+          if (isAbortError(error) || controller.signal.aborted) return;
+          results.push({ id: probe.id, error: toErrorPayload(error) });
+        }
+      }
+      if (this.shown !== s) return;
+      const probeRunId = this.runId('probe');
+      const all = runChecks(s.original, results, note);
+      s.probe = results.flatMap((r) => (r.id === 'mask-probe' && 'trace' in r ? [r.trace] : []))[0];
+      const kept = s.findings.filter((f) => f.runId !== this.runId('original'));
+      s.findings = [...all.map((finding) => ({ finding, runId: finding.run === 'mask-probe' ? probeRunId : this.runId('original') })), ...kept];
+    } catch (error) {
+      note(`The checks that need extra decodes did not run: ${(error as Error).message}`);
+      this.log(`mask inspector: probes failed: ${(error as Error).stack ?? error}`);
+    } finally {
+      if (this.shown === s) {
+        s.checking = false;
+        this.emit();
+      }
+    }
+  }
+
+  private emit(): void {
+    const snapshot = this.snapshot();
+    if (snapshot) this.changed(snapshot);
+  }
+}

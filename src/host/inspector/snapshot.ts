@@ -1,0 +1,70 @@
+/**
+ * Traces, findings and comparisons as the Masks view receives them: small parts as JSON, grids and
+ * divergences as typed arrays. vscode-free (unit-tested directly).
+ */
+import { expectedVisible, layerViews, maxOverHeads, type Finding, type RunComparison } from '../../core/masks';
+import type { Trace, TraceToken } from '../../core/trace/types';
+import { probToByte } from '../../panelData/colorScale';
+import { INSPECTOR_KINDS, type InspectorComparison, type InspectorFinding, type InspectorGrid, type InspectorRun, type InspectorRunRole, type InspectorToken } from '../../protocol/inspector';
+
+const token = (t: TraceToken): InspectorToken => ({ id: t.id, text: t.text, special: t.special, ...(t.partial ? { partial: true } : {}) });
+
+export function toRun(trace: Trace, runId: string, role: InspectorRunRole, label: string): InspectorRun {
+  return {
+    runId,
+    role,
+    label,
+    inputTokens: trace.input.tokens.map(token),
+    positions: trace.positions.map(token),
+    inputMask: Uint8Array.from(trace.input.attentionMask),
+    generated: trace.generated.map((g) => ({ id: g.id, text: g.text, prob: g.prob })),
+    generatedText: trace.generatedText,
+    grids: layerViews(trace).map((v): InspectorGrid => {
+      const weight = new Uint8Array(v.queries * v.keys);
+      if (v.attention) {
+        const max = maxOverHeads(v.attention);
+        for (let i = 0; i < weight.length; i++) weight[i] = probToByte(max[i]);
+      }
+      return {
+        layer: v.layer,
+        kind: v.kind,
+        queries: v.queries,
+        keys: v.keys,
+        // A copy: the trace's own array may be shared with the panel's data service.
+        applied: v.mask ? Uint8Array.from(v.mask.visible) : null,
+        expected: expectedVisible(trace, v.kind, v.queries, v.keys),
+        weight,
+      };
+    }),
+    notes: [...trace.dropped, ...trace.unavailable.map((u) => `${u.node}: ${u.reason}`)],
+  };
+}
+
+export function toFinding(f: Finding, runId: string): InspectorFinding {
+  const cells = new Int32Array(f.cells.length * 4);
+  f.cells.forEach((c, i) => cells.set([c.layer, INSPECTOR_KINDS.indexOf(c.kind), c.query, c.key], i * 4));
+  return { check: f.check, severity: f.severity, message: f.message, runId, cells, cellCount: f.cellCount };
+}
+
+export function toComparison(c: RunComparison, baseRunId: string, otherRunId: string): InspectorComparison {
+  return {
+    baseRunId,
+    otherRunId,
+    steps: c.steps,
+    firstChanged: c.firstChanged,
+    divergence: c.divergence.map((d) => ({ kind: d.kind, layers: d.layers, heads: d.heads, mean: d.mean, max: d.max, rows: d.rows })),
+  };
+}
+
+/** "Rerun: position 3 “ red” hidden" / "Rerun: 2 tokens hidden" / "Rerun: all shown". */
+export function rerunLabel(trace: Trace): string {
+  const hidden = trace.input.attentionMask.flatMap((v, i) => (v ? [] : [i]));
+  if (hidden.length === 0) return 'Rerun: all tokens shown';
+  if (hidden.length === 1) return `Rerun: token ${hidden[0]} “${trace.input.tokens[hidden[0]]?.text ?? ''}” hidden`;
+  return `Rerun: ${hidden.length} tokens hidden`;
+}
+
+export function modelName(path: string): string {
+  const parts = path.split(/[\\/]+/).filter(Boolean);
+  return parts[parts.length - 1] ?? path;
+}

@@ -1,0 +1,148 @@
+/**
+ * Host ⇄ "Masks" view (the mask inspector). The host keeps the traces, runs the checks and the reruns; the view
+ * gets one snapshot with everything it draws. Grids and divergences cross as typed arrays, never JSON numbers.
+ * Type-only for the webview (it may not import the core).
+ */
+import type { Method } from './rpc';
+
+export type InspectorKind = 'self' | 'cross' | 'encoder';
+export const INSPECTOR_KINDS: readonly InspectorKind[] = ['self', 'cross', 'encoder'];
+
+export interface InspectorToken {
+  id: number;
+  /** Untrusted: rendered as text only. */
+  text: string;
+  special: boolean;
+  partial?: boolean;
+}
+
+/** One layer's mask as the model applied it, next to what it should be. */
+export interface InspectorGrid {
+  layer: number;
+  kind: InspectorKind;
+  queries: number;
+  keys: number;
+  /** [query][key] 1 where the model let the query see the key; null when no mask was captured for this layer. */
+  applied: Uint8Array | null;
+  /** [query][key] 1 where the input mask and causality say the query may see the key. */
+  expected: Uint8Array;
+  /** [query][key] √(largest weight over heads) as a byte (the panel's encoding), 0 where nothing was captured. */
+  weight: Uint8Array;
+}
+
+export type InspectorRunRole = 'original' | 'rerun' | 'probe';
+
+export interface InspectorRun {
+  runId: string;
+  role: InspectorRunRole;
+  /** "Original", "Rerun: 2 tokens hidden", "Check: position 4 hidden". */
+  label: string;
+  inputTokens: InspectorToken[];
+  /** The self-attention axis (the trace's positions). */
+  positions: InspectorToken[];
+  /** attention_mask (decoder-only) or encoder_attention_mask (encoder-decoder) over the input tokens. */
+  inputMask: Uint8Array;
+  generated: { id: number; text: string; prob: number }[];
+  /** Untrusted. */
+  generatedText: string;
+  grids: InspectorGrid[];
+  /** What the capture could not record, in words. */
+  notes: string[];
+}
+
+export type InspectorCheck = 'leak' | 'mask-mismatch' | 'cross-padding' | 'causal' | 'causal-alignment' | 'positions';
+
+export interface InspectorFinding {
+  check: InspectorCheck;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  /** The run whose grids the cells are on. */
+  runId: string;
+  /** Cells as [layer, kind index into INSPECTOR_KINDS, query, key] quadruples. */
+  cells: Int32Array;
+  cellCount: number;
+}
+
+export interface InspectorStepDelta {
+  step: number;
+  a: { id: number; text: string; prob: number } | null;
+  b: { id: number; text: string; prob: number } | null;
+  delta: number;
+  bound: boolean;
+  afterChange: boolean;
+}
+
+export interface InspectorDivergence {
+  kind: InspectorKind;
+  layers: number[];
+  heads: number;
+  /** [layer][head] mean Jensen–Shannon divergence in bits over shared query rows. */
+  mean: Float32Array;
+  max: Float32Array;
+  rows: number;
+}
+
+export interface InspectorComparison {
+  baseRunId: string;
+  otherRunId: string;
+  steps: InspectorStepDelta[];
+  firstChanged: { step: number; a: string; b: string } | null;
+  divergence: InspectorDivergence[];
+}
+
+export interface InspectorSnapshot {
+  /** Increases with every snapshot the host makes. */
+  seq: number;
+  model: { name: string; path: string; architecture: 'decoder-only' | 'encoder-decoder'; layers: number; heads: number; kvCache: boolean };
+  runs: InspectorRun[];
+  /** The run the host shows elsewhere (the attention panel) and the view opens on. */
+  activeRunId: string;
+  findings: InspectorFinding[];
+  /** The probe decodes are still running: more findings may come. */
+  checking: boolean;
+  /** What the checks could not do, in words. */
+  checkNotes: string[];
+  /** The original against the rerun, once there is one. */
+  comparison: InspectorComparison | null;
+}
+
+/** Served by the host, asked by the view. */
+export type InspectorHostMethods = {
+  /** The current snapshot (null before the first decode). */
+  open: Method<Record<string, never>, InspectorSnapshot | null>;
+  /** Decodes the original prompt again with this input mask (one 0/1 per input token). */
+  rerun: Method<{ mask: Uint8Array }, InspectorSnapshot | null>;
+  /** Drops the rerun: back to the original alone. */
+  reset: Method<Record<string, never>, InspectorSnapshot | null>;
+  /** The view switched runs: the host shows that one in the attention panel. */
+  activate: Method<{ runId: string }, void>;
+};
+
+/** What the view shows right now (the host keeps it for commands and tests). */
+export interface InspectorRendered {
+  seq: number;
+  runId: string;
+  kind: InspectorKind;
+  layer: number;
+  /** The mask the view would rerun with. */
+  pendingMask: number[];
+  /** The first changed token as the view wrote it, or null. */
+  firstChanged: string | null;
+  /** The generated text of each run shown, by run id. */
+  generated: Record<string, string>;
+  findings: number;
+}
+
+export type InspectorViewEvents = {
+  rendered: InspectorRendered;
+};
+
+export type InspectorHostEvents = {
+  /** A new trace, a rerun or finished checks. */
+  snapshot: InspectorSnapshot;
+  /** The host is decoding (a rerun) or idle. */
+  busy: { busy: boolean; message?: string };
+};
+
+/** The view serves nothing: the host only pushes events. */
+export type InspectorViewMethods = Record<string, never>;
