@@ -1,6 +1,7 @@
 // A person's first session with Decoder Lens, asserting what they would see: open sample.txt, select line 1,
 // run "Decoder Lens: Decode Selection" from the palette, watch the progress, read the attention panel, see the
 // decorations on the line and hover a token. Takes the README's screenshots (docs/screenshots/).
+/* global window, document, getComputedStyle -- page.evaluate callbacks run in the browser */
 import assert from 'node:assert/strict';
 import {
   closeSideBar,
@@ -26,7 +27,7 @@ const LAYERS = 2;
 const HEADS = 4;
 const editor = '.editor-instance .monaco-editor';
 
-export async function run({ page, shot, log, docs }) {
+export async function run({ page, shot, log }) {
   await focusWorkbench(page);
   // The README's screenshots want the editor and the panel side by side, not the explorer.
   await closeSideBar(page);
@@ -50,8 +51,9 @@ export async function run({ page, shot, log, docs }) {
   const t0 = Date.now();
   await runFromPalette(page, 'Decoder Lens: Decode Selection');
   const progress = '.notifications-center .notification-list-item-message';
-  // Screenshot the notification while it is up, as often as we can, and keep the best frame: one whose
-  // "step k of n" message (else the title) was there both before and after the screenshot was taken.
+  // Screenshot the notification while it is up, as often as we can, and keep the best frame: one taken while
+  // the notification was there both before and after, preferably showing "step k of n" already before it (the
+  // message only ever moves on to later steps, so that frame shows a step).
   await page
     .waitForFunction(() => (window.__dlNotifications?.seen ?? []).length > 0, undefined, { timeout: 30_000, polling: 50 })
     .catch(() => undefined);
@@ -63,7 +65,7 @@ export async function run({ page, shot, log, docs }) {
     if (!before) break;
     const buffer = await page.screenshot({ timeout: 5_000 }).catch(() => undefined);
     const after = await progressNow();
-    if (buffer && after) frames.push({ buffer, step: /step \d+ of \d+/.test(before) && /step \d+ of \d+/.test(after), text: after });
+    if (buffer && after) frames.push({ buffer, step: /step \d+ of \d+/.test(before), text: before });
   }
   const best = frames.findLast((f) => f.step) ?? frames.at(-1);
   if (best) {
@@ -80,9 +82,16 @@ export async function run({ page, shot, log, docs }) {
     seen.some((s) => /^Decoder Lens: decoding/.test(s.text)),
     `no "Decoder Lens: decoding" notification was ever rendered (saw: ${JSON.stringify(seen)})`,
   );
-  if (!seen.some((s) => /step \d+ of \d+/.test(s.text))) log('NOTE: the decode ended before a "step k of n" message was rendered');
+  // maxNewTokens defaults to 20: the worker reports each step against that.
+  assert.ok(
+    seen.some((s) => /^Decoder Lens: decoding: step \d+ of 20$/.test(s.text)),
+    `no "Decoder Lens: decoding: step k of 20" message was rendered (saw: ${JSON.stringify(seen)})`,
+  );
   await setNotificationsCenter(page, false);
 
+  // The status bar names the active model: the built-in demo (the demo folder has no model of its own).
+  const status = await statusText(page);
+  assert.match(status, /demo model/, `the status bar does not name the demo model: ${status}`);
   const tab = await page.$('.tabs-container .tab[aria-label*="Decoder Lens"]');
   assert.ok(tab, 'no editor tab titled "Decoder Lens"');
 

@@ -1,6 +1,6 @@
 // UI end-to-end tier: headless Chromium drives the code-server workbench like a person, with the extension
 // loaded from this tree as the development extension (the same payload as the integration tier, without
-// extensionTestsPath). Each test/e2e/*.e2e.mjs exports `name` and `run({ page, shot, log, docs })` and gets a fresh
+// extensionTestsPath). Each test/e2e/*.e2e.mjs exports `name` and `run({ page, shot, log })` and gets a fresh
 // browser profile (so editors opened by one test don't reappear in the next) on one shared code-server.
 // Screenshots go to test-results/screenshots/ (git-ignored); `shot(label, { clip, docs: 'name.png' })` also
 // copies one to docs/screenshots/name.png (the README's images), only once its test has passed, so a failing run
@@ -83,8 +83,6 @@ try {
         if (docs) forDocs.set(docs, path);
         return path;
       };
-      /** Marks an already-saved screenshot for docs/screenshots/<name> (copied if the test passes). */
-      const docs = (name, path) => forDocs.set(name, path);
       const log = (msg) => say(`  ${msg}`);
       // With this defined the workbench sends its log here rather than to the page console.
       await page.exposeFunction('codeAutomationLog', (level, args) => process.env.DL_VERBOSE && say(`  [workbench ${level}] ${formatLogArgs(args)}`));
@@ -93,7 +91,7 @@ try {
           await page.goto(workbenchUrl(server, { folder: demo, extensionDevelopmentPath: repoRoot }), { timeout: 60_000 });
           await waitForWorkbench(page);
           await shot('workbench');
-          await test.run({ page, shot, log, docs });
+          await test.run({ page, shot, log });
         })(),
         TEST_MS,
         file,

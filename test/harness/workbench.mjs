@@ -1,4 +1,5 @@
 // The code-server workbench as a browser page: the payload URL and the UI moves a person makes.
+/* global window, document, performance, MutationObserver, NodeFilter -- page.evaluate callbacks run in the browser */
 import { resolve } from 'node:path';
 import { sleep } from './util.mjs';
 

@@ -33,17 +33,19 @@ class MatrixAssembler {
     for (let r = 0; r < rows; r++) {
       const q = queryStart + r;
       if (q < this.filled || q >= this.maxQueries) continue;
+      const width = Math.min(cols, this.maxKeys);
       for (let h = 0; h < stored; h++) {
         const target = (h * this.maxQueries + q) * this.maxKeys;
-        for (let c = 0; c < Math.min(cols, this.maxKeys); c++) {
-          if (this.averageHeads) {
-            let sum = 0;
-            for (let s = 0; s < slices; s++) sum += values[(s * rows + r) * cols + c];
-            this.data[target + c] = sum / slices;
-          } else {
-            const s = Math.min(h, slices - 1);
-            this.data[target + c] = values[(s * rows + r) * cols + c];
-          }
+        if (!this.averageHeads) {
+          // One row copy per head (a memcpy), not an element loop: this runs for every layer at every step.
+          const from = (Math.min(h, slices - 1) * rows + r) * cols;
+          this.data.set(values.subarray(from, from + width), target);
+          continue;
+        }
+        for (let c = 0; c < width; c++) {
+          let sum = 0;
+          for (let s = 0; s < slices; s++) sum += values[(s * rows + r) * cols + c];
+          this.data[target + c] = sum / slices;
         }
       }
     }

@@ -10,7 +10,7 @@ import { AttentionRecorder } from './capture';
 import { checkFeedable, emptyPast } from './feeds';
 import { stopIds, type OpenedModel } from './model';
 import { checkMaskOverride, type DecodeContext, type DecodeOptions } from './options';
-import { seededRandom, softmax, topK } from './sampling';
+import { distributionSummary, seededRandom } from './sampling';
 import { pastInputs, type DecodeSession, type SessionSource } from './session';
 import { carryPast, chooseNext, generatedToken, lastLogits, recordTaps, runSession, TOP_K_SHOWN } from './steps';
 import { boolTensor, int64Tensor, range } from './tensors';
@@ -134,9 +134,9 @@ function expectations(all: Float32Array, vocab: number, ids: number[], text: (id
   const inputProbs = new Float32Array(ids.length).fill(NaN);
   const inputTop: Trace['inputTop'] = ids.map(() => []);
   for (let i = 1; i < ids.length && i <= rows; i++) {
-    const probs = softmax(all.subarray((i - 1) * vocab, i * vocab));
-    inputProbs[i] = probs[ids[i]];
-    inputTop[i] = topK(probs, TOP_K_SHOWN).map((t) => ({ ...t, text: text(t.id) }));
+    const { prob, top } = distributionSummary(all.subarray((i - 1) * vocab, i * vocab), ids[i], TOP_K_SHOWN);
+    inputProbs[i] = prob;
+    inputTop[i] = top.map((t) => ({ ...t, text: text(t.id) }));
   }
   return { inputProbs, inputTop };
 }

@@ -40,6 +40,19 @@ export function topK(probs: ArrayLike<number>, k: number): { id: number; prob: n
   return best;
 }
 
+/**
+ * What the trace shows for one logits row, without materialising the whole distribution: the probability of
+ * `id` and the k most likely tokens (softmax of the raw logits). Two passes over the row, no allocation.
+ */
+export function distributionSummary(logits: ArrayLike<number>, id: number, k: number): { prob: number; top: { id: number; prob: number }[] } {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  const top = topK(logits, k).map((t) => ({ id: t.id, prob: Math.exp(t.prob - max) / sum }));
+  return { prob: Math.exp(logits[id] - max) / sum, top };
+}
+
 /** A small seeded generator (mulberry32): the same seed gives the same samples everywhere. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;

@@ -5,7 +5,7 @@ import type { TextTokenizer } from '../tokenizer';
 import type { AttentionKind, GeneratedToken, TraceToken } from '../trace/types';
 import type { AttentionRecorder, CapturePlan, MaskKind } from './capture';
 import { pastNameFor } from './feeds';
-import { chooseToken, softmax, topK, type SamplingSettings } from './sampling';
+import { chooseToken, distributionSummary, type SamplingSettings } from './sampling';
 import type { DecodeSession } from './session';
 import { floatData } from './tensors';
 
@@ -30,14 +30,9 @@ export function lastLogits(outputs: Record<string, ort.Tensor>, file: string): {
 }
 
 export function chooseNext(row: Float32Array, sampling: SamplingSettings, random: () => number, tokenizer: TextTokenizer): GeneratedToken {
-  const probs = softmax(row);
   const id = chooseToken(row, sampling, random);
-  return {
-    id,
-    text: tokenizer.tokenText(id),
-    prob: probs[id],
-    top: topK(probs, TOP_K_SHOWN).map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })),
-  };
+  const { prob, top } = distributionSummary(row, id, TOP_K_SHOWN);
+  return { id, text: tokenizer.tokenText(id), prob, top: top.map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })) };
 }
 
 /** The axis lengths the recorder should allocate for each kind. */

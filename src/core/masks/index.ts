@@ -3,6 +3,6 @@ export { checkTrace } from './checks';
 export { compareRuns, jsdBits, type KindDivergence, type RunComparison, type StepDelta } from './compare';
 export { expectedVisible, layerViews, maxOverHeads, type LayerView } from './expected';
 export { comparePadding, planPaddingProbes } from './positions';
-export { planProbes, probeToken, runChecks, type ModelFacts } from './probes';
+export { factsFromInputs, planProbes, probeToken, runChecks, type ModelFacts } from './probes';
 export * from './types';
 export { maskProblem, probeOptions, rerunOptions, type RunOptions } from './rerun';

@@ -16,6 +16,12 @@ export interface ModelFacts {
   positionIdsInput?: boolean;
 }
 
+/** Facts from the input names of a model's files (the worker's inspectModel lists them). */
+export function factsFromInputs(files: { role: string; inputs: string[] }[]): ModelFacts {
+  const decoders = files.filter((f) => f.role !== 'encoder');
+  return decoders.length ? { positionIdsInput: decoders.some((f) => f.inputs.includes('position_ids')) } : {};
+}
+
 /** The token a mask probe hides: an ordinary token near the middle, never the last of a decoder-only prompt. */
 export function probeToken(trace: Trace): number {
   const tokens = trace.input.tokens;

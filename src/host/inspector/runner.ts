@@ -1,8 +1,7 @@
 /** The inspector's decodes, run by the worker: reruns with progress in the UI, probes quietly in the background. */
 import { statSync } from 'node:fs';
-import type { ModelFacts } from '../../core/masks';
+import { factsFromInputs, type ModelFacts } from '../../core/masks';
 import type { Trace } from '../../core/trace/types';
-import type { ModelSummary } from '../../protocol/model';
 import { runDecode } from '../decode/runDecode';
 import { readSettings } from '../settings';
 import type { WorkerClient } from '../workerClient';
@@ -25,14 +24,9 @@ export function workerRunner(worker: WorkerClient): InspectorRunner {
     async facts(trace: Trace): Promise<ModelFacts> {
       if (trace.model.architecture !== 'decoder-only' || filesSize(trace.model.files) > FACTS_MAX_BYTES) return {};
       const connection = await worker.get();
-      return factsFromSummary(await connection.request('inspectModel', { modelPath: trace.model.path }));
+      return factsFromInputs((await connection.request('inspectModel', { modelPath: trace.model.path })).files);
     },
   };
-}
-
-export function factsFromSummary(summary: ModelSummary): ModelFacts {
-  const decoders = summary.files.filter((f) => f.role !== 'encoder');
-  return decoders.length ? { positionIdsInput: decoders.some((f) => f.inputs.includes('position_ids')) } : {};
 }
 
 function filesSize(files: string[]): number {

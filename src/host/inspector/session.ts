@@ -22,6 +22,8 @@ interface Shown {
   original: Trace;
   probe?: Trace;
   rerun?: Trace;
+  /** Each rerun gets its own id, so the view can tell a new one from the last. */
+  rerunId: string;
   findings: { finding: Finding; runId: string }[];
   notes: string[];
   checking: boolean;
@@ -31,6 +33,7 @@ interface Shown {
 
 export class InspectorSession {
   private seq = 0;
+  private reruns = 0;
   private shown?: Shown;
   private probes?: AbortController;
 
@@ -50,7 +53,7 @@ export class InspectorSession {
   get active(): Trace | undefined {
     const s = this.shown;
     if (!s) return undefined;
-    return s.activeRunId === this.runId('rerun') ? s.rerun : s.activeRunId === this.runId('probe') ? s.probe : s.original;
+    return s.activeRunId === s.rerunId ? s.rerun : s.activeRunId === this.runId('probe') ? s.probe : s.original;
   }
 
   /** Follows a new trace: checks it at once, then runs the probes in the background. Returns when they finish. */
@@ -59,7 +62,7 @@ export class InspectorSession {
     this.probes?.abort();
     this.seq++;
     const findings = checkTrace(trace).map((finding) => ({ finding, runId: this.runId('original') }));
-    this.shown = { original: trace, findings, notes: [], checking: true, activeRunId: this.runId('original'), runs: new Map() };
+    this.shown = { original: trace, rerunId: '', findings, notes: [], checking: true, activeRunId: this.runId('original'), runs: new Map() };
     this.emit();
     return this.runProbes(this.shown);
   }
@@ -71,11 +74,12 @@ export class InspectorSession {
     if (problem) throw new RemoteError({ code: 'bad-input', message: problem });
     const trace = await this.runner.rerun(s.original.model.path, rerunOptions(s.original, mask));
     if (!trace || this.shown !== s) return this.snapshot();
+    s.findings = s.findings.filter((f) => f.runId !== s.rerunId);
+    s.runs.delete(s.rerunId);
     s.rerun = trace;
-    s.runs.delete(this.runId('rerun'));
-    s.findings = s.findings.filter((f) => f.runId !== this.runId('rerun'));
-    s.findings.push(...checkTrace(trace).map((finding) => ({ finding, runId: this.runId('rerun') })));
-    s.activeRunId = this.runId('rerun');
+    s.rerunId = `${this.runId('rerun')}-${++this.reruns}`;
+    s.findings.push(...checkTrace(trace).map((finding) => ({ finding, runId: s.rerunId })));
+    s.activeRunId = s.rerunId;
     this.emit();
     return this.snapshot();
   }
@@ -84,7 +88,8 @@ export class InspectorSession {
     const s = this.shown;
     if (s) {
       s.rerun = undefined;
-      s.findings = s.findings.filter((f) => f.runId !== this.runId('rerun'));
+      s.findings = s.findings.filter((f) => f.runId !== s.rerunId);
+      s.runs.delete(s.rerunId);
       s.activeRunId = this.runId('original');
       this.emit();
     }
@@ -103,10 +108,10 @@ export class InspectorSession {
     const s = this.shown;
     if (!s) return null;
     const o = s.original;
-    const runs = [this.run(s, 'original', o, 'Original')];
+    const runs = [this.run(s, this.runId('original'), 'original', o, 'Original')];
     // The probe run is worth showing only as the evidence of a finding.
-    if (s.probe && s.findings.some((f) => f.runId === this.runId('probe'))) runs.push(this.run(s, 'probe', s.probe, `Check: ${rerunLabel(s.probe).replace(/^Rerun: /, '')}`));
-    if (s.rerun) runs.push(this.run(s, 'rerun', s.rerun, rerunLabel(s.rerun)));
+    if (s.probe && s.findings.some((f) => f.runId === this.runId('probe'))) runs.push(this.run(s, this.runId('probe'), 'probe', s.probe, `Check: ${rerunLabel(s.probe).replace(/^Rerun: /, '')}`));
+    if (s.rerun) runs.push(this.run(s, s.rerunId, 'rerun', s.rerun, rerunLabel(s.rerun)));
     return {
       seq: this.seq,
       model: { name: modelName(o.model.path), path: o.model.path, architecture: o.model.architecture, layers: o.model.layers, heads: o.model.heads, kvCache: o.model.kvCache },
@@ -115,7 +120,7 @@ export class InspectorSession {
       findings: s.findings.map(({ finding, runId }) => toFinding(finding, runId)),
       checking: s.checking,
       checkNotes: s.notes,
-      comparison: s.rerun ? toComparison(compareRuns(o, s.rerun), this.runId('original'), this.runId('rerun')) : null,
+      comparison: s.rerun ? toComparison(compareRuns(o, s.rerun), this.runId('original'), s.rerunId) : null,
     };
   }
 
@@ -127,8 +132,7 @@ export class InspectorSession {
     return `${this.seq}-${role}`;
   }
 
-  private run(s: Shown, role: 'original' | 'probe' | 'rerun', trace: Trace, label: string): InspectorRun {
-    const id = this.runId(role);
+  private run(s: Shown, id: string, role: 'original' | 'probe' | 'rerun', trace: Trace, label: string): InspectorRun {
     let run = s.runs.get(id);
     if (!run) s.runs.set(id, (run = toRun(trace, id, role, label)));
     return run;

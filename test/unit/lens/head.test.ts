@@ -12,11 +12,12 @@ import { synthFeeds } from '../onnx/synth';
 
 const SPEC: GptSpec = { layers: 3, hidden: 16, heads: 4, vocab: 13 };
 
-/** Replaces the head node making `logits` with other nodes. */
+/** Replaces the head node making `logits` with other nodes (dropping lm_head.weight when they do not use it). */
 function replaceHead(make: (normed: string) => ReturnType<typeof node>[]) {
   return (p: GptParts) => {
     const i = p.nodes.findIndex((n) => n.output?.includes('logits'));
     p.nodes.splice(i, 1, ...make(p.nodes[i].input![0]));
+    if (!p.nodes.some((n) => n.input?.includes('lm_head.weight'))) p.initializers = p.initializers.filter((t) => t.name !== 'lm_head.weight');
   };
 }
 

@@ -1,0 +1,212 @@
+/**
+ * The Masks view: renders the host's snapshot (runs, findings, grids, comparison), keeps its own state with
+ * setState, and sends the edited mask back for a rerun. After each render it tells the host what it shows.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { Connection } from '../../src/protocol/rpc';
+import type { InspectorHostEvents, InspectorHostMethods, InspectorKind, InspectorSnapshot, InspectorViewEvents, InspectorViewMethods } from '../../src/protocol/inspector';
+import { buildLut } from '../../src/panelData/colorScale';
+import { el } from '../shared/dom';
+import { onThemeChange, readTheme } from '../shared/theme';
+import { CompareView } from './compareView';
+import { FindingsList } from './findingsList';
+import { LayerPicker } from './layerPicker';
+import { differences, MaskGrid } from './maskGrid';
+import { MaskStrip } from './maskStrip';
+import { RunBar } from './runBar';
+import { findingCells, findingPlace, gridOf, hiddenCount, kindsOf, maskOf, readState, reconcile, runOf, type ViewState } from './state';
+
+export type InspectorConnection = Connection<InspectorViewMethods, InspectorHostMethods, InspectorViewEvents, InspectorHostEvents>;
+
+export interface InspectorEnv {
+  connection: InspectorConnection;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+export class InspectorApp {
+  private snapshot: InspectorSnapshot | null = null;
+  private state?: ViewState;
+  private theme = readTheme();
+  private lut = buildLut(this.theme.ramp, 'sqrt');
+  private busy = false;
+  private readonly runBar = new RunBar({ run: (id) => this.switchRun(id), reset: () => void this.call(() => this.env.connection.request('reset', {})) });
+  private readonly strip = new MaskStrip((mask) => this.edit(mask));
+  private readonly rerunButton = el('vscode-button', { className: 'rerun', attrs: { icon: 'debug-rerun' } }, 'Rerun with this mask');
+  private readonly maskStatus = el('span', { className: 'mask-status muted' });
+  private readonly error = el('p', { className: 'error', attrs: { role: 'alert' } });
+  private readonly findings = new FindingsList((i) => this.pickFinding(i));
+  private readonly picker = new LayerPicker({ kind: (kind) => this.update({ kind, finding: null }), layer: (layer) => this.update({ layer, finding: null }) });
+  private readonly grid = new MaskGrid();
+  private readonly gridTitle = el('h3', { className: 'grid-title' });
+  private readonly gridSummary = el('p', { className: 'grid-summary' });
+  private readonly compare = new CompareView();
+  private readonly maskHeading = el('h2', {}, 'Input mask');
+  private readonly content: HTMLElement;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly env: InspectorEnv,
+  ) {
+    this.rerunButton.addEventListener('click', () => this.rerun());
+    this.content = el(
+      'div',
+      { className: 'inspector' },
+      this.runBar.element,
+      el('section', { className: 'input-mask' }, this.maskHeading, this.strip.element, el('div', { className: 'mask-actions' }, this.rerunButton, this.maskStatus), this.error),
+      el('section', { className: 'checks' }, el('h2', {}, 'Checks'), this.findings.element),
+      el('section', { className: 'effective' }, el('h2', {}, 'Effective masks (read from the graph)'), this.picker.element, this.gridTitle, this.grid.element, legend(), this.gridSummary),
+      this.compare.element,
+    );
+    onThemeChange(() => {
+      this.theme = readTheme();
+      this.lut = buildLut(this.theme.ramp, 'sqrt');
+      this.render();
+    });
+    new ResizeObserver(() => this.snapshot && this.render()).observe(root);
+  }
+
+  async start(): Promise<void> {
+    const c = this.env.connection;
+    c.onEvent('snapshot', (s) => this.show(s));
+    c.onEvent('busy', ({ busy, message }) => {
+      this.busy = busy;
+      if (busy) this.maskStatus.textContent = message ?? 'Working…';
+      this.renderMask();
+    });
+    this.root.replaceChildren(el('p', { className: 'empty-state' }, 'Loading…'));
+    this.show(await c.request('open', {}));
+  }
+
+  private show(snapshot: InspectorSnapshot | null): void {
+    this.snapshot = snapshot;
+    if (!snapshot) {
+      this.root.replaceChildren(el('p', { className: 'empty-state' }, 'Decode a selection (Decoder Lens: Decode Selection) to see the masks the model applied.'));
+      return;
+    }
+    const saved = this.state ?? readState(this.env.getState());
+    // A rerun the view has not seen yet (it just finished) is shown at once, with its mask as the one to edit.
+    const rerun = snapshot.runs.find((r) => r.role === 'rerun' && !this.seenRuns.has(r.runId));
+    this.state = reconcile(rerun && saved?.seq === snapshot.seq ? { ...saved, runId: rerun.runId, pending: null } : saved, snapshot);
+    this.seenRuns = new Set(snapshot.runs.map((r) => r.runId));
+    if (this.root.firstChild !== this.content) this.root.replaceChildren(this.content);
+    this.render();
+  }
+
+  private seenRuns = new Set<string>();
+
+  private update(change: Partial<ViewState>): void {
+    if (!this.snapshot || !this.state) return;
+    this.state = reconcile({ ...this.state, ...change }, this.snapshot);
+    this.render();
+  }
+
+  private render(): void {
+    const s = this.snapshot;
+    const state = this.state;
+    if (!s || !state) return;
+    this.env.setState(state);
+    const run = runOf(s, state.runId);
+    this.runBar.update(s, run.runId);
+    this.renderMask();
+    this.findings.update(s, state.finding);
+    this.picker.update(kindsOf(run), state.kind, run.grids, state.layer, this.theme, this.lut);
+    const grid = gridOf(run, state.kind, state.layer);
+    if (grid) {
+      const encoderDecoder = s.model.architecture === 'encoder-decoder';
+      const queryTokens = grid.kind === 'encoder' ? run.inputTokens : run.positions;
+      const keyTokens = grid.kind === 'self' ? run.positions : run.inputTokens;
+      this.gridTitle.textContent = `Layer ${grid.layer} · ${grid.kind === 'self' ? (encoderDecoder ? 'decoder self-attention' : 'self-attention') : grid.kind === 'cross' ? 'cross-attention' : 'encoder self-attention'} · ${run.label}`;
+      this.grid.draw({ grid, queryTokens, keyTokens, causal: grid.kind === 'self', highlight: findingCells(s, state.finding, run.runId, grid.kind, grid.layer), theme: this.theme, lut: this.lut });
+      this.gridSummary.textContent = summary(grid.kind, grid.applied !== null, differences(grid).reduce((a, b) => a + b, 0));
+    } else {
+      this.gridTitle.textContent = 'No attention was captured for this run.';
+      this.gridSummary.textContent = run.notes.join(' ');
+    }
+    const base = s.comparison && s.runs.find((r) => r.runId === s.comparison!.baseRunId);
+    const other = s.comparison && s.runs.find((r) => r.runId === s.comparison!.otherRunId);
+    this.compare.element.hidden = !(s.comparison && base && other);
+    if (s.comparison && base && other) this.compare.update(s.comparison, base, other, this.theme, this.lut);
+    this.env.connection.notify('rendered', {
+      seq: s.seq,
+      runId: run.runId,
+      kind: state.kind,
+      layer: state.layer,
+      pendingMask: maskOf(state, run),
+      firstChanged: this.compare.element.hidden ? null : (this.compare.element.querySelector('.first-changed')?.textContent ?? null),
+      generated: Object.fromEntries(s.runs.map((r) => [r.runId, r.generatedText])),
+      findings: s.findings.length,
+    });
+  }
+
+  private renderMask(): void {
+    const s = this.snapshot;
+    const state = this.state;
+    if (!s || !state) return;
+    const run = runOf(s, state.runId);
+    const mask = maskOf(state, run);
+    const encoderDecoder = s.model.architecture === 'encoder-decoder';
+    this.maskHeading.textContent = encoderDecoder ? 'Source mask (encoder_attention_mask)' : 'Input mask (attention_mask)';
+    this.strip.update(run.inputTokens, mask, run.inputMask, encoderDecoder);
+    const edited = mask.some((v, i) => v !== run.inputMask[i]);
+    const allHidden = !mask.includes(1);
+    const disabled = this.busy || allHidden;
+    this.rerunButton.toggleAttribute('disabled', disabled);
+    this.rerunButton.setAttribute('aria-disabled', String(disabled));
+    if (!this.busy) this.maskStatus.textContent = allHidden ? 'Every token is hidden: show at least one.' : `${hiddenCount(mask)} of ${mask.length} hidden${edited ? ' · edited, rerun to apply' : ''}. Click or drag to hide or show.`;
+  }
+
+  private edit(mask: number[]): void {
+    if (!this.state) return;
+    this.state = { ...this.state, pending: mask };
+    this.env.setState(this.state);
+    this.error.textContent = '';
+    this.renderMask();
+  }
+
+  private rerun(): void {
+    const s = this.snapshot;
+    const state = this.state;
+    if (!s || !state || this.busy) return;
+    const mask = maskOf(state, runOf(s, state.runId));
+    void this.call(() => this.env.connection.request('rerun', { mask: Uint8Array.from(mask) }));
+  }
+
+  private switchRun(runId: string): void {
+    this.update({ runId, pending: null, finding: null });
+    void this.env.connection.request('activate', { runId }).catch(() => undefined);
+  }
+
+  private pickFinding(index: number): void {
+    if (!this.snapshot) return;
+    const place = findingPlace(this.snapshot, index);
+    const change: Partial<ViewState> = { finding: index, runId: place.runId };
+    if (place.kind !== undefined) change.kind = place.kind;
+    if (place.layer !== undefined) change.layer = place.layer;
+    if (this.state && place.runId !== this.state.runId) void this.env.connection.request('activate', { runId: place.runId }).catch(() => undefined);
+    this.update(change);
+    this.grid.canvas.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** A request whose answer is a new snapshot; its error is shown under the mask. */
+  private async call(request: () => Promise<InspectorSnapshot | null>): Promise<void> {
+    this.error.textContent = '';
+    try {
+      this.show(await request());
+    } catch (error) {
+      this.error.textContent = (error as Error).message;
+    }
+  }
+}
+
+function summary(kind: InspectorKind, captured: boolean, differing: number): string {
+  if (!captured) return 'No mask was captured for this layer: the tint shows where it reads, and red marks reads of keys it should not see.';
+  if (differing) return `${differing} cell${differing === 1 ? '' : 's'} differ from what the input mask${kind === 'self' ? ' and causality' : ''} imply (outlined in red).`;
+  if (kind === 'self') return 'Causal (lower-triangular) and hiding exactly the hidden tokens, as it should.';
+  return kind === 'cross' ? 'Every decoder position sees exactly the source tokens the mask shows, as it should.' : 'Every source token sees exactly the source tokens the mask shows, as it should.';
+}
+
+function legend(): HTMLElement {
+  const item = (cls: string, text: string) => el('span', { className: 'legend-item' }, el('span', { className: `swatch ${cls}`, attrs: { 'aria-hidden': 'true' } }), text);
+  return el('p', { className: 'grid-legend' }, item('visible', 'visible (tint: attention)'), item('hidden', 'hidden'), item('differs', 'differs from expected'), item('picked', 'picked finding'));
+}

@@ -1,0 +1,129 @@
+/**
+ * The original and the rerun side by side: the first generated token that changed, each step's change in the
+ * probability of the original's token (Chart.js bars), and how much each layer and head changed where it looks
+ * (Jensen–Shannon divergence, a layer × head heatmap per kind). Chart.js draws labels on canvas; the rest is text.
+ */
+import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
+import type { InspectorComparison, InspectorDivergence, InspectorRun } from '../../src/protocol/inspector';
+import { mix, probToByte, toCss } from '../../src/panelData/colorScale';
+import { displayText, formatProb } from '../panel/tokens';
+import { el } from '../shared/dom';
+import { paintBytes } from '../shared/heatmap';
+import type { Theme } from '../shared/theme';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
+
+const KIND_LABEL = { self: 'self-attention', cross: 'cross-attention', encoder: 'encoder' } as const;
+
+export class CompareView {
+  readonly element: HTMLElement;
+  private readonly first = el('p', { className: 'first-changed' });
+  private readonly runs = el('div', { className: 'side-by-side' });
+  private readonly chartCanvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Change in the probability of each original token' } });
+  private readonly chartNote = el('p', { className: 'chart-note muted' });
+  private readonly heatmaps = el('div', { className: 'jsd-maps' });
+  private chart?: Chart;
+
+  constructor() {
+    this.element = el(
+      'section',
+      { className: 'compare' },
+      el('h2', {}, 'Original vs rerun'),
+      this.first,
+      this.runs,
+      el('h3', {}, 'Next-token probability change per step'),
+      el('div', { className: 'chart-box' }, this.chartCanvas),
+      this.chartNote,
+      el('h3', {}, 'Where attention moved (Jensen–Shannon divergence)'),
+      this.heatmaps,
+    );
+  }
+
+  update(c: InspectorComparison, a: InspectorRun, b: InspectorRun, theme: Theme, lut: Uint8ClampedArray): void {
+    this.first.textContent = c.firstChanged
+      ? `First changed token: step ${c.firstChanged.step + 1}, “${displayText({ text: c.firstChanged.a })}” → “${displayText({ text: c.firstChanged.b })}”.`
+      : 'No generated token changed.';
+    this.first.classList.toggle('changed', c.firstChanged !== null);
+    this.runs.replaceChildren(runText('Original', a), runText(b.label, b));
+    this.drawChart(c, theme);
+    this.heatmaps.replaceChildren(...c.divergence.map((d) => heatmap(d, theme, lut)));
+  }
+
+  private drawChart(c: InspectorComparison, theme: Theme): void {
+    const steps = c.steps.filter((s) => s.a && s.b);
+    const biggest = Math.max(0.1, ...steps.map((s) => Math.abs(s.delta)));
+    const colour = (s: (typeof steps)[number]) => {
+      const base = s.delta < 0 ? theme.palette[4] : theme.palette[2];
+      return toCss(s.afterChange ? mix(base, theme.background, 0.6) : base);
+    };
+    Chart.defaults.color = toCss(theme.foreground);
+    Chart.defaults.borderColor = toCss(theme.border);
+    Chart.defaults.font.family = theme.fontFamily;
+    this.chart?.destroy();
+    this.chart = new Chart(this.chartCanvas, {
+      type: 'bar',
+      data: {
+        labels: steps.map((s) => `${s.step + 1} ${short(displayText(s.a!))}`),
+        datasets: [{ data: steps.map((s) => s.delta), backgroundColor: steps.map(colour), borderWidth: 0 }],
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: { y: { min: -biggest, max: biggest, ticks: { callback: (v) => `${Math.round(Number(v) * 100)}%` } }, x: { ticks: { font: { family: theme.monoFamily } } } },
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: (ctx) => {
+                const s = steps[ctx.dataIndex];
+                const after = s.bound ? `≤ ${formatProb(s.a!.prob + s.delta)}` : formatProb(s.a!.prob + s.delta);
+                return `p(“${displayText(s.a!)}”): ${formatProb(s.a!.prob)} → ${after}${s.a!.id !== s.b!.id ? ` (rerun chose “${displayText(s.b!)}”)` : ''}`;
+              },
+            },
+          },
+        },
+      },
+    });
+    const changed = steps.filter((s) => s.delta !== 0).length;
+    this.chartNote.textContent = `Bar: p under the rerun minus p under the original, of the token the original chose at that step (${changed} of ${steps.length} steps changed). Faded bars: after the first changed token the two runs continue from different text.${steps.some((s) => s.bound) ? ' “≤”: the token fell out of the rerun’s top 5, so its probability is at most the 5th.' : ''}`;
+  }
+}
+
+function runText(label: string, run: InspectorRun): HTMLElement {
+  return el('div', { className: 'run-text' }, el('span', { className: 'run-label' }, label), el('span', { className: 'run-generated' }, run.generatedText || '(nothing generated)'));
+}
+
+/** A layer × head heatmap of mean JSD (√ colour scale, 0 to 1 bit), with its values in the cells' titles. */
+function heatmap(d: InspectorDivergence, theme: Theme, lut: Uint8ClampedArray): HTMLElement {
+  const bytes = Uint8Array.from(d.mean, (v) => probToByte(Number.isFinite(v) ? v : 0));
+  const canvas = el('canvas', { className: 'jsd-canvas', attrs: { role: 'img' } });
+  paintBytes(canvas, bytes, d.layers.length, d.heads, lut);
+  const cell = Math.max(14, Math.min(28, Math.floor(220 / Math.max(d.heads, 1))));
+  canvas.style.width = `${d.heads * cell}px`;
+  canvas.style.height = `${d.layers.length * cell}px`;
+  let worst = { v: 0, l: 0, h: 0 };
+  d.mean.forEach((v, i) => v > worst.v && (worst = { v, l: d.layers[Math.floor(i / d.heads)], h: i % d.heads }));
+  const summary = worst.v > 0 ? `Largest: layer ${worst.l} head ${worst.h}, ${worst.v.toFixed(3)} bits on average over ${d.rows} shared rows.` : `All zero over ${d.rows} shared rows: attention did not move.`;
+  canvas.setAttribute('aria-label', `${KIND_LABEL[d.kind]}: mean divergence per layer (rows) and head (columns). ${summary}`);
+  canvas.dataset.max = String(Math.max(0, ...Array.from(d.max).filter(Number.isFinite)));
+  canvas.title = summary;
+  const rows = el('div', { className: 'jsd-rows' }, ...d.layers.map((l) => el('span', {}, `L${l}`)));
+  rows.style.gridAutoRows = `${cell}px`;
+  return el(
+    'figure',
+    { className: 'jsd' },
+    el('figcaption', {}, `${KIND_LABEL[d.kind]} · layers ↓ heads →`),
+    el('div', { className: 'jsd-body' }, rows, canvas),
+    el('p', { className: 'muted jsd-summary' }, summary),
+    el('div', { className: 'jsd-legend', attrs: { 'aria-hidden': 'true' } }, el('span', {}, '0'), legendBar(lut), el('span', {}, '1 bit')),
+  );
+}
+
+function legendBar(lut: Uint8ClampedArray): HTMLElement {
+  const canvas = el('canvas', { className: 'legend-bar' });
+  paintBytes(canvas, Uint8Array.from({ length: 64 }, (_, i) => Math.round((i / 63) * 255)), 1, 64, lut);
+  return canvas;
+}
+
+const short = (text: string) => (text.length > 10 ? `${text.slice(0, 9)}…` : text);
