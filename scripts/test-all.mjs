@@ -56,6 +56,8 @@ for (const [name, script] of [
   ['browser', 'test/browser/run.mjs'],
   ['integration', 'test/harness/run-integration.mjs'],
   ['e2e', 'test/harness/run-e2e.mjs'],
+  // Last: it rebuilds dist/ for production before packaging.
+  ['vsix', 'test/harness/run-vsix.mjs'],
 ]) {
   if (!want(name)) continue;
   const result = await run(name, process.execPath, [script]);

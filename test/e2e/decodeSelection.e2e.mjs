@@ -51,26 +51,39 @@ export async function run({ page, shot, log }) {
   const t0 = Date.now();
   await runFromPalette(page, 'Decoder Lens: Decode Selection');
   const progress = '.notifications-center .notification-list-item-message';
-  // Screenshot the notification while it is up, as often as we can, and keep the best frame: one taken while
-  // the notification was there both before and after, preferably showing "step k of n" already before it (the
-  // message only ever moves on to later steps, so that frame shows a step).
-  await page
-    .waitForFunction(() => (window.__dlNotifications?.seen ?? []).length > 0, undefined, { timeout: 30_000, polling: 50 })
-    .catch(() => undefined);
+  // Screenshot the notification while it is up: once when it appears (title only, while the worker loads the
+  // model), then as soon as "step k of n" shows. A frame counts only if the notification was there both before
+  // and after the screenshot; the message only moves on to later steps, so a step frame shows a step.
   const progressNow = () => page.$$eval(progress, (ms) => ms.map((m) => m.textContent ?? '').find((t) => /Decoder Lens: decoding/.test(t)) ?? '');
+  const isStep = (t) => /step \d+ of \d+/.test(t);
   const frames = [];
-  const stopAt = Date.now() + 15_000;
-  while (Date.now() < stopAt) {
+  const grab = async () => {
     const before = await progressNow();
-    if (!before) break;
-    const buffer = await page.screenshot({ timeout: 5_000 }).catch(() => undefined);
+    if (!before) return false;
+    const started = Date.now();
+    const buffer = await page.screenshot({ timeout: 5_000, caret: 'initial' }).catch(() => undefined);
     const after = await progressNow();
-    if (buffer && after) frames.push({ buffer, step: /step \d+ of \d+/.test(before), text: before });
+    if (buffer && after) frames.push({ buffer, step: isStep(before), text: before, ms: Date.now() - started });
+    return Boolean(after);
+  };
+  await page.waitForFunction(() => (window.__dlNotifications?.seen ?? []).length > 0, undefined, { timeout: 30_000, polling: 50 }).catch(() => undefined);
+  if (!isStep(await progressNow()) && (await grab())) {
+    await page
+      .waitForFunction(
+        (sel) => {
+          const now = [...document.querySelectorAll(sel)].map((m) => m.textContent ?? '').filter((t) => /Decoder Lens: decoding/.test(t));
+          return !now.length || now.some((t) => /step \d+ of \d+/.test(t));
+        },
+        progress,
+        { timeout: 30_000, polling: 'raf' },
+      )
+      .catch(() => undefined);
   }
+  await grab();
   const best = frames.findLast((f) => f.step) ?? frames.at(-1);
   if (best) {
     await shot('decode-progress', { buffer: best.buffer, docs: 'decode-progress.png' });
-    log(`progress screenshot: "${best.text}" (${frames.length} frames caught)`);
+    log(`progress screenshot: "${best.text}" (frames: ${frames.map((f) => `${f.step ? 'step' : 'title'} in ${f.ms} ms`).join(', ')})`);
   } else log('NOTE: the progress notification was not on screen for a whole screenshot; decode-progress.png not updated');
 
   // 3. The panel opens beside the editor.

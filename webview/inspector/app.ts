@@ -79,6 +79,7 @@ export class InspectorApp {
   }
 
   private show(snapshot: InspectorSnapshot | null): void {
+    const previous = this.snapshot;
     this.snapshot = snapshot;
     if (!snapshot) {
       this.root.replaceChildren(el('p', { className: 'empty-state' }, 'Decode a selection (Decoder Lens: Decode Selection) to see the masks the model applied.'));
@@ -86,14 +87,11 @@ export class InspectorApp {
     }
     const saved = this.state ?? readState(this.env.getState());
     // A rerun the view has not seen yet (it just finished) is shown at once, with its mask as the one to edit.
-    const rerun = snapshot.runs.find((r) => r.role === 'rerun' && !this.seenRuns.has(r.runId));
-    this.state = reconcile(rerun && saved?.seq === snapshot.seq ? { ...saved, runId: rerun.runId, pending: null } : saved, snapshot);
-    this.seenRuns = new Set(snapshot.runs.map((r) => r.runId));
+    const rerun = previous?.seq === snapshot.seq ? snapshot.runs.find((r) => r.role === 'rerun' && !previous.runs.some((p) => p.runId === r.runId)) : undefined;
+    this.state = reconcile(rerun && saved ? { ...saved, runId: rerun.runId, pending: null } : saved, snapshot);
     if (this.root.firstChild !== this.content) this.root.replaceChildren(this.content);
     this.render();
   }
-
-  private seenRuns = new Set<string>();
 
   private update(change: Partial<ViewState>): void {
     if (!this.snapshot || !this.state) return;

@@ -46,7 +46,7 @@ export class CompareView {
     this.first.classList.toggle('changed', c.firstChanged !== null);
     this.runs.replaceChildren(runText('Original', a), runText(b.label, b));
     this.drawChart(c, theme);
-    this.heatmaps.replaceChildren(...c.divergence.map((d) => heatmap(d, theme, lut)));
+    this.heatmaps.replaceChildren(...c.divergence.map((d) => heatmap(d, lut)));
   }
 
   private drawChart(c: InspectorComparison, theme: Theme): void {
@@ -94,8 +94,8 @@ function runText(label: string, run: InspectorRun): HTMLElement {
   return el('div', { className: 'run-text' }, el('span', { className: 'run-label' }, label), el('span', { className: 'run-generated' }, run.generatedText || '(nothing generated)'));
 }
 
-/** A layer × head heatmap of mean JSD (√ colour scale, 0 to 1 bit), with its values in the cells' titles. */
-function heatmap(d: InspectorDivergence, theme: Theme, lut: Uint8ClampedArray): HTMLElement {
+/** A layer × head heatmap of mean JSD (√ colour scale, 0 to 1 bit), summarised in words. */
+function heatmap(d: InspectorDivergence, lut: Uint8ClampedArray): HTMLElement {
   const bytes = Uint8Array.from(d.mean, (v) => probToByte(Number.isFinite(v) ? v : 0));
   const canvas = el('canvas', { className: 'jsd-canvas', attrs: { role: 'img' } });
   paintBytes(canvas, bytes, d.layers.length, d.heads, lut);
