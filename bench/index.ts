@@ -4,6 +4,7 @@
  */
 import { runDecodeBench } from './decode';
 import { runGraphBench } from './graph';
+import { runLensBench } from './lens';
 import { printTable, type BenchRow } from './table';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   if (only.length === 0 || only.includes('graph')) rows.push(...(await runGraphBench()));
   if (only.length === 0 || only.includes('decode')) rows.push(...(await runDecodeBench(log)));
+  if (only.length === 0 || only.includes('lens')) rows.push(...(await runLensBench(log)));
   process.stdout.write(`\n${printTable(rows)}\n`);
 }
 

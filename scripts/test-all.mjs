@@ -54,6 +54,7 @@ if (want('unit')) {
 }
 for (const [name, script] of [
   ['browser', 'test/browser/run.mjs'],
+  ['inspector-browser', 'test/browser/inspector.mjs'],
   ['integration', 'test/harness/run-integration.mjs'],
   ['e2e', 'test/harness/run-e2e.mjs'],
   // Last: it rebuilds dist/ for production before packaging.

@@ -2,11 +2,10 @@
 // [--json OUT.json] [--no-lens] [--lens-rows last|all]`: runs the same input through both (or against a saved
 // trace) and reports where they differ. Prints a readable report; --json writes the whole report.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { openModel } from '../core/decode';
+import { decode, openModel } from '../core/decode';
+import { SessionCache } from '../core/decode/sessionCache';
 import { type CompareReport, type VocabComparison, compareTokenizerFiles, compareTraces, formatReport } from '../core/compare';
 import { DecoderLensError } from '../core/errors';
-import { LensSessions } from '../core/lens';
-import type { LensCapture } from '../core/lens';
 import { findModelLayout } from '../core/model/layout';
 import { decodeTrace } from '../core/trace/file';
 import type { Trace } from '../core/trace/types';
@@ -24,19 +23,18 @@ export async function compareCommand(args: ParsedArgs): Promise<CompareReport> {
   if (saved && !args.flags.has('max-new-tokens')) Object.assign(options, { maxNewTokens: saved.settings.maxNewTokens, sampling: saved.settings.sampling, useCache: saved.settings.useCache, attentionMask: saved.settings.attentionMask });
   const rows = stringFlag(args, 'lens-rows') ?? 'last';
   if (rows !== 'last' && rows !== 'all') throw new DecoderLensError('bad-input', `--lens-rows ${rows}: expected last or all.`);
-  const useLens = !args.flags.has('no-lens');
+  const lens = args.flags.has('no-lens') ? false : { rows, k: 10 } as const;
 
-  const sessions = new LensSessions({ rows });
+  const sessions = new SessionCache();
   try {
-    const run = async (path: string): Promise<{ trace: Trace; lens?: LensCapture; dir: string }> => {
+    const run = async (path: string): Promise<{ trace: Trace; dir: string }> => {
       const model = await openModel(path);
-      const { trace, lens } = await sessions.decode(model, options);
-      return { trace, ...(useLens ? { lens } : {}), dir: model.layout.dir };
+      return { trace: await decode(model, sessions, { ...options, lens }), dir: model.layout.dir };
     };
     const a = await run(pathA);
     const b = pathB ? await run(pathB) : { trace: saved!, dir: savedModelDir(saved!) };
     const vocabulary = b.dir ? safeVocab(a.dir, b.dir) : null;
-    const report = compareTraces({ trace: a.trace, label: pathA, lens: a.lens }, { trace: b.trace, label: pathB ?? traceFile!, lens: 'lens' in b ? b.lens : undefined }, vocabulary);
+    const report = compareTraces({ trace: a.trace, label: pathA, lens: a.trace.lens }, { trace: b.trace, label: pathB ?? traceFile!, lens: b.trace.lens }, vocabulary);
     if (!vocabulary) report.notes.push(`The saved trace's model folder (${saved?.model.path}) is not here: the vocabularies could not be compared; token ids are assumed to match.`);
     const json = stringFlag(args, 'json');
     if (json) writeFileSync(json, JSON.stringify(report, null, 1));

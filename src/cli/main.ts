@@ -9,6 +9,9 @@ const USAGE = `Usage: decoder-lens <command> [options]
   trace --model PATH (--text STR | --text-file F) [--max-new-tokens N]
         [--strategy greedy|top-k|top-p] [--temperature T] [--top-k K] [--top-p P] [--seed S]
         [--attention-mask 1,1,0,…] [--no-cache] [--hidden-vectors] [--out FILE.dltrace] [--json FILE.json]
+        [--lens [--lens-rows last|all] [--lens-k K]]   each layer's next-token distribution (logit lens)
+  compare --model A (--model-b B | --trace-b FILE.dltrace) (--text STR | --text-file F) [--max-new-tokens N]
+        [--json FILE.json] [--no-lens] [--lens-rows last|all]   where two models (or a saved trace) differ
 PATH is an Optimum model folder (decoder_model.onnx, …, config.json, tokenizer.json) or one .onnx file.
 `;
 
@@ -36,6 +39,9 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       case 'trace':
         await (await import('./trace.js')).traceCommand(requireModel(args), args);
+        return 0;
+      case 'compare':
+        await (await import('./compare.js')).compareCommand(args);
         return 0;
       case 'help':
       case '--help':

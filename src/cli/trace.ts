@@ -27,6 +27,7 @@ export function traceOptions(args: ParsedArgs): Partial<DecodeOptions> & { text:
       hiddenVectors: args.flags.has('hidden-vectors') || undefined,
     }),
     useCache: !args.flags.has('no-cache'),
+    lens: lensOption(args),
     sampling: {
       strategy: strategy as Strategy,
       temperature: numberFlag(args, 'temperature', (n) => n > 0, 'a number above 0') ?? 1,
@@ -53,6 +54,14 @@ export async function traceCommand(modelPath: string, args: ParsedArgs): Promise
   } finally {
     await sessions.clear();
   }
+}
+
+/** --lens [--lens-rows last|all] [--lens-k K] (either of the last two implies --lens). */
+export function lensOption(args: ParsedArgs): DecodeOptions['lens'] {
+  if (!['lens', 'lens-rows', 'lens-k'].some((f) => args.flags.has(f))) return false;
+  const rows = stringFlag(args, 'lens-rows') ?? 'last';
+  if (rows !== 'last' && rows !== 'all') throw new DecoderLensError('bad-input', `--lens-rows ${rows}: expected last or all.`);
+  return { rows, k: numberFlag(args, 'lens-k', (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? 10 };
 }
 
 function readText(file: string): string {

@@ -11,6 +11,7 @@ export const Commands = {
   openTrace: 'decoderLens.openTrace',
   toggleDecorations: 'decoderLens.toggleDecorations',
   inspectModel: 'decoderLens.inspectModel',
+  compareWith: 'decoderLens.compareWith',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -1,12 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands, InternalCommands } from './commands';
+import { compareWith } from './compare/compareWith';
 import { decodeSelection } from './decode/decodeSelection';
 import { reportError } from './decode/runDecode';
 import { TraceStore, type DecodedRange } from './decode/traceStore';
 import { TraceDecorations } from './editor/decorations';
 import { AttentionHoverProvider } from './editor/hoverProvider';
 import { MasksViewProvider } from './inspector/masksView';
+import { workerRunner } from './inspector/runner';
 import { AttentionPanels } from './panel';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
@@ -21,6 +23,8 @@ export interface DecoderLensApi {
   readonly worker: WorkerClient;
   readonly store: TraceStore;
   readonly decorations: TraceDecorations;
+  /** The Masks view (mask inspector): its session, reruns and what its webview last rendered. */
+  readonly masks: MasksViewProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): DecoderLensApi {
@@ -35,12 +39,23 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   // Constructed synchronously: it registers the serializer that restores panels after a reload.
   const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, { log: (m) => log.warn(m) });
   subscriptions.push(registry, store, decorations, status, attention);
+  const masks = new MasksViewProvider(context.extensionUri, workerRunner(worker), { log: (m) => log.warn(m) });
+  subscriptions.push(
+    masks,
+    // The inspector follows the latest decode; its reruns (and the run picked in it) show in the attention panel.
+    store.onDidChange(() => {
+      const current = store.current;
+      if (current) masks.show(current.trace);
+    }),
+    masks.onDidActivateRun((trace) => void attention.show(trace)),
+  );
 
   const show = (result: DecodedRange, focus?: { position?: number; layer?: number }) => void attention.show(result.trace, focus);
   const register = (id: string, run: (...args: never[]) => unknown) => subscriptions.push(vscode.commands.registerCommand(id, run));
 
   register(Commands.decodeSelection, () => decodeSelection({ worker, registry, store, show, setBusy: (b) => status.setBusy(b) }));
   register(Commands.selectModel, () => selectModel(registry));
+  register(Commands.compareWith, () => compareWith({ worker, store, attention }));
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);
@@ -56,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     const trace = await openTrace();
     if (!trace) return;
     log.info(`Opened a trace of ${trace.model.path}`);
+    masks.show(trace);
     await attention.show(trace);
   });
   register(Commands.toggleDecorations, async () => {
@@ -79,12 +95,12 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
 
   subscriptions.push(
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(store)),
-    vscode.window.registerWebviewViewProvider(MasksViewProvider.viewId, new MasksViewProvider(context.extensionUri)),
+    vscode.window.registerWebviewViewProvider(MasksViewProvider.viewId, masks),
     onSettingsChanged((e) => {
       if (e.affectsConfiguration('decoderLens.decorations.enabled')) decorations.setEnabled(readSettings().decorationsEnabled);
     }),
   );
-  return { worker, store, decorations };
+  return { worker, store, decorations, masks };
 }
 
 export function deactivate(): void {

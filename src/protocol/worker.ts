@@ -1,4 +1,5 @@
 /** Host ⇄ worker: the worker owns every ONNX Runtime session; the host only asks. */
+import type { CompareReport } from '../core/compare/compare';
 import type { DecodeOptions } from '../core/decode/options';
 import type { Trace } from '../core/trace/types';
 import type { Method } from './rpc';
@@ -7,6 +8,17 @@ import type { ModelSummary } from './model';
 export interface DecodeRequest extends Partial<Omit<DecodeOptions, 'text'>> {
   modelPath: string;
   text: string;
+}
+
+/** "Compare With…": the same input through model A and a second model (or against a saved trace). */
+export interface CompareRequest extends DecodeRequest {
+  other: { modelPath: string } | { trace: Trace; label: string };
+}
+
+export interface CompareResult {
+  a: Trace;
+  b: Trace;
+  report: CompareReport;
 }
 
 export interface DecodeProgress {
@@ -19,6 +31,8 @@ export type WorkerMethods = {
   inspectModel: Method<{ modelPath: string }, ModelSummary>;
   /** Decodes step by step, reporting each step; cancellable between steps. */
   decode: Method<DecodeRequest, Trace, DecodeProgress>;
+  /** Decodes with A (and B), both with the logit lens, and compares; progress counts A's steps then B's. */
+  compare: Method<CompareRequest, CompareResult, DecodeProgress>;
 };
 
 export type WorkerEvents = Record<string, never>;

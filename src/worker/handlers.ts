@@ -1,6 +1,9 @@
+import { type VocabComparison, compareTokenizerFiles, compareTraces } from '../core/compare';
 import { decode, openModel } from '../core/decode';
+import { DecoderLensError } from '../core/errors';
 import { SessionCache } from '../core/decode/sessionCache';
 import { findModelLayout } from '../core/model/layout';
+import type { Trace } from '../core/trace/types';
 import type { Handlers } from '../protocol/rpc';
 import type { WorkerMethods } from '../protocol/worker';
 import { SerialQueue } from './serialQueue';
@@ -18,6 +21,30 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
         files.push({ file: file.path, role: file.role, inputs: [...session.inputNames], outputs: [...session.outputNames] });
       }
       return { path: modelPath, files };
+    },
+    compare({ modelPath, other, ...options }, { signal, progress }) {
+      return queue.run(signal, async () => {
+        const lens = options.lens || { rows: 'last' as const, k: 10 };
+        const onStep = (step: number, total: number) => progress({ step, total });
+        const modelA = await openModel(modelPath);
+        const a = await decode(modelA, sessions, { ...options, lens }, { signal, onStep });
+        let b: Trace;
+        let vocabulary: VocabComparison | null = null;
+        if ('modelPath' in other) {
+          const modelB = await openModel(other.modelPath);
+          b = await decode(modelB, sessions, { ...options, lens }, { signal, onStep });
+          vocabulary = compareTokenizerFiles(modelA.layout.dir, modelB.layout.dir);
+        } else {
+          b = other.trace;
+          try {
+            vocabulary = compareTokenizerFiles(modelA.layout.dir, findModelLayout(b.model.path).dir);
+          } catch (error) {
+            if (!(error instanceof DecoderLensError)) throw error; // the saved trace's model is not here: ids assumed to match
+          }
+        }
+        const labelB = 'modelPath' in other ? other.modelPath : other.label;
+        return { a, b, report: compareTraces({ trace: a, label: modelPath, lens: a.lens }, { trace: b, label: labelB, lens: b.lens }, vocabulary) };
+      });
     },
     decode({ modelPath, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {

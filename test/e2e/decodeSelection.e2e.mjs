@@ -1,18 +1,20 @@
 // A person's first session with Decoder Lens, asserting what they would see: open sample.txt, select line 1,
 // run "Decoder Lens: Decode Selection" from the palette, watch the progress, read the attention panel, see the
 // decorations on the line and hover a token. Takes the README's screenshots (docs/screenshots/).
-/* global window, document, getComputedStyle -- page.evaluate callbacks run in the browser */
+/* global document, getComputedStyle -- page.evaluate callbacks run in the browser */
 import assert from 'node:assert/strict';
 import {
   closeSideBar,
   editorTextRect,
   findWebviewFrame,
   focusWorkbench,
+  holdNotificationsCenterOpen,
   notificationsSeen,
   openFile,
   parkMouse,
   runFromPalette,
   setNotificationsCenter,
+  startScreencast,
   watchNotifications,
   widenEditorGroup,
 } from '../harness/workbench.mjs';
@@ -46,51 +48,50 @@ export async function run({ page, shot, log }) {
   // the notifications center (the bell) first; the progress notification appears there, "Decoder Lens:
   // decoding: step k of n", and is removed when the decode ends. A MutationObserver installed before running the
   // command records every message it shows, so a decode too fast to screenshot is still observed.
+  await parkMouse(page); // off the editor, so its scrollbars fade
   await setNotificationsCenter(page, true);
-  await watchNotifications(page, /Decoder Lens/);
+  await watchNotifications(page, /./);
+  // A screencast records every frame painted meanwhile: the notification may be up for less than a second,
+  // too short for screenshots in a loop on a busy machine.
+  const screencast = await startScreencast(page);
   const t0 = Date.now();
-  await runFromPalette(page, 'Decoder Lens: Decode Selection');
-  const progress = '.notifications-center .notification-list-item-message';
-  // Screenshot the notification while it is up: once when it appears (title only, while the worker loads the
-  // model), then as soon as "step k of n" shows. A frame counts only if the notification was there both before
-  // and after the screenshot; the message only moves on to later steps, so a step frame shows a step.
-  const progressNow = () => page.$$eval(progress, (ms) => ms.map((m) => m.textContent ?? '').find((t) => /Decoder Lens: decoding/.test(t)) ?? '');
-  const isStep = (t) => /step \d+ of \d+/.test(t);
-  const frames = [];
-  const grab = async () => {
-    const before = await progressNow();
-    if (!before) return false;
-    const started = Date.now();
-    const buffer = await page.screenshot({ timeout: 5_000, caret: 'initial' }).catch(() => undefined);
-    const after = await progressNow();
-    if (buffer && after) frames.push({ buffer, step: isStep(before), text: before, ms: Date.now() - started });
-    return Boolean(after);
-  };
-  await page.waitForFunction(() => (window.__dlNotifications?.seen ?? []).length > 0, undefined, { timeout: 30_000, polling: 50 }).catch(() => undefined);
-  if (!isStep(await progressNow()) && (await grab())) {
+  let frames = [];
+  try {
+    await runFromPalette(page, 'Decoder Lens: Decode Selection');
+    // Another notification coming and going (anything in the window may post one) would close the center
+    // before ours arrives: keep it open until the progress notification has been rendered.
+    const ours = async () => (await notificationsSeen(page)).some((s) => /^Decoder Lens: decoding/.test(s.text));
+    await holdNotificationsCenterOpen(page, ours, 30_000);
+    // Then wait for it to go (the decode ended), or 30 s.
     await page
-      .waitForFunction(
-        (sel) => {
-          const now = [...document.querySelectorAll(sel)].map((m) => m.textContent ?? '').filter((t) => /Decoder Lens: decoding/.test(t));
-          return !now.length || now.some((t) => /step \d+ of \d+/.test(t));
-        },
-        progress,
-        { timeout: 30_000, polling: 'raf' },
-      )
+      .waitForFunction(() => ![...document.querySelectorAll('.notification-list-item-message')].some((m) => /Decoder Lens: decoding/.test(m.textContent ?? '')), undefined, { timeout: 30_000, polling: 50 })
       .catch(() => undefined);
+  } finally {
+    frames = await screencast.stop();
   }
-  await grab();
-  const best = frames.findLast((f) => f.step) ?? frames.at(-1);
-  if (best) {
-    await shot('decode-progress', { buffer: best.buffer, docs: 'decode-progress.png' });
-    log(`progress screenshot: "${best.text}" (frames: ${frames.map((f) => `${f.step ? 'step' : 'title'} in ${f.ms} ms`).join(', ')})`);
-  } else log('NOTE: the progress notification was not on screen for a whole screenshot; decode-progress.png not updated');
+  // The frame for decode-progress.png: the first one painted after a "step k of n" message was rendered (else
+  // the title alone), while it still was, from the times the observer recorded. (The notification stays up at
+  // least 800 ms, so later frames already show the panel opening.)
+  const progressLog = (await notificationsSeen(page)).filter((s) => /^Decoder Lens: decoding/.test(s.text));
+  const firstAt = (re) => progressLog.find((s) => !s.gone && re.test(s.text))?.at;
+  const endAt = progressLog.filter((s) => s.gone).at(-1)?.at ?? Infinity;
+  const pick = (from) => (from === undefined ? undefined : frames.find((f) => f.at > from + 30 && f.at < endAt - 5));
+  const stepFrame = pick(firstAt(/step \d+ of \d+/));
+  const progressFrame = stepFrame ?? pick(firstAt(/decoding/));
+  if (progressFrame) {
+    // The frame differs every run (the spinner, the progress bar): docs/screenshots keeps the one it has.
+    await shot('decode-progress', { buffer: progressFrame.png, docs: 'decode-progress.png', keepExisting: true });
+    log(`progress screenshot: ${stepFrame ? 'a "step k of n" frame' : 'title only (no frame painted while a step showed)'}; ${frames.length} frames recorded`);
+  } else log(`NOTE: no frame was recorded while the progress notification was up (${frames.length} frames); decode-progress.png not updated`);
 
   // 3. The panel opens beside the editor.
   const frame = await findWebviewFrame(page, '.head-canvas[data-paint-ms]', 60_000);
   log(`panel painted ${((Date.now() - t0) / 1000).toFixed(1)} s after the command`);
-  const seen = await notificationsSeen(page);
+  const all = (await notificationsSeen(page)).filter((s) => !s.gone);
+  const seen = all.filter((s) => /^Decoder Lens/.test(s.text));
   log(`progress seen: ${seen.map((s) => `${s.ms} ms "${s.text}"`).join(' · ') || 'nothing'}`);
+  const others = all.filter((s) => !/^Decoder Lens/.test(s.text));
+  if (others.length) log(`other notifications meanwhile: ${others.map((s) => `${s.ms} ms "${s.text}"`).join(' · ')}`);
   assert.ok(
     seen.some((s) => /^Decoder Lens: decoding/.test(s.text)),
     `no "Decoder Lens: decoding" notification was ever rendered (saw: ${JSON.stringify(seen)})`,
@@ -164,17 +165,21 @@ export async function run({ page, shot, log }) {
   const ghostEnd = deco.ghost[0].x + (deco.ghost[0].content.length + 1) * charWidth;
   const minimapLeft = await page.$eval(`${editor} .minimap`, (m) => m.getBoundingClientRect().x).catch(() => undefined);
   if (minimapLeft !== undefined && ghostEnd + 12 > minimapLeft) {
-    const width = await widenEditorGroup(page, '.tab[aria-label*="sample.txt"]', Math.ceil(ghostEnd + 12 - minimapLeft));
-    log(`widened the editor group to ${Math.round(width)} px so the ghost text shows whole`);
+    await widenEditorGroup(page, '.tab[aria-label*="sample.txt"]', Math.ceil(ghostEnd + 12 - minimapLeft)).then(
+      (width) => log(`widened the editor group to ${Math.round(width)} px so the ghost text shows whole`),
+      (e) => log(`NOTE: could not widen the editor group (${e.message}); the screenshots may cut the ghost text`),
+    );
   }
 
   // panel.png: the decorated line beside the panel as it first opens (query: the last input token).
   await parkMouse(page);
   await shot('panel', { docs: 'panel.png' });
-  // decorations.png: the top of the editor, line 1 tinted with its ghost text.
+  // decorations.png: line 1 tinted with its ghost text, and two undecorated lines under it; the text area only
+  // (up to the minimap).
   const line1 = (await editorTextRect(page, LINE, 'copy')).line;
   const editorBox = await (await page.$(editor)).boundingBox();
-  await shot('decorations', { docs: 'decorations.png', clip: clipOf(page, { x: editorBox.x, y: line1.y - 8, width: editorBox.width, height: 5 * line1.height + 16 }) });
+  const textRight = await page.$eval(`${editor} .minimap`, (m) => m.getBoundingClientRect().x).catch(() => editorBox.x + editorBox.width);
+  await shot('decorations', { docs: 'decorations.png', clip: clipOf(page, { x: editorBox.x, y: line1.y - 4, width: textRight - 8 - editorBox.x, height: 3 * line1.height + 4 }) });
 
   // The charts, further down the panel (for the record: the README shows the top of the panel).
   await frame.$eval('.charts', (c) => c.scrollIntoView({ block: 'center' }));
@@ -225,8 +230,10 @@ export async function run({ page, shot, log }) {
   const grown = await growHover(page);
   if (!grown) log('NOTE: could not enlarge the hover; hover.png shows it scrolled');
   const b = (await readHover(page)).box;
+  // hover.png: the line numbers, line 1 and the tooltip under it, no more.
   const left = Math.min(b.x, red.line.x) - 70;
-  await shot('hover', { docs: 'hover.png', clip: clipOf(page, { x: left, y: red.line.y - 32, width: b.x + b.width + 12 - left, height: b.y + b.height + 16 - (red.line.y - 32) }) });
+  const top = red.line.y - 4;
+  await shot('hover', { docs: 'hover.png', clip: clipOf(page, { x: left, y: top, width: b.x + b.width + 6 - left, height: b.y + b.height + 12 - top }) });
 }
 
 /** The hover that says "Attends to": its text, table rows and box. */

@@ -4,7 +4,9 @@
 // browser profile (so editors opened by one test don't reappear in the next) on one shared code-server.
 // Screenshots go to test-results/screenshots/ (git-ignored); `shot(label, { clip, docs: 'name.png' })` also
 // copies one to docs/screenshots/name.png (the README's images), only once its test has passed, so a failing run
-// never replaces them (DL_DOCS_SCREENSHOTS=0 skips the copy).
+// never replaces them. Those screenshots come out byte-identical run after run, so the copy leaves git clean;
+// one that differs every time (an animation, a timing) says `keepExisting: true` and is only written when
+// missing. DL_DOCS_SCREENSHOTS=0 copies nothing, DL_DOCS_SCREENSHOTS=all rewrites every one.
 // Usage: node test/harness/run-e2e.mjs [filter]   (after `npm run build`); DL_VERBOSE=1 prints the workbench log.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,7 +74,7 @@ try {
       browser = await launchBrowser();
       const { page } = browser;
       /** Saves a screenshot (the viewport, `clip`, or a PNG `buffer` taken earlier); returns its path, or undefined if it failed. */
-      const shot = async (label, { clip, docs, buffer } = {}) => {
+      const shot = async (label, { clip, docs, keepExisting = false, buffer } = {}) => {
         const path = join(shotsDir, `${base}-${String(++n).padStart(2, '0')}-${label}.png`);
         const take = buffer ? Promise.resolve().then(() => writeFileSync(path, buffer)) : page.screenshot({ path, clip, timeout: 15_000 });
         const ok = await take.then(
@@ -80,7 +82,7 @@ try {
           (e) => say(`  (screenshot ${label} failed: ${e.message})`),
         );
         if (!ok) return undefined;
-        if (docs) forDocs.set(docs, path);
+        if (docs) forDocs.set(docs, { path, keepExisting });
         return path;
       };
       const log = (msg) => say(`  ${msg}`);
@@ -100,8 +102,14 @@ try {
       say(`  ✔ ${test.name ?? file} (${secs()})`);
       if (forDocs.size && process.env.DL_DOCS_SCREENSHOTS !== '0') {
         mkdirSync(docsShotsDir, { recursive: true });
-        for (const [docsName, path] of forDocs) copyFileSync(path, join(docsShotsDir, docsName));
-        say(`    README screenshots: ${[...forDocs.keys()].map((d) => `docs/screenshots/${d}`).join(', ')}`);
+        const written = [];
+        for (const [docsName, { path, keepExisting }] of forDocs) {
+          const target = join(docsShotsDir, docsName);
+          if (keepExisting && existsSync(target) && process.env.DL_DOCS_SCREENSHOTS !== 'all') continue;
+          copyFileSync(path, target);
+          written.push(`docs/screenshots/${docsName}`);
+        }
+        if (written.length) say(`    README screenshots: ${written.join(', ')}`);
       }
     } catch (error) {
       failed++;

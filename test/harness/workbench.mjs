@@ -1,7 +1,7 @@
 // The code-server workbench as a browser page: the payload URL and the UI moves a person makes.
 /* global window, document, performance, MutationObserver, NodeFilter -- page.evaluate callbacks run in the browser */
 import { resolve } from 'node:path';
-import { sleep } from './util.mjs';
+import { sleep, withTimeout } from './util.mjs';
 
 /**
  * The workbench URL for `folder`. `extensionDevelopmentPath` loads the extension from the source tree (as F5
@@ -133,20 +133,43 @@ export async function setNotificationsCenter(page, open, timeout = 10_000) {
 }
 
 /**
- * Records, from now on, every notification message the workbench renders (toasts and the center) whose text
- * matches `pattern`, with the time since the call; read them with notificationsSeen(page). A MutationObserver
- * sees messages that come and go between two polls.
+ * Keeps the notifications center open until `done()` resolves true or `timeout` ms pass: VS Code hides the
+ * center whenever its last notification is removed, so any notification that comes and goes (from anything
+ * in the window) would close it; this reopens it with the bell. Returns whether `done()` became true.
+ */
+export async function holdNotificationsCenterOpen(page, done, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await done()) return true;
+    if (!(await page.$(`${center}.visible`))) await page.click(bell, { timeout: 5_000 }).catch(() => undefined);
+    await sleep(50);
+  }
+  return done();
+}
+
+/**
+ * Records, from now on, every distinct notification message the workbench renders (toasts and the center)
+ * whose text matches `pattern`: when it was first rendered and when it stopped being rendered (`gone: true`),
+ * as `ms` since the call and `at` (epoch ms, comparable with screencast frames). A MutationObserver sees
+ * messages that come and go between two polls.
  */
 export async function watchNotifications(page, pattern) {
   await page.evaluate((source) => {
     const re = new RegExp(source);
     const t0 = performance.now();
     const seen = [];
+    const shown = new Set();
     const record = () => {
+      const now = new Set();
       for (const m of document.querySelectorAll('.notification-list-item-message')) {
         const text = (m.textContent ?? '').trim();
-        if (re.test(text) && seen.at(-1)?.text !== text) seen.push({ ms: Math.round(performance.now() - t0), text, where: m.closest('.notifications-center') ? 'center' : 'toast' });
+        if (!re.test(text)) continue;
+        now.add(text);
+        if (!shown.has(text)) seen.push({ ms: Math.round(performance.now() - t0), at: Date.now(), text, where: m.closest('.notifications-center') ? 'center' : 'toast' });
       }
+      for (const text of shown) if (!now.has(text)) seen.push({ ms: Math.round(performance.now() - t0), at: Date.now(), text, gone: true });
+      shown.clear();
+      now.forEach((t) => shown.add(t));
     };
     window.__dlNotifications?.observer.disconnect();
     const observer = new MutationObserver(record);
@@ -218,4 +241,30 @@ export async function widenEditorGroup(page, selector, dx, timeout = 10_000) {
   await page.mouse.up();
   await sleep(300);
   return (await group.boundingBox()).width;
+}
+
+/**
+ * Records the frames the page paints (a CDP screencast, PNG) until stop(), which returns them as
+ * { at: epoch ms of the frame, png: Buffer }. Cheaper than screenshots in a loop, and it sees short-lived states.
+ * Keeps the last `maxFrames`.
+ */
+export async function startScreencast(page, { everyNthFrame = 1, maxFrames = 120 } = {}) {
+  const cdp = await page.context().newCDPSession(page);
+  const frames = [];
+  cdp.on('Page.screencastFrame', ({ data, metadata, sessionId }) => {
+    frames.push({ at: metadata.timestamp * 1000, png: Buffer.from(data, 'base64') });
+    if (frames.length > maxFrames) frames.shift();
+    cdp.send('Page.screencastFrameAck', { sessionId }).catch(() => undefined);
+  });
+  const { width, height } = page.viewportSize();
+  await cdp.send('Page.startScreencast', { format: 'png', maxWidth: width, maxHeight: height, everyNthFrame });
+  let stopped;
+  return {
+    stop: () =>
+      (stopped ??= (async () => {
+        await withTimeout(cdp.send('Page.stopScreencast'), 5_000, 'stopping the screencast').catch(() => undefined);
+        await cdp.detach().catch(() => undefined);
+        return frames;
+      })()),
+  };
 }

@@ -55,7 +55,7 @@ export class InspectorApp {
       this.runBar.element,
       el('section', { className: 'input-mask' }, this.maskHeading, this.strip.element, el('div', { className: 'mask-actions' }, this.rerunButton, this.maskStatus), this.error),
       el('section', { className: 'checks' }, el('h2', {}, 'Checks'), this.findings.element),
-      el('section', { className: 'effective' }, el('h2', {}, 'Effective masks (read from the graph)'), this.picker.element, this.gridTitle, this.grid.element, legend(), this.gridSummary),
+      el('section', { className: 'effective' }, el('h2', {}, 'Masks the model applied'), this.picker.element, this.gridTitle, this.grid.element, legend(), this.gridSummary),
       this.compare.element,
     );
     onThemeChange(() => {
@@ -144,7 +144,7 @@ export class InspectorApp {
     const run = runOf(s, state.runId);
     const mask = maskOf(state, run);
     const encoderDecoder = s.model.architecture === 'encoder-decoder';
-    this.maskHeading.textContent = encoderDecoder ? 'Source mask (encoder_attention_mask)' : 'Input mask (attention_mask)';
+    this.maskHeading.replaceChildren(encoderDecoder ? 'Source mask' : 'Input mask', el('code', {}, encoderDecoder ? 'encoder_attention_mask' : 'attention_mask'));
     this.strip.update(run.inputTokens, mask, run.inputMask, encoderDecoder);
     const edited = mask.some((v, i) => v !== run.inputMask[i]);
     const allHidden = !mask.includes(1);
@@ -198,7 +198,8 @@ export class InspectorApp {
 }
 
 function summary(kind: InspectorKind, captured: boolean, differing: number): string {
-  if (!captured) return 'No mask was captured for this layer: the tint shows where it reads, and red marks reads of keys it should not see.';
+  if (!captured && differing) return `No mask was captured for this layer, and it reads ${differing} cell${differing === 1 ? '' : 's'} it should not see (outlined in red).`;
+  if (!captured) return 'No mask was captured for this layer; where it reads agrees with the input mask.';
   if (differing) return `${differing} cell${differing === 1 ? '' : 's'} differ from what the input mask${kind === 'self' ? ' and causality' : ''} imply (outlined in red).`;
   if (kind === 'self') return 'Causal (lower-triangular) and hiding exactly the hidden tokens, as it should.';
   return kind === 'cross' ? 'Every decoder position sees exactly the source tokens the mask shows, as it should.' : 'Every source token sees exactly the source tokens the mask shows, as it should.';

@@ -13,6 +13,8 @@ import type { Theme } from '../shared/theme';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
+/** A probability change this large (half a percentage point) counts as "moved" in the chart's note. */
+const MOVED = 0.005;
 const KIND_LABEL = { self: 'self-attention', cross: 'cross-attention', encoder: 'encoder' } as const;
 
 export class CompareView {
@@ -85,8 +87,8 @@ export class CompareView {
         },
       },
     });
-    const changed = steps.filter((s) => s.delta !== 0).length;
-    this.chartNote.textContent = `Bar: p under the rerun minus p under the original, of the token the original chose at that step (${changed} of ${steps.length} steps changed). Faded bars: after the first changed token the two runs continue from different text.${steps.some((s) => s.bound) ? ' “≤”: the token fell out of the rerun’s top 5, so its probability is at most the 5th.' : ''}`;
+    const moved = steps.filter((s) => Math.abs(s.delta) >= MOVED).length;
+    this.chartNote.textContent = `Bar: p under the rerun minus p under the original, of the token the original chose at that step (${moved} of ${steps.length} steps moved by ${MOVED * 100} points or more). Faded bars: after the first changed token the two runs continue from different text.${steps.some((s) => s.bound) ? ' “≤”: the token fell out of the rerun’s top 5, so its probability is at most the 5th.' : ''}`;
   }
 }
 
@@ -110,11 +112,13 @@ function heatmap(d: InspectorDivergence, lut: Uint8ClampedArray): HTMLElement {
   canvas.title = summary;
   const rows = el('div', { className: 'jsd-rows' }, ...d.layers.map((l) => el('span', {}, `L${l}`)));
   rows.style.gridAutoRows = `${cell}px`;
+  const heads = el('div', { className: 'jsd-heads', attrs: { 'aria-hidden': 'true' } }, ...Array.from({ length: d.heads }, (_, i) => el('span', {}, `h${i}`)));
+  heads.style.gridTemplateColumns = `repeat(${d.heads}, ${cell}px)`;
   return el(
     'figure',
     { className: 'jsd' },
-    el('figcaption', {}, `${KIND_LABEL[d.kind]} · layers ↓ heads →`),
-    el('div', { className: 'jsd-body' }, rows, canvas),
+    el('figcaption', {}, KIND_LABEL[d.kind]),
+    el('div', { className: 'jsd-body' }, el('span'), heads, rows, canvas),
     el('p', { className: 'muted jsd-summary' }, summary),
     el('div', { className: 'jsd-legend', attrs: { 'aria-hidden': 'true' } }, el('span', {}, '0'), legendBar(lut), el('span', {}, '1 bit')),
   );

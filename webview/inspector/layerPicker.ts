@@ -13,7 +13,7 @@ const THUMB = 44;
 
 export class LayerPicker {
   readonly element: HTMLElement;
-  private readonly tabs = el('div', { className: 'kind-tabs', attrs: { role: 'tablist', 'aria-label': 'Attention kind' } });
+  private readonly tabs = el('div', { className: 'kind-switch', attrs: { role: 'tablist', 'aria-label': 'Attention kind' } });
   private readonly layers = el('div', { className: 'layer-thumbs', attrs: { role: 'group', 'aria-label': 'Layers' } });
 
   constructor(on: { kind(kind: InspectorKind): void; layer(layer: number): void }) {
@@ -51,7 +51,7 @@ export class LayerPicker {
         .filter((g) => g.kind === kind)
         .map((g) => {
           const bad = differences(g).includes(1);
-          const canvas = el('canvas', { className: 'thumb', attrs: { 'aria-hidden': 'true' } });
+          const canvas = el('canvas', { className: 'layer-canvas', attrs: { 'aria-hidden': 'true' } });
           paintBytes(canvas, g.applied ? g.applied.map((v) => (v ? 160 : 0)) : g.weight, g.queries, g.keys, lut, g.applied ? g.applied.map((v) => (v ? 0 : 1)) : undefined, theme.masked);
           canvas.style.width = canvas.style.height = `${THUMB}px`;
           const status = bad ? 'mask differs from what it should be' : g.applied ? 'mask as expected' : 'no mask captured';

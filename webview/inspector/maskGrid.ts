@@ -83,11 +83,12 @@ export class MaskGrid {
     const labelled = (width - 70) / cols >= 9;
     const left = labelled ? 70 : 0;
     const top = labelled ? 56 : 0;
-    const cell = Math.max(2, Math.min(22, Math.floor((width - left) / cols)));
+    const cell = Math.max(2, Math.min(22, Math.floor((width - left - (labelled ? 24 : 0)) / cols)));
     const layout = (this.layout = { left, top, cell, rows, cols });
     this.canvas.dataset.layout = JSON.stringify(layout);
     const dpr = window.devicePixelRatio || 1;
-    const cssW = left + cols * cell;
+    // Room on the right for the last rotated key label.
+    const cssW = left + cols * cell + (labelled ? 24 : 0);
     const cssH = top + rows * cell;
     this.canvas.width = Math.round(cssW * dpr);
     this.canvas.height = Math.round(cssH * dpr);
@@ -178,7 +179,7 @@ export class MaskGrid {
     const expected = grid.expected[i] ? 'visible' : 'hidden';
     const verdict = grid.applied && grid.applied[i] !== grid.expected[i] ? ` — should be ${expected}` : '';
     const weight = (grid.weight[i] / 255) ** 2;
-    this.readout.textContent = `query ${name(input.queryTokens, q)} → key ${name(input.keyTokens, k)}: ${applied}${verdict} · attention up to ${weight >= 0.001 ? `${(weight * 100).toFixed(1)}%` : weight > 0 ? '<0.1%' : '0'}`;
+    this.readout.textContent = `query ${name(input.queryTokens, q)} → key ${name(input.keyTokens, k)}: ${applied}${verdict} · ${weight >= 0.001 ? `attention up to ${(weight * 100).toFixed(1)}%` : weight > 0 ? 'attention under 0.1%' : 'no attention'}`;
   }
 }
 

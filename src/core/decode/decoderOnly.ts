@@ -6,6 +6,8 @@ import type * as ort from 'onnxruntime-node';
 import { DecoderLensError, throwIfAborted } from '../errors';
 import type { Trace, TraceToken } from '../trace/types';
 import { planCapture } from './budget';
+import { LensRecorder } from '../lens/recorder';
+import { withTokenTexts } from '../lens/outputs';
 import { AttentionRecorder } from './capture';
 import { checkFeedable, emptyPast } from './feeds';
 import { stopIds, type OpenedModel } from './model';
@@ -24,7 +26,7 @@ interface Plan {
 
 async function planSessions(model: OpenedModel, sessions: SessionSource, options: DecodeOptions): Promise<Plan> {
   const byRole = new Map(model.layout.files.map((f) => [f.role, f.path]));
-  const open = (file: string) => sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders });
+  const open = (file: string) => sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens: options.lens });
   const decoder = byRole.get('decoder') ?? byRole.get('model');
   if (options.useCache) {
     const withPast = byRole.get('decoder-with-past');
@@ -65,6 +67,7 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
   const layers = [...new Set(plan.first.taps.filter((t) => t.tap === 'attention').map((t) => t.layer))];
   const capture = planCapture({ layers, kinds: [{ heads, queries: maxPositions, keys: maxPositions }] }, options.captureMaxBytes);
   const recorder = options.taps ? new AttentionRecorder(capture.averageHeads, options.hiddenVectors) : undefined;
+  const lens = options.lens ? new LensRecorder() : undefined;
   const random = seededRandom(options.sampling.seed);
   const stops = stopIds(model);
   const fallback = { heads, headDim: Math.max(1, Math.round((config.hiddenSize ?? heads) / heads)) };
@@ -92,6 +95,7 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
     for (const name of pastInputs(session)) feeds[name] = cached ? past[name] : emptyPast(session, name, fallback);
 
     const outputs = await runSession(session, feeds);
+    lens?.step(session, feeds, outputs);
     const logits = lastLogits(outputs, session.file);
     if (step === 0) ({ inputProbs, inputTop } = expectations(logits.all, logits.vocab, ids, (id) => tokenizer.tokenText(id)));
     recordTaps(recorder, session, outputs, queryStart, fed.length, axes, (k) => k, capture.keepLayer);
@@ -125,6 +129,7 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
     ...captured,
     dropped: capture.dropped,
     unavailable: plan.first.unavailable,
+    ...(lens ? { lens: withTokenTexts(lens.finish(generated[generated.length - 1]?.id), (id) => tokenizer.tokenText(id)) } : {}),
   };
 }
 

@@ -6,6 +6,8 @@ import type * as ort from 'onnxruntime-node';
 import { DecoderLensError, throwIfAborted } from '../errors';
 import type { AttentionKind, Trace, TraceToken } from '../trace/types';
 import { planCapture } from './budget';
+import { LensRecorder } from '../lens/recorder';
+import { withTokenTexts } from '../lens/outputs';
 import { AttentionRecorder } from './capture';
 import { checkFeedable, emptyPast } from './feeds';
 import { stopIds, type OpenedModel } from './model';
@@ -44,6 +46,7 @@ export async function decodeEncoderDecoder(model: OpenedModel, sessions: Session
   const layers = [...new Set(decoder.taps.filter((t) => t.tap === 'attention').map((t) => t.layer))];
   const capture = planCapture({ layers, kinds: [{ heads, queries: n, keys: n }, { heads, queries: m, keys: m }, { heads, queries: m, keys: n }] }, options.captureMaxBytes);
   const recorder = options.taps ? new AttentionRecorder(capture.averageHeads, options.hiddenVectors) : undefined;
+  const lens = options.lens ? new LensRecorder() : undefined;
   const maxAxes = (kind: AttentionKind) => (kind === 'encoder' ? { queries: n, keys: n } : kind === 'self' ? { queries: m, keys: m } : { queries: m, keys: n });
 
   throwIfAborted(context.signal);
@@ -76,6 +79,7 @@ export async function decodeEncoderDecoder(model: OpenedModel, sessions: Session
     for (const name of pastInputs(session)) feeds[name] = cached ? past[name] : emptyPast(session, name, fallback);
 
     const outputs = await runSession(session, feeds);
+    lens?.step(session, feeds, outputs);
     const logits = lastLogits(outputs, session.file);
     recordTaps(recorder, session, outputs, queryStart, fed.length, maxAxes, (k) => k, capture.keepLayer);
     // The with-past decoder returns only the decoder presents: the encoder ones from step 0 carry on.
@@ -112,5 +116,6 @@ export async function decodeEncoderDecoder(model: OpenedModel, sessions: Session
     ...captured,
     dropped: capture.dropped,
     unavailable: [...encoder.unavailable, ...decoder.unavailable],
+    ...(lens ? { lens: withTokenTexts(lens.finish(generated[generated.length - 1]?.id), (id) => tokenizer.tokenText(id)) } : {}),
   };
 }

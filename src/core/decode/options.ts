@@ -1,4 +1,5 @@
 import { DecoderLensError } from '../errors';
+import type { LensGraphOptions } from '../lens/graph';
 import { defaultSampling, type SamplingSettings } from './sampling';
 
 export interface DecodeOptions {
@@ -18,6 +19,8 @@ export interface DecodeOptions {
   captureMaxBytes: number;
   /** ONNX Runtime execution providers in order of preference; ORT falls back to cpu for what they lack. */
   executionProviders: string[];
+  /** The logit lens: each layer's next-token distribution, computed in the graph (false: off). */
+  lens: false | LensGraphOptions;
 }
 
 export interface DecodeContext {
@@ -36,6 +39,7 @@ export function decodeOptions(partial: Partial<DecodeOptions> & { text: string }
     taps: true,
     captureMaxBytes: DEFAULT_CAPTURE_BYTES,
     executionProviders: ['cpu'],
+    lens: false,
     ...partial,
   };
   if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1 || options.maxNewTokens > 4096) {

@@ -1,4 +1,6 @@
 import type * as ort from 'onnxruntime-node';
+import type { LensGraph, LensGraphOptions } from '../lens/graph';
+import type { LensHeadInfo } from '../lens/model';
 
 /** One graph output that Decoder Lens added, and what it holds. */
 export interface TapBinding {
@@ -16,11 +18,15 @@ export interface DecodeSession {
   session: ort.InferenceSession;
   taps: TapBinding[];
   unavailable: { node: string; reason: string }[];
+  /** The lens nodes this session's graph was given (when asked for and found), or why not. */
+  lens?: { graph: LensGraph | null; head: LensHeadInfo | null; unavailable: string | null };
 }
 
 export interface SessionOptions {
   taps: boolean;
   executionProviders?: string[];
+  /** Also append the logit-lens nodes. */
+  lens?: false | LensGraphOptions;
 }
 
 /** Where sessions come from: the worker caches them per file; the CLI and tests may not. */

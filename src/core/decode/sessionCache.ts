@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
+import { buildLensModel } from '../lens/model';
+import type { LensGraphOptions } from '../lens/graph';
 import { buildTappedModel } from '../onnx';
 import type { DecodeSession, SessionOptions, SessionSource } from './session';
 
@@ -20,12 +22,13 @@ export class SessionCache implements SessionSource {
 
   open(file: string, options: SessionOptions): Promise<DecodeSession> {
     const providers = options.executionProviders?.length ? options.executionProviders : ['cpu'];
-    const key = `${options.taps ? 'tapped' : 'plain'}:${providers.join(',')}:${file}`;
+    const lens = options.lens ? `:lens-${options.lens.rows}-${options.lens.k}` : '';
+    const key = `${options.taps ? 'tapped' : 'plain'}${lens}:${providers.join(',')}:${file}`;
     const stamp = fileStamp(file);
     const cached = this.entries.get(key);
     if (cached && cached.stamp === stamp) return cached.session;
     if (cached) void release(cached);
-    const session = createSession(file, options.taps, providers).catch((error: unknown) => {
+    const session = (options.lens ? createLensSession(file, options.taps, providers, options.lens) : createSession(file, options.taps, providers)).catch((error: unknown) => {
       this.entries.delete(key);
       throw error;
     });
@@ -68,6 +71,23 @@ async function createSession(file: string, taps: boolean, executionProviders: st
     const providers = executionProviders.join(', ');
     const hint = executionProviders.some((p) => p !== 'cpu') ? ` (execution providers: ${providers}; set decoderLens.executionProviders to ["cpu"] if this machine lacks them)` : '';
     throw new DecoderLensError('bad-model', `ONNX Runtime could not load ${file}${hint}: ${(error as Error).message}`, file);
+  }
+}
+
+/** A session whose graph also computes the lens (plus the usual taps when asked); a model without a findable head still loads, saying why. */
+async function createLensSession(file: string, taps: boolean, executionProviders: string[], lens: LensGraphOptions): Promise<DecodeSession> {
+  const built = await buildLensModel(file, { taps, lens });
+  try {
+    const session = await ort.InferenceSession.create(built.bytes, { ...SESSION_OPTIONS, executionProviders, ...(built.externalData ? { externalData: built.externalData } : {}) });
+    return {
+      file,
+      session,
+      taps: built.taps.map((o) => ({ output: o.output, tap: o.tap, layer: o.layer, kind: o.kind === 'cross' ? 'cross' : 'self', maskKind: o.maskKind })),
+      unavailable: built.unavailable,
+      lens: { graph: built.lens, head: built.head, unavailable: built.lensUnavailable },
+    };
+  } catch (error) {
+    throw new DecoderLensError('bad-model', `ONNX Runtime could not load ${file} with the lens nodes: ${(error as Error).message}`, file);
   }
 }
 

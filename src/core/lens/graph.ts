@@ -1,8 +1,8 @@
 // The lens nodes, appended to the model as one more `graph { node… output… }` field (protobuf merges it into
-// the graph): every layer's hidden state (or only its last row) stacked layer-major along the sequence axis, the
-// model's own norm + LM head nodes copied once with renamed tensors (they read the same initializers by name;
-// no weight is copied), a Softmax and a TopK. Stacking first makes the head one matrix product for all layers,
-// so the LM head weight is read once per step, not once per layer.
+// the graph): the hidden states of every layer but the last (or only their last row) stacked layer-major along
+// the sequence axis, the model's own norm + LM head nodes copied once with renamed tensors (they read the same
+// initializers by name; no weight is copied), the model's own logits appended as the last layer, a Softmax and a
+// TopK. Stacking first makes the head one matrix product for all layers, so its weight is read once per step.
 import type { FileHandle } from 'node:fs/promises';
 import type { LensHead } from './head';
 import { type LensNode, cloneNode, encodeNode, int64Constant } from './nodes';
@@ -45,22 +45,29 @@ export async function buildLensGraph(handle: FileHandle, head: LensHead, hasInpu
     head.opset >= 13 ? add({ opType: 'Unsqueeze', inputs: [input, constant(`${out}_axes`, axes)], outputs: [`${P}/${out}`], name: `${P}/${out}` }) : add({ opType: 'Unsqueeze', inputs: [input], outputs: [`${P}/${out}`], name: `${P}/${out}`, attributes: { axes } });
 
   const lastIndex = constant('last_index', [-1]);
-  const rows = head.layers.map(({ layer, tensor }) => {
+  const pick = (tensor: string, name: string) => {
     if (options.rows === 'all') return tensor;
-    add({ opType: 'Gather', inputs: [tensor, lastIndex], outputs: [`${P}/row.${layer}`], name: `${P}/row.${layer}`, attributes: { axis: 1 } });
-    return `${P}/row.${layer}`;
-  });
-  add({ opType: 'Concat', inputs: rows, outputs: [`${P}/stacked`], name: `${P}/stacked`, attributes: { axis: 1 } });
-
-  // The model's own head, applied once to the stacked rows.
-  const renamed = new Map<string, string>([[head.input, `${P}/stacked`]]);
-  for (const n of head.chain) {
-    const field = await readRange(handle, n.range.offset, n.range.length);
-    const outputs = n.outputs.map((o) => (o ? `${P}/head/${o}` : ''));
-    n.outputs.forEach((o, i) => o && renamed.set(o, outputs[i]));
-    graph.message(1, cloneNode(field, n.inputs.map((i) => renamed.get(i) ?? i), outputs, `${P}/head/${n.name || `${n.opType}_${n.index}`}`));
+    add({ opType: 'Gather', inputs: [tensor, lastIndex], outputs: [`${P}/${name}`], name: `${P}/${name}`, attributes: { axis: 1 } });
+    return `${P}/${name}`;
+  };
+  // The last layer's lens is the model's own logits (head.input is that layer's hidden state), so only the
+  // layers before it go through the copied head.
+  const earlier = head.layers.slice(0, -1);
+  const parts: string[] = [];
+  if (earlier.length > 0) {
+    add({ opType: 'Concat', inputs: earlier.map(({ layer, tensor }) => pick(tensor, `row.${layer}`)), outputs: [`${P}/stacked`], name: `${P}/stacked`, attributes: { axis: 1 } });
+    const renamed = new Map<string, string>([[head.input, `${P}/stacked`]]);
+    for (const n of head.chain) {
+      const field = await readRange(handle, n.range.offset, n.range.length);
+      const outputs = n.outputs.map((o) => (o ? `${P}/head/${o}` : ''));
+      n.outputs.forEach((o, i) => o && renamed.set(o, outputs[i]));
+      graph.message(1, cloneNode(field, n.inputs.map((i) => renamed.get(i) ?? i), outputs, `${P}/head/${n.name || `${n.opType}_${n.index}`}`));
+    }
+    parts.push(renamed.get(head.logits)!);
   }
-  const logits = renamed.get(head.logits)!;
+  parts.push(pick(head.logits, 'row.logits'));
+  add({ opType: 'Concat', inputs: parts, outputs: [`${P}/logits`], name: `${P}/logits`, attributes: { axis: 1 } });
+  const logits = `${P}/logits`;
   add({ opType: 'Softmax', inputs: [logits], outputs: [`${P}/probs`], name: `${P}/probs`, attributes: { axis: -1 } });
   const k = constant('k', [options.k]);
   const outputs: LensOutputs = { topProbs: `${P}/top_probs`, topIds: `${P}/top_ids`, lastProbs: `${P}/probs`, nextProbs: null };

@@ -4,7 +4,8 @@ import type { LensHeadInfo } from './model';
 
 export interface TensorLike {
   dims: readonly number[];
-  data: ArrayLike<number> | BigInt64Array;
+  /** Numbers, or bigints for int64 (ORT's Tensor fits). */
+  data: ArrayLike<unknown>;
 }
 
 export interface LensTop {
@@ -38,9 +39,10 @@ export interface LensCapture {
   head: LensHeadInfo | null;
   /** Why some or all of the decode ran without a lens. */
   unavailable: string[];
+  /** The text of every id above, filled by the caller with the tokenizer (see withTokenTexts). */
+  texts?: Record<number, string>;
 }
 
-const num = (v: number | bigint) => Number(v);
 
 /**
  * One run's TopK outputs ([batch 1, layers × rows, k], layer-major) as entries. Row r is position
@@ -57,16 +59,25 @@ export function lensFromOutputs(topProbs: TensorLike, topIds: TensorLike, layers
     layers.forEach((layer, l) => {
       const at = (l * rows + r) * k;
       const top: LensTop[] = [];
-      for (let j = 0; j < k; j++) top.push({ id: num(topIds.data[at + j]), prob: topProbs.data[at + j] as number });
+      for (let j = 0; j < k; j++) top.push({ id: Number(topIds.data[at + j]), prob: Number(topProbs.data[at + j]) });
       entries.push({ layer, position: firstPosition + r, top });
     });
   }
   return entries;
 }
 
-/** The capture as entries, position-major then layer; `text` names each id when given. */
+/** The capture with the text of each id it holds (the recorder knows ids only). */
+export function withTokenTexts(capture: LensCapture, tokenText: (id: number) => string): LensCapture {
+  const texts: Record<number, string> = {};
+  for (const id of new Set([...capture.ids, ...capture.nextIds])) if (id >= 0) texts[id] = tokenText(id);
+  return { ...capture, texts };
+}
+
+/** The capture as entries, position-major then layer; ids are named by `text`, else by `capture.texts`. */
 export function lensEntries(capture: LensCapture, text?: (id: number) => string): LensEntry[] {
   const { layers, k } = capture;
+  const texts = capture.texts;
+  text ??= texts ? (id) => texts[id] ?? '' : undefined;
   const out: LensEntry[] = [];
   capture.positions.forEach((position, p) => {
     layers.forEach((layer, l) => {

@@ -6,6 +6,13 @@ import type { LensGraph } from './graph';
 import type { LensHeadInfo } from './model';
 import { type LensCapture, type TensorLike, lensFromOutputs } from './outputs';
 
+/** What a session knows about its lens: the appended nodes, what they apply, or why there are none. */
+export interface LensSessionInfo {
+  graph: LensGraph | null;
+  head: LensHeadInfo | null;
+  unavailable: string | null;
+}
+
 interface Row {
   ids: number[];
   probs: number[];
@@ -23,6 +30,14 @@ export class LensRecorder {
   private mode: 'last' | 'all' = 'last';
   private head: LensHeadInfo | null = null;
   readonly unavailable = new Set<string>();
+
+  /** One decode step of a session built with the lens (or not, then it says why); see LensSessionInfo. */
+  step(session: { lens?: LensSessionInfo }, feeds: Record<string, TensorLike>, outputs: Record<string, TensorLike>): void {
+    const lens = session.lens;
+    if (!lens) return;
+    if (lens.unavailable) this.unavailable.add(lens.unavailable);
+    if (lens.graph) this.record(lens.graph, lens.head, feeds, outputs);
+  }
 
   /** One session run: its feeds and outputs (ORT tensors or anything with dims and data). */
   record(lens: LensGraph, head: LensHeadInfo | null, feeds: Record<string, TensorLike>, outputs: Record<string, TensorLike>): void {
@@ -59,7 +74,7 @@ export class LensRecorder {
         const row = this.rows.get(start + r);
         if (!row || row.nextId !== -1) continue;
         row.nextId = tokenAt(start + r + 1);
-        for (let l = 0; l < L; l++) row.next[l] = next.data[l * before + r] as number;
+        for (let l = 0; l < L; l++) row.next[l] = Number(next.data[l * before + r]);
       }
     }
     const last = outputs[lens.outputs.lastProbs];

@@ -9,7 +9,7 @@ import { SESSION_OPTIONS } from '../decode/sessionCache';
 import type { Trace } from '../trace/types';
 import type { LensGraphOptions } from './graph';
 import { type LensModel, buildLensModel } from './model';
-import type { LensCapture, TensorLike } from './outputs';
+import { type LensCapture, type TensorLike, withTokenTexts } from './outputs';
 import { LensRecorder } from './recorder';
 
 export class LensSessions implements SessionSource {
@@ -35,7 +35,8 @@ export class LensSessions implements SessionSource {
     const recorder = (this.recorder = new LensRecorder());
     try {
       const trace = await decode(model, this, options, context);
-      return { trace, lens: recorder.finish(trace.generated[trace.generated.length - 1]?.id) };
+      const lens = recorder.finish(trace.generated[trace.generated.length - 1]?.id);
+      return { trace, lens: withTokenTexts(lens, (id) => model.tokenizer.tokenText(id)) };
     } finally {
       this.recorder = null;
     }
@@ -66,19 +67,15 @@ export class LensSessions implements SessionSource {
   private wrap(session: ort.InferenceSession, built: LensModel): ort.InferenceSession {
     const lens = built.lens;
     const hidden = lens ? Object.values(lens.outputs).filter((n): n is string => !!n) : [];
-    const onRun = (feeds: Record<string, TensorLike>, outputs: Record<string, TensorLike>) => {
-      const recorder = this.recorder;
-      if (!recorder) return;
-      if (built.lensUnavailable) recorder.unavailable.add(built.lensUnavailable);
-      if (lens) recorder.record(lens, built.head, feeds, outputs);
-    };
+    const info = { graph: lens, head: built.head, unavailable: built.lensUnavailable };
+    const onRun = (feeds: Record<string, TensorLike>, outputs: Record<string, TensorLike>) => this.recorder?.step({ lens: info }, feeds, outputs);
     return new Proxy(session, {
       get(target, prop) {
         if (prop === 'run') {
           return async (feeds: ort.InferenceSession.FeedsType, ...rest: unknown[]) => {
             const outputs = await (target.run as (...a: unknown[]) => Promise<ort.InferenceSession.ReturnType>)(feeds, ...rest);
             onRun(feeds as Record<string, TensorLike>, outputs as Record<string, TensorLike>);
-            // decode never sees the lens outputs (it would take unknown outputs for nothing, but keep it tidy).
+            // decode sees only the outputs it knows.
             return Object.fromEntries(Object.entries(outputs).filter(([name]) => !hidden.includes(name)));
           };
         }

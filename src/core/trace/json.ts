@@ -1,4 +1,6 @@
 /** The CLI's JSON form of a Trace: tensors as nested arrays ([head][query][key]), masks as 0/1. */
+import { type LensEntry, lensEntries } from '../lens/outputs';
+import { hiddenStats } from '../lens/hidden';
 import type { AttentionCapture, MaskCapture, Trace } from './types';
 
 export interface TraceJson {
@@ -10,7 +12,10 @@ export interface TraceJson {
   stopReason: Trace['stopReason'];
   attention: { layer: number; kind: string; heads: number; headAveraged: boolean; data: number[][][] }[];
   masks: { layer: number; kind: string; data: number[][] }[];
-  hiddenStates: { layer: number; norms: number[] }[];
+  hiddenStates: { layer: number; norms: number[]; cosineToPrevious: (number | null)[] }[];
+  /** Each layer's top tokens at each lens position: `[{ layer, position, top: [{ id, text, prob }] }]`. */
+  lens?: LensEntry[];
+  lensUnavailable?: string[];
   dropped: string[];
   unavailable: Trace['unavailable'];
 }
@@ -28,7 +33,8 @@ export function traceToJson(trace: Trace): TraceJson {
     stopReason: trace.stopReason,
     attention: trace.attention.map((a) => ({ layer: a.layer, kind: a.kind, heads: a.heads, headAveraged: a.headAveraged, data: attentionArrays(a) })),
     masks: trace.masks.map((m) => ({ layer: m.layer, kind: m.kind, data: maskArrays(m) })),
-    hiddenStates: trace.hidden.map((h) => ({ layer: h.layer, norms: Array.from(h.norms) })),
+    hiddenStates: hiddenJson(trace),
+    ...(trace.lens ? { lens: lensEntries(trace.lens), lensUnavailable: trace.lens.unavailable } : {}),
     dropped: trace.dropped,
     unavailable: trace.unavailable,
   };
@@ -48,6 +54,15 @@ function maskArrays(m: MaskCapture): number[][] {
   const rows: number[][] = [];
   for (let q = 0; q < m.queries; q++) rows.push(Array.from(m.visible.subarray(q * m.keys, (q + 1) * m.keys)));
   return rows;
+}
+
+/** Norms per position, and (with hidden vectors) the cosine to the previous layer's vector at each position. */
+function hiddenJson(trace: Trace): TraceJson['hiddenStates'] {
+  const stats = hiddenStats(trace.hidden);
+  return trace.hidden.map((h) => {
+    const l = stats.layers.indexOf(h.layer);
+    return { layer: h.layer, norms: Array.from(h.norms), cosineToPrevious: Array.from(stats.cosine.subarray(l * stats.positions, (l + 1) * stats.positions), finiteOrNull) };
+  });
 }
 
 const finiteOrNull = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);

@@ -4,6 +4,9 @@
  * boundaries by structured clone.
  */
 import type { SamplingSettings } from '../decode/sampling';
+import type { LensCapture } from '../lens/outputs';
+
+export type { LensCapture };
 
 export type AttentionKind = 'self' | 'cross' | 'encoder';
 
@@ -117,4 +120,6 @@ export interface Trace {
   dropped: string[];
   /** Attention nodes whose probabilities could not be captured, and why. */
   unavailable: { node: string; reason: string }[];
+  /** The logit lens (decode option `lens`): each layer's top tokens per position, and why it is missing if it is. */
+  lens?: LensCapture;
 }

@@ -66,6 +66,9 @@ export class MasksViewProvider extends Disposable implements vscode.WebviewViewP
       this.renderedEmitter.fire(r);
     });
     view.webview.html = inspectorHtml(view.webview, this.extensionUri);
+    // The checks that decode run only once someone looks at them.
+    void this.session.check();
+    view.onDidChangeVisibility(() => view.visible && void this.session.check());
     view.onDidDispose(() => {
       connection.dispose();
       if (this.connection === connection) this.connection = undefined;
@@ -73,9 +76,10 @@ export class MasksViewProvider extends Disposable implements vscode.WebviewViewP
     });
   }
 
-  /** Follows a decode result. Resolves when its checks (probe decodes included) have finished. */
-  show(trace: Trace): Promise<void> {
-    return this.session.show(trace);
+  /** Follows a decode result; the checks that need probe decodes start when the view is visible. */
+  show(trace: Trace): void {
+    this.session.show(trace);
+    if (this.view?.visible) void this.session.check();
   }
 
   /** Reruns the shown prompt with `mask` (one 0/1 per input token); the view switches to the rerun. */

@@ -36,6 +36,8 @@ export class InspectorSession {
   private reruns = 0;
   private shown?: Shown;
   private probes?: AbortController;
+  /** The probe run of the shown trace, once started (they cost decodes: only when someone looks). */
+  private checked?: Promise<void>;
 
   constructor(
     private readonly runner: InspectorRunner,
@@ -56,15 +58,21 @@ export class InspectorSession {
     return s.activeRunId === s.rerunId ? s.rerun : s.activeRunId === this.runId('probe') ? s.probe : s.original;
   }
 
-  /** Follows a new trace: checks it at once, then runs the probes in the background. Returns when they finish. */
-  show(trace: Trace): Promise<void> {
-    if (this.shown?.original === trace) return Promise.resolve();
+  /** Follows a new trace and runs the checks that need no decode; `check()` runs the rest. */
+  show(trace: Trace): void {
+    if (this.shown?.original === trace) return;
     this.probes?.abort();
+    this.checked = undefined;
     this.seq++;
     const findings = checkTrace(trace).map((finding) => ({ finding, runId: this.runId('original') }));
     this.shown = { original: trace, rerunId: '', findings, notes: [], checking: true, activeRunId: this.runId('original'), runs: new Map() };
     this.emit();
-    return this.runProbes(this.shown);
+  }
+
+  /** Runs the probe decodes of the shown trace (once) and resolves when their findings are in. */
+  check(): Promise<void> {
+    if (!this.shown) return Promise.resolve();
+    return (this.checked ??= this.runProbes(this.shown));
   }
 
   async rerun(mask: readonly number[]): Promise<InspectorSnapshot | null> {

@@ -107,12 +107,22 @@ describe('logit lens in the graph (tiny-gpt)', () => {
   test('entries for the CLI JSON, and where the model decides', async () => {
     const model = await openWith(pair);
     const { lens } = await last.decode(model, { text: ref.prompt, maxNewTokens: 3 });
-    const entries = lensEntries(lens, (id) => model.tokenizer.tokenText(id));
+    const entries = lensEntries(lens);
+    assert.deepEqual(lensEntries(lens, (id) => model.tokenizer.tokenText(id)), entries, 'the texts kept with the capture');
     assert.equal(entries.length, lens.positions.length * lens.layers.length);
     assert.deepEqual(Object.keys(entries[0]), ['layer', 'position', 'top']);
     assert.deepEqual(Object.keys(entries[0].top[0]), ['id', 'text', 'prob']);
     assert.equal(entries[entries.length - 1].top[0].text, model.tokenizer.tokenText(lens.ids[(lens.positions.length * 2 - 1) * lens.k]));
     decisionLayers(lens).forEach((layer) => assert.ok(layer === 0 || layer === 1));
+  });
+
+  test('an encoder-decoder model: the lens runs on the decoder, its last layer the model’s own probabilities', async () => {
+    const t5 = reference<{ source: string; max_new_tokens: number; greedy: { ids: number[] } }>('tiny-t5');
+    const { trace, lens } = await last.decode(await openModel(fixture('tiny-t5')), { text: t5.source, maxNewTokens: t5.max_new_tokens });
+    assert.deepEqual(trace.generated.map((g) => g.id), t5.greedy.ids);
+    assert.deepEqual(lens.unavailable, [], 'the encoder file has no logits and needs no excuse');
+    assert.deepEqual(lens.positions, trace.generated.map((_, s) => s), 'decoder positions: start token, then fed-back tokens');
+    trace.generated.forEach((g, s) => assertClose(cell(lens, s, 1).next, g.prob, 1e-5, `step ${s}`));
   });
 
   test('a merged-only folder decodes, and says the lens needs the non-merged files', async () => {

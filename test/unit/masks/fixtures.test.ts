@@ -28,7 +28,8 @@ async function inspect(name: string, options: { useCache?: boolean; files?: stri
   const calls: string[] = [];
   let last: InspectorSnapshot | undefined;
   const session = new InspectorSession(coreRunner(sessions, calls), (s) => (last = s));
-  await session.show(trace);
+  session.show(trace);
+  await session.check();
   assert.ok(last && !last.checking, 'the checks finished');
   return { trace, snapshot: last, calls };
 }

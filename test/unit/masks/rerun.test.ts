@@ -104,7 +104,8 @@ describe('comparing two runs', () => {
     const trace = await original('tiny-t5', t5.source, t5.max_new_tokens);
     let last: InspectorSnapshot | null = null;
     const session = new InspectorSession(coreRunner(sessions), (s) => (last = s));
-    await session.show(trace);
+    session.show(trace);
+    await session.check();
     const snap = (await session.rerun(t5.masked.encoder_attention_mask))!;
     assert.equal((last as InspectorSnapshot | null)?.seq, snap.seq, 'the view was told');
     assert.deepEqual(snap.runs.map((r) => r.role), ['original', 'rerun']);

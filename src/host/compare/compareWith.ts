@@ -1,0 +1,55 @@
+// "Decoder Lens: Compare With…": runs the current trace's input through a second model (a folder or an .onnx
+// file) or compares it with a saved trace, in the worker, and shows where they differ.
+import * as vscode from 'vscode';
+import { formatReport } from '../../core/compare/summary';
+import { decodeTrace } from '../../core/trace/file';
+import type { CompareResult } from '../../protocol/worker';
+import { RemoteError } from '../../protocol/rpc';
+import { Commands } from '../commands';
+import { reportError } from '../decode/runDecode';
+import type { TraceStore } from '../decode/traceStore';
+import { log } from '../log';
+import type { AttentionPanels } from '../panel';
+import type { WorkerClient } from '../workerClient';
+
+export async function compareWith(deps: { worker: WorkerClient; store: TraceStore; attention: AttentionPanels }): Promise<CompareResult | undefined> {
+  const current = deps.store.current?.trace;
+  if (!current) {
+    void vscode.window.showInformationMessage('Decoder Lens: decode a selection first; Compare With… runs the same input through another model.');
+    return undefined;
+  }
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFiles: true,
+    canSelectFolders: true,
+    canSelectMany: false,
+    openLabel: 'Compare With',
+    title: 'A second model (folder or .onnx, same tokenizer) or a saved trace (.dltrace)',
+    filters: { 'Model or saved trace': ['onnx', 'dltrace'] },
+  });
+  const target = picked?.[0];
+  if (!target) return undefined;
+  try {
+    const other = target.fsPath.endsWith('.dltrace') ? { trace: decodeTrace(await vscode.workspace.fs.readFile(target), target.fsPath), label: target.fsPath } : { modelPath: target.fsPath };
+    const s = current.settings;
+    const request = { modelPath: current.model.path, text: current.input.text, maxNewTokens: s.maxNewTokens, sampling: s.sampling, useCache: s.useCache, attentionMask: s.attentionMask, captureMaxBytes: s.captureMaxBytes, other };
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Decoder Lens: comparing', cancellable: true }, async (progress, token) => {
+      const controller = new AbortController();
+      const subscription = token.onCancellationRequested(() => controller.abort());
+      try {
+        const connection = await deps.worker.get();
+        return await connection.request('compare', request, { signal: controller.signal, onProgress: ({ step, total }) => progress.report({ message: `step ${step} of ${total}` }) });
+      } finally {
+        subscription.dispose();
+      }
+    });
+    log.info(`Compared ${current.model.path} with ${target.fsPath}: ${result.report.summary}`);
+    // Until the panel has its compare view: both traces in the panel, the report beside them.
+    await deps.attention.show(result.b);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: formatReport(result.report), language: 'plaintext' }), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    return result;
+  } catch (error) {
+    if (error instanceof RemoteError && error.payload.code === 'cancelled') return undefined;
+    void reportError(error, Commands.selectModel);
+    return undefined;
+  }
+}

@@ -1,0 +1,111 @@
+// The Masks view's test page: the view's bundle and stylesheets built into a private folder (other engineers'
+// builds wipe dist/), its real HTML (the host's builder, CSP and all), traces decoded beforehand with the real
+// runtime, and the stub host as an init script.
+import { createServer } from 'node:http';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, normalize, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+import { repoRoot, shotsDir, THEMES } from './page.mjs';
+
+export { repoRoot, shotsDir, THEMES };
+export const workDir = join(repoRoot, 'test-results', 'inspector-browser');
+const dist = join(workDir, 'dist');
+const require = createRequire(import.meta.url);
+
+/** The view's bundle and the stylesheets it links, as scripts/build.mjs would make them. */
+export async function buildAssets() {
+  await esbuild.build({ entryPoints: [join(repoRoot, 'webview', 'inspector', 'main.ts')], outfile: join(dist, 'webview', 'inspector.js'), bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning' });
+  const media = join(dist, 'media');
+  mkdirSync(media, { recursive: true });
+  const codicons = dirname(require.resolve('@vscode/codicons/dist/codicon.css'));
+  for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(media, f));
+  for (const f of ['webview.css', 'panel.css', 'inspector.css']) cpSync(join(repoRoot, 'media', f), join(media, f));
+}
+
+/** Node-side helpers from the sources: the view's HTML (vscode stubbed) and the decoder to prepare traces. */
+export async function nodeHelpers() {
+  const outfile = join(workDir, 'helpers.mjs');
+  await esbuild.build({
+    stdin: {
+      contents: `export { inspectorHtml } from './src/host/inspector/inspectorHtml';
+export { decode, openModel } from './src/core/decode';
+export { SessionCache } from './src/core/decode/sessionCache';
+export { planProbes, probeOptions, rerunOptions, factsFromInputs } from './src/core/masks';
+export { encodeTrace } from './src/core/trace/file';
+export { toBase64 } from './src/panelData/base64';`,
+      resolveDir: repoRoot,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    logLevel: 'warning',
+    external: ['onnxruntime-node'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    alias: { vscode: join(repoRoot, 'test', 'browser', 'vscodeStub.mjs') },
+  });
+  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
+}
+
+export async function stubScript() {
+  const r = await esbuild.build({ entryPoints: [join(repoRoot, 'test', 'browser', 'inspectorStub.mjs')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', write: false, logLevel: 'warning' });
+  return r.outputFiles[0].text;
+}
+
+/**
+ * A fixture decoded like the extension would (the original, the probes the checks plan, and reruns with the
+ * given masks), as base64 .dltrace bytes keyed by text and mask for the stub host.
+ */
+export async function prepareTraces(h, sessions, name, text, reruns = [], maxNewTokens = 8) {
+  const modelDir = join(repoRoot, 'test', 'fixtures', 'models', name);
+  if (!existsSync(join(modelDir, 'config.json'))) return undefined;
+  const model = await h.openModel(modelDir);
+  const original = await h.decode(model, sessions, { text, maxNewTokens });
+  const inputs = await Promise.all(model.layout.files.map(async (f) => ({ role: f.role, inputs: (await sessions.open(f.path, { taps: false })).session.inputNames })));
+  const facts = original.model.architecture === 'decoder-only' ? h.factsFromInputs(inputs) : {};
+  const responses = {};
+  const add = async (options) => (responses[`${options.text}\u0000${(options.attentionMask ?? []).join('')}`] = h.toBase64(h.encodeTrace(await h.decode(model, sessions, options))));
+  for (const probe of h.planProbes(original, facts)) await add(h.probeOptions(original, probe));
+  for (const mask of reruns) await add(h.rerunOptions(original, mask));
+  return { original: h.toBase64(h.encodeTrace(original)), facts, responses, tokens: original.input.tokens.length };
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json' };
+
+/** Serves `/` as the view's page and `/dist/…` from the private build. */
+export async function startServer(h) {
+  let origin = '';
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (path === '/') {
+      const webview = { cspSource: origin, asWebviewUri: (uri) => ({ toString: () => `${origin}/${relative(workDir, uri.path)}` }) };
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(h.inspectorHtml(webview, { path: workDir }));
+      return;
+    }
+    const file = normalize(join(workDir, path));
+    if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Opens the view with the stub host serving `config`; collects console problems, failed requests and dialogs. */
+export async function openView(context, origin, stub, config) {
+  const page = await context.newPage();
+  const problems = [];
+  const dialogs = [];
+  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && !/willReadFrequently|Failed to load resource/.test(m.text()) && problems.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && problems.push(`HTTP ${r.status()} ${r.url()}`));
+  page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));
+  await page.addInitScript({ content: `window.__dlInspectorConfig = ${JSON.stringify({ theme: THEMES.dark, ...config })};\n${stub}` });
+  await page.goto(`${origin}/`);
+  return { page, problems, dialogs };
+}

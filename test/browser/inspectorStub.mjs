@@ -1,0 +1,103 @@
+/* global window, document, sessionStorage, structuredClone, MessageEvent -- runs in the test page */
+// Bundled (esbuild, iife) into the Masks view's test page: it plays the extension host with the host's own session
+// (checks, probes, reruns, comparison) over traces decoded beforehand by the real runtime in node, through a fake
+// acquireVsCodeApi, and records what crosses: message sizes, typed arrays, setState calls, CSP violations.
+import { decodeTrace } from '../../src/core/trace/file';
+import { InspectorSession } from '../../src/host/inspector/session';
+import { fromBase64 } from '../../src/panelData/base64';
+import { Connection, RemoteError } from '../../src/protocol/rpc';
+
+const config = window.__dlInspectorConfig;
+const record = (window.__dl = { posted: [], setStates: 0, violations: [], errors: [], rendered: null, activated: [], requests: [] });
+document.addEventListener('securitypolicyviolation', (e) => record.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+window.addEventListener('error', (e) => record.errors.push(String(e.message)));
+
+const load = (b64) => {
+  const trace = decodeTrace(fromBase64(b64));
+  if (config.hostile) for (const list of [trace.input.tokens, trace.positions]) if (list[2]) list[2].text = config.hostile;
+  return trace;
+};
+const keyOf = (options) => `${options.text}\u0000${(options.attentionMask ?? []).join('')}`;
+const answer = async (options) => {
+  record.requests.push(keyOf(options));
+  await new Promise((r) => setTimeout(r, config.delayMs ?? 0));
+  const b64 = config.responses?.[keyOf(options)];
+  if (!b64) throw new RemoteError({ code: 'internal', message: `the test host has no decode for ${JSON.stringify(keyOf(options))}` });
+  return load(b64);
+};
+const runner = { rerun: (_path, options) => answer(options), probe: (_path, options) => answer(options), facts: async () => config.facts ?? {} };
+
+/** Typed arrays on the wire vs JSON arrays of numbers, per message. */
+function measure(message) {
+  let typedArrays = 0;
+  let numberArrays = 0;
+  let bytes = 0;
+  const json = JSON.stringify(message, (_k, v) => {
+    if (ArrayBuffer.isView(v)) {
+      typedArrays++;
+      bytes += v.byteLength;
+      return 0;
+    }
+    if (Array.isArray(v) && v.length > 16 && v.every((x) => typeof x === 'number')) numberArrays++;
+    return v;
+  });
+  return { typedArrays, numberArrays, bytes: bytes + json.length };
+}
+
+const toView = new Set();
+const methodOf = new Map();
+const hostPort = {
+  post(message) {
+    record.posted.push({ kind: message.kind, method: message.method ?? message.event ?? methodOf.get(message.id), ...measure(message) });
+    const copy = structuredClone(message);
+    setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data: copy })), 0);
+  },
+  onMessage(listener) {
+    toView.add(listener);
+    return { dispose: () => toView.delete(listener) };
+  },
+};
+
+let host;
+const session = new InspectorSession(runner, (snapshot) => host?.notify('snapshot', snapshot));
+host = new Connection(hostPort, {
+  open: () => session.snapshot(),
+  rerun: async ({ mask }) => {
+    host.notify('busy', { busy: true, message: 'Rerunning with the edited mask…' });
+    try {
+      return await session.rerun(Array.from(mask));
+    } finally {
+      host.notify('busy', { busy: false });
+    }
+  },
+  reset: () => session.reset(),
+  activate: ({ runId }) => void record.activated.push(runId),
+});
+host.onEvent('rendered', (r) => (record.rendered = r));
+window.__dlSession = session;
+window.__dlHost = host;
+if (config.original) {
+  session.show(load(config.original));
+  window.__dlChecked = session.check();
+}
+
+const STATE_KEY = 'decoder-lens-inspector-state';
+window.acquireVsCodeApi = () => ({
+  postMessage(message) {
+    if (message.kind === 'request') methodOf.set(message.id, message.method);
+    const copy = structuredClone(message);
+    setTimeout(() => toView.forEach((l) => l(copy)), 0);
+  },
+  getState: () => JSON.parse(sessionStorage.getItem(STATE_KEY) ?? 'null') ?? undefined,
+  setState(state) {
+    record.setStates++;
+    sessionStorage.setItem(STATE_KEY, JSON.stringify(state));
+  },
+});
+
+export function applyTheme(theme) {
+  for (const [k, v] of Object.entries(theme.vars)) document.documentElement.style.setProperty(k, v);
+  document.body.className = theme.bodyClass;
+}
+window.__dlApplyTheme = applyTheme;
+document.addEventListener('DOMContentLoaded', () => applyTheme(config.theme));
