@@ -154,11 +154,10 @@ export async function run({ page, shot, log }) {
     `"fox" (x ${fox.x}–${fox.x + fox.width}) is not under a tint: ${JSON.stringify(deco.tints)}`,
   );
   assert.ok(deco.borders >= 1, 'no token boundary on line 1');
-  // VS Code merges touching ranges of one decoration type into one element (DecorationsOverlay
-  // _renderNormalDecorations), so the boundary ranges of adjacent tokens share a single right border: only the
-  // end of the run shows. Reported; the product would need two alternating boundary types to show each one.
+  // VS Code merges touching ranges of one decoration type into one element, so the extension alternates two
+  // boundary types: every token of the line gets its own border.
   const inputTokens = strip.filter((t) => t.role === 'input').length;
-  if (deco.borders < inputTokens - 1) log(`NOTE: ${deco.borders} token boundary drawn on a line of ${inputTokens} tokens (VS Code merges touching ranges of one decoration type)`);
+  assert.ok(deco.borders >= inputTokens - 1, `${deco.borders} token boundaries drawn on a line of ${inputTokens} tokens`);
 
   // Widen the editor against the panel until the ghost text clears the minimap (a person drags the sash).
   const charWidth = fox.width / 'fox'.length;
@@ -224,7 +223,7 @@ export async function run({ page, shot, log }) {
   assert.ok(attended.length >= 1, `"red" attends to nothing: ${JSON.stringify(body)}`);
   for (const [token] of attended) assert.ok(upToRed.includes(token.replace(/␣/g, '')), `"red" attends to ${token}, which is not before it: ${JSON.stringify(body)}`);
   const masked = body.filter(([token, weight]) => parseFloat(weight) === 0 && !upToRed.includes(token.replace(/␣/g, '')));
-  if (masked.length) log(`NOTE: the hover lists ${masked.map(([t]) => t).join(', ')} at 0.0%: a key after the query, masked by causal attention, fills the top-5 table`);
+  assert.equal(masked.length, 0, `the hover lists keys after the query (hidden by the causal mask): ${JSON.stringify(masked)}`);
 
   // The tooltip scrolls at its default height; drag its bottom edge down so the whole of it shows.
   const grown = await growHover(page);

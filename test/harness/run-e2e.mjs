@@ -90,7 +90,8 @@ try {
       await page.exposeFunction('codeAutomationLog', (level, args) => process.env.DL_VERBOSE && say(`  [workbench ${level}] ${formatLogArgs(args)}`));
       await withTimeout(
         (async () => {
-          await page.goto(workbenchUrl(server, { folder: demo, extensionDevelopmentPath: repoRoot }), { timeout: 60_000 });
+          // A test may open another folder of demo/ (`export const folder`), on the same server.
+          await page.goto(workbenchUrl(server, { folder: test.folder ? join(demo, test.folder) : demo, extensionDevelopmentPath: repoRoot }), { timeout: 60_000 });
           await waitForWorkbench(page);
           await shot('workbench');
           await test.run({ page, shot, log });

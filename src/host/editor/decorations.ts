@@ -14,8 +14,9 @@ export class TraceDecorations extends Disposable {
   private readonly tints = Array.from({ length: LEVELS }, (_, i) =>
     this.register(vscode.window.createTextEditorDecorationType({ backgroundColor: new vscode.ThemeColor(`decoderLens.surprisal${i}`), borderRadius: '2px' })),
   );
-  private readonly boundary = this.register(
-    vscode.window.createTextEditorDecorationType({ borderColor: new vscode.ThemeColor('decoderLens.tokenBoundary'), borderStyle: 'solid', borderWidth: '0 1px 0 0' }),
+  // Two alternating types: VS Code merges touching ranges of one type into one element (one border per line).
+  private readonly boundaries = [0, 1].map(() =>
+    this.register(vscode.window.createTextEditorDecorationType({ borderColor: new vscode.ThemeColor('decoderLens.tokenBoundary'), borderStyle: 'solid', borderWidth: '0 1px 0 0' })),
   );
   private readonly ghost = this.register(
     vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor('editorGhostText.foreground'), fontStyle: 'italic', margin: '0 0 0 0.5em' } }),
@@ -45,33 +46,33 @@ export class TraceDecorations extends Disposable {
     for (const editor of vscode.window.visibleTextEditors) {
       const results = this.enabled ? this.store.forDocument(editor.document.uri.toString()) : [];
       const byLevel: vscode.DecorationOptions[][] = Array.from({ length: LEVELS }, () => []);
-      const boundaries: vscode.Range[] = [];
+      const boundaries: vscode.Range[][] = [[], []];
       const ghosts: vscode.DecorationOptions[] = [];
       for (const result of results) this.collect(editor.document, result, byLevel, boundaries, ghosts);
       this.tints.forEach((type, level) => editor.setDecorations(type, byLevel[level]));
-      editor.setDecorations(this.boundary, boundaries);
+      this.boundaries.forEach((type, i) => editor.setDecorations(type, boundaries[i]));
       editor.setDecorations(this.ghost, ghosts);
       this.applied.set(editor.document.uri.toString(), {
         tinted: byLevel.reduce((n, l) => n + l.length, 0),
-        boundaries: boundaries.length,
+        boundaries: boundaries[0].length + boundaries[1].length,
         ghost: ghosts.map((g) => g.renderOptions?.after?.contentText ?? ''),
       });
     }
   }
 
-  private collect(document: vscode.TextDocument, result: DecodedRange, byLevel: vscode.DecorationOptions[][], boundaries: vscode.Range[], ghosts: vscode.DecorationOptions[]): void {
+  private collect(document: vscode.TextDocument, result: DecodedRange, byLevel: vscode.DecorationOptions[][], boundaries: vscode.Range[][], ghosts: vscode.DecorationOptions[]): void {
     const { trace, offsets } = result;
     trace.input.tokens.forEach((token, i) => {
       if (token.start === null || token.end === null || token.end <= token.start) return;
       const range = new vscode.Range(document.positionAt(offsets.start + token.start), document.positionAt(offsets.start + token.end));
-      boundaries.push(range);
+      boundaries[i % 2].push(range);
       const p = trace.inputProbs[i];
       if (Number.isFinite(p)) byLevel[surprisalLevel(p)].push({ range });
     });
     const text = trace.generatedText;
     if (text) {
       const end = document.positionAt(offsets.end);
-      ghosts.push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: `⟶ ${text.replace(/\s+/g, ' ')}` } } });
+      ghosts.push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: `⟶ ${text.replace(/\s+/g, ' ').trim()}` } } });
     }
   }
 }

@@ -90,7 +90,8 @@ export function hoverMarkdown(trace: Trace, index: number, settings: HoverSettin
   lines.push(`Attends to (layer ${layer.layer}, ${how}):`, '');
   const keys = kind === 'encoder' ? trace.input.tokens : trace.positions;
   lines.push('| token | weight | |', '|---|---|---|');
-  for (const { key, weight } of topAttended(attentionRow(layer, index, settings), 5)) {
+  // Keys with no weight at all (the causal future) are not "attended to": leave them out of the table.
+  for (const { key, weight } of topAttended(attentionRow(layer, index, settings), 5).filter((t) => t.weight > 0)) {
     lines.push(`| ${escapeToken(keys[key]?.text ?? '?')} | ${pct(weight)} | \`${bar(weight)}\` |`);
   }
   lines.push('', `[Open in panel](${links.openPanel(index, layer.layer)})`);
