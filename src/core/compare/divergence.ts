@@ -34,7 +34,7 @@ export function jsd(p: ArrayLike<number>, pAt: number, q: ArrayLike<number>, qAt
 }
 
 /** The capture with its heads averaged (to compare with a capture the byte cap forced to average). */
-function averaged(c: AttentionCapture): Float32Array {
+export function headAveraged(c: AttentionCapture): Float32Array {
   if (c.heads === 1) return c.data;
   const size = c.queries * c.keys;
   const out = new Float32Array(size);
@@ -58,8 +58,8 @@ export function attentionDivergence(a: AttentionCapture[], b: AttentionCapture[]
     const sameHeads = x.heads === y.heads;
     if (!sameHeads) notes.push(`layer ${x.layer} ${x.kind}: ${x.heads} vs ${y.heads} heads stored, compared head-averaged`);
     const heads = sameHeads ? x.heads : 1;
-    const xd = sameHeads ? x.data : averaged(x);
-    const yd = sameHeads ? y.data : averaged(y);
+    const xd = sameHeads ? x.data : headAveraged(x);
+    const yd = sameHeads ? y.data : headAveraged(y);
     const { queries, keys } = limit(x.kind);
     const Q = Math.min(queries, x.queries, y.queries);
     const K = Math.min(keys, x.keys, y.keys);

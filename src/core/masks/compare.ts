@@ -4,6 +4,7 @@
  * of attention rows), and the first generated token that changed. A run compared with itself gives zeros.
  */
 import type { AttentionCapture, AttentionKind, GeneratedToken, Trace } from '../trace/types';
+import { headAveraged, jsd } from '../compare/divergence';
 
 export interface StepDelta {
   step: number;
@@ -104,31 +105,11 @@ function divergence(a: Trace, b: Trace): KindDivergence[] {
 }
 
 function headMean(x: AttentionCapture): AttentionCapture {
-  const size = x.queries * x.keys;
-  const data = new Float32Array(size);
-  for (let h = 0; h < x.heads; h++) for (let i = 0; i < size; i++) data[i] += x.data[h * size + i] / x.heads;
-  return { ...x, heads: 1, headAveraged: true, data };
+  return { ...x, heads: 1, headAveraged: true, data: headAveraged(x) };
 }
 
-/**
- * Jensen–Shannon divergence in bits (0 = same, 1 = disjoint) of two rows, each renormalised to sum 1. Identical
- * rows give exactly 0: every term is p·log2(p / ((p + p) / 2)) = p·log2(1).
- */
+/** Jensen–Shannon divergence in bits (0 = same, 1 = disjoint) of two rows; rows with no mass count as equal. */
 export function jsdBits(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  let sp = 0;
-  let sq = 0;
-  for (let i = 0; i < p.length; i++) {
-    sp += Math.max(0, p[i]);
-    sq += Math.max(0, q[i]);
-  }
-  if (!(sp > 0) || !(sq > 0)) return 0;
-  let d = 0;
-  for (let i = 0; i < p.length; i++) {
-    const pi = Math.max(0, p[i]) / sp;
-    const qi = Math.max(0, q[i]) / sq;
-    const m = (pi + qi) / 2;
-    if (pi > 0) d += pi * Math.log2(pi / m);
-    if (qi > 0) d += qi * Math.log2(qi / m);
-  }
-  return Math.min(1, Math.max(0, d / 2));
+  const d = jsd(p, 0, q, 0, p.length);
+  return Number.isNaN(d) ? 0 : Math.min(1, d);
 }
