@@ -12,6 +12,7 @@ import { AttentionRecorder } from './capture';
 import { checkFeedable, emptyPast } from './feeds';
 import { stopIds, type OpenedModel } from './model';
 import { checkMaskOverride, type DecodeContext, type DecodeOptions } from './options';
+import { rowSummary, SUMMARY_OUTPUTS } from '../lens/summary';
 import { distributionSummary, seededRandom } from './sampling';
 import { pastInputs, type DecodeSession, type SessionSource } from './session';
 import { carryPast, chooseNext, generatedToken, lastLogits, recordTaps, runSession, TOP_K_SHOWN } from './steps';
@@ -97,7 +98,7 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
     const outputs = await runSession(session, feeds);
     lens?.step(session, feeds, outputs);
     const logits = lastLogits(outputs, session.file);
-    if (step === 0) ({ inputProbs, inputTop } = expectations(logits.all, logits.vocab, ids, (id) => tokenizer.tokenText(id)));
+    if (step === 0) ({ inputProbs, inputTop } = expectations(logits.all, logits.vocab, ids, (id) => tokenizer.tokenText(id), session.summary ? outputs : undefined));
     recordTaps(recorder, session, outputs, queryStart, fed.length, axes, (k) => k, capture.keepLayer);
     if (cached || plan.next) past = carryPast(outputs);
 
@@ -134,12 +135,16 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
 }
 
 /** p(token i | tokens before it) and the top predictions there, from a full pass's logits; the first token has none. */
-function expectations(all: Float32Array, vocab: number, ids: number[], text: (id: number) => string): { inputProbs: Float32Array; inputTop: Trace['inputTop'] } {
+function expectations(all: Float32Array, vocab: number, ids: number[], text: (id: number) => string, graph?: Record<string, ort.Tensor>): { inputProbs: Float32Array; inputTop: Trace['inputTop'] } {
   const rows = all.length / vocab;
   const inputProbs = new Float32Array(ids.length).fill(NaN);
   const inputTop: Trace['inputTop'] = ids.map(() => []);
+  // The graph's own LogSoftmax + TopK when the session has them (lens/summary.ts); else a pass per row here.
+  const topLogProbs = graph?.[SUMMARY_OUTPUTS.topLogProbs]?.data as Float32Array | undefined;
+  const topIds = graph?.[SUMMARY_OUTPUTS.topIds]?.data as BigInt64Array | undefined;
   for (let i = 1; i < ids.length && i <= rows; i++) {
-    const { prob, top } = distributionSummary(all.subarray((i - 1) * vocab, i * vocab), ids[i], TOP_K_SHOWN);
+    const { prob, top } =
+      topLogProbs && topIds ? rowSummary(all, vocab, i - 1, topLogProbs, topIds, TOP_K_SHOWN, ids[i]) : distributionSummary(all.subarray((i - 1) * vocab, i * vocab), ids[i], TOP_K_SHOWN);
     inputProbs[i] = prob;
     inputTop[i] = top.map((t) => ({ ...t, text: text(t.id) }));
   }

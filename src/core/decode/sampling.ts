@@ -45,11 +45,28 @@ export function topK(probs: ArrayLike<number>, k: number): { id: number; prob: n
  * `id` and the k most likely tokens (softmax of the raw logits). Two passes over the row, no allocation.
  */
 export function distributionSummary(logits: ArrayLike<number>, id: number, k: number): { prob: number; top: { id: number; prob: number }[] } {
+  // Pass 1: the max and the k largest (kept sorted in small typed arrays); pass 2: the normaliser.
+  const topValues = new Float64Array(k).fill(-Infinity);
+  const topIds = new Int32Array(k).fill(-1);
   let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i];
+    if (v > max) max = v;
+    if (v > topValues[k - 1]) {
+      let j = k - 1;
+      while (j > 0 && topValues[j - 1] < v) {
+        topValues[j] = topValues[j - 1];
+        topIds[j] = topIds[j - 1];
+        j--;
+      }
+      topValues[j] = v;
+      topIds[j] = i;
+    }
+  }
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  const top = topK(logits, k).map((t) => ({ id: t.id, prob: Math.exp(t.prob - max) / sum }));
+  const top: { id: number; prob: number }[] = [];
+  for (let j = 0; j < k && topIds[j] >= 0; j++) top.push({ id: topIds[j], prob: Math.exp(topValues[j] - max) / sum });
   return { prob: Math.exp(logits[id] - max) / sum, top };
 }
 

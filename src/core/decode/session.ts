@@ -18,6 +18,8 @@ export interface DecodeSession {
   session: ort.InferenceSession;
   taps: TapBinding[];
   unavailable: { node: string; reason: string }[];
+  /** The graph also returns each row's top-k log-probabilities (see lens/summary.ts). */
+  summary?: boolean;
   /** The lens nodes this session's graph was given (when asked for and found), or why not. */
   lens?: { graph: LensGraph | null; head: LensHeadInfo | null; unavailable: string | null };
 }

@@ -2,6 +2,8 @@ import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
 import { buildLensModel } from '../lens/model';
+import { logitSummaryAppendix } from '../lens/summary';
+import { TOP_K_SHOWN } from './steps';
 import type { LensGraphOptions } from '../lens/graph';
 import { buildTappedModel } from '../onnx';
 import type { DecodeSession, SessionOptions, SessionSource } from './session';
@@ -59,10 +61,13 @@ async function createSession(file: string, taps: boolean, executionProviders: st
       if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
       return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [{ node: file, reason: error.message }] };
     }
-    const session = await ort.InferenceSession.create(tapped.bytes, { ...options, ...(tapped.externalData ? { externalData: tapped.externalData } : {}) });
+    const summary = tapped.report.logits === 'logits';
+    const bytes = summary ? withAppendix(tapped.bytes, logitSummaryAppendix(TOP_K_SHOWN)) : tapped.bytes;
+    const session = await ort.InferenceSession.create(bytes, { ...options, ...(tapped.externalData ? { externalData: tapped.externalData } : {}) });
     return {
       file,
       session,
+      summary,
       taps: tapped.outputs.map((o) => ({ output: o.output, tap: o.tap, layer: o.layer, kind: o.kind === 'cross' ? 'cross' : 'self', maskKind: o.maskKind })),
       unavailable: tapped.unavailable ?? [],
     };
@@ -89,6 +94,13 @@ async function createLensSession(file: string, taps: boolean, executionProviders
   } catch (error) {
     throw new DecoderLensError('bad-model', `ONNX Runtime could not load ${file} with the lens nodes: ${(error as Error).message}`, file);
   }
+}
+
+function withAppendix(bytes: Uint8Array, appendix: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length + appendix.length);
+  out.set(bytes, 0);
+  out.set(appendix, bytes.length);
+  return out;
 }
 
 async function release(entry: Entry): Promise<void> {
