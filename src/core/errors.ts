@@ -23,3 +23,12 @@ export function cancelled(): DecoderLensError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelled();
 }
+
+/**
+ * Between decoding steps: when the run can be cancelled, let the event loop take messages first (a cancel sent
+ * by the host is a message), then stop if it came.
+ */
+export async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+  if (signal) await new Promise<void>((resolve) => setImmediate(resolve));
+  throwIfAborted(signal);
+}

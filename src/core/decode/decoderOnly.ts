@@ -3,7 +3,7 @@
  * (with-past file, merged If, or past inputs on one file) and full recompute otherwise; records every tap.
  */
 import type * as ort from 'onnxruntime-node';
-import { DecoderLensError, throwIfAborted } from '../errors';
+import { checkpoint, DecoderLensError } from '../errors';
 import type { Trace, TraceToken } from '../trace/types';
 import { planCapture } from './budget';
 import { LensRecorder } from '../lens/recorder';
@@ -82,7 +82,7 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
   const axes = () => ({ queries: maxPositions, keys: maxPositions });
 
   for (let step = 0; step < options.maxNewTokens; step++) {
-    throwIfAborted(context.signal);
+    await checkpoint(context.signal);
     const cached = step > 0 && plan.next !== null;
     const session = cached ? plan.next! : plan.first;
     const queryStart = cached ? ids.length - 1 : 0;

@@ -3,7 +3,7 @@
  * attention over its own positions and cross attention over the source, masked by encoder_attention_mask.
  */
 import type * as ort from 'onnxruntime-node';
-import { DecoderLensError, throwIfAborted } from '../errors';
+import { checkpoint, DecoderLensError, throwIfAborted } from '../errors';
 import type { AttentionKind, Trace, TraceToken } from '../trace/types';
 import { planCapture } from './budget';
 import { LensRecorder } from '../lens/recorder';
@@ -65,7 +65,7 @@ export async function decodeEncoderDecoder(model: OpenedModel, sessions: Session
   let past: Record<string, ort.Tensor> = {};
   let stopReason: Trace['stopReason'] = 'max-new-tokens';
   for (let step = 0; step < m; step++) {
-    throwIfAborted(context.signal);
+    await checkpoint(context.signal);
     const cached = step > 0 && next !== null;
     const session = cached ? next! : decoder;
     const queryStart = cached ? ids.length - 1 : 0;

@@ -38,10 +38,13 @@ describe('the worker thread owns ORT and speaks the protocol', () => {
   });
 
   test('cancel mid-decode stops before the decode ends and says so', async () => {
-    const full = await connection.request('decode', { modelPath: fixture('tiny-gpt'), text: prompt, maxNewTokens: 40, useCache: false });
+    // Hot sampling (seeded, so the same every run) keeps the tiny model from stopping at its end-of-sequence.
+    const long = { modelPath: fixture('tiny-gpt'), text: 'copy: the red', maxNewTokens: 48, useCache: false, sampling: { strategy: 'top-k' as const, topK: 300, topP: 1, temperature: 5, seed: 3 } };
+    const full = await connection.request('decode', long);
+    assert.ok(full.generated.length > 20, `the uncancelled run is long (${full.generated.length} steps)`);
     const controller = new AbortController();
     let seen = 0;
-    const request = connection.request('decode', { modelPath: fixture('tiny-gpt'), text: prompt, maxNewTokens: 40, useCache: false }, {
+    const request = connection.request('decode', long, {
       signal: controller.signal,
       onProgress: (p) => {
         seen = p.step;
