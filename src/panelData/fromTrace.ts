@@ -4,6 +4,7 @@
  */
 import type { Trace, TraceToken } from '../core/trace/types';
 import type { PanelToken } from '../protocol/panel';
+import { hiddenView, lensView } from './lens';
 import type { PanelData } from './serve';
 
 export function toPanelData(trace: Trace, traceId: string): PanelData {
@@ -34,6 +35,8 @@ export function toPanelData(trace: Trace, traceId: string): PanelData {
     top: trace.generated.map((g) => g.top),
     attention: trace.attention.map((a) => ({ layer: a.layer, kind: a.kind, heads: a.heads, headAveraged: a.headAveraged, queries: a.queries, keys: a.keys, data: a.data })),
     masks: trace.masks.map((m) => ({ layer: m.layer, kind: m.kind, queries: m.queries, keys: m.keys, visible: m.visible })),
+    ...(trace.lens ? { lens: lensView(trace.lens) } : {}),
+    ...(trace.hidden?.length ? { hidden: hiddenView(trace.hidden) } : {}),
   };
 }
 

@@ -11,6 +11,8 @@ import type {
   EntropyParams,
   EntropyResult,
   HeadChoice,
+  HiddenResult,
+  LensResult,
   MatrixParams,
   MatrixResult,
   PanelDataMethods,
@@ -48,6 +50,10 @@ export interface PanelData {
   top: TopKResult['top'][];
   attention: PanelAttention[];
   masks: PanelMask[];
+  /** The logit lens, when the trace was decoded with it. */
+  lens?: LensResult;
+  /** Per-layer hidden-state statistics, when hidden states were captured. */
+  hidden?: HiddenResult;
 }
 
 const fail = (message: string): never => {
@@ -118,6 +124,14 @@ export class PanelDataService {
     return { step, chosen, top: this.data.top[step] ?? [] };
   }
 
+  lens(): LensResult | null {
+    return this.data.lens ? cloneLens(this.data.lens) : null;
+  }
+
+  hidden(): HiddenResult | null {
+    return this.data.hidden ? cloneHidden(this.data.hidden) : null;
+  }
+
   private capture(layer: number, kind: PanelKind): PanelAttention {
     return this.data.attention.find((a) => a.layer === layer && a.kind === kind) ?? fail(`No ${kind} attention was captured for layer ${layer}.`);
   }
@@ -166,5 +180,15 @@ export function dataHandlers(resolve: (traceId: string) => PanelDataService | un
     acrossLayers: (p) => get(p.traceId).acrossLayers(p),
     entropy: (p) => get(p.traceId).entropy(p),
     topK: (p) => get(p.traceId).topK(p),
+    lens: (p) => get(p.traceId).lens(),
+    hidden: (p) => get(p.traceId).hidden(),
   };
+}
+
+/** Lens and hidden results are copied out too (see cloneThumbs). */
+function cloneLens(r: LensResult): LensResult {
+  return { ...r, layers: [...r.layers], positions: r.positions.slice(), topIds: r.topIds.slice(), topProbs: r.topProbs.slice(), topTexts: [...r.topTexts], nextProbs: r.nextProbs.slice(), decision: r.decision.slice(), unavailable: [...r.unavailable] };
+}
+function cloneHidden(r: HiddenResult): HiddenResult {
+  return { layers: [...r.layers], meanNorm: r.meanNorm.slice(), change: r.change.slice() };
 }

@@ -132,6 +132,33 @@ export interface TopKResult {
   top: { id: number; text: string; prob: number }[];
 }
 
+/** The logit lens as the panel shows it; absent from a trace decoded without the lens. */
+export interface LensResult {
+  layers: number[];
+  /** The positions (self-attention axis) the lens read, ascending. */
+  positions: Int32Array;
+  /** [layer][position] each layer's top-1 token id and probability. */
+  topIds: Int32Array;
+  topProbs: Float32Array;
+  /** [layer][position] the top-1 token's text (untrusted: rendered as text only). */
+  topTexts: string[];
+  /** [position][layer] each layer's probability of the token that actually came next; NaN if unknown. */
+  nextProbs: Float32Array;
+  /** Per position, the layer from which the top-1 token is the final one and stays so. */
+  decision: Int32Array;
+  /** Why some or all of the decode ran without a lens. */
+  unavailable: string[];
+}
+
+/** Per-layer hidden-state statistics (the residual stream's norm and how far each layer turned it). */
+export interface HiddenResult {
+  layers: number[];
+  /** Mean L2 norm over positions, per layer. */
+  meanNorm: Float32Array;
+  /** 1 − the mean cosine with the previous layer, per layer; NaN for the first layer or without hidden vectors. */
+  change: Float32Array;
+}
+
 /** Data methods: served by the host, and by the report page itself. */
 export type PanelDataMethods = {
   matrix: Method<MatrixParams, MatrixResult>;
@@ -139,6 +166,10 @@ export type PanelDataMethods = {
   acrossLayers: Method<AcrossLayersParams, AcrossLayersResult>;
   entropy: Method<EntropyParams, EntropyResult>;
   topK: Method<{ traceId: string; step: number }, TopKResult>;
+  /** null when the trace was decoded without the lens. */
+  lens: Method<{ traceId: string }, LensResult | null>;
+  /** null when no hidden states were captured. */
+  hidden: Method<{ traceId: string }, HiddenResult | null>;
 };
 
 /** Served by the host, asked by the panel. */

@@ -41,7 +41,7 @@ mkdirSync(shotsDir, { recursive: true });
 mkdirSync(outDir, { recursive: true });
 const host = await hostModules();
 const stub = await stubScript();
-const gptBytes = makeTrace('tiny-gpt', 'copy: the red cat sat on the mat =', ['--max-new-tokens', '6']);
+const gptBytes = makeTrace('tiny-gpt', 'copy: the red cat sat on the mat =', ['--max-new-tokens', '6', '--lens']);
 const t5Bytes = makeTrace('tiny-t5', 'copy: the red cat sat on the mat', ['--max-new-tokens', '6']);
 const server = await startServer(host);
 const { context, close } = await launchBrowser({ viewport: { width: 1300, height: 1000 } });
@@ -80,6 +80,21 @@ try {
         assert.ok(s.colours > 2, `${chart} chart is blank: ${JSON.stringify(s)}`);
       }
       await shot(page, 'panel-gpt-dark');
+    });
+
+    await check('a lens trace shows the logit lens heatmap (hover names the top-1 token), its line chart, and the hidden-state chart', async () => {
+      await page.waitForSelector('.lens-section:not([hidden]) .lens-canvas');
+      const heat = await canvasStats(page, '.lens-canvas');
+      assert.ok(heat.width > 100 && heat.colours > 5, `lens heatmap looks blank: ${JSON.stringify(heat)}`);
+      const box = await page.$eval('.lens-canvas', (c) => { c.scrollIntoView(); const r = c.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width }; });
+      await page.mouse.move(box.x + box.w - 14, box.y + 12);
+      await page.waitForFunction(() => /^Layer \d+ at \d+ .*top-1/.test(document.querySelector('.lens-view .readout').textContent));
+      for (const chart of ['.lens-line', '.hidden']) {
+        const s = await canvasStats(page, `${chart} canvas`);
+        assert.ok(s.colours > 2, `${chart} chart is blank: ${JSON.stringify(s)}`);
+      }
+      await shot(page, 'panel-gpt-lens');
+      await page.evaluate(() => window.scrollTo(0, 0));
     });
 
     await check('a hostile token renders as text; no element or script comes from it', async () => {
@@ -209,7 +224,7 @@ try {
 
     await check('tensors cross as typed arrays: no JSON arrays of numbers, and no CSP violations or errors', async () => {
       const rec = await page.evaluate(() => window.__dl);
-      const tensors = rec.posted.filter((p) => p.kind === 'response' && ['matrix', 'thumbnails', 'acrossLayers', 'entropy'].includes(p.method));
+      const tensors = rec.posted.filter((p) => p.kind === 'response' && ['matrix', 'thumbnails', 'acrossLayers', 'entropy', 'lens', 'hidden'].includes(p.method));
       assert.ok(tensors.length >= 4, JSON.stringify(rec.posted.slice(0, 8)));
       assert.ok(tensors.every((p) => p.typedArrays > 0), JSON.stringify(tensors.filter((p) => !p.typedArrays)));
       assert.deepEqual(rec.posted.filter((p) => p.numberArrays > 0), [], 'a message carried a JSON array of numbers');

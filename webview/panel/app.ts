@@ -3,13 +3,14 @@
  * and asks the host for exactly what the selection shows. Stale answers (the selection moved on) are dropped.
  */
 import type { Connection } from '../../src/protocol/rpc';
-import type { PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods, PanelOpenResult, PanelTraceMeta, PanelUiState } from '../../src/protocol/panel';
+import type { LensResult, PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods, PanelOpenResult, PanelTraceMeta, PanelUiState } from '../../src/protocol/panel';
 import { buildLut } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { onThemeChange, readTheme, type Theme } from '../shared/theme';
-import { AcrossLayersChart, EntropyChart, TopKChart } from './charts';
+import { AcrossLayersChart, EntropyChart, HiddenChart, LensChart, TopKChart } from './charts';
 import { actionButton, HeadControls, KindTabs } from './controls';
 import { HeadView } from './headView';
+import { LensView } from './lensView';
 import { ModelView } from './modelView';
 import { Scrubber } from './scrubber';
 import { applyFocus, captureOf, currentQuery, freshState, headChoices, kindsOf, layersOf, moveHead, moveLayer, readState, reconcile, withQuery } from './state';
@@ -38,7 +39,7 @@ export class PanelApp {
   private state: PanelUiState;
   private theme: Theme = readTheme();
   private lut = buildLut(this.theme.ramp, 'sqrt');
-  private readonly seq = { thumbs: 0, matrix: 0, charts: 0, topk: 0 };
+  private readonly seq = { thumbs: 0, matrix: 0, charts: 0, topk: 0, lens: 0 };
   private readonly strip = new TokenStrip((axis, index) => this.selectToken(axis, index));
   private readonly scrubber = new Scrubber((step) => this.meta && this.update({ ...this.state, kind: this.state.kind === 'encoder' ? 'self' : this.state.kind, query: queryOfStep(this.meta, step) }));
   private readonly modelView = new ModelView(
@@ -55,6 +56,13 @@ export class PanelApp {
   private readonly topk = new TopKChart();
   private readonly across = new AcrossLayersChart();
   private readonly entropy = new EntropyChart();
+  private readonly lensView = new LensView((query) => this.update(withQuery({ ...this.state, kind: this.state.kind === 'encoder' ? 'self' : this.state.kind }, 'positions', query)));
+  private readonly lensChart = new LensChart();
+  private readonly hiddenChart = new HiddenChart();
+  private readonly lensNote = el('p', { className: 'chart-note muted' });
+  private readonly lensSection = el('section', { className: 'lens-section' }, el('h2', {}, 'Logit lens'), this.lensNote, this.lensView.element, this.lensChart.element);
+  private readonly hiddenSection = el('section', { className: 'hidden-section' }, el('h2', {}, 'Hidden states'), this.hiddenChart.element);
+  private lens?: LensResult;
   private readonly headTitle = el('h2', { className: 'head-title' });
   private readonly views = el('div', { className: 'views' });
   private readonly tabs = new KindTabs(this.views, (kind) => this.update({ ...this.state, kind }));
@@ -100,7 +108,10 @@ export class PanelApp {
     this.scrubber.setTrace(meta);
     this.tabs.setKinds(kindsOf(meta), this.state.kind);
     const charts = el('section', { className: 'charts' }, this.topk.element, this.across.element, this.entropy.element);
-    this.root.replaceChildren(traceHeader(meta, actions), el('section', { className: 'tokens' }, this.strip.element, this.scrubber.element), this.tabs.element, charts);
+    this.lens = undefined;
+    this.lensSection.hidden = this.hiddenSection.hidden = true;
+    this.root.replaceChildren(traceHeader(meta, actions), el('section', { className: 'tokens' }, this.strip.element, this.scrubber.element), this.tabs.element, charts, this.lensSection, this.hiddenSection);
+    void this.loadLens(meta);
     if (!meta.captures.length) {
       this.modelView.clear('No attention was captured for this trace (see the notes above).');
       this.headView.clear('');
@@ -141,6 +152,7 @@ export class PanelApp {
     // Nothing in the charts depends on the layer: they show every layer.
     if (changed('kind') || changed('head') || changed('query') || changed('encoderQuery')) void this.loadCharts();
     if (changed('query') || changed('kind')) void this.loadTopK();
+    if (this.lens && (changed('query') || changed('kind'))) this.showLensQuery();
     if (focusHead) this.headView.canvas.focus({ preventScroll: true });
   }
 
@@ -197,12 +209,53 @@ export class PanelApp {
     if (r && ticket === this.seq.topk) this.topk.update(r, this.theme);
   }
 
+  /** Once per trace: the lens and hidden-state sections appear only when the trace has them. */
+  private async loadLens(meta: PanelTraceMeta): Promise<void> {
+    const ticket = ++this.seq.lens;
+    const [lens, hidden] = await Promise.all([
+      this.env.connection.request('lens', { traceId: meta.traceId }).catch(() => null),
+      this.env.connection.request('hidden', { traceId: meta.traceId }).catch(() => null),
+    ]);
+    if (ticket !== this.seq.lens || this.meta !== meta) return;
+    if (lens) {
+      this.lensSection.hidden = false;
+      const why = lens.unavailable.join(' ');
+      if (!lens.layers.length || !lens.positions.length) {
+        this.lensNote.textContent = `No logit lens for this trace. ${why}`;
+        this.lensView.element.hidden = this.lensChart.element.hidden = true;
+      } else {
+        this.lens = lens;
+        this.lensNote.textContent = `Each layer’s most likely next token (colour: its probability) at the ${lens.positions.length} positions the lens read.${why ? ` ${why}` : ''}`;
+        this.lensView.element.hidden = this.lensChart.element.hidden = false;
+        this.lensView.set(lens, meta.positions, this.theme, this.lut, this.state.query);
+        this.showLensQuery();
+      }
+    }
+    if (hidden) {
+      this.hiddenSection.hidden = false;
+      this.hiddenChart.update(hidden, this.theme);
+    }
+  }
+
+  private showLensQuery(): void {
+    const meta = this.meta;
+    const lens = this.lens;
+    if (!meta || !lens) return;
+    const query = this.state.kind === 'encoder' ? -1 : this.state.query;
+    this.lensView.setQuery(query);
+    const step = stepOfQuery(meta, query);
+    const next = step !== null ? meta.generated[step] : meta.positions[query + 1];
+    this.lensChart.update(lens, query, next, this.theme);
+  }
+
   private onTheme(): void {
     this.theme = readTheme();
     this.lut = buildLut(this.theme.ramp, this.state.scale);
     this.modelView.paint(this.theme, this.lut);
     this.headView.repaint(this.theme, this.lut);
+    this.lensView.repaint(this.theme, this.lut);
     if (this.meta) {
+      void this.loadLens(this.meta);
       void this.loadCharts();
       void this.loadTopK();
     }

@@ -5,7 +5,7 @@
  * Chart.js draws labels on canvas, so token text never becomes markup.
  */
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend, type ChartConfiguration } from 'chart.js';
-import type { AcrossLayersResult, EntropyResult, HeadChoice, PanelToken, TopKResult } from '../../src/protocol/panel';
+import type { AcrossLayersResult, EntropyResult, HeadChoice, HiddenResult, LensResult, PanelToken, TopKResult } from '../../src/protocol/panel';
 import { mix, toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { topIndices } from '../../src/panelData/stats';
@@ -147,6 +147,65 @@ export class EntropyChart extends ChartBox {
       theme,
     );
     this.setNote(`Highlighted: ${selectedHead === 'mean' ? 'none (mean selected)' : `head ${selectedHead}`}. Red line: log2 of the keys this query may see.`);
+  }
+}
+
+export class LensChart extends ChartBox {
+  constructor() {
+    super('Chosen token’s probability across layers (logit lens)', 'lens-line');
+  }
+
+  /** `position` is the query on the positions axis; the lens there predicts the token that came next. */
+  update(r: LensResult, position: number, next: Pick<PanelToken, 'text' | 'partial'> | undefined, theme: Theme): void {
+    const p = r.positions.indexOf(position);
+    if (p < 0) return this.clear('The lens did not read this position: pick the last input token or a generated one.');
+    const L = r.layers.length;
+    const data = r.layers.map((_, l) => nullIfNaN(r.nextProbs[p * L + l]));
+    this.render(
+      {
+        type: 'line',
+        data: { labels: r.layers.map((l) => `L${l}`), datasets: [{ label: 'p(chosen)', data, borderColor: toCss(theme.accent), backgroundColor: toCss(theme.accent), borderWidth: 2, pointRadius: 3 }] },
+        options: baseOptions(theme, {
+          scales: { y: { min: 0, max: 1, ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 100)}%` } } },
+          plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c: TooltipContext) => formatProb(Number(c.raw)) } } },
+        }),
+      },
+      theme,
+    );
+    const decided = r.decision[p];
+    this.setNote(`${next ? `“${displayText(next)}”` : 'The next token'} at each layer; the top-1 is final from layer ${decided}.`);
+  }
+}
+
+export class HiddenChart extends ChartBox {
+  constructor() {
+    super('Hidden states: norm and change per layer', 'hidden');
+  }
+
+  update(r: HiddenResult, theme: Theme): void {
+    const labels = r.layers.map((l) => `L${l}`);
+    const change = Array.from(r.change, nullIfNaN);
+    this.render(
+      {
+        type: 'bar',
+        data: {
+          labels,
+          datasets: [
+            { type: 'line', label: 'mean norm', data: Array.from(r.meanNorm, nullIfNaN), borderColor: toCss(theme.accent), backgroundColor: toCss(theme.accent), borderWidth: 2, pointRadius: 3, yAxisID: 'y', order: 0 },
+            { type: 'bar', label: 'change (1 − cosine with previous layer)', data: change, backgroundColor: toCss(mix(theme.palette[1 % theme.palette.length], theme.background, 0.2)), borderWidth: 0, yAxisID: 'y1', order: 1 },
+          ] as never,
+        },
+        options: baseOptions(theme, {
+          scales: {
+            y: { position: 'left', min: 0, title: { display: true, text: 'L2 norm' } },
+            y1: { position: 'right', min: 0, suggestedMax: 0.1, grid: { drawOnChartArea: false }, title: { display: true, text: '1 − cosine' } },
+          },
+          plugins: { legend: { display: true, position: 'bottom', labels: { boxWidth: 10 } }, tooltip: { callbacks: { label: (c: TooltipContext) => `${c.dataset.label}: ${Number(c.raw).toFixed(3)}` } } },
+        }),
+      },
+      theme,
+    );
+    this.setNote(change.some((v) => v !== null) ? 'Means over positions.' : 'Means over positions. The change needs the hidden-state vectors (trace --hidden-vectors); only norms were kept.');
   }
 }
 

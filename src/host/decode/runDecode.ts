@@ -17,6 +17,8 @@ export async function runDecode(worker: WorkerClient, request: Omit<DecodeReques
     sampling: settings.sampling,
     captureMaxBytes: settings.captureMaxMegabytes * 1024 * 1024,
     executionProviders: settings.executionProviders,
+    // The logit lens for the panel (computed in the graph; a model whose head cannot be found says why).
+    lens: { rows: 'last', k: 5 },
     ...request,
   };
   const started = Date.now();
