@@ -2,10 +2,10 @@ import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
 import { buildLensModel } from '../lens/model';
-import { logitSummaryAppendix } from '../lens/summary';
+import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
 import { TOP_K_SHOWN } from './steps';
 import type { LensGraphOptions } from '../lens/graph';
-import { buildTappedModel } from '../onnx';
+import { buildTappedModel, type TapReport } from '../onnx';
 import type { DecodeSession, SessionOptions, SessionSource } from './session';
 
 interface Entry {
@@ -55,19 +55,17 @@ async function createSession(file: string, taps: boolean, executionProviders: st
     if (!taps) return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [] };
     let tapped;
     try {
-      tapped = await buildTappedModel(file);
+      tapped = await buildTappedModel(file, {}, withSummary);
     } catch (error) {
       // A model with nothing to tap still decodes; the trace says why nothing was captured.
       if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
       return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [{ node: file, reason: error.message }] };
     }
-    const summary = tapped.report.logits === 'logits';
-    const bytes = summary ? withAppendix(tapped.bytes, logitSummaryAppendix(TOP_K_SHOWN)) : tapped.bytes;
-    const session = await ort.InferenceSession.create(bytes, { ...options, ...(tapped.externalData ? { externalData: tapped.externalData } : {}) });
+    const session = await ort.InferenceSession.create(tapped.bytes, { ...options, ...(tapped.externalData ? { externalData: tapped.externalData } : {}) });
     return {
       file,
       session,
-      summary,
+      summary: hasSummary(session),
       taps: tapped.outputs.map((o) => ({ output: o.output, tap: o.tap, layer: o.layer, kind: o.kind === 'cross' ? 'cross' : 'self', maskKind: o.maskKind })),
       unavailable: tapped.unavailable ?? [],
     };
@@ -81,7 +79,7 @@ async function createSession(file: string, taps: boolean, executionProviders: st
 
 /** A session whose graph also computes the lens (plus the usual taps when asked); a model without a findable head still loads, saying why. */
 async function createLensSession(file: string, taps: boolean, executionProviders: string[], lens: LensGraphOptions): Promise<DecodeSession> {
-  const built = await buildLensModel(file, { taps, lens });
+  const built = await buildLensModel(file, { taps, lens, append: withSummary });
   try {
     const session = await ort.InferenceSession.create(built.bytes, { ...SESSION_OPTIONS, executionProviders, ...(built.externalData ? { externalData: built.externalData } : {}) });
     return {
@@ -89,6 +87,7 @@ async function createLensSession(file: string, taps: boolean, executionProviders
       session,
       taps: built.taps.map((o) => ({ output: o.output, tap: o.tap, layer: o.layer, kind: o.kind === 'cross' ? 'cross' : 'self', maskKind: o.maskKind })),
       unavailable: built.unavailable,
+      summary: hasSummary(session),
       lens: { graph: built.lens, head: built.head, unavailable: built.lensUnavailable },
     };
   } catch (error) {
@@ -96,12 +95,9 @@ async function createLensSession(file: string, taps: boolean, executionProviders
   }
 }
 
-function withAppendix(bytes: Uint8Array, appendix: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length + appendix.length);
-  out.set(bytes, 0);
-  out.set(appendix, bytes.length);
-  return out;
-}
+/** Per-position probabilities and top-k computed by ORT (lens/summary.ts), for every graph with logits. */
+const withSummary = (report: TapReport) => (report.logits === 'logits' ? [logitSummaryAppendix(TOP_K_SHOWN)] : []);
+const hasSummary = (session: ort.InferenceSession) => session.outputNames.includes(SUMMARY_OUTPUTS.topIds);
 
 async function release(entry: Entry): Promise<void> {
   try {

@@ -31,7 +31,7 @@ export interface LensModel {
 
 export const DEFAULT_LENS: LensGraphOptions = { rows: 'last', k: 10 };
 
-export async function buildLensModel(path: string, options: { taps: boolean; lens?: Partial<LensGraphOptions> }): Promise<LensModel> {
+export async function buildLensModel(path: string, options: { taps: boolean; lens?: Partial<LensGraphOptions>; append?: (report: TapReport) => Uint8Array[] }): Promise<LensModel> {
   const lensOptions = { ...DEFAULT_LENS, ...options.lens };
   if (!Number.isInteger(lensOptions.k) || lensOptions.k < 1) throw new DecoderLensError('bad-input', `lens k ${lensOptions.k}: expected a whole number ≥ 1.`);
   const model = await readModel(path);
@@ -46,7 +46,6 @@ export async function buildLensModel(path: string, options: { taps: boolean; len
     if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
     lensUnavailable = error.message;
   }
-  const base = options.taps ? await tappedOrPlain(path) : { bytes: await readFile(path), outputs: [], unavailable: [] };
   let lens: LensGraph | null = null;
   if (head) {
     const handle = await open(path, 'r');
@@ -56,9 +55,11 @@ export async function buildLensModel(path: string, options: { taps: boolean; len
       await handle.close();
     }
   }
+  const append = [...(lens ? [lens.appendix] : []), ...(options.append?.(report) ?? [])];
+  const base = options.taps ? await tappedOrPlain(path, append) : { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [] };
   const externalData = 'externalData' in base && base.externalData ? base.externalData : model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined;
   return {
-    bytes: lens ? concatBytes([base.bytes, lens.appendix]) : base.bytes,
+    bytes: base.bytes,
     ...(externalData ? { externalData } : {}),
     taps: base.outputs,
     unavailable: base.unavailable,
@@ -69,11 +70,11 @@ export async function buildLensModel(path: string, options: { taps: boolean; len
 }
 
 /** The tapped model, or the plain file when it has nothing to tap (the decode then says why). */
-async function tappedOrPlain(path: string): Promise<{ bytes: Uint8Array; outputs: TapOutput[]; unavailable: TapReport['unavailable']; externalData?: { path: string; data: Uint8Array }[] }> {
+async function tappedOrPlain(path: string, append: Uint8Array[]): Promise<{ bytes: Uint8Array; outputs: TapOutput[]; unavailable: TapReport['unavailable']; externalData?: { path: string; data: Uint8Array }[] }> {
   try {
-    return await buildTappedModel(path);
+    return await buildTappedModel(path, {}, () => append);
   } catch (error) {
     if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
-    return { bytes: await readFile(path), outputs: [], unavailable: [{ node: path, reason: error.message }] };
+    return { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [{ node: path, reason: error.message }] };
   }
 }

@@ -56,8 +56,9 @@ function fieldHeader(no: number, length: number): Uint8Array {
 }
 
 /** The edited model in one buffer, filled by positional reads from the file. */
-export async function assemble(handle: FileHandle, model: ModelInfo, root: GraphEdit): Promise<Uint8Array> {
-  const pieces = await plan(handle, model, root);
+/** `append`: more fields for the end of the ModelProto (protobuf merges them), written into the same buffer. */
+export async function assemble(handle: FileHandle, model: ModelInfo, root: GraphEdit, append: Uint8Array[] = []): Promise<Uint8Array> {
+  const pieces = [...(await plan(handle, model, root)), ...append];
   // Unpooled and uninitialised: every byte is written below.
   const out = Buffer.allocUnsafeSlow(pieces.reduce((n, p) => n + p.length, 0));
   let at = 0;

@@ -44,7 +44,11 @@ export interface TappedModel {
 const picks = (filter: TapFilter | undefined, ...ids: string[]) =>
   filter === undefined || filter === 'all' ? true : filter === 'none' ? false : ids.some((id) => filter.includes(id));
 
-export async function buildTappedModel(path: string, selection: TapSelection = {}): Promise<TappedModel> {
+/**
+ * `append` gives more ModelProto bytes for the end (extra nodes/outputs of the caller's own, e.g. the lens or
+ * the logit summary), decided from what was found; they go into the one buffer, so the model is copied once.
+ */
+export async function buildTappedModel(path: string, selection: TapSelection = {}, append: (report: TapReport) => Uint8Array[] = () => []): Promise<TappedModel> {
   const model = await readModel(path);
   const report = findTaps(model);
   if (report.attention.length === 0 && report.hiddenStates.length === 0 && report.unavailable.length === 0) {
@@ -77,7 +81,7 @@ export async function buildTappedModel(path: string, selection: TapSelection = {
       outputs.push({ output: plan.expose(h.id, h.sites), tap: 'hidden', id: h.id, layer: h.layer, kind: null, tensor: h.tensor });
     }
   }
-  const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root));
+  const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, append(report)));
   const externalData = model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined;
   return { bytes, outputs, ...(externalData ? { externalData } : {}), unavailable: report.unavailable, report };
 }
