@@ -1,4 +1,4 @@
-/* global window, document, sessionStorage, structuredClone, MessageEvent -- runs in the test page */
+/* global window, document, structuredClone, MessageEvent -- runs in the test page */
 // Bundled (esbuild, iife) into the Masks view's test page: it plays the extension host with the host's own session
 // (checks, probes, reruns, comparison) over traces decoded beforehand by the real runtime in node, through a fake
 // acquireVsCodeApi, and records what crosses: message sizes, typed arrays, setState calls, CSP violations.
@@ -6,6 +6,7 @@ import { decodeTrace } from '../../src/core/trace/file';
 import { InspectorSession } from '../../src/host/inspector/session';
 import { fromBase64 } from '../../src/panelData/base64';
 import { Connection, RemoteError } from '../../src/protocol/rpc';
+import { installFakeVsCodeApi, installTheme } from './fakeWebviewApi.mjs';
 
 const config = window.__dlInspectorConfig;
 const record = (window.__dl = { posted: [], setStates: 0, violations: [], errors: [], rendered: null, activated: [], requests: [] });
@@ -81,23 +82,5 @@ if (config.original) {
   window.__dlChecked = session.check();
 }
 
-const STATE_KEY = 'decoder-lens-inspector-state';
-window.acquireVsCodeApi = () => ({
-  postMessage(message) {
-    if (message.kind === 'request') methodOf.set(message.id, message.method);
-    const copy = structuredClone(message);
-    setTimeout(() => toView.forEach((l) => l(copy)), 0);
-  },
-  getState: () => JSON.parse(sessionStorage.getItem(STATE_KEY) ?? 'null') ?? undefined,
-  setState(state) {
-    record.setStates++;
-    sessionStorage.setItem(STATE_KEY, JSON.stringify(state));
-  },
-});
-
-export function applyTheme(theme) {
-  for (const [k, v] of Object.entries(theme.vars)) document.documentElement.style.setProperty(k, v);
-  document.body.className = theme.bodyClass;
-}
-window.__dlApplyTheme = applyTheme;
-document.addEventListener('DOMContentLoaded', () => applyTheme(config.theme));
+installFakeVsCodeApi({ stateKey: 'decoder-lens-inspector-state', record, methodOf, deliver: (m) => toView.forEach((l) => l(m)) });
+installTheme(config.theme);

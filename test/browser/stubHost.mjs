@@ -1,4 +1,4 @@
-/* global window, document, sessionStorage, performance, structuredClone, MessageEvent -- runs in the test page */
+/* global window, document, performance, structuredClone, MessageEvent -- runs in the test page */
 // Bundled (esbuild, iife) into the test page's init script: it plays the extension host for the panel.
 // It serves a real .dltrace with the host's own code (decodeTrace, toPanelData, the data service), through a
 // fake acquireVsCodeApi, and records what crosses: messages, bytes, setState calls, the saved PNG.
@@ -8,6 +8,7 @@ import { Connection } from '../../src/protocol/rpc';
 import { PanelDataService, dataHandlers } from '../../src/panelData/serve';
 import { fromBase64 } from '../../src/panelData/base64';
 import { syntheticTrace } from './synthetic.mjs';
+import { installFakeVsCodeApi, installTheme } from './fakeWebviewApi.mjs';
 
 const config = window.__dlConfig;
 const record = (window.__dl = { posted: [], bytesPosted: 0, jsonEquivalent: 0, setStates: 0, savedPng: null, serveMs: {}, violations: [], errors: [] });
@@ -78,24 +79,5 @@ host.onEvent('selection', (s) => (record.selection = s));
 window.__dlHost = host;
 window.__dlService = service;
 
-const STATE_KEY = 'decoder-lens-test-state';
-window.acquireVsCodeApi = () => ({
-  postMessage(message) {
-    if (message.kind === 'request') methodOf.set(message.id, message.method);
-    const copy = structuredClone(message);
-    setTimeout(() => toHost.forEach((l) => l(copy)), 0);
-  },
-  getState: () => JSON.parse(sessionStorage.getItem(STATE_KEY) ?? 'null') ?? undefined,
-  setState(state) {
-    record.setStates++;
-    sessionStorage.setItem(STATE_KEY, JSON.stringify(state));
-  },
-});
-
-// What VS Code puts on a webview page: theme variables on <html>, the theme class on <body>.
-export function applyTheme(theme) {
-  for (const [k, v] of Object.entries(theme.vars)) document.documentElement.style.setProperty(k, v);
-  document.body.className = theme.bodyClass;
-}
-window.__dlApplyTheme = applyTheme;
-document.addEventListener('DOMContentLoaded', () => applyTheme(config.theme));
+installFakeVsCodeApi({ stateKey: 'decoder-lens-test-state', record, methodOf, deliver: (m) => toHost.forEach((l) => l(m)) });
+installTheme(config.theme);
