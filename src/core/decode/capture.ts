@@ -75,7 +75,7 @@ export interface CapturePlan {
 export class AttentionRecorder {
   private readonly attention = new Map<string, { plan: CapturePlan; matrix: MatrixAssembler }>();
   private readonly masks = new Map<string, { plan: CapturePlan; raw: MatrixAssembler }>();
-  private readonly hidden = new Map<number, { norms: number[]; vectors: number[][] | undefined; width: number }>();
+  private readonly hidden = new Map<number, { norms: number[]; cosines: number[]; vectors: Float32Array[] | undefined; width: number }>();
 
   constructor(
     private readonly averageHeads: boolean,
@@ -118,20 +118,31 @@ export class AttentionRecorder {
   /** How many query rows the current step feeds, per kind, for broadcast masks. */
   readonly stepRows = new Map<AttentionKind, number>();
 
-  addHidden(layer: number, tensor: ort.Tensor, name: string, queryStart: number): void {
-    const values = floatData(tensor, name);
-    const width = tensor.dims[tensor.dims.length - 1];
-    const rows = values.length / width;
-    let entry = this.hidden.get(layer);
-    if (!entry) this.hidden.set(layer, (entry = { norms: [], vectors: this.keepVectors ? [] : undefined, width }));
-    for (let r = 0; r < rows; r++) {
-      const position = queryStart + r;
-      if (position < entry.norms.length) continue;
-      const row = values.subarray(r * width, (r + 1) * width);
-      let sum = 0;
-      for (let i = 0; i < width; i++) sum += row[i] * row[i];
-      entry.norms.push(Math.sqrt(sum));
-      entry.vectors?.push(Array.from(row));
+  /**
+   * One step's hidden states, all layers at once: the norm of each new row, and its cosine with the previous
+   * layer's row at the same position — computed here, while both tensors are at hand, so the chart of how far
+   * each layer turns the residual stream needs no stored vectors.
+   */
+  addHiddenStep(parts: { layer: number; tensor: ort.Tensor; name: string }[], queryStart: number): void {
+    let previous: { layer: number; values: Float32Array; width: number } | undefined;
+    for (const part of [...parts].sort((a, b) => a.layer - b.layer)) {
+      const values = floatData(part.tensor, part.name);
+      const width = part.tensor.dims[part.tensor.dims.length - 1];
+      const rows = values.length / width;
+      let entry = this.hidden.get(part.layer);
+      if (!entry) this.hidden.set(part.layer, (entry = { norms: [], cosines: [], vectors: this.keepVectors ? [] : undefined, width }));
+      const before = previous && previous.width === width && previous.values.length === values.length ? previous.values : undefined;
+      for (let r = 0; r < rows; r++) {
+        // A recompute feeds every position again: rows already recorded are skipped.
+        if (queryStart + r < entry.norms.length) continue;
+        const at = r * width;
+        let sum = 0;
+        for (let i = at; i < at + width; i++) sum += values[i] * values[i];
+        entry.norms.push(Math.sqrt(sum));
+        entry.cosines.push(before ? cosine(before, values, at, width) : NaN);
+        entry.vectors?.push(values.slice(at, at + width));
+      }
+      previous = { layer: part.layer, values, width };
     }
   }
 
@@ -150,7 +161,7 @@ export class AttentionRecorder {
     });
     const hidden = [...this.hidden.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([layer, h]) => ({ layer, norms: Float32Array.from(h.norms), width: h.width, vectors: h.vectors ? Float32Array.from(h.vectors.flat()) : undefined }));
+      .map(([layer, h]) => ({ layer, norms: Float32Array.from(h.norms), cosineToPrevious: Float32Array.from(h.cosines), width: h.width, vectors: h.vectors ? concatRows(h.vectors, h.width) : undefined }));
     return { attention, masks, hidden };
   }
 }
@@ -164,3 +175,21 @@ function additive(value: number, kind: MaskKind): number {
 }
 
 const kindOrder = (kind: AttentionKind) => (kind === 'encoder' ? 0 : kind === 'self' ? 1 : 2);
+
+function cosine(a: Float32Array, b: Float32Array, at: number, width: number): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = at; i < at + width; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : NaN;
+}
+
+function concatRows(rows: Float32Array[], width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((row, i) => out.set(row, i * width));
+  return out;
+}

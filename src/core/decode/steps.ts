@@ -43,12 +43,13 @@ export function recordTaps(recorder: AttentionRecorder | undefined, session: Dec
   recorder.stepRows.set(kindOf('self'), stepRows);
   recorder.stepRows.set(kindOf('cross'), stepRows);
   const masks = new Map<string, { plan: CapturePlan; parts: { tensor: ort.Tensor; name: string; kind: MaskKind }[] }>();
+  const hidden: { layer: number; tensor: ort.Tensor; name: string }[] = [];
   for (const tap of session.taps) {
     const tensor = outputs[tap.output];
     if (!tensor) continue;
     const kind = kindOf(tap.kind);
     if (tap.tap === 'hidden') {
-      recorder.addHidden(tap.layer, tensor, tap.output, queryStart);
+      hidden.push({ layer: tap.layer, tensor, name: tap.output });
       continue;
     }
     if (!keepLayer(tap.layer)) continue;
@@ -63,6 +64,7 @@ export function recordTaps(recorder: AttentionRecorder | undefined, session: Dec
     }
   }
   for (const { plan, parts } of masks.values()) recorder.addMasks(plan, parts, queryStart);
+  if (hidden.length > 0) recorder.addHiddenStep(hidden, queryStart);
 }
 
 /** The next step's past inputs from this step's present outputs (names mapped the Optimum way). */

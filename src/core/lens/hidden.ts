@@ -8,7 +8,7 @@ export interface HiddenStats {
   /** [layer][position] L2 norms. */
   norms: Float32Array;
   meanNorm: number[];
-  /** [layer][position] cosine between this layer's vector and the previous captured layer's; NaN for the first layer, or without vectors. */
+  /** [layer][position] cosine between this layer's vector and the previous captured layer's; NaN for the first layer, or when neither the recorded cosines nor the vectors are there. */
   cosine: Float32Array;
   /** Per layer, 1 − the mean cosine over positions: how far the layer turned the residual stream (NaN if unknown). */
   change: number[];
@@ -23,8 +23,10 @@ export function hiddenStats(hidden: HiddenCapture[]): HiddenStats {
   sorted.forEach((h, l) => {
     norms.set(h.norms.subarray(0, P), l * P);
     const prev = sorted[l - 1];
-    if (!prev?.vectors || !h.vectors || prev.width !== h.width) return;
-    for (let p = 0; p < P; p++) cosine[l * P + p] = cos(prev.vectors, h.vectors, p * h.width, h.width);
+    if (!prev) return;
+    // The decoder records the cosine while both layers' rows are at hand; vectors (when kept) give the same.
+    if (h.cosineToPrevious && prev.layer === h.layer - 1) cosine.set(h.cosineToPrevious.subarray(0, P), l * P);
+    else if (prev.vectors && h.vectors && prev.width === h.width) for (let p = 0; p < P; p++) cosine[l * P + p] = cos(prev.vectors, h.vectors, p * h.width, h.width);
   });
   const mean = (a: Float32Array, l: number) => {
     let sum = 0;

@@ -65,6 +65,8 @@ export interface HiddenCapture {
   /** L2 norm of the residual stream at each position. */
   norms: Float32Array;
   width: number;
+  /** Per position, the cosine between this layer's vector and the previous captured layer's (NaN for the first layer). Absent in older traces. */
+  cosineToPrevious?: Float32Array;
   /** [position][width], only when vectors were requested. */
   vectors?: Float32Array;
 }
