@@ -39,6 +39,8 @@ export interface MergedOptions {
   opset?: number;
   /** Build the masks once in the outer graph (branches capture them), instead of inside each branch. */
   masksOutside?: boolean;
+  /** Keep these initializers inside each branch instead of the outer graph (what a merge that does not deduplicate writes). */
+  branchInitializers?: string[];
 }
 
 /** Nodes of the model scope itself (`/model/Where`, shape constants): the mask construction. */
@@ -54,9 +56,11 @@ export function mergedGptModel(spec: GptSpec, opts: MergedOptions = {}): Uint8Ar
     withPast.nodes = withPast.nodes.filter((n) => !isModelScope(n));
     noPast.nodes = noPast.nodes.filter((n) => !isModelScope(n));
   }
+  const inBranch = (i: { name: string }) => opts.branchInitializers?.includes(i.name) ?? false;
+  const local = materialise(withPast.initializers.filter(inBranch));
   const ifNode = node('If', ['use_cache_branch'], withPast.outputs.map((o) => o.name!), 'optimum::if', {
-    then_branch: branch(withPast, 'with_past', 'wp'),
-    else_branch: branch(noPast, 'no_past', 'np'),
+    then_branch: { ...branch(withPast, 'with_past', 'wp'), initializer: local },
+    else_branch: { ...branch(noPast, 'no_past', 'np'), initializer: local },
   });
   return model(
     {
@@ -64,7 +68,7 @@ export function mergedGptModel(spec: GptSpec, opts: MergedOptions = {}): Uint8Ar
       node: [...outer, ifNode],
       input: [...withPast.inputs, vi('use_cache_branch', T.BOOL, [1])],
       output: withPast.outputs,
-      initializer: materialise(withPast.initializers),
+      initializer: materialise(withPast.initializers.filter((i) => !inBranch(i))),
     },
     { opset: opts.opset ?? 17 },
   );

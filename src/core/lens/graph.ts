@@ -63,7 +63,7 @@ export async function buildLensGraph(handle: FileHandle, head: LensHead, hasInpu
       n.outputs.forEach((o, i) => o && renamed.set(o, outputs[i]));
       graph.message(1, cloneNode(field, n.inputs.map((i) => renamed.get(i) ?? i), outputs, `${P}/head/${n.name || `${n.opType}_${n.index}`}`));
     }
-    parts.push(renamed.get(head.logits)!);
+    parts.push(renamed.get(head.chainLogits)!);
   }
   parts.push(pick(head.logits, 'row.logits'));
   add({ opType: 'Concat', inputs: parts, outputs: [`${P}/logits`], name: `${P}/logits`, attributes: { axis: 1 } });

@@ -5,20 +5,28 @@
 // TorchScript exporter writes, and the head MatMul or Gemm, without naming each pattern.
 import { DecoderLensError } from '../errors';
 import type { ModelInfo, NodeInfo, TapReport } from '../onnx';
-import { GraphView } from '../onnx/graph-view';
+import { type BranchStep, GraphView } from '../onnx/graph-view';
 
 export type NormKind = 'LayerNormalization' | 'SimplifiedLayerNormalization' | 'RMSNormalization' | 'decomposed LayerNorm' | 'decomposed RMSNorm' | 'other' | 'none';
 
 export interface LensHead {
-  /** The last layer's hidden state, where the head starts. */
+  /** The last layer's hidden state, where the head starts (as the head's own graph names it). */
   input: string;
+  /** The model's logits output (top level): the last layer's lens. */
   logits: string;
-  /** Every node from `input` to `logits`, in graph order. */
+  /** The logits as the head's own graph names them (a branch output in a merged decoder; else `logits`). */
+  chainLogits: string;
+  /** Every node from `input` to `logits`, in graph order, plus the branch-local constants they read. */
   chain: NodeInfo[];
   norm: { kind: NormKind; nodes: string[]; weight: string | null; bias: string | null };
   lmHead: { node: string; opType: string; weight: string; transposed: boolean; tied: boolean; vocab: number | null };
-  /** Each layer's hidden-state tensor, in layer order. */
-  layers: { layer: number; tensor: string }[];
+  /**
+   * Each layer's hidden-state tensor, in layer order, with its tap id. In a merged decoder the tensors live in
+   * the If branches: `tensor` is the tap id until the tensors are lifted to top-level outputs (`lifted`).
+   */
+  layers: { layer: number; tensor: string; id: string }[];
+  /** Where the head was found: [] at top level, else the If branch it was copied from. */
+  branch: BranchStep[];
   opset: number;
 }
 
@@ -30,35 +38,91 @@ const MAX_CHAIN = 64;
 export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
   const file = model.path;
   const fail = (why: string) => new DecoderLensError('unsupported', `The logit lens cannot run on ${file}: ${why}`, file);
-  if (report.role === 'decoder-merged') {
-    throw fail('in a merged decoder the final norm and the LM head live inside the If branches; the lens runs on decoder_model.onnx / decoder_with_past_model.onnx (export without --no-post-process merging, or keep those files beside the merged one).');
-  }
   if (!report.logits) throw fail('it has no logits output.');
-  const hidden = report.hiddenStates.filter((h) => h.sites.some((s) => s.branchPath.length === 0));
-  if (hidden.length === 0) throw fail('no per-layer hidden state (the residual stream after each block) was found.');
+  if (report.hiddenStates.length === 0) throw fail('no per-layer hidden state (the residual stream after each block) was found.');
   const opset = model.opsets.find((o) => o.domain === '')?.version ?? 0;
   if (opset < 11) throw fail(`it uses ONNX opset ${opset}; the lens needs opset 11 or later (negative Gather indices, GatherElements).`);
-  const view = new GraphView(model.graph, null, [], opset);
-  const layers = hidden.map((h) => ({ layer: h.layer, tensor: h.sites.find((s) => s.branchPath.length === 0)!.tensor }));
-  const last = hidden[hidden.length - 1];
+  const root = new GraphView(model.graph, null, [], opset);
+  const last = report.hiddenStates[report.hiddenStates.length - 1];
   if (last.source === 'skip-layernorm') {
     throw fail('the final norm is fused with the last residual Add (SkipLayerNormalization), so the norm cannot be applied to other layers on its own.');
   }
-  const input = layers[layers.length - 1].tensor;
-  const chain = pathNodes(view, input, report.logits);
-  if (!chain) throw fail(`the last layer's hidden state ${input} does not lead to ${report.logits} within ${MAX_CHAIN} nodes.`);
-  const made = new Set(chain.flatMap((n) => n.outputs));
-  for (const n of chain) {
+  // At top level when the last layer is there; else (Optimum's merged decoder) inside the If branch that holds
+  // it: every branch computes the same head, and the lens copies it out to the top level.
+  const home = last.sites.find((s) => s.branchPath.length === 0) ?? last.sites[0];
+  const branch = home.branchPath;
+  const located = branch.length === 0 ? { view: root, logits: report.logits } : descend(root, branch, report.logits, opset);
+  if (typeof located === 'string') throw fail(located);
+  const { view } = located;
+  const layers = report.hiddenStates.map((h) => ({ layer: h.layer, id: h.id, tensor: branch.length === 0 ? (h.sites.find((s) => s.branchPath.length === 0)?.tensor ?? '') : h.id }));
+  if (layers.some((l) => !l.tensor)) throw fail('some layers\' hidden states are at top level and some inside If branches.');
+  const input = home.tensor;
+  const path = pathNodes(view, input, located.logits);
+  if (!path) throw fail(`the last layer's hidden state ${input} does not lead to ${located.logits} within ${MAX_CHAIN} nodes.`);
+  const made = new Set(path.flatMap((n) => n.outputs));
+  const constants = new Map<string, NodeInfo>();
+  for (const n of path) {
     if (Object.keys(n.subgraphs).length > 0) throw fail(`${n.name || n.opType} between the last hidden state and the logits holds a subgraph.`);
     for (const i of n.inputs) {
-      if (i && i !== input && !made.has(i) && !view.isConstant(i, 8)) {
+      if (!i || i === input || made.has(i)) continue;
+      if (!view.isConstant(i, 8)) {
         throw fail(`${n.name || n.opType} between the last hidden state and the logits also reads ${i}, which is computed from the model's inputs, so it cannot be applied to other layers' hidden states.`);
+      }
+      if (branch.length > 0) {
+        const why = branchConstants(view, root, i, constants);
+        if (why) throw fail(why);
       }
     }
   }
-  const headNode = [...chain].reverse().find((n) => HEAD_OPS.has(n.opType) && n.inputs.slice(0, 2).some((i) => view.isConstant(i, 8)));
-  if (!headNode) throw fail(`no MatMul or Gemm with a weight initializer makes the logits (found ${chain.map((n) => n.opType).join(' → ')}).`);
-  return { input, logits: report.logits, chain, norm: describeNorm(view, chain.filter((n) => n.index < headNode.index)), lmHead: describeHead(view, headNode), layers, opset };
+  const headNode = [...path].reverse().find((n) => HEAD_OPS.has(n.opType) && n.inputs.slice(0, 2).some((i) => view.isConstant(i, 8)));
+  if (!headNode) throw fail(`no MatMul or Gemm with a weight initializer makes the logits (found ${path.map((n) => n.opType).join(' → ')}).`);
+  const chain = [...constants.values(), ...path].sort((a, b) => a.index - b.index);
+  return {
+    input,
+    logits: report.logits,
+    chainLogits: located.logits,
+    chain,
+    norm: describeNorm(view, path.filter((n) => n.index < headNode.index)),
+    lmHead: describeHead(view, headNode),
+    layers,
+    branch,
+    opset,
+  };
+}
+
+/** The branch's view, and what the branch calls the logits (the If output at the same index, level by level). */
+function descend(root: GraphView, branch: BranchStep[], logits: string, opset: number): { view: GraphView; logits: string } | string {
+  let view = root;
+  let name = logits;
+  for (const step of branch) {
+    const node = view.graph.nodes[step.nodeIndex];
+    const graph = node?.subgraphs[step.attribute];
+    const at = node ? node.outputs.indexOf(name) : -1;
+    if (!graph || at < 0 || !graph.outputs[at]) return `the logits ${logits} do not come out of ${step.node || step.opType}, the If holding the last layer.`;
+    name = graph.outputs[at].name;
+    view = new GraphView(graph, view, [...view.path, step], opset);
+  }
+  return { view, logits: name };
+}
+
+/**
+ * The branch-local nodes (Constants, and what derives only from them) a head node reads, so they can be copied
+ * out with it; a weight stored in the branch itself cannot be read from the top level, and is the reason why not.
+ */
+function branchConstants(view: GraphView, root: GraphView, name: string, into: Map<string, NodeInfo>, depth = 8): string | null {
+  if (!name || root.initializer(name) || root.producer.has(name)) return null;
+  const p = view.producer.get(name);
+  if (p) {
+    if (depth <= 0) return `${name} is computed inside the If branch from too many steps of constants to copy out.`;
+    into.set(p.outputs.join('\u0000'), p);
+    for (const i of p.inputs) {
+      const why = branchConstants(view, root, i, into, depth - 1);
+      if (why) return why;
+    }
+    return null;
+  }
+  if (view.initializers.has(name)) return `the head reads ${name}, an initializer stored inside the If branch rather than the outer graph (Optimum's merge moves shared weights out), so it cannot be applied outside the branch; decoder_model.onnx / decoder_with_past_model.onnx beside it would work.`;
+  return `the head reads ${name}, which is defined in an enclosing If branch.`;
 }
 
 /** The nodes on every path from `from` to `to`, in graph order, or null when `to` is not reached. */

@@ -14,7 +14,7 @@ export interface LensHeadInfo {
   logits: string;
   norm: LensHead['norm'];
   lmHead: LensHead['lmHead'];
-  layers: LensHead['layers'];
+  layers: { layer: number; tensor: string }[];
 }
 
 export interface LensModel {
@@ -47,24 +47,42 @@ export async function buildLensModel(path: string, options: { taps: boolean; len
     lensUnavailable = error.message;
   }
   let lens: LensGraph | null = null;
-  if (head) {
+  const hasInputIds = model.graph.inputs.some((i) => i.name === 'input_ids');
+  const lensGraph = async (h: LensHead) => {
     const handle = await open(path, 'r');
     try {
-      lens = await buildLensGraph(handle, head, model.graph.inputs.some((i) => i.name === 'input_ids'), lensOptions);
+      return (lens = await buildLensGraph(handle, h, hasInputIds, lensOptions));
     } finally {
       await handle.close();
     }
+  };
+  let base: { bytes: Uint8Array; outputs: TapOutput[]; unavailable: TapReport['unavailable']; externalData?: { path: string; data: Uint8Array }[] };
+  if (head && head.branch.length > 0) {
+    // A merged decoder: the hidden states are lifted out of the If branches as top-level outputs, and the
+    // lens, appended at top level, reads them under the names they were given.
+    const branchHead = head;
+    const selection = options.taps ? {} : { attention: 'none' as const, masks: 'none' as const, hidden: branchHead.layers.map((l) => l.id) };
+    const tapped = await buildTappedModel(path, selection, async (report, outputs) => {
+      const lifted = new Map(outputs.filter((o) => o.tap === 'hidden').map((o) => [o.id, o.output]));
+      head = { ...branchHead, layers: branchHead.layers.map((l) => ({ ...l, tensor: lifted.get(l.id)! })) };
+      const graph = await lensGraph(head);
+      return [graph.appendix, ...(options.append?.(report) ?? [])];
+    });
+    // Without taps the lifted hidden states are only the lens's inputs: not reported as taps.
+    base = { ...tapped, outputs: options.taps ? tapped.outputs : [] };
+  } else {
+    if (head) await lensGraph(head);
+    const append = [...(lens ? [(lens as LensGraph).appendix] : []), ...(options.append?.(report) ?? [])];
+    base = options.taps ? await tappedOrPlain(path, append) : { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [] };
   }
-  const append = [...(lens ? [lens.appendix] : []), ...(options.append?.(report) ?? [])];
-  const base = options.taps ? await tappedOrPlain(path, append) : { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [] };
-  const externalData = 'externalData' in base && base.externalData ? base.externalData : model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined;
+  const externalData = base.externalData ?? (model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined);
   return {
     bytes: base.bytes,
     ...(externalData ? { externalData } : {}),
     taps: base.outputs,
     unavailable: base.unavailable,
     lens,
-    head: head ? { input: head.input, logits: head.logits, norm: head.norm, lmHead: head.lmHead, layers: head.layers } : null,
+    head: head ? { input: head.input, logits: head.logits, norm: head.norm, lmHead: head.lmHead, layers: head.layers.map(({ layer, tensor }) => ({ layer, tensor })) } : null,
     lensUnavailable,
   };
 }

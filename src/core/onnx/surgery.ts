@@ -46,9 +46,13 @@ const picks = (filter: TapFilter | undefined, ...ids: string[]) =>
 
 /**
  * `append` gives more ModelProto bytes for the end (extra nodes/outputs of the caller's own, e.g. the lens or
- * the logit summary), decided from what was found; they go into the one buffer, so the model is copied once.
+ * the logit summary), decided from what was found and the names the taps were given (lifted ones included); they go into the one buffer, so the model is copied once.
  */
-export async function buildTappedModel(path: string, selection: TapSelection = {}, append: (report: TapReport) => Uint8Array[] = () => []): Promise<TappedModel> {
+export async function buildTappedModel(
+  path: string,
+  selection: TapSelection = {},
+  append: (report: TapReport, outputs: TapOutput[]) => Uint8Array[] | Promise<Uint8Array[]> = () => [],
+): Promise<TappedModel> {
   const model = await readModel(path);
   const report = findTaps(model);
   if (report.attention.length === 0 && report.hiddenStates.length === 0 && report.unavailable.length === 0) {
@@ -81,7 +85,8 @@ export async function buildTappedModel(path: string, selection: TapSelection = {
       outputs.push({ output: plan.expose(h.id, h.sites), tap: 'hidden', id: h.id, layer: h.layer, kind: null, tensor: h.tensor });
     }
   }
-  const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, append(report)));
+  const extra = await append(report, outputs);
+  const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra));
   const externalData = model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined;
   return { bytes, outputs, ...(externalData ? { externalData } : {}), unavailable: report.unavailable, report };
 }

@@ -109,6 +109,25 @@ describe('finding the final norm and LM head', () => {
     lastRowCheck(built, (await runLens(built, false, 4)).out);
   });
 
+  for (const taps of [false, true]) {
+    test(`a merged decoder: the head is copied out of the If, both branches give the model's own last layer (taps ${taps})`, async () => {
+      const built = await buildLensModel(writeTmp('decoder_model_merged.onnx', mergedGptModel(SPEC)), { taps });
+      assert.equal(built.lensUnavailable, null);
+      assert.deepEqual(built.head!.layers.map((l) => l.layer), [0, 1, 2]);
+      assert.ok(built.head!.layers.every((l) => l.tensor.startsWith('decoder_lens/')), 'the lens reads the lifted hidden states');
+      assert.equal(built.taps.length > 0, taps, 'lifted hidden states are reported as taps only when taps were asked for');
+      const session = await ort.InferenceSession.create(built.bytes);
+      try {
+        for (const past of [false, true]) {
+          const feeds = synthFeeds(SPEC, { merged: true, useCache: past }, { batch: 1, seq: past ? 1 : 4, past: past ? 3 : 0 });
+          lastRowCheck(built, await session.run(feeds));
+        }
+      } finally {
+        await session.release();
+      }
+    });
+  }
+
   test('no findable LM head: the model still loads, and the reason is given', async () => {
     const noWeight = replaceHead((normed) => [node('Identity', [normed], ['logits'], '/lm_head/Identity')]);
     // vocab = hidden, so the Identity's output fits the declared logits shape.
@@ -128,8 +147,9 @@ describe('finding the final norm and LM head', () => {
     ]);
     const a = await buildLensModel(writeTmp('decoder_model.onnx', gptModel(SPEC, { transform: fromInputs })), { taps: false });
     assert.match(a.lensUnavailable!, /also reads \/lm_head\/m_col, which is computed from the model's inputs/);
-    const merged = await buildLensModel(writeTmp('decoder_model_merged.onnx', mergedGptModel(SPEC)), { taps: false });
-    assert.match(merged.lensUnavailable!, /merged decoder.*decoder_with_past_model\.onnx/);
+    const branchWeight = await buildLensModel(writeTmp('decoder_model_merged.onnx', mergedGptModel(SPEC, { branchInitializers: ['lm_head.weight'] })), { taps: false });
+    assert.equal(branchWeight.lens, null);
+    assert.match(branchWeight.lensUnavailable!, /reads lm_head\.weight, an initializer stored inside the If branch.*decoder_with_past_model\.onnx/);
     const encoder = await buildLensModel(writeTmp('encoder_model.onnx', gptModel({ ...SPEC, encoder: true })), { taps: false });
     assert.equal(encoder.lens, null);
     assert.equal(encoder.lensUnavailable, null, 'an encoder has no logits: nothing to explain');

@@ -125,10 +125,24 @@ describe('logit lens in the graph (tiny-gpt)', () => {
     trace.generated.forEach((g, s) => assertClose(cell(lens, s, 1).next, g.prob, 1e-5, `step ${s}`));
   });
 
-  test('a merged-only folder decodes, and says the lens needs the non-merged files', async () => {
-    const { trace, lens } = await last.decode(await openWith(['decoder_model_merged.onnx']), { text: ref.prompt, maxNewTokens: 3 });
-    assert.equal(trace.generated.length, 3);
-    assert.equal(lens.positions.length, 0);
-    assert.match(lens.unavailable.join('\n'), /merged decoder.*decoder_model\.onnx/);
+  test('a merged-only folder (Optimum\'s If): the same lens as the two files, with the cache and without', async () => {
+    const merged = await openWith(['decoder_model_merged.onnx']);
+    const fromPair = await last.decode(await openWith(pair), { text: ref.prompt, maxNewTokens: ref.max_new_tokens });
+    for (const useCache of [true, false]) {
+      const { trace, lens } = await last.decode(merged, { text: ref.prompt, maxNewTokens: ref.max_new_tokens, useCache });
+      assert.deepEqual(trace.generated.map((g) => g.id), ref.greedy.ids, `cache ${useCache}: the lens does not change the decode`);
+      assert.deepEqual(lens.unavailable, []);
+      assert.deepEqual(lens.positions, fromPair.lens.positions);
+      assert.deepEqual(lens.ids, fromPair.lens.ids, `cache ${useCache}: the same top tokens per layer`);
+      lens.probs.forEach((p, i) => assertClose(p, fromPair.lens.probs[i], 1e-5, `cache ${useCache}: prob ${i}`));
+      // And against torch directly: the model's own probabilities at the last layer, ln_f + lm_head before it.
+      trace.generated.forEach((g, s) => assertClose(cell(lens, ref.input_ids.length - 1 + s, 1).next, g.prob, 1e-5, `step ${s}`));
+      for (const expected of ref.lens) {
+        const c = cell(lens, ref.fed_ids.length - 1, expected.layer);
+        c.ids.forEach((id, j) => assertClose(expected.probs_last[id], c.probs[j], 1e-4, `layer ${expected.layer} p(${id})`));
+      }
+    }
+    const { lens: everyRow } = await all.decode(merged, { text: ref.prompt, maxNewTokens: 3 });
+    assert.deepEqual(everyRow.positions, Array.from({ length: ref.input_ids.length + 2 }, (_, i) => i), 'rows "all" through the If too');
   });
 });
