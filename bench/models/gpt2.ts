@@ -19,6 +19,8 @@ export function ensureGpt2Folder(tokenizerDir: string, log: (line: string) => vo
   const dir = join(tmpdir(), 'decoder-lens-bench', `gpt2-${spec.layers}x${spec.heads}x${spec.hidden}-v2`);
   writeGptModel(spec, join(dir, 'onnx', 'model.onnx'), log);
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) if (existsSync(join(tokenizerDir, f))) copyFileSync(join(tokenizerDir, f), join(dir, f));
+  // transformers.js needs a tokenizer_config.json; the shared RoBERTa folder has only tokenizer.json.
+  if (!existsSync(join(tokenizerDir, 'tokenizer_config.json'))) writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'PreTrainedTokenizer' }));
   // Random weights: an eos the model never prefers keeps generations the same length everywhere.
   const eos = spec.vocab - 1;
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: spec.vocab, n_layer: spec.layers, n_head: spec.heads, n_embd: spec.hidden, n_positions: 1024, bos_token_id: 0, eos_token_id: eos, use_cache: true }));
