@@ -53,6 +53,7 @@ const bundles = [
   { ...nodeShared, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...browserShared, entryPoints: ['webview/panel/main.ts'], outfile: 'dist/webview/panel.js' },
   { ...browserShared, entryPoints: ['webview/inspector/main.ts'], outfile: 'dist/webview/inspector.js' },
+  { ...browserShared, entryPoints: ['webview/compare/main.ts'], outfile: 'dist/webview/compare.js' },
 ].filter((b) => existsSync(join(root, b.entryPoints[0])));
 
 function copyAssets() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: build, lint, then the tiers — unit (node --test on the core with real onnxruntime-node), the
-// panel in headless Chromium (browser), integration (mocha inside a real VS Code: code-server + headless Chromium) and UI end-to-end (playwright-core
+// panel, the mask inspector and the compare view in headless Chromium (browser tiers), integration (mocha inside a real VS Code: code-server + headless Chromium) and UI end-to-end (playwright-core
 // driving the workbench). Every tier runs even when an earlier one fails; the last line counts them all.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -55,6 +55,7 @@ if (want('unit')) {
 for (const [name, script] of [
   ['browser', 'test/browser/run.mjs'],
   ['inspector-browser', 'test/browser/inspector.mjs'],
+  ['compare-browser', 'test/browser/compare.mjs'],
   ['integration', 'test/harness/run-integration.mjs'],
   ['e2e', 'test/harness/run-e2e.mjs'],
   // Last: it rebuilds dist/ for production before packaging.
@@ -68,7 +69,7 @@ for (const [name, script] of [
 }
 
 console.log('\n━━ summary');
-for (const t of tiers) console.log(`${t.name.padEnd(12)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`);
+for (const t of tiers) console.log(`${t.name.padEnd(18)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`);
 const passed = tiers.reduce((s, t) => s + t.passed, 0);
 const failed = tiers.reduce((s, t) => s + t.failed, 0);
 const skipped = tiers.reduce((s, t) => s + (t.skipped ?? 0), 0);

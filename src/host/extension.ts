@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands, InternalCommands } from './commands';
+import { ComparePanels } from './compare/comparePanel';
 import { compareWith } from './compare/compareWith';
 import { decodeSelection } from './decode/decodeSelection';
 import { reportError } from './decode/runDecode';
@@ -25,6 +26,10 @@ export interface DecoderLensApi {
   readonly decorations: TraceDecorations;
   /** The Masks view (mask inspector): its session, reruns and what its webview last rendered. */
   readonly masks: MasksViewProvider;
+  /** The compare view ("Compare With…"): the comparison shown and what its webview last rendered. */
+  readonly compare: ComparePanels;
+  /** The attention panel: the trace shown and the selection its webview reported. */
+  readonly attention: AttentionPanels;
 }
 
 export function activate(context: vscode.ExtensionContext): DecoderLensApi {
@@ -38,7 +43,8 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const status = new StatusBar(registry, worker);
   // Constructed synchronously: it registers the serializer that restores panels after a reload.
   const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, { log: (m) => log.warn(m) });
-  subscriptions.push(registry, store, decorations, status, attention);
+  const compare = new ComparePanels(context.extensionUri, context.globalStorageUri, { showTrace: (trace, focus, storedAs) => attention.show(trace, focus, storedAs), log: (m) => log.warn(m) });
+  subscriptions.push(registry, store, decorations, status, attention, compare);
   const masks = new MasksViewProvider(context.extensionUri, workerRunner(worker), { log: (m) => log.warn(m) });
   subscriptions.push(
     masks,
@@ -55,7 +61,8 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
 
   register(Commands.decodeSelection, () => decodeSelection({ worker, registry, store, show, setBusy: (b) => status.setBusy(b) }));
   register(Commands.selectModel, () => selectModel(registry));
-  register(Commands.compareWith, () => compareWith({ worker, store, attention }));
+  // From the palette (no argument: a dialog asks), the explorer's context menu or a test (the Uri to compare with).
+  register(Commands.compareWith, (target?: unknown) => compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined));
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);
@@ -100,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
       if (e.affectsConfiguration('decoderLens.decorations.enabled')) decorations.setEnabled(readSettings().decorationsEnabled);
     }),
   );
-  return { worker, store, decorations, masks };
+  return { worker, store, decorations, masks, compare, attention };
 }
 
 export function deactivate(): void {

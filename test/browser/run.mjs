@@ -82,7 +82,7 @@ try {
       await shot(page, 'panel-gpt-dark');
     });
 
-    await check('a lens trace shows the logit lens heatmap (hover names the top-1 token), its line chart, and the hidden-state chart', async () => {
+    await check('a lens trace shows the logit lens heatmap (hover names the top-1 token), its line chart, and the hidden-state chart with the change between layers', async () => {
       await page.waitForSelector('.lens-section:not([hidden]) .lens-canvas');
       const heat = await canvasStats(page, '.lens-canvas');
       assert.ok(heat.width > 100 && heat.colours > 5, `lens heatmap looks blank: ${JSON.stringify(heat)}`);
@@ -93,6 +93,8 @@ try {
         const s = await canvasStats(page, `${chart} canvas`);
         assert.ok(s.colours > 2, `${chart} chart is blank: ${JSON.stringify(s)}`);
       }
+      // The trace was made without --hidden-vectors (as the extension decodes): the change between layers is still there.
+      assert.equal(await page.$eval('.hidden .chart-note', (n) => n.textContent), 'Means over positions.');
       await shot(page, 'panel-gpt-lens');
       await page.evaluate(() => window.scrollTo(0, 0));
     });

@@ -17,7 +17,7 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineContro
 /** Keys shown by name in the across-layers chart; the rest is summed as "other". */
 const SHOWN_KEYS = 6;
 
-abstract class ChartBox {
+export abstract class ChartBox {
   readonly element: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   protected chart?: Chart;
@@ -205,7 +205,7 @@ export class HiddenChart extends ChartBox {
       },
       theme,
     );
-    this.setNote(change.some((v) => v !== null) ? 'Means over positions.' : 'Means over positions. The change needs the hidden-state vectors (trace --hidden-vectors); only norms were kept.');
+    this.setNote(change.some((v) => v !== null) ? 'Means over positions.' : 'Means over positions. This trace recorded no change between layers (saved by an older Decoder Lens): decode again to see it.');
   }
 }
 
@@ -217,7 +217,7 @@ function applyTheme(theme: Theme): void {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function baseOptions(theme: Theme, extra: Record<string, any>): any {
+export function baseOptions(theme: Theme, extra: Record<string, any>): any {
   return { animation: false, responsive: true, maintainAspectRatio: false, color: toCss(theme.foreground), ...extra };
 }
 

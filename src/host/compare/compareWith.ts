@@ -1,7 +1,6 @@
 // "Decoder Lens: Compare With…": runs the current trace's input through a second model (a folder or an .onnx
-// file) or compares it with a saved trace, in the worker, and shows where they differ.
+// file) or compares it with a saved trace, in the worker, and shows where they differ in the compare view.
 import * as vscode from 'vscode';
-import { formatReport } from '../../core/compare/summary';
 import { decodeTrace } from '../../core/trace/file';
 import type { CompareResult } from '../../protocol/worker';
 import { RemoteError } from '../../protocol/rpc';
@@ -9,24 +8,29 @@ import { Commands } from '../commands';
 import { reportError } from '../decode/runDecode';
 import type { TraceStore } from '../decode/traceStore';
 import { log } from '../log';
-import type { AttentionPanels } from '../panel';
 import type { WorkerClient } from '../workerClient';
+import type { ComparePanels } from './comparePanel';
 
-export async function compareWith(deps: { worker: WorkerClient; store: TraceStore; attention: AttentionPanels }): Promise<CompareResult | undefined> {
+/**
+ * `target`: what to compare with (a model folder, an .onnx file or a .dltrace), e.g. from the explorer's context
+ * menu or a test; without it a dialog asks.
+ */
+export async function compareWith(deps: { worker: WorkerClient; store: TraceStore; compare: ComparePanels }, target?: vscode.Uri): Promise<CompareResult | undefined> {
   const current = deps.store.current?.trace;
   if (!current) {
     void vscode.window.showInformationMessage('Decoder Lens: decode a selection first; Compare With… runs the same input through another model.');
     return undefined;
   }
-  const picked = await vscode.window.showOpenDialog({
-    canSelectFiles: true,
-    canSelectFolders: true,
-    canSelectMany: false,
-    openLabel: 'Compare With',
-    title: 'A second model (folder or .onnx, same tokenizer) or a saved trace (.dltrace)',
-    filters: { 'Model or saved trace': ['onnx', 'dltrace'] },
-  });
-  const target = picked?.[0];
+  target ??= (
+    await vscode.window.showOpenDialog({
+      canSelectFiles: true,
+      canSelectFolders: true,
+      canSelectMany: false,
+      openLabel: 'Compare With',
+      title: 'A second model (folder or .onnx, same tokenizer) or a saved trace (.dltrace)',
+      filters: { 'Model or saved trace': ['onnx', 'dltrace'] },
+    })
+  )?.[0];
   if (!target) return undefined;
   try {
     const other = target.fsPath.endsWith('.dltrace') ? { trace: decodeTrace(await vscode.workspace.fs.readFile(target), target.fsPath), label: target.fsPath } : { modelPath: target.fsPath };
@@ -43,9 +47,8 @@ export async function compareWith(deps: { worker: WorkerClient; store: TraceStor
       }
     });
     log.info(`Compared ${current.model.path} with ${target.fsPath}: ${result.report.summary}`);
-    // Until the panel has its compare view: both traces in the panel, the report beside them.
-    await deps.attention.show(result.b);
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: formatReport(result.report), language: 'plaintext' }), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    // The attention panel keeps showing what it showed; the compare view shows A vs B and opens either there.
+    deps.compare.show(result);
     return result;
   } catch (error) {
     if (error instanceof RemoteError && error.payload.code === 'cancelled') return undefined;

@@ -39,9 +39,11 @@ export class AttentionPanels extends Disposable {
 
   /**
    * Shows a trace in the panel (creating it beside the editor, or revealing the one there), focused on a
-   * position, layer, kind or head if given. Resolves once the trace is stored for restoring after a reload.
+   * position, layer, kind or head if given. Resolves once the trace is stored for restoring after a reload;
+   * `storedAs` names a copy already in storage (the compare view stores its traces), which is used instead.
    */
-  async show(trace: Trace, focus?: PanelFocus): Promise<AttentionPanel> {
+  async show(trace: Trace, focus?: PanelFocus, storedAs?: string): Promise<AttentionPanel> {
+    if (!this.stored.has(trace) && TraceStorage.isId(storedAs)) this.stored.set(trace, { id: storedAs, service: new PanelDataService(toPanelData(trace, storedAs)) });
     const known = this.stored.get(trace);
     const id = known?.id ?? TraceStorage.newId();
     const service = known?.service ?? new PanelDataService(toPanelData(trace, id));

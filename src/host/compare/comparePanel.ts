@@ -1,0 +1,192 @@
+/**
+ * "Decoder Lens: Compare": one webview panel beside the editor showing a comparison of two runs (A vs B). The
+ * report crosses whole (it is small) and the view keeps it in its state, so a WebviewPanelSerializer brings the
+ * view back after a reload. A and B are stored like the panel's traces, so "show A/B in the panel" still works
+ * after a reload.
+ */
+import * as vscode from 'vscode';
+import type { CompareReport } from '../../core/compare/compare';
+import { formatReport } from '../../core/compare/summary';
+import type { Trace } from '../../core/trace/types';
+import { reviveCompareOpen } from '../../panelData/compareReport';
+import { COMPARE_KINDS, type CompareFocus, type CompareHostEvents, type CompareHostMethods, type CompareKind, type CompareOpenResult, type CompareRendered, type CompareSide, type CompareViewEvents, type CompareViewMethods, type CompareViewReport } from '../../protocol/compare';
+import type { PanelFocus } from '../../protocol/panel';
+import { Connection } from '../../protocol/rpc';
+import { Disposable } from '../dispose';
+import { TraceStorage } from '../panel/traceStorage';
+import { webviewOptions, webviewPort } from '../webviewHtml';
+import { compareHtml } from './compareHtml';
+
+export type CompareHostConnection = Connection<CompareHostMethods, CompareViewMethods, CompareHostEvents, CompareViewEvents>;
+
+/** What the host does for the view: show a side's trace in the attention panel, open the text report. */
+interface CompareActions {
+  openTrace(open: CompareOpenResult, side: CompareSide, focus: CompareFocus): Promise<{ shown: boolean; message?: string }>;
+  openText(open: CompareOpenResult): Promise<void>;
+}
+
+export class ComparePanel extends Disposable {
+  static readonly viewType = 'decoderLens.compare';
+  readonly connection: CompareHostConnection;
+  private shown?: CompareOpenResult;
+  /** What the view last reported it drew (for commands and tests). */
+  rendered?: CompareRendered;
+  private readonly renderEmitter = new vscode.EventEmitter<CompareRendered>();
+  readonly onDidRender = this.renderEmitter.event;
+  private readonly disposeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposeEmitter.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    actions: CompareActions,
+  ) {
+    super();
+    this.register(panel);
+    this.register(this.renderEmitter);
+    const current = (compareId: string) => {
+      if (this.shown?.compareId !== compareId) throw new Error('This comparison is no longer the one shown: run “Decoder Lens: Compare With…” again.');
+      return this.shown;
+    };
+    this.connection = new Connection<CompareHostMethods, CompareViewMethods, CompareHostEvents, CompareViewEvents>(webviewPort(panel.webview), {
+      open: () => this.shown ?? null,
+      openTrace: ({ compareId, side, ...focus }) => actions.openTrace(current(compareId), side === 'a' ? 'a' : 'b', cleanFocus(focus)),
+      openText: ({ compareId }) => actions.openText(current(compareId)),
+    });
+    this.register({ dispose: () => this.connection.dispose() });
+    this.register(
+      this.connection.onEvent('rendered', (r) => {
+        this.rendered = r;
+        this.renderEmitter.fire(r);
+      }),
+    );
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'dist', 'media', 'decoder-lens.svg');
+    panel.webview.html = compareHtml(panel.webview, extensionUri);
+    this.register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  get comparison(): CompareOpenResult | undefined {
+    return this.shown;
+  }
+
+  /** Shows a comparison: a live view is told at once, a loading one asks for it with `open`. */
+  show(open: CompareOpenResult): void {
+    this.shown = open;
+    this.panel.title = `Compare: ${shortName(open.report.a.label)} vs ${shortName(open.report.b.label)}`;
+    this.connection.notify('show', open);
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
+    this.disposeEmitter.fire();
+    this.disposeEmitter.dispose();
+  }
+}
+
+export interface ComparePanelsDeps {
+  /** Shows a trace in the attention panel (AttentionPanels.show); `storedAs` names its stored copy. */
+  showTrace(trace: Trace, focus: PanelFocus, storedAs?: string): Promise<unknown>;
+  log?(message: string): void;
+}
+
+/** The extension's entry to the compare view: one panel, reused; restored after a reload from its own state. */
+export class ComparePanels extends Disposable {
+  private panel?: ComparePanel;
+  private readonly storage: TraceStorage;
+  /** The latest comparison's traces, in memory (older ones are read back from storage). */
+  private live?: { compareId: string; a: Trace; b: Trace };
+  private readonly loaded = new Map<string, Trace>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    storageUri: vscode.Uri,
+    private readonly deps: ComparePanelsDeps,
+  ) {
+    super();
+    this.storage = new TraceStorage(storageUri);
+    this.register(vscode.window.registerWebviewPanelSerializer(ComparePanel.viewType, { deserializeWebviewPanel: (panel, state) => this.restore(panel, state) }));
+  }
+
+  get current(): ComparePanel | undefined {
+    return this.panel && !this.panel.isDisposed ? this.panel : undefined;
+  }
+
+  /** Shows a comparison beside the editor. A and B are stored in the background for after a reload. */
+  show(result: { a: Trace; b: Trace; report: CompareReport }): ComparePanel {
+    // The view's mirror of the report: assigning checks the two types still agree.
+    const report: CompareViewReport = result.report;
+    const ids = { a: TraceStorage.newId(), b: TraceStorage.newId() };
+    const open: CompareOpenResult = { compareId: `c-${Date.now().toString(36)}-${ids.b.slice(-8)}`, report, traces: ids };
+    this.live = { compareId: open.compareId, a: result.a, b: result.b };
+    this.loaded.clear();
+    for (const side of ['a', 'b'] as const) {
+      void this.storage.save(ids[side], result[side]).catch((error: Error) => {
+        open.traces[side] = null;
+        this.deps.log?.(`Decoder Lens: could not store trace ${side.toUpperCase()} of the comparison: ${error.message}`);
+      });
+    }
+    const panel = this.current ?? this.adopt(vscode.window.createWebviewPanel(ComparePanel.viewType, 'Decoder Lens: Compare', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false }));
+    if (!panel.panel.visible) panel.panel.reveal(undefined, true);
+    panel.show(open);
+    return panel;
+  }
+
+  private adopt(webviewPanel: vscode.WebviewPanel): ComparePanel {
+    this.panel?.dispose();
+    const panel = new ComparePanel(webviewPanel, this.extensionUri, { openTrace: (o, side, focus) => this.openTrace(o, side, focus), openText: (o) => this.openText(o) });
+    this.panel = panel;
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+    return panel;
+  }
+
+  /** After a reload: the view's state holds the comparison; the host takes it back from there. */
+  private async restore(webviewPanel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    webviewPanel.webview.options = webviewOptions(this.extensionUri);
+    const panel = this.adopt(webviewPanel);
+    const open = reviveCompareOpen((state as { open?: unknown } | undefined)?.open);
+    if (open) panel.show(open);
+  }
+
+  /**
+   * Shows side A's or B's trace in the attention panel, focused on a layer/head and on the query that predicted
+   * the first differing token (what the view's buttons, Enter and double-click ask for).
+   */
+  async openTrace(open: CompareOpenResult, side: CompareSide, focus: CompareFocus): Promise<{ shown: boolean; message?: string }> {
+    const id = open.traces[side];
+    let trace = this.live?.compareId === open.compareId ? this.live[side] : undefined;
+    if (!trace && id) trace = this.loaded.get(id) ?? (await this.storage.load(id));
+    if (!trace) return { shown: false, message: `${side.toUpperCase()}’s trace is no longer stored: run “Decoder Lens: Compare With…” again.` };
+    if (id) this.loaded.set(id, trace);
+    const r = open.report;
+    // The query that predicted the first differing token: the last position both runs share.
+    const position = r.firstDifferingStep !== null && r.commonPositions > 0 ? r.commonPositions - 1 : undefined;
+    await this.deps.showTrace(trace, { ...focus, position }, id ?? undefined);
+    return { shown: true };
+  }
+
+  private async openText(open: CompareOpenResult): Promise<void> {
+    const document = await vscode.workspace.openTextDocument({ content: formatReport(open.report), language: 'plaintext' });
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  }
+
+  override dispose(): void {
+    this.panel?.dispose();
+    this.live = undefined;
+    this.loaded.clear();
+    super.dispose();
+  }
+}
+
+/** Only well-formed focus fields from the view. */
+function cleanFocus(f: CompareFocus): CompareFocus {
+  const out: CompareFocus = {};
+  if (Number.isInteger(f.layer)) out.layer = f.layer;
+  if (f.head === 'mean' || (Number.isInteger(f.head) && (f.head as number) >= 0)) out.head = f.head;
+  if (COMPARE_KINDS.includes(f.kind as CompareKind)) out.kind = f.kind;
+  return out;
+}
+
+const shortName = (path: string) => path.split(/[\\/]+/).filter(Boolean).at(-1) ?? path;

@@ -1,0 +1,114 @@
+/**
+ * A comparison read back from where it was kept as JSON (the compare view's webview state): checked field by
+ * field, and the NaNs JSON turned into null restored. Shared by the host (restoring the view after a reload)
+ * and the view itself (its own saved state).
+ */
+import { COMPARE_KINDS, type CompareHeads, type CompareKind, type CompareLens, type CompareOpenResult, type CompareSideSummary, type CompareStep, type CompareToken, type CompareViewReport, type CompareVocabulary } from '../protocol/compare';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+/** A number, or NaN for what JSON made of one (null) — "not computed". */
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : v === null ? NaN : undefined);
+const nullableNum = (v: unknown): number | null | undefined => (v === null ? null : typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const list = <T>(v: unknown, item: (x: unknown) => T | undefined): T[] | undefined => {
+  if (!Array.isArray(v)) return undefined;
+  const out: T[] = [];
+  for (const x of v) {
+    const y = item(x);
+    if (y === undefined) return undefined;
+    out.push(y);
+  }
+  return out;
+};
+
+function token(v: unknown): CompareToken | undefined {
+  if (!isObj(v)) return undefined;
+  const id = int(v.id);
+  const text = str(v.text);
+  const prob = num(v.prob);
+  return id === undefined || text === undefined || prob === undefined ? undefined : { id, text, prob };
+}
+
+function step(v: unknown): CompareStep | undefined {
+  if (!isObj(v)) return undefined;
+  const s = int(v.step);
+  const a = token(v.a);
+  const b = token(v.b);
+  const bOfA = nullableNum(v.bOfA);
+  const delta = nullableNum(v.delta);
+  const topOverlap = int(v.topOverlap) ?? 0;
+  if (s === undefined || !a || !b || bOfA === undefined || delta === undefined || typeof v.sameContext !== 'boolean') return undefined;
+  return { step: s, sameContext: v.sameContext, a, b, bOfA, delta, topOverlap };
+}
+
+function heads(v: unknown): CompareHeads | undefined {
+  if (!isObj(v)) return undefined;
+  const layer = int(v.layer);
+  const kind = COMPARE_KINDS.includes(v.kind as CompareKind) ? (v.kind as CompareKind) : undefined;
+  const perHead = list(v.heads, num);
+  const maxRow = list(v.maxRow, num);
+  const mean = num(v.mean);
+  const rows = int(v.rows);
+  if (layer === undefined || !kind || !perHead || !maxRow || mean === undefined || rows === undefined) return undefined;
+  return { layer, kind, heads: perHead, maxRow, mean, rows };
+}
+
+function side(v: unknown): CompareSideSummary | undefined {
+  if (!isObj(v)) return undefined;
+  const label = str(v.label);
+  const model = str(v.model);
+  const generatedText = str(v.generatedText);
+  const steps = int(v.steps);
+  return label === undefined || model === undefined || generatedText === undefined || steps === undefined ? undefined : { label, model, generatedText, steps };
+}
+
+function vocabulary(v: unknown): CompareVocabulary | null | undefined {
+  if (v === null) return null;
+  if (!isObj(v) || typeof v.same !== 'boolean') return undefined;
+  const n = (k: string) => int(v[k]) ?? 0;
+  const note = str(v.note);
+  const examples = list(v.examples, str) ?? [];
+  return note === undefined ? undefined : { same: v.same, sizeA: n('sizeA'), sizeB: n('sizeB'), moved: n('moved'), onlyA: n('onlyA'), onlyB: n('onlyB'), examples, note };
+}
+
+function lens(v: unknown): CompareLens | null | undefined {
+  if (v === null || v === undefined) return null;
+  if (!isObj(v)) return undefined;
+  const layers = list(v.layers, int);
+  const positions = list(v.positions, int);
+  const meanAbsDelta = list(v.meanAbsDelta, num);
+  if (!layers || !positions || !meanAbsDelta || meanAbsDelta.length !== layers.length) return undefined;
+  return { layers, positions, meanAbsDelta };
+}
+
+/** A report read from JSON, or undefined when it is not one. */
+export function reviveCompareReport(v: unknown): CompareViewReport | undefined {
+  if (!isObj(v) || v.format !== 'decoder-lens-compare' || v.version !== 1) return undefined;
+  const a = side(v.a);
+  const b = side(v.b);
+  const vocab = vocabulary(v.vocabulary ?? null);
+  const steps = list(v.steps, step);
+  const attention = list(v.attention, heads);
+  const lensDelta = lens(v.lens);
+  const notes = list(v.notes, str);
+  const summary = str(v.summary);
+  const commonPositions = int(v.commonPositions);
+  const first = v.firstDifferingStep === null ? null : int(v.firstDifferingStep);
+  if (!a || !b || vocab === undefined || !steps || !attention || lensDelta === undefined || !notes || summary === undefined || commonPositions === undefined || first === undefined || typeof v.sameInput !== 'boolean') return undefined;
+  return { format: 'decoder-lens-compare', version: 1, a, b, vocabulary: vocab, commonPositions, sameInput: v.sameInput, firstDifferingStep: first, steps, attention, lens: lensDelta, notes, summary };
+}
+
+const TRACE_ID = /^t-[0-9a-z]+-[0-9a-f]{8}$/;
+const traceId = (v: unknown): string | null => (typeof v === 'string' && TRACE_ID.test(v) ? v : null);
+
+/** What the view showed, read from JSON (its saved state), or undefined when it is not that. */
+export function reviveCompareOpen(v: unknown): CompareOpenResult | undefined {
+  if (!isObj(v)) return undefined;
+  const compareId = str(v.compareId);
+  const report = reviveCompareReport(v.report);
+  if (!compareId || !report) return undefined;
+  const traces = isObj(v.traces) ? v.traces : {};
+  return { compareId, report, traces: { a: traceId(traces.a), b: traceId(traces.b) } };
+}

@@ -1,0 +1,101 @@
+// The compare view's test page: the view's bundle (webview/compare/main.ts, built as scripts/build.mjs builds
+// dist/webview/compare.js) and stylesheets in a private folder (other engineers' builds wipe dist/), its real HTML
+// (the host's builder, CSP and all), comparison reports made by the real core through the CLI, and the stub host
+// as an init script.
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, normalize, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+import { repoRoot, shotsDir, THEMES } from './page.mjs';
+
+export { repoRoot, shotsDir, THEMES };
+export const workDir = join(repoRoot, 'test-results', 'compare-browser');
+const dist = join(workDir, 'dist');
+const cli = join(workDir, 'cli.js');
+const require = createRequire(import.meta.url);
+
+/** The view's bundle, the stylesheets it links, and the CLI, with the options scripts/build.mjs uses. */
+export async function buildAssets() {
+  await Promise.all([
+    esbuild.build({ entryPoints: [join(repoRoot, 'webview', 'compare', 'main.ts')], outfile: join(dist, 'webview', 'compare.js'), bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', legalComments: 'none' }),
+    esbuild.build({ entryPoints: [join(repoRoot, 'src', 'cli.ts')], outfile: cli, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['vscode', 'onnxruntime-node'], logLevel: 'warning', legalComments: 'none' }),
+  ]);
+  const media = join(dist, 'media');
+  mkdirSync(media, { recursive: true });
+  const codicons = dirname(require.resolve('@vscode/codicons/dist/codicon.css'));
+  for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(media, f));
+  for (const f of ['webview.css', 'panel.css', 'compare.css']) cpSync(join(repoRoot, 'media', f), join(media, f));
+}
+
+/** Node-side helpers from the sources: the view's HTML (vscode stubbed). */
+export async function nodeHelpers() {
+  const outfile = join(workDir, 'helpers.mjs');
+  await esbuild.build({
+    stdin: { contents: `export { compareHtml } from './src/host/compare/compareHtml';`, resolveDir: repoRoot, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    logLevel: 'warning',
+    alias: { vscode: join(repoRoot, 'test', 'browser', 'vscodeStub.mjs') },
+  });
+  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
+}
+
+export async function stubScript() {
+  const r = await esbuild.build({ entryPoints: [join(repoRoot, 'test', 'browser', 'compareStub.mjs')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', write: false, logLevel: 'warning' });
+  return r.outputFiles[0].text;
+}
+
+/**
+ * `decoder-lens compare --model A --model-b B --text … --json` on fixture models: the report exactly as the core
+ * wrote it (JSON, so NaN is null as in a saved state). Undefined when a fixture is missing.
+ */
+export function compareReport(modelA, modelB, text, extra = []) {
+  const dir = (m) => join(repoRoot, 'test', 'fixtures', 'models', m);
+  if (![modelA, modelB].every((m) => existsSync(join(dir(m), 'config.json')))) return undefined;
+  const out = join(workDir, `${modelA}--${modelB}.json`);
+  const r = spawnSync(process.execPath, [cli, 'compare', '--model', dir(modelA), '--model-b', dir(modelB), '--text', text, '--json', out, ...extra], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`decoder-lens compare ${modelA} ${modelB} failed: ${r.stderr || r.stdout}`);
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json' };
+
+/** Serves `/` as the view's page and `/dist/…` from the private build. */
+export async function startServer(h) {
+  let origin = '';
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (path === '/') {
+      const webview = { cspSource: origin, asWebviewUri: (uri) => ({ toString: () => `${origin}/${relative(workDir, uri.path)}` }) };
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(h.compareHtml(webview, { path: workDir }));
+      return;
+    }
+    const file = normalize(join(workDir, path));
+    if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Opens the view with the stub host serving `config`; collects console problems, failed requests and dialogs. */
+export async function openView(context, origin, stub, config) {
+  const page = await context.newPage();
+  const problems = [];
+  const dialogs = [];
+  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && !/willReadFrequently|Failed to load resource/.test(m.text()) && problems.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && problems.push(`HTTP ${r.status()} ${r.url()}`));
+  page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));
+  await page.addInitScript({ content: `window.__dlCompareConfig = ${JSON.stringify({ theme: THEMES.dark, ...config })};\n${stub}` });
+  await page.goto(`${origin}/`);
+  return { page, problems, dialogs };
+}

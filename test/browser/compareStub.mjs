@@ -1,0 +1,41 @@
+/* global window, document, sessionStorage, structuredClone, MessageEvent -- runs in the test page */
+// Bundled (esbuild, iife) into the compare view's test page: it plays the extension host, serving a comparison
+// the real core produced (the CLI's JSON report) through a fake acquireVsCodeApi, and records what crosses:
+// requests (openTrace, openText), setState calls, the view's `rendered` event, CSP violations and errors.
+import { Connection } from '../../src/protocol/rpc';
+import { installFakeVsCodeApi, installTheme } from './fakeWebviewApi.mjs';
+
+const config = window.__dlCompareConfig;
+const record = (window.__dl = { posted: [], setStates: 0, violations: [], errors: [], rendered: null, openTrace: [], openText: 0 });
+document.addEventListener('securitypolicyviolation', (e) => record.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+window.addEventListener('error', (e) => record.errors.push(String(e.message)));
+
+const toView = new Set();
+const methodOf = new Map();
+const hostPort = {
+  post(message) {
+    record.posted.push({ kind: message.kind, method: message.method ?? message.event ?? methodOf.get(message.id) });
+    const copy = structuredClone(message);
+    setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data: copy })), 0);
+  },
+  onMessage(listener) {
+    toView.add(listener);
+    return { dispose: () => toView.delete(listener) };
+  },
+};
+
+// A host that lost its comparison (e.g. restored without one): the view must draw from its own saved state.
+const hostEmpty = sessionStorage.getItem('decoder-lens-compare-host-empty') === '1';
+const host = new Connection(hostPort, {
+  open: () => (hostEmpty ? null : (config.open ?? null)),
+  openTrace: (params) => {
+    record.openTrace.push(params);
+    return config.openTraceFails ? { shown: false, message: 'B’s trace is no longer stored: run “Decoder Lens: Compare With…” again.' } : { shown: true };
+  },
+  openText: () => void record.openText++,
+});
+host.onEvent('rendered', (r) => (record.rendered = r));
+window.__dlHost = host;
+
+installFakeVsCodeApi({ stateKey: 'decoder-lens-compare-state', record, methodOf, deliver: (m) => toView.forEach((l) => l(m)) });
+installTheme(config.theme);
