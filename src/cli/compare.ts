@@ -1,7 +1,9 @@
 // `decoder-lens compare --model A (--model-b B | --trace-b FILE.dltrace) --text … [--max-new-tokens N]
-// [--json OUT.json] [--no-lens] [--lens-rows last|all]`: runs the same input through both (or against a saved
-// trace) and reports where they differ. Prints a readable report; --json writes the whole report.
+// [--json OUT.json] [--html OUT.html] [--no-lens] [--lens-rows last|all]`: runs the same input through both (or
+// against a saved trace) and reports where they differ. Prints a readable report; --json writes the whole
+// report, --html the compare view as a standalone page.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { decode, openModel } from '../core/decode';
 import { SessionCache } from '../core/decode/sessionCache';
 import { type CompareReport, type VocabComparison, compareTokenizerFiles, compareTraces, formatReport } from '../core/compare';
@@ -9,10 +11,12 @@ import { DecoderLensError } from '../core/errors';
 import { findModelLayout } from '../core/model/layout';
 import { decodeTrace } from '../core/trace/file';
 import type { Trace } from '../core/trace/types';
+import { writeCompareReport } from '../panelData/compareReportHtml';
 import { stringFlag, type ParsedArgs } from './args';
 import { traceOptions } from './trace';
 
-export async function compareCommand(args: ParsedArgs): Promise<CompareReport> {
+/** `distDir`: where the compare view's bundle is (the CLI bundle's own folder), for `--html`. */
+export async function compareCommand(args: ParsedArgs, distDir = __dirname): Promise<CompareReport> {
   const pathA = stringFlag(args, 'model');
   const pathB = stringFlag(args, 'model-b');
   const traceFile = stringFlag(args, 'trace-b');
@@ -39,6 +43,8 @@ export async function compareCommand(args: ParsedArgs): Promise<CompareReport> {
     const json = stringFlag(args, 'json');
     if (json) writeFileSync(json, JSON.stringify(report, null, 1));
     process.stdout.write(formatReport(report));
+    const html = stringFlag(args, 'html');
+    if (html) writeHtml(report, distDir, resolve(html));
     return report;
   } finally {
     await sessions.clear();
@@ -71,4 +77,15 @@ function safeVocab(dirA: string, dirB: string): VocabComparison | null {
     if (error instanceof DecoderLensError) return null;
     throw error;
   }
+}
+
+function writeHtml(report: CompareReport, distDir: string, file: string): void {
+  try {
+    writeCompareReport(report, distDir, file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !existsSync(`${distDir}/webview/compare.js`)) throw new DecoderLensError('not-found', `The compare view's bundle is not in ${distDir}: build first (npm run build).`);
+    throw new DecoderLensError('bad-input', `Cannot write ${file}: ${(error as Error).message}`, file);
+  }
+  process.stdout.write(`\nThe comparison as an HTML report (opens in any browser): ${file}\n`);
 }

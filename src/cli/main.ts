@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DecoderLensError } from '../core/errors';
 import { parseArgs, stringFlag, type ParsedArgs } from './args';
@@ -5,13 +6,14 @@ import { tapsCommand } from './taps';
 
 const USAGE = `Usage: decoder-lens <command> [options]
   demo [--report FILE.html]    decode the built-in demo model, print a summary, write an HTML report
+                               (and, in the source tree, compare it with its fine-tuned variant)
   taps  --model PATH [--json]  the attention, mask and hidden-state tensors Decoder Lens can capture
   trace --model PATH (--text STR | --text-file F) [--max-new-tokens N]
         [--strategy greedy|top-k|top-p] [--temperature T] [--top-k K] [--top-p P] [--seed S]
         [--attention-mask 1,1,0,…] [--no-cache] [--hidden-vectors] [--out FILE.dltrace] [--json FILE.json]
         [--lens [--lens-rows last|all] [--lens-k K]]   each layer's next-token distribution (logit lens)
   compare --model A (--model-b B | --trace-b FILE.dltrace) (--text STR | --text-file F) [--max-new-tokens N]
-        [--json FILE.json] [--no-lens] [--lens-rows last|all]   where two models (or a saved trace) differ
+        [--json FILE.json] [--html FILE.html] [--no-lens] [--lens-rows last|all]   where two models (or a saved trace) differ
 PATH is an Optimum model folder (decoder_model.onnx, …, config.json, tokenizer.json) or one .onnx file.
 `;
 
@@ -30,6 +32,14 @@ export async function runCli(argv: string[]): Promise<number> {
         const report = resolve(stringFlag(args, 'report') ?? 'decoder-lens-demo.html');
         writeHtmlReport(trace, __dirname, report);
         process.stdout.write(`\nThe whole trace as an HTML report (opens in any browser): ${report}\n`);
+        // In the source tree: the fine-tuned variant of the demo model (the fixtures) shows what Compare does.
+        const finetuned = join(__dirname, '..', 'test', 'fixtures', 'models', 'tiny-gpt-finetuned');
+        if (existsSync(finetuned) && !args.flags.has('report')) {
+          process.stdout.write(`\n── Compare: the demo model vs its fine-tuned variant (${finetuned}) ──\n`);
+          const { compareCommand } = await import('./compare.js');
+          const text = stringFlag(args, 'text') ?? DEMO_PROMPT;
+          await compareCommand(parseArgs(['compare', '--model', demoModelPath(), '--model-b', finetuned, '--text', text, '--html', 'decoder-lens-compare-demo.html']));
+        }
         return 0;
       }
       case 'taps': {

@@ -18,19 +18,30 @@ export interface ReportAssets {
   codiconCss: string;
 }
 
-/** Reads the built panel bundle and styles from the extension's dist folder. */
-export function readReportAssets(distDir: string): ReportAssets {
+/** The two pages a report can be: the attention panel (a trace) or the compare view (a comparison). */
+export type ReportKind = 'panel' | 'compare';
+
+/** Reads a view's built bundle and styles from the extension's dist folder. */
+export function readReportAssets(distDir: string, kind: ReportKind = 'panel'): ReportAssets {
   const read = (...p: string[]) => readFileSync(join(distDir, ...p), 'utf8');
   const ttf = readFileSync(join(distDir, 'media', 'codicon.ttf')).toString('base64');
   const codicon = read('media', 'codicon.css').replace(/url\(["']?\.\/codicon\.ttf[^)"']*["']?\)/g, `url("data:font/ttf;base64,${ttf}")`);
   return {
-    script: read('webview', 'panel.js').replace(/\n\/\/# sourceMappingURL=.*$/m, ''),
-    styles: [read('media', 'webview.css'), read('media', 'panel.css')],
+    script: read('webview', `${kind}.js`).replace(/\n\/\/# sourceMappingURL=.*$/m, ''),
+    styles: [read('media', 'webview.css'), read('media', 'panel.css'), ...(kind === 'compare' ? [read('media', 'compare.css')] : [])],
     codiconCss: codicon,
   };
 }
 
 export function reportHtml(data: PanelData, assets: ReportAssets): string {
+  return standalonePage(`Decoder Lens: ${data.meta.model.name}, ${data.meta.createdAt}`, assets, 'decoder-lens-data', toBase64(pack(data)));
+}
+
+/**
+ * A page that opens in any browser: the bundle and styles inlined, the data in a non-executed script element
+ * (base64, so nothing in it can close the element), and a CSP whose hashes allow exactly what is inlined.
+ */
+export function standalonePage(title: string, assets: ReportAssets, dataId: string, base64: string): string {
   // Inline code must not close its element early.
   const script = lf(assets.script).replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
   const styles = assets.styles.map((s) => lf(s).replace(/<\/(style)/gi, '<\\/$1'));
@@ -43,7 +54,6 @@ export function reportHtml(data: PanelData, assets: ReportAssets): string {
     'font-src data:',
     `script-src ${hash(script)}`,
   ].join('; ');
-  const title = `Decoder Lens: ${data.meta.model.name}, ${data.meta.createdAt}`;
   const codicon = `data:text/css;base64,${Buffer.from(assets.codiconCss, 'utf8').toString('base64')}`;
   return `<!DOCTYPE html>
 <html lang="en" class="dl-report">
@@ -58,7 +68,7 @@ ${styles.map((s) => `<style>${s}</style>`).join('\n')}
 </head>
 <body>
 <main id="root"></main>
-<script type="application/octet-stream" id="decoder-lens-data">${toBase64(pack(data))}</script>
+<script type="application/octet-stream" id="${dataId}">${base64}</script>
 <script>${script}</script>
 </body>
 </html>

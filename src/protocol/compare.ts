@@ -110,9 +110,17 @@ export type CompareHostMethods = {
   open: Method<{ compareId?: string }, CompareOpenResult | null>;
   /** Shows side A's or B's trace in the attention panel, focused on a layer/head; says why when it cannot. */
   openTrace: Method<{ compareId: string; side: CompareSide } & CompareFocus, { shown: boolean; message?: string }>;
-  /** Opens the readable text report beside the view. */
+  /** Opens the readable text report beside the view (the standalone report downloads it). */
   openText: Method<{ compareId: string }, void>;
+  /** Asks where to save and writes the comparison as a standalone HTML page; null when cancelled. Absent in that page. */
+  exportHtml: Method<{ compareId: string }, { saved: string | null }>;
 };
+
+/** What a standalone compare report embeds (JSON, base64): the comparison and its readable text. */
+export interface CompareReportPage {
+  open: CompareOpenResult;
+  text: string;
+}
 
 /** Served by the view, asked by the host. */
 export type CompareViewMethods = Record<string, never>;

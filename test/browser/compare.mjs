@@ -4,8 +4,9 @@
 // comparisons the real core made (the CLI on the fixture models: base vs fine-tuned, and a model against itself).
 // Usage: node test/browser/compare.mjs   (prints "compare-browser: N passed, N failed")
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { launchBrowser } from '../harness/browser.mjs';
 import { buildAssets, compareReport, nodeHelpers, openView, shotsDir, startServer, stubScript, THEMES } from './comparePage.mjs';
 
@@ -318,6 +319,45 @@ try {
       await hoverCell(page, 0, 0);
       await page.waitForFunction(() => /encoder/.test(document.querySelector('.jsd-readout').textContent));
       assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+  if (!finetuned) skip('the standalone HTML report', 'a fixture model is missing (npm run fixtures)');
+  else {
+    await check('compare --html: the comparison opens from a file under its own CSP, offline, without the VS Code-only actions', async () => {
+      const file = join(shotsDir, 'compare-report.html');
+      const report = compareReport('tiny-gpt', 'tiny-gpt-finetuned', PROMPT, ['--html', file]);
+      const html = readFileSync(file, 'utf8');
+      const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
+      assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /script-src 'sha256-[^']+'$|script-src 'sha256-[^']+';/);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+      assert.equal((html.match(/<script>/g) ?? []).length, 1, 'one inline script: the bundle');
+      const page = await context.newPage();
+      const problems = [];
+      const dialogs = [];
+      page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));
+      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('request', (r) => !/^(file|data|blob):/.test(r.url()) && problems.push(`request ${r.url()}`));
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForSelector('.summary', { timeout: 20_000 });
+      assert.equal((await page.$eval('.summary', (n) => n.textContent)).trim(), report.summary);
+      assert.equal(await page.title(), 'Decoder Lens: tiny-gpt vs tiny-gpt-finetuned');
+      const { cells, background } = await cellPixels(page);
+      assert.ok(cells.some((c) => c.join() !== background.join()), 'the heatmap is painted');
+      const worst = worstCell(report);
+      await hoverCell(page, worst.l, worst.h);
+      await page.waitForFunction((v) => document.querySelector('.jsd-readout').textContent.includes(v), bits(worst.v));
+      // No traces in the page: no "show A/B" actions, no export; the text report downloads instead.
+      assert.deepEqual(await page.$$eval('vscode-button', (n) => n.filter((b) => b.checkVisibility()).map((b) => b.textContent.trim())), ['Download as text']);
+      assert.equal(await page.$eval('.cell-actions', (n) => n.hidden), true);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('vscode-button.open-text')]);
+      const text = readFileSync(await download.path(), 'utf8');
+      assert.ok(text.includes(report.summary), 'the downloaded text carries the summary');
+      assert.deepEqual(dialogs, []);
+      assert.deepEqual(problems.filter((p) => !/Icon component|DevTools/.test(p)), []);
+      await shot(page, 'compare-report');
       await page.close();
     });
   }

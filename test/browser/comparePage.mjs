@@ -14,7 +14,8 @@ import { repoRoot, shotsDir, THEMES } from './page.mjs';
 export { repoRoot, shotsDir, THEMES };
 export const workDir = join(repoRoot, 'test-results', 'compare-browser');
 const dist = join(workDir, 'dist');
-const cli = join(workDir, 'cli.js');
+// Beside the view's bundle, as in dist/: `compare --html` reads the bundle from the CLI's own folder.
+const cli = join(dist, 'cli.js');
 const require = createRequire(import.meta.url);
 
 /** The view's bundle, the stylesheets it links, and the CLI, with the options scripts/build.mjs uses. */

@@ -22,6 +22,8 @@ export interface CompareEnv {
   connection: CompareConnection;
   getState(): unknown;
   setState(state: unknown): void;
+  /** The standalone HTML report: no traces to show, no export; the text report downloads. */
+  standalone?: boolean;
 }
 
 export class CompareApp {
@@ -82,11 +84,15 @@ export class CompareApp {
 
   private build(open: CompareOpenResult): void {
     const report = open.report;
-    const actions = [
-      actionButton('file-text', 'Open as text', () => void this.openText(), 'open-text'),
-      actionButton('go-to-file', 'Show A in panel', () => void this.openTrace('a', { layer: this.state.layer, head: this.state.head, kind: this.state.kind }), 'open-a'),
-      actionButton('go-to-file', 'Show B in panel', () => void this.openTrace('b', { layer: this.state.layer, head: this.state.head, kind: this.state.kind }), 'open-b'),
-    ];
+    const actions = this.env.standalone
+      ? [actionButton('file-text', 'Download as text', () => void this.openText(), 'open-text')]
+      : [
+          actionButton('file-text', 'Open as text', () => void this.openText(), 'open-text'),
+          actionButton('export', 'Export HTML', () => void this.exportHtml(), 'export-html'),
+          actionButton('go-to-file', 'Show A in panel', () => void this.openTrace('a', { layer: this.state.layer, head: this.state.head, kind: this.state.kind }), 'open-a'),
+          actionButton('go-to-file', 'Show B in panel', () => void this.openTrace('b', { layer: this.state.layer, head: this.state.head, kind: this.state.kind }), 'open-b'),
+        ];
+    this.map.setStandalone(!!this.env.standalone);
     this.status.textContent = '';
     const attention = el('section', { className: 'attention-section' }, el('h2', {}, 'Where attention changes: Jensen-Shannon divergence, A vs B'));
     if (this.grids.length) {
@@ -142,6 +148,20 @@ export class CompareApp {
       this.status.textContent = e.message;
       this.status.classList.add('error');
     });
+  }
+
+  private async exportHtml(): Promise<void> {
+    const open = this.open;
+    if (!open) return;
+    const r = await this.env.connection.request('exportHtml', { compareId: open.compareId }).catch((e: Error) => {
+      this.status.textContent = e.message;
+      this.status.classList.add('error');
+      return null;
+    });
+    if (r?.saved) {
+      this.status.textContent = `Saved ${r.saved}`;
+      this.status.classList.remove('error');
+    }
   }
 
   private onTheme(): void {

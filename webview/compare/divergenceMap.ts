@@ -29,6 +29,7 @@ export class DivergenceMap {
   private readonly offscreen = document.createElement('canvas');
   private readonly openA: HTMLElement;
   private readonly openB: HTMLElement;
+  private readonly actions: HTMLElement;
   private grid?: KindGrid;
   private max = 0;
   private theme?: Theme;
@@ -81,8 +82,13 @@ export class DivergenceMap {
       el('div', { className: 'jsd-scroll' }, this.canvas),
       this.legend,
       this.readout,
-      el('div', { className: 'cell-actions' }, this.openA, this.openB, el('span', { className: 'muted hint' }, 'Arrow keys move; Enter shows B’s attention there in the panel, Shift+Enter A’s; double-click a cell for B.')),
+      (this.actions = el('div', { className: 'cell-actions' }, this.openA, this.openB, el('span', { className: 'muted hint' }, 'Arrow keys move; Enter shows B’s attention there in the panel, Shift+Enter A’s; double-click a cell for B.'))),
     );
+  }
+
+  /** The standalone report has no traces to open: the cell buttons and their hint go. */
+  setStandalone(standalone: boolean): void {
+    this.actions.hidden = standalone;
   }
 
   /** A kind's grid on a 0..max scale, with the cell at (layer, head) selected. */

@@ -1,12 +1,24 @@
-/** The compare view's entry: it speaks to the extension host through the webview's message port. */
+/**
+ * The compare view's entry. In VS Code it speaks to the extension host through the webview's message port; in
+ * the standalone HTML report (the comparison embedded in the page) it serves itself.
+ */
 import { Connection } from '../../src/protocol/rpc';
 import type { CompareHostEvents, CompareHostMethods, CompareViewEvents, CompareViewMethods } from '../../src/protocol/compare';
 import { hostPort, vscodeApi } from '../shared/vscodePort';
 import { CompareApp } from './app';
+import { startCompareReport } from './report';
 
 const root = document.getElementById('root')!;
-const api = vscodeApi()!;
-const connection = new Connection<CompareViewMethods, CompareHostMethods, CompareViewEvents, CompareHostEvents>(hostPort(api), {});
-const app = new CompareApp(root, { connection, getState: () => api.getState(), setState: (state) => api.setState(state) });
-connection.announceReady();
-void app.start();
+// The id is COMPARE_DATA_ID (src/panelData/compareReportHtml.ts, which the webview may not import: it uses Node).
+const reportData = document.getElementById('decoder-lens-compare-data');
+
+if (reportData) startCompareReport(root, reportData.textContent ?? '');
+else startInVsCode();
+
+function startInVsCode(): void {
+  const api = vscodeApi()!;
+  const connection = new Connection<CompareViewMethods, CompareHostMethods, CompareViewEvents, CompareHostEvents>(hostPort(api), {});
+  const app = new CompareApp(root, { connection, getState: () => api.getState(), setState: (state) => api.setState(state) });
+  connection.announceReady();
+  void app.start();
+}

@@ -13,6 +13,7 @@ import { COMPARE_KINDS, type CompareFocus, type CompareHostEvents, type CompareH
 import type { PanelFocus } from '../../protocol/panel';
 import { Connection } from '../../protocol/rpc';
 import { Disposable } from '../dispose';
+import { saveCompareReport } from '../panel/exportFiles';
 import { TraceStorage } from '../panel/traceStorage';
 import { webviewOptions, webviewPort } from '../webviewHtml';
 import { compareHtml } from './compareHtml';
@@ -23,6 +24,7 @@ export type CompareHostConnection = Connection<CompareHostMethods, CompareViewMe
 interface CompareActions {
   openTrace(open: CompareOpenResult, side: CompareSide, focus: CompareFocus): Promise<{ shown: boolean; message?: string }>;
   openText(open: CompareOpenResult): Promise<void>;
+  exportHtml(open: CompareOpenResult): Promise<{ saved: string | null }>;
 }
 
 export class ComparePanel extends Disposable {
@@ -52,6 +54,7 @@ export class ComparePanel extends Disposable {
       open: () => this.shown ?? null,
       openTrace: ({ compareId, side, ...focus }) => actions.openTrace(current(compareId), side === 'a' ? 'a' : 'b', cleanFocus(focus)),
       openText: ({ compareId }) => actions.openText(current(compareId)),
+      exportHtml: ({ compareId }) => actions.exportHtml(current(compareId)),
     });
     this.register({ dispose: () => this.connection.dispose() });
     this.register(
@@ -134,7 +137,11 @@ export class ComparePanels extends Disposable {
 
   private adopt(webviewPanel: vscode.WebviewPanel): ComparePanel {
     this.panel?.dispose();
-    const panel = new ComparePanel(webviewPanel, this.extensionUri, { openTrace: (o, side, focus) => this.openTrace(o, side, focus), openText: (o) => this.openText(o) });
+    const panel = new ComparePanel(webviewPanel, this.extensionUri, {
+      openTrace: (o, side, focus) => this.openTrace(o, side, focus),
+      openText: (o) => this.openText(o),
+      exportHtml: async (o) => ({ saved: await saveCompareReport(o.report, this.extensionUri) }),
+    });
     this.panel = panel;
     panel.onDidDispose(() => {
       if (this.panel === panel) this.panel = undefined;

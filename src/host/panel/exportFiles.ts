@@ -1,6 +1,8 @@
 /** Export: the PNG the panel composed, and the whole trace as a standalone HTML report, where the user says. */
 import * as vscode from 'vscode';
 import type { PanelData } from '../../panelData/serve';
+import type { CompareReport } from '../../core/compare/compare';
+import { compareReportHtml } from '../../panelData/compareReportHtml';
 import { readReportAssets, reportHtml } from '../../panelData/reportHtml';
 
 function defaultUri(name: string): vscode.Uri | undefined {
@@ -19,10 +21,22 @@ export async function savePng(name: string, png: Uint8Array): Promise<string | n
 
 export async function saveHtmlReport(data: PanelData, extensionUri: vscode.Uri, target?: vscode.Uri): Promise<string | null> {
   const name = `decoder-lens-${data.meta.model.name.replace(/[^\w.-]+/g, '_')}.html`;
-  const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: defaultUri(name), filters: { 'HTML report': ['html'] }, title: 'Export the trace as a standalone HTML report' }));
+  const dist = vscode.Uri.joinPath(extensionUri, 'dist').fsPath;
+  return writeHtml(name, 'Export the trace as a standalone HTML report', () => reportHtml(data, readReportAssets(dist)), target);
+}
+
+/** The comparison as a standalone HTML page (the compare view's Export HTML). */
+export async function saveCompareReport(report: CompareReport, extensionUri: vscode.Uri, target?: vscode.Uri): Promise<string | null> {
+  const base = (path: string) => (path.split(/[\\/]+/).filter(Boolean).at(-1) ?? 'model').replace(/[^\w.-]+/g, '_');
+  const name = `decoder-lens-compare-${base(report.a.label)}-vs-${base(report.b.label)}.html`;
+  const dist = vscode.Uri.joinPath(extensionUri, 'dist').fsPath;
+  return writeHtml(name, 'Export the comparison as a standalone HTML report', () => compareReportHtml(report, readReportAssets(dist, 'compare')), target);
+}
+
+async function writeHtml(name: string, title: string, html: () => string, target?: vscode.Uri): Promise<string | null> {
+  const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: defaultUri(name), filters: { 'HTML report': ['html'] }, title }));
   if (!uri) return null;
-  const html = reportHtml(data, readReportAssets(vscode.Uri.joinPath(extensionUri, 'dist').fsPath));
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(html));
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(html()));
   if (!target) {
     void vscode.window.showInformationMessage(`Decoder Lens: wrote ${uri.fsPath}`, 'Open in Browser').then((choice) => {
       if (choice) void vscode.env.openExternal(uri);

@@ -1,0 +1,29 @@
+/**
+ * A comparison as a standalone HTML page: the compare view's own bundle and styles inlined, the report (and its
+ * readable text) embedded. What `decoder-lens compare --html` and the compare view's Export HTML write.
+ * vscode-free. The page carries no attention tensors, so "show A/B in the panel" exists only in VS Code.
+ */
+import { writeFileSync } from 'node:fs';
+import type { CompareReport } from '../core/compare/compare';
+import { formatReport } from '../core/compare/summary';
+import type { CompareReportPage, CompareViewReport } from '../protocol/compare';
+import { toBase64 } from './base64';
+import { type ReportAssets, readReportAssets, standalonePage } from './reportHtml';
+
+/** The id of the element holding the embedded comparison (the view starts in report mode when it exists). */
+export const COMPARE_DATA_ID = 'decoder-lens-compare-data';
+
+export function compareReportHtml(report: CompareReport, assets: ReportAssets, compareId = 'report'): string {
+  // The view's mirror of the report: assigning checks the two types still agree.
+  const view: CompareViewReport = report;
+  const page: CompareReportPage = { open: { compareId, report: view, traces: { a: null, b: null } }, text: formatReport(report) };
+  // JSON turns NaN into null; the view's reader turns it back.
+  const bytes = new TextEncoder().encode(JSON.stringify(page));
+  const name = (path: string) => path.split(/[\\/]+/).filter(Boolean).at(-1) ?? path;
+  return standalonePage(`Decoder Lens: ${name(report.a.label)} vs ${name(report.b.label)}`, assets, COMPARE_DATA_ID, toBase64(bytes));
+}
+
+/** One call for the CLI: a report to a file, with the bundle read from the extension's dist folder. */
+export function writeCompareReport(report: CompareReport, distDir: string, outFile: string): void {
+  writeFileSync(outFile, compareReportHtml(report, readReportAssets(distDir, 'compare')));
+}

@@ -1,0 +1,53 @@
+/**
+ * The standalone compare report: the page carries the comparison (JSON, base64) and answers the view's requests
+ * itself over an in-page channel. It has no traces, so showing A or B in the attention panel says where to do it.
+ */
+import { Connection } from '../../src/protocol/rpc';
+import type { CompareHostEvents, CompareHostMethods, CompareViewEvents, CompareViewMethods } from '../../src/protocol/compare';
+import { fromBase64 } from '../../src/panelData/base64';
+import { reviveCompareOpen } from '../../src/panelData/compareReport';
+import { el } from '../shared/dom';
+import { localPortPair } from '../shared/vscodePort';
+import { CompareApp } from './app';
+
+export const NO_TRACES = 'This report carries the comparison, not the two traces: open it in VS Code (Decoder Lens: Compare With…) to see either side’s attention in the panel.';
+
+export function startCompareReport(root: HTMLElement, base64: string): void {
+  let page: { open?: unknown; text?: unknown };
+  try {
+    page = JSON.parse(new TextDecoder().decode(fromBase64(base64.trim()))) as typeof page;
+  } catch (error) {
+    root.replaceChildren(el('p', { className: 'error' }, `This report's data is damaged: ${(error as Error).message}`));
+    return;
+  }
+  const open = reviveCompareOpen(page.open);
+  if (!open) {
+    root.replaceChildren(el('p', { className: 'error' }, 'This report holds no comparison Decoder Lens can read.'));
+    return;
+  }
+  const text = typeof page.text === 'string' ? page.text : '';
+  const [hostSide, pageSide] = localPortPair();
+  new Connection<CompareHostMethods, CompareViewMethods, CompareHostEvents, CompareViewEvents>(hostSide, {
+    open: () => open,
+    openTrace: () => ({ shown: false, message: NO_TRACES }),
+    openText: () => download('decoder-lens-compare.txt', text),
+    exportHtml: () => ({ saved: null }),
+  });
+  let state: unknown;
+  const app = new CompareApp(root, {
+    connection: new Connection<CompareViewMethods, CompareHostMethods, CompareViewEvents, CompareHostEvents>(pageSide),
+    getState: () => state,
+    setState: (s) => (state = s),
+    standalone: true,
+  });
+  void app.start();
+}
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
