@@ -8,23 +8,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser } from '../harness/browser.mjs';
+import { checks } from './checks.mjs';
 import { buildAssets, compareReport, nodeHelpers, openView, shotsDir, startServer, stubScript, THEMES } from './comparePage.mjs';
 
 const HOSTILE = '</script><img src=x onerror=alert(1)>';
 const PROMPT = 'copy: the red fox saw a big moon =';
-const results = [];
-async function check(name, body) {
-  const t0 = Date.now();
-  try {
-    await body();
-    results.push(true);
-    console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
-  } catch (error) {
-    results.push(false);
-    console.log(`  ✗ ${name}\n      ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n      ')}`);
-  }
-}
-const skip = (name, why) => console.log(`  - ${name}: SKIPPED (${why})`);
+const { check, skip, finish } = checks('compare-browser');
 
 /** How the view writes bits (webview/compare/model.ts formatBits). */
 const bits = (v) => (v === null || Number.isNaN(v) ? '–' : v === 0 ? '0' : Number(v.toPrecision(3)).toString());
@@ -366,6 +355,4 @@ try {
   await server.close();
 }
 
-const passed = results.filter(Boolean).length;
-console.log(`compare-browser: ${passed} passed, ${results.length - passed} failed`);
-process.exit(passed === results.length ? 0 : 1);
+finish();

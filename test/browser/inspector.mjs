@@ -7,21 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser } from '../harness/browser.mjs';
+import { checks } from './checks.mjs';
 import { buildAssets, nodeHelpers, openView, prepareTraces, shotsDir, startServer, stubScript, THEMES } from './inspectorPage.mjs';
 
 const HOSTILE = '</script><img src=x onerror=alert(1)>';
-const results = [];
-async function check(name, body) {
-  const t0 = Date.now();
-  try {
-    await body();
-    results.push(true);
-    console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
-  } catch (error) {
-    results.push(false);
-    console.log(`  ✗ ${name}\n      ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n      ')}`);
-  }
-}
+const { check, finish } = checks('inspector-browser');
 
 mkdirSync(shotsDir, { recursive: true });
 await buildAssets();
@@ -204,6 +194,4 @@ try {
   await server.close();
 }
 
-const passed = results.filter(Boolean).length;
-console.log(`inspector-browser: ${passed} passed, ${results.length - passed} failed`);
-process.exit(passed === results.length ? 0 : 1);
+finish();

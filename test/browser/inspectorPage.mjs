@@ -1,12 +1,12 @@
 // The Masks view's test page: the view's bundle and stylesheets built into a private folder (other engineers'
 // builds wipe dist/), its real HTML (the host's builder, CSP and all), traces decoded beforehand with the real
 // runtime, and the stub host as an init script.
-import { createServer } from 'node:http';
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, extname, join, normalize, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
+import { openStubbedView, serveView } from './viewServer.mjs';
 import { repoRoot, shotsDir, THEMES } from './page.mjs';
 
 export { repoRoot, shotsDir, THEMES };
@@ -73,39 +73,8 @@ export async function prepareTraces(h, sessions, name, text, reruns = [], maxNew
   return { original: h.toBase64(h.encodeTrace(original)), facts, responses, tokens: original.input.tokens.length };
 }
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json' };
-
 /** Serves `/` as the view's page and `/dist/…` from the private build. */
-export async function startServer(h) {
-  let origin = '';
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (path === '/') {
-      const webview = { cspSource: origin, asWebviewUri: (uri) => ({ toString: () => `${origin}/${relative(workDir, uri.path)}` }) };
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(h.inspectorHtml(webview, { path: workDir }));
-      return;
-    }
-    const file = normalize(join(workDir, path));
-    if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, close: () => new Promise((resolve) => server.close(resolve)) };
-}
+export const startServer = (h) => serveView(workDir, h.inspectorHtml);
 
-/** Opens the view with the stub host serving `config`; collects console problems, failed requests and dialogs. */
-export async function openView(context, origin, stub, config) {
-  const page = await context.newPage();
-  const problems = [];
-  const dialogs = [];
-  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && !/willReadFrequently|Failed to load resource/.test(m.text()) && problems.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && problems.push(`HTTP ${r.status()} ${r.url()}`));
-  page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));
-  await page.addInitScript({ content: `window.__dlInspectorConfig = ${JSON.stringify({ theme: THEMES.dark, ...config })};\n${stub}` });
-  await page.goto(`${origin}/`);
-  return { page, problems, dialogs };
-}
+/** Opens the view with the stub host serving `config` (dark theme unless it says otherwise). */
+export const openView = (context, origin, stub, config) => openStubbedView(context, origin, stub, '__dlInspectorConfig', { theme: THEMES.dark, ...config });

@@ -4,6 +4,7 @@
  * skipped, so KV-cache and recompute runs give the same matrices.
  */
 import type * as ort from 'onnxruntime-node';
+import { cosineRows } from '../lens/hidden';
 import type { AttentionCapture, AttentionKind, HiddenCapture, MaskCapture } from '../trace/types';
 import { floatData, lastTwo } from './tensors';
 
@@ -139,7 +140,7 @@ export class AttentionRecorder {
         let sum = 0;
         for (let i = at; i < at + width; i++) sum += values[i] * values[i];
         entry.norms.push(Math.sqrt(sum));
-        entry.cosines.push(before ? cosine(before, values, at, width) : NaN);
+        entry.cosines.push(before ? cosineRows(before, values, at, width) : NaN);
         entry.vectors?.push(values.slice(at, at + width));
       }
       previous = { layer: part.layer, values, width };
@@ -175,18 +176,6 @@ function additive(value: number, kind: MaskKind): number {
 }
 
 const kindOrder = (kind: AttentionKind) => (kind === 'encoder' ? 0 : kind === 'self' ? 1 : 2);
-
-function cosine(a: Float32Array, b: Float32Array, at: number, width: number): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = at; i < at + width; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : NaN;
-}
 
 function concatRows(rows: Float32Array[], width: number): Float32Array {
   const out = new Float32Array(rows.length * width);

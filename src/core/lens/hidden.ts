@@ -26,7 +26,7 @@ export function hiddenStats(hidden: HiddenCapture[]): HiddenStats {
     if (!prev) return;
     // The decoder records the cosine while both layers' rows are at hand; vectors (when kept) give the same.
     if (h.cosineToPrevious && prev.layer === h.layer - 1) cosine.set(h.cosineToPrevious.subarray(0, P), l * P);
-    else if (prev.vectors && h.vectors && prev.width === h.width) for (let p = 0; p < P; p++) cosine[l * P + p] = cos(prev.vectors, h.vectors, p * h.width, h.width);
+    else if (prev.vectors && h.vectors && prev.width === h.width) for (let p = 0; p < P; p++) cosine[l * P + p] = cosineRows(prev.vectors, h.vectors, p * h.width, h.width);
   });
   const mean = (a: Float32Array, l: number) => {
     let sum = 0;
@@ -43,7 +43,8 @@ export function hiddenStats(hidden: HiddenCapture[]): HiddenStats {
   };
 }
 
-function cos(a: Float32Array, b: Float32Array, at: number, width: number): number {
+/** Cosine of two same-width rows starting at `at` in a and b (NaN when either is zero). */
+export function cosineRows(a: Float32Array, b: Float32Array, at: number, width: number): number {
   let dot = 0;
   let na = 0;
   let nb = 0;
