@@ -105,7 +105,7 @@ try {
     await check('the two generations step by step: the first differing step is marked, the steps after it faded', async () => {
       const parted = await page.$$eval('.gen-table .parted', (n) => n.map((c) => `${c.tagName}:${c.dataset.step}`));
       assert.deepEqual(parted, ['TH:5', 'TD:5', 'TD:5', 'TD:5'], 'the step header, A, B and Δ cells of step 5');
-      assert.match(await page.textContent('.gen-status'), /part at step 5/);
+      assert.match(await page.textContent('.gen-status'), /part at step 6\./, 'people count steps from 1, as the panel does');
       const rows = await page.$$eval('.gen-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('.gtext')].map((t) => t.textContent)));
       assert.deepEqual(rows[0], finetuned.steps.map((s) => s.a.text.replace(/ /g, '·')), 'A’s tokens, whitespace visible');
       assert.deepEqual(rows[1], finetuned.steps.map((s) => s.b.text.replace(/ /g, '·')));
@@ -126,7 +126,7 @@ try {
         const colours = await page.$eval(`${chart} canvas`, (c) => new Set(Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))).size);
         assert.ok(colours > 3, `${chart} looks blank`);
       }
-      assert.match(await page.textContent('.prob-chart .chart-note'), /◆ step 5/);
+      assert.match(await page.textContent('.prob-chart .chart-note'), /◆ step 6/);
       await shot(page, 'compare-gpt-finetuned-dark');
     });
 

@@ -26,7 +26,7 @@ export class ProbabilityChart extends ChartBox {
     const s = probabilitySeries(report);
     const omitted = new Set(s.omitted);
     const first = report.firstDifferingStep;
-    const labels = report.steps.map((x) => [`${x.step}${x.step === first ? ' ◆' : omitted.has(x.step) ? ' ·' : ''}`, short(displayText(x.a))]);
+    const labels = report.steps.map((x) => [`${x.step + 1}${x.step === first ? ' ◆' : omitted.has(x.step) ? ' ·' : ''}`, short(displayText(x.a))]);
     const biggest = Math.max(0.05, ...s.delta.map((d) => Math.abs(d ?? 0)));
     const up = theme.palette[2];
     const down = theme.palette[4];
@@ -61,7 +61,7 @@ export class ProbabilityChart extends ChartBox {
               callbacks: {
                 title: (items: TooltipContext[]) => {
                   const x = report.steps[items[0]?.dataIndex ?? 0];
-                  return x ? `step ${x.step}: A “${displayText(x.a)}”, B “${displayText(x.b)}”` : '';
+                  return x ? `step ${x.step + 1}: A “${displayText(x.a)}”, B “${displayText(x.b)}”` : '';
                 },
                 label: (c: TooltipContext) => (c.raw === null ? `${c.dataset.label}: –` : c.dataset.label?.startsWith('Δ') ? `${c.dataset.label}: ${formatDelta(Number(c.raw))}` : `${c.dataset.label}: ${formatProb(Number(c.raw))}`),
               },
@@ -72,8 +72,8 @@ export class ProbabilityChart extends ChartBox {
       theme,
     );
     const notes = [];
-    if (first !== null) notes.push(`◆ step ${first}: the generations part (bar in full colour).`);
-    if (omitted.size) notes.push(`· steps ${[...omitted].join(', ')}: the two runs continue from different tokens, so B’s values are left out.`);
+    if (first !== null) notes.push(`◆ step ${first + 1}: the generations part (bar in full colour).`);
+    if (omitted.size) notes.push(`· steps ${[...omitted].map((s) => s + 1).join(', ')}: the two runs continue from different tokens, so B’s values are left out.`);
     if (!report.sameInput) notes.push('The inputs tokenize differently: B’s probabilities are not comparable and are left out.');
     const missing = report.steps.filter((x) => x.sameContext && x.bOfA === null).length;
     if (missing) notes.push(`${missing} ${missing === 1 ? 'step' : 'steps'} where A’s token was not among B’s top tokens (no B value).`);

@@ -109,6 +109,8 @@ export class DivergenceMap {
     if (!grid) return;
     this.selected = { l: Math.max(0, grid.layers.indexOf(layer)), h: head };
     this.draw();
+    // The buttons name the picked cell at once; the readout keeps following the mouse while it is over the map.
+    this.labelButtons();
     if (!this.hovering) this.describeSelected();
   }
 
@@ -211,6 +213,10 @@ export class DivergenceMap {
 
   private describeSelected(): void {
     this.describe(this.selected.l, this.selected.h);
+    this.labelButtons();
+  }
+
+  private labelButtons(): void {
     const grid = this.grid;
     if (!grid) return;
     const label = (side: string) => `Show ${side} · L${grid.layers[this.selected.l]} H${this.selected.h}`;

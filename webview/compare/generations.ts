@@ -12,7 +12,7 @@ export function generationsView(report: CompareViewReport): HTMLElement {
   const first = report.firstDifferingStep;
   const status =
     first !== null
-      ? el('p', { className: 'gen-status parted-status' }, el('span', { className: 'codicon codicon-git-compare', attrs: { 'aria-hidden': 'true' } }), `The generations part at step ${first}.`)
+      ? el('p', { className: 'gen-status parted-status' }, el('span', { className: 'codicon codicon-git-compare', attrs: { 'aria-hidden': 'true' } }), `The generations part at step ${first + 1}.`)
       : report.sameInput
         ? el('p', { className: 'gen-status same-status' }, el('span', { className: 'codicon codicon-pass', attrs: { 'aria-hidden': 'true' } }), report.a.steps === report.b.steps ? 'Same generation.' : 'Same generation over the steps both made.')
         : el('p', { className: 'gen-status' }, el('span', { className: 'codicon codicon-warning', attrs: { 'aria-hidden': 'true' } }), 'The inputs tokenize differently, so the steps are shown but not compared.');
@@ -26,12 +26,12 @@ export function generationsView(report: CompareViewReport): HTMLElement {
     const parted = s.step === first;
     const classes = [parted ? 'parted' : '', s.sameContext ? '' : 'after'].filter(Boolean).join(' ');
     const dataset = { step: String(s.step) };
-    const stepLabel = el('th', { className: classes, dataset, attrs: { scope: 'col' } }, String(s.step));
+    const stepLabel = el('th', { className: classes, dataset, attrs: { scope: 'col' } }, String(s.step + 1));
     if (parted) stepLabel.append(el('span', { className: 'parts-here' }, 'parts here'));
     head.append(stepLabel);
     const differs = s.a.id !== s.b.id || s.a.text !== s.b.text;
-    rowA.append(tokenCell(s.a, classes, dataset, `A at step ${s.step}`));
-    rowB.append(tokenCell(s.b, [classes, differs ? 'differs' : ''].filter(Boolean).join(' '), dataset, `B at step ${s.step}${s.bOfA !== null && differs ? ` · B’s p of A’s token ${formatProb(s.bOfA)}` : ''} · ${s.topOverlap} of A’s top tokens also in B’s`));
+    rowA.append(tokenCell(s.a, classes, dataset, `A at step ${s.step + 1}`));
+    rowB.append(tokenCell(s.b, [classes, differs ? 'differs' : ''].filter(Boolean).join(' '), dataset, `B at step ${s.step + 1}${s.bOfA !== null && differs ? ` · B’s p of A’s token ${formatProb(s.bOfA)}` : ''} · ${s.topOverlap} of A’s top tokens also in B’s`));
     const delta = el('td', { className: `delta ${classes}`, dataset }, formatDelta(s.delta));
     if (s.delta !== null && s.delta !== 0) delta.classList.add(s.delta > 0 ? 'up' : 'down');
     rowD.append(delta);

@@ -14,6 +14,7 @@ export interface CompareSide {
 }
 
 export interface StepDelta {
+  /** The step's index (0 = the first generated token); text shown to people counts from 1, like the panel. */
   step: number;
   /** True while both runs were fed the same tokens (steps up to and including the first differing one). */
   sameContext: boolean;
@@ -42,7 +43,7 @@ export interface CompareReport {
   /** Positions (input tokens, then generated tokens fed back) identical in both runs. */
   commonPositions: number;
   sameInput: boolean;
-  /** The first step whose chosen tokens differ; null when the generations agree over the steps both made. */
+  /** Index of the first step whose chosen tokens differ (0-based, as `steps[].step`); null when the generations agree over the steps both made. */
   firstDifferingStep: number | null;
   steps: StepDelta[];
   attention: HeadDivergence[];

@@ -1,5 +1,5 @@
 // Words for a comparison: the one-line summary of where the change concentrates, and the readable report the
-// CLI prints.
+// CLI prints. Steps are counted from 1 here, as the panel and the progress count them (the data's indices are 0-based).
 import type { CompareReport } from './compare';
 
 const ZERO = 1e-9;
@@ -13,14 +13,14 @@ export function summarize(r: CompareReport): string {
   if (!r.sameInput) parts.push('The inputs tokenize differently');
   if (r.firstDifferingStep !== null) {
     const s = r.steps[r.firstDifferingStep];
-    parts.push(`Generations part at step ${s.step} (A ${quote(s.a.text)} p=${fmt(s.a.prob)}, B ${quote(s.b.text)} p=${fmt(s.b.prob)})`);
+    parts.push(`Generations part at step ${s.step + 1} (A ${quote(s.a.text)} p=${fmt(s.a.prob)}, B ${quote(s.b.text)} p=${fmt(s.b.prob)})`);
   } else if (r.sameInput) {
     parts.push('Same generation');
   }
   const before = r.steps.filter((s) => s.sameContext && s.delta !== null && (r.firstDifferingStep === null || s.step < r.firstDifferingStep));
   if (before.length > 0) {
     const worst = before.reduce((m, s) => (Math.abs(s.delta!) > Math.abs(m.delta!) ? s : m));
-    parts.push(Math.abs(worst.delta!) < ZERO ? 'next-token probabilities unchanged' : `next-token probabilities move by up to ${fmt(worst.delta!)} (step ${worst.step})`);
+    parts.push(Math.abs(worst.delta!) < ZERO ? 'next-token probabilities unchanged' : `next-token probabilities move by up to ${fmt(worst.delta!)} (step ${worst.step + 1})`);
   }
   const heads = r.attention.flatMap((l) => l.heads.map((d, h) => ({ layer: l.layer, kind: l.kind, head: h, d })));
   const total = r.attention.reduce((s, l) => s + (Number.isNaN(l.mean) ? 0 : l.mean), 0);
@@ -45,7 +45,7 @@ export function formatReport(r: CompareReport): string {
   for (const s of r.steps) {
     const cell = (t: { text: string; prob: number }) => `${quote(t.text)} (${fmt(t.prob)})`.padEnd(24);
     const mark = r.firstDifferingStep === s.step ? '  ← part here' : s.sameContext ? '' : '  (contexts differ)';
-    lines.push(`${String(s.step).padStart(4)}  ${cell(s.a)} ${cell(s.b)} ${(s.bOfA === null ? '—' : fmt(s.bOfA)).padEnd(13)} ${s.delta === null ? '—' : fmt(s.delta)}${mark}`);
+    lines.push(`${String(s.step + 1).padStart(4)}  ${cell(s.a)} ${cell(s.b)} ${(s.bOfA === null ? '—' : fmt(s.bOfA)).padEnd(13)} ${s.delta === null ? '—' : fmt(s.delta)}${mark}`);
   }
   if (r.attention.length > 0) {
     lines.push('', `Attention Jensen-Shannon divergence (bits, mean over ${r.attention[0].rows} shared query rows):`);

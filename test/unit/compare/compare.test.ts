@@ -68,7 +68,7 @@ describe('comparing two models on the same input', () => {
     assert.equal(report.steps[ref.first_differing_step + 1].sameContext, false);
     assert.equal(report.steps[ref.first_differing_step + 1].delta, null, 'no delta once the contexts differ');
     assert.ok(report.lens!.meanAbsDelta.some((d) => d > 0));
-    assert.match(report.summary, /^Generations part at step 5 \(A " big" p=.*, B " moon" p=.*\); next-token probabilities move by up to -0\.0\d+ \(step \d\); attention changes most in layer 1 /);
+    assert.match(report.summary, /^Generations part at step 6 \(A " big" p=.*, B " moon" p=.*\); next-token probabilities move by up to -0\.0\d+ \(step \d\); attention changes most in layer 1 /);
     const text = formatReport(report);
     assert.match(text, /← part here/);
     assert.match(text, /layer 1 self/);
