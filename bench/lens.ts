@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, openModel } from '../src/core/decode';
 import { SessionCache } from '../src/core/decode/sessionCache';
-import { LensSessions } from '../src/core/lens';
 import { fixture, sharedDataDir } from '../test/unit/paths';
 import { ensureGpt2Folder } from './models/gpt2';
 import type { BenchRow } from './table';
@@ -42,16 +41,17 @@ export async function runLensBench(log: (line: string) => void): Promise<BenchRo
   const words = 'The quick brown fox jumps over the lazy dog while the decoder watches every token. ';
   const ids = model.tokenizer.encode(words.repeat(60), { addSpecialTokens: false }).slice(0, T).map((t) => t.id);
   const text = model.tokenizer.decode(ids);
+  // One session cache for both sides, as in the extension: a decode with the `lens` option gets its own
+  // session (the tapped model + the lens nodes + the in-graph logit summary).
   const taps = new SessionCache();
-  const last = new LensSessions({ rows: 'last' });
-  const all = new LensSessions({ rows: 'all' });
   const rows: BenchRow[] = [];
   try {
     for (const newTokens of [1, 16]) {
       log(`T = ${T}, ${newTokens} new token(s): decode with all taps vs the same with the lens…`);
       const plain = () => decode(model, taps, { text, maxNewTokens: newTokens });
-      const lensed = () => last.decode(model, { text, maxNewTokens: newTokens });
-      const { trace, lens } = await lensed(); // session creation and warm-up out of the timing
+      const lensed = () => decode(model, taps, { text, maxNewTokens: newTokens, lens: { rows: 'last', k: 10 } });
+      const trace = await lensed(); // session creation and warm-up out of the timing
+      const lens = trace.lens!;
       await plain();
       // Interleaved pairs, so machine noise hits both sides alike. On a shared machine wall time swings 3× between
       // identical runs, so the figure is process CPU time (user + system, every ORT thread), fastest of each side.
@@ -71,12 +71,12 @@ export async function runLensBench(log: (line: string) => void): Promise<BenchRo
     }
     log(`T = ${T}, lens over every prompt row (rows: 'all')…`);
     const plain = () => decode(model, taps, { text, maxNewTokens: 1 });
-    const every = () => all.decode(model, { text, maxNewTokens: 1 });
+    const every = () => decode(model, taps, { text, maxNewTokens: 1, lens: { rows: 'all', k: 10 } });
     await every();
     const [p, e] = [await timed(plain), await timed(every)];
     rows.push({ name: `decode with the lens on all ${T} prompt rows`, baseline: 'the same decode with all taps, no lens', ratio: e.cpu / p.cpu, detail: `CPU ${e.cpu.toFixed(0)} ms vs ${p.cpu.toFixed(0)} ms, wall ${e.wall.toFixed(0)} vs ${p.wall.toFixed(0)} ms (one pair; 12 LM heads per row: for the prompt heatmap, not the default)` });
   } finally {
-    await Promise.all([taps.clear(), last.clear(), all.clear()]);
+    await taps.clear();
   }
   return rows;
 }

@@ -4,7 +4,6 @@
  * skipped, so KV-cache and recompute runs give the same matrices.
  */
 import type * as ort from 'onnxruntime-node';
-import { cosineRows } from '../lens/hidden';
 import type { AttentionCapture, AttentionKind, HiddenCapture, MaskCapture } from '../trace/types';
 import { floatData, lastTwo } from './tensors';
 
@@ -12,7 +11,7 @@ import { floatData, lastTwo } from './tensors';
 export const HIDDEN_THRESHOLD = -1e4;
 
 class MatrixAssembler {
-  readonly data: Float32Array;
+  private buffer?: Float32Array;
   filled = 0;
   keysSeen = 0;
   constructor(
@@ -20,16 +19,29 @@ class MatrixAssembler {
     readonly maxQueries: number,
     readonly maxKeys: number,
     readonly averageHeads: boolean,
-    fill = 0,
-  ) {
-    this.data = new Float32Array((averageHeads ? 1 : heads) * maxQueries * maxKeys);
-    if (fill !== 0) this.data.fill(fill);
+    private readonly fill = 0,
+  ) {}
+
+  get data(): Float32Array {
+    if (!this.buffer) {
+      this.buffer = new Float32Array((this.averageHeads ? 1 : this.heads) * this.maxQueries * this.maxKeys);
+      if (this.fill !== 0) this.buffer.fill(this.fill);
+    }
+    return this.buffer;
   }
 
   /** values: [slices][rows][cols]; slices are heads (or 1 broadcast). */
   write(values: Float32Array, dims: readonly number[], queryStart: number): void {
     const { slices, rows, cols } = lastTwo(dims);
     const stored = this.averageHeads ? 1 : this.heads;
+    // A first write that is the whole matrix (the prefill of a one-step decode, a full recompute) is kept as it
+    // came from ONNX Runtime, a JS-owned array already in this layout: no allocation, no copy.
+    if (!this.buffer && !this.averageHeads && queryStart === 0 && rows === this.maxQueries && cols === this.maxKeys && slices === stored && values.length === stored * rows * cols) {
+      this.buffer = values;
+      this.filled = rows;
+      this.keysSeen = cols;
+      return;
+    }
     this.keysSeen = Math.max(this.keysSeen, Math.min(cols, this.maxKeys));
     for (let r = 0; r < rows; r++) {
       const q = queryStart + r;
@@ -104,13 +116,19 @@ export class AttentionRecorder {
     let cols = 0;
     for (const part of parts) {
       const { rows: partRows, cols: partCols } = lastTwo(part.tensor.dims);
-      const values = floatData(part.tensor, part.name);
       cols = partCols;
       combined ??= new Float32Array(rows * cols);
+      // One tight loop per mask kind (this runs over every layer's q × k cells): additive values add; a boolean
+      // mask hides with -inf (bool tensors are read as bytes, without a float copy).
+      const additiveValues = part.kind === 'additive' ? floatData(part.tensor, part.name) : undefined;
+      const flags = additiveValues ? undefined : part.tensor.type === 'bool' || part.tensor.type === 'uint8' ? (part.tensor.data as Uint8Array) : floatData(part.tensor, part.name);
+      const hideWhen = part.kind === 'keep-where-true' ? 0 : 1;
       for (let r = 0; r < rows; r++) {
         // A mask broadcast over queries ([b,1,1,k]) applies to every query row of this step.
-        const source = partRows === 1 ? 0 : Math.min(r, partRows - 1);
-        for (let c = 0; c < cols; c++) combined[r * cols + c] += additive(values[source * partCols + c], part.kind);
+        const from = (partRows === 1 ? 0 : Math.min(r, partRows - 1)) * partCols;
+        const to = r * cols;
+        if (additiveValues) for (let c = 0; c < cols; c++) combined[to + c] += additiveValues[from + c];
+        else for (let c = 0; c < cols; c++) if ((flags![from + c] !== 0 ? 1 : 0) === hideWhen) combined[to + c] = -Infinity;
       }
     }
     if (combined) entry.raw.write(combined, [rows, cols], queryStart);
@@ -125,25 +143,36 @@ export class AttentionRecorder {
    * each layer turns the residual stream needs no stored vectors.
    */
   addHiddenStep(parts: { layer: number; tensor: ort.Tensor; name: string }[], queryStart: number): void {
-    let previous: { layer: number; values: Float32Array; width: number } | undefined;
+    let previous: { values: Float32Array; norms: Float64Array; width: number } | undefined;
     for (const part of [...parts].sort((a, b) => a.layer - b.layer)) {
       const values = floatData(part.tensor, part.name);
       const width = part.tensor.dims[part.tensor.dims.length - 1];
       const rows = values.length / width;
       let entry = this.hidden.get(part.layer);
       if (!entry) this.hidden.set(part.layer, (entry = { norms: [], cosines: [], vectors: this.keepVectors ? [] : undefined, width }));
-      const before = previous && previous.width === width && previous.values.length === values.length ? previous.values : undefined;
+      const before = previous && previous.width === width && previous.values.length === values.length ? previous : undefined;
+      const norms = new Float64Array(rows);
       for (let r = 0; r < rows; r++) {
-        // A recompute feeds every position again: rows already recorded are skipped.
-        if (queryStart + r < entry.norms.length) continue;
+        // One pass per row: its squared norm, and its dot product with the previous layer's row (whose norm is known).
         const at = r * width;
         let sum = 0;
-        for (let i = at; i < at + width; i++) sum += values[i] * values[i];
-        entry.norms.push(Math.sqrt(sum));
-        entry.cosines.push(before ? cosineRows(before, values, at, width) : NaN);
+        let dot = 0;
+        if (before) {
+          const b = before.values;
+          for (let i = at; i < at + width; i++) {
+            sum += values[i] * values[i];
+            dot += values[i] * b[i];
+          }
+        } else for (let i = at; i < at + width; i++) sum += values[i] * values[i];
+        norms[r] = Math.sqrt(sum);
+        // A recompute feeds every position again: rows already recorded are skipped.
+        if (queryStart + r < entry.norms.length) continue;
+        entry.norms.push(norms[r]);
+        const denominator = before ? before.norms[r] * norms[r] : 0;
+        entry.cosines.push(denominator > 0 ? dot / denominator : NaN);
         entry.vectors?.push(values.slice(at, at + width));
       }
-      previous = { layer: part.layer, values, width };
+      previous = { values, norms, width };
     }
   }
 
@@ -168,12 +197,6 @@ export class AttentionRecorder {
 }
 
 export type MaskKind = 'additive' | 'keep-where-true' | 'hide-where-true';
-
-function additive(value: number, kind: MaskKind): number {
-  if (kind === 'additive') return value;
-  const hidden = kind === 'keep-where-true' ? value === 0 : value !== 0;
-  return hidden ? -Infinity : 0;
-}
 
 const kindOrder = (kind: AttentionKind) => (kind === 'encoder' ? 0 : kind === 'self' ? 1 : 2);
 
