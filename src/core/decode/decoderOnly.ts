@@ -102,7 +102,7 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
     recordTaps(recorder, session, outputs, queryStart, fed.length, axes, (k) => k, capture.keepLayer);
     if (cached || plan.next) past = carryPast(outputs);
 
-    const next = chooseNext(logits.row, options.sampling, random, tokenizer);
+    const next = chooseNext(logits, options.sampling, random, tokenizer, session.summary ? outputs : undefined);
     generated.push(next);
     context.onStep?.(step + 1, options.maxNewTokens);
     if (stops.has(next.id)) {

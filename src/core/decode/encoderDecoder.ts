@@ -85,7 +85,7 @@ export async function decodeEncoderDecoder(model: OpenedModel, sessions: Session
     // The with-past decoder returns only the decoder presents: the encoder ones from step 0 carry on.
     if (next) past = carryPast(outputs, past);
 
-    const token = chooseNext(logits.row, options.sampling, random, tokenizer);
+    const token = chooseNext(logits, options.sampling, random, tokenizer, session.summary ? outputs : undefined);
     generated.push(token);
     context.onStep?.(step + 1, m);
     if (stops.has(token.id)) {

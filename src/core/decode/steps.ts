@@ -8,6 +8,7 @@ import { pastNameFor } from './feeds';
 import { chooseToken, distributionSummary, type SamplingSettings } from './sampling';
 import type { DecodeSession } from './session';
 import { floatData } from './tensors';
+import { rowSummary, SUMMARY_OUTPUTS } from '../lens/summary';
 
 export const TOP_K_SHOWN = 5;
 
@@ -29,10 +30,21 @@ export function lastLogits(outputs: Record<string, ort.Tensor>, file: string): {
   return { row: all.subarray((rows - 1) * vocab, rows * vocab), all, rows, vocab };
 }
 
-export function chooseNext(row: Float32Array, sampling: SamplingSettings, random: () => number, tokenizer: TextTokenizer): GeneratedToken {
-  const id = chooseToken(row, sampling, random);
-  const { prob, top } = distributionSummary(row, id, TOP_K_SHOWN);
-  return { id, text: tokenizer.tokenText(id), prob, top: top.map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })) };
+/**
+ * Chooses the next token from the last logits row, and what the trace keeps of that step: the chosen token's
+ * probability and the top tokens (the raw softmax). When the session computes the logit summary in the graph
+ * (lens/summary.ts) they are read from it — one lookup — instead of a pass over the vocabulary each step.
+ */
+export function chooseNext(logits: ReturnType<typeof lastLogits>, sampling: SamplingSettings, random: () => number, tokenizer: TextTokenizer, outputs?: Record<string, ort.Tensor>): GeneratedToken {
+  const id = chooseToken(logits.row, sampling, random);
+  const topLogProbs = outputs?.[SUMMARY_OUTPUTS.topLogProbs];
+  const topIds = outputs?.[SUMMARY_OUTPUTS.topIds];
+  const k = topLogProbs?.dims[topLogProbs.dims.length - 1] ?? 0;
+  const { prob, top } =
+    topLogProbs && topIds && k >= TOP_K_SHOWN && topLogProbs.data.length === logits.rows * k
+      ? rowSummary(logits.all, logits.vocab, logits.rows - 1, topLogProbs.data as Float32Array, topIds.data as BigInt64Array, k, id)
+      : distributionSummary(logits.row, id, TOP_K_SHOWN);
+  return { id, text: tokenizer.tokenText(id), prob, top: top.slice(0, TOP_K_SHOWN).map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })) };
 }
 
 /** The axis lengths the recorder should allocate for each kind. */
