@@ -24,8 +24,9 @@ export async function decodeEncoderDecoder(model: OpenedModel, sessions: Session
   const encoderFile = byRole.get('encoder')!;
   const decoderFile = byRole.get('decoder') ?? byRole.get('decoder-merged');
   if (!decoderFile) throw new DecoderLensError('not-found', `${model.layout.dir} has encoder_model.onnx but no decoder_model.onnx or decoder_model_merged.onnx.`, model.layout.dir);
-  const open = (file: string) => sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders });
-  const encoder = await open(encoderFile);
+  // The lens belongs to the decoder files (the encoder has no logits).
+  const open = (file: string, lens = options.lens) => sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens });
+  const encoder = await open(encoderFile, undefined);
   const decoder = await open(decoderFile);
   const withPastFile = byRole.get('decoder-with-past');
   const next = !options.useCache ? null : withPastFile && decoderFile === byRole.get('decoder') ? await open(withPastFile) : pastInputs(decoder).length ? decoder : null;

@@ -10,6 +10,5 @@ export { decisionLayers, lensEntries, lensFromOutputs, lensTop1, withTokenTexts 
 export type { LensCapture, LensEntry, LensTop, TensorLike } from './outputs';
 export { LensRecorder } from './recorder';
 export type { LensSessionInfo } from './recorder';
-export { LensSessions } from './sessions';
 export { hiddenStats } from './hidden';
 export type { HiddenStats } from './hidden';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { compareTokenizerFiles, compareTraces, compareVocabs, formatReport, jsd, readVocab } from '../../../src/core/compare';
-import { openModel } from '../../../src/core/decode';
-import { LensSessions } from '../../../src/core/lens';
+import { decode, openModel } from '../../../src/core/decode';
+import { SessionCache } from '../../../src/core/decode/sessionCache';
 import { assertClose, reference } from '../decode/reference';
 import { fixture } from '../paths';
 
@@ -21,14 +21,15 @@ interface FinetunedReference {
 const FINETUNED = fixture('tiny-gpt-finetuned');
 assert.ok(existsSync(FINETUNED), `fixture ${FINETUNED} is missing: run /usr/bin/python3 test/fixtures/make_finetuned.py (after make_fixtures.py)`);
 const ref = reference<FinetunedReference>('tiny-gpt-finetuned');
-const sessions = new LensSessions();
+const sessions = new SessionCache();
 after(() => sessions.clear());
 
 /** tiny-gpt or its fine-tuned variant, decoded with KV cache (decoder + with-past files) and the lens. */
 async function run(name: string) {
   const model = await openModel(fixture(name));
   model.layout = { ...model.layout, files: model.layout.files.filter((f) => !f.path.endsWith('merged.onnx')) };
-  return sessions.decode(model, { text: ref.prompt, maxNewTokens: ref.max_new_tokens });
+  const trace = await decode(model, sessions, { text: ref.prompt, maxNewTokens: ref.max_new_tokens, lens: { rows: 'last', k: 10 } });
+  return { trace, lens: trace.lens! };
 }
 
 describe('comparing two models on the same input', () => {

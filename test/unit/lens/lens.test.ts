@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { openModel } from '../../../src/core/decode';
-import { type LensCapture, LensSessions, decisionLayers, lensEntries } from '../../../src/core/lens';
+import { type DecodeOptions, decode, openModel, type OpenedModel } from '../../../src/core/decode';
+import { SessionCache } from '../../../src/core/decode/sessionCache';
+import { type LensCapture, decisionLayers, lensEntries } from '../../../src/core/lens';
 import { assertClose, reference } from '../decode/reference';
 import { fixture } from '../paths';
 
@@ -15,9 +16,19 @@ interface GptReference {
 }
 
 const ref = reference<GptReference>('tiny-gpt');
-const last = new LensSessions({ rows: 'last', k: 10 });
-const all = new LensSessions({ rows: 'all', k: 5 });
-after(() => Promise.all([last.clear(), all.clear()]));
+const sessions = new SessionCache();
+after(() => sessions.clear());
+
+/** Decodes with the runtime's `lens` option (what the extension does) and returns the trace and its lens. */
+const withLens = (rows: 'last' | 'all', k: number) => ({
+  async decode(model: OpenedModel, options: Partial<DecodeOptions> & { text: string }) {
+    const trace = await decode(model, sessions, { ...options, lens: { rows, k } });
+    assert.ok(trace.lens, 'the trace has its lens');
+    return { trace, lens: trace.lens };
+  },
+});
+const last = withLens('last', 10);
+const all = withLens('all', 5);
 
 /** The fixture with only some of its files, as a user's folder might have. */
 async function openWith(files: string[]) {
