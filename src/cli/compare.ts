@@ -2,14 +2,14 @@
 // [--json OUT.json] [--html OUT.html] [--no-lens] [--lens-rows last|all]`: runs the same input through both (or
 // against a saved trace) and reports where they differ. Prints a readable report; --json writes the whole
 // report, --html the compare view as a standalone page.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decode, openModel } from '../core/decode';
 import { SessionCache } from '../core/decode/sessionCache';
 import { type CompareReport, type VocabComparison, compareTokenizerFiles, compareTraces, formatReport } from '../core/compare';
 import { DecoderLensError } from '../core/errors';
 import { findModelLayout } from '../core/model/layout';
-import { decodeTrace } from '../core/trace/file';
+import { readTraceFile } from '../core/trace/readTraceFile';
 import type { Trace } from '../core/trace/types';
 import { writeCompareReport } from '../panelData/compareReportHtml';
 import { stringFlag, type ParsedArgs } from './args';
@@ -22,7 +22,7 @@ export async function compareCommand(args: ParsedArgs, distDir = __dirname): Pro
   const traceFile = stringFlag(args, 'trace-b');
   if (!pathA) throw new DecoderLensError('bad-input', '--model PATH is required (model A: an Optimum model folder or an .onnx file).');
   if (!pathB === !traceFile) throw new DecoderLensError('bad-input', 'Give what to compare with: --model-b PATH (a second model) or --trace-b FILE.dltrace (a saved trace).');
-  const saved = traceFile ? readTrace(traceFile) : undefined;
+  const saved = traceFile ? await readTraceFile(traceFile) : undefined;
   const options = traceOptions(saved ? withSavedInput(args, saved) : args);
   if (saved && !args.flags.has('max-new-tokens')) Object.assign(options, { maxNewTokens: saved.settings.maxNewTokens, sampling: saved.settings.sampling, useCache: saved.settings.useCache, attentionMask: saved.settings.attentionMask });
   const rows = stringFlag(args, 'lens-rows') ?? 'last';
@@ -49,11 +49,6 @@ export async function compareCommand(args: ParsedArgs, distDir = __dirname): Pro
   } finally {
     await sessions.clear();
   }
-}
-
-function readTrace(file: string): Trace {
-  if (!existsSync(file)) throw new DecoderLensError('not-found', `No saved trace at ${file}.`, file);
-  return decodeTrace(readFileSync(file), file);
 }
 
 /** The saved trace's input text unless the user gave one (then it must be the same input to compare). */

@@ -12,7 +12,8 @@ export interface DecodeRequest extends Partial<Omit<DecodeOptions, 'text'>> {
 
 /** "Compare With…": the same input through model A and a second model (or against a saved trace). */
 export interface CompareRequest extends DecodeRequest {
-  other: { modelPath: string } | { trace: Trace; label: string };
+  /** A second model, or a saved .dltrace (read in the worker: traces run to tens of MB). */
+  other: { modelPath: string } | { tracePath: string };
 }
 
 export interface CompareResult {

@@ -3,6 +3,7 @@ import { decode, openModel } from '../core/decode';
 import { DecoderLensError } from '../core/errors';
 import { SessionCache } from '../core/decode/sessionCache';
 import { findModelLayout } from '../core/model/layout';
+import { readTraceFile } from '../core/trace/readTraceFile';
 import type { Trace } from '../core/trace/types';
 import type { Handlers } from '../protocol/rpc';
 import type { WorkerMethods } from '../protocol/worker';
@@ -35,14 +36,14 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
           b = await decode(modelB, sessions, { ...options, lens }, { signal, onStep });
           vocabulary = compareTokenizerFiles(modelA.layout.dir, modelB.layout.dir);
         } else {
-          b = other.trace;
+          b = await readTraceFile(other.tracePath);
           try {
             vocabulary = compareTokenizerFiles(modelA.layout.dir, findModelLayout(b.model.path).dir);
           } catch (error) {
             if (!(error instanceof DecoderLensError)) throw error; // the saved trace's model is not here: ids assumed to match
           }
         }
-        const labelB = 'modelPath' in other ? other.modelPath : other.label;
+        const labelB = 'modelPath' in other ? other.modelPath : other.tracePath;
         return { a, b, report: compareTraces({ trace: a, label: modelPath, lens: a.lens }, { trace: b, label: labelB, lens: b.lens }, vocabulary) };
       });
     },

@@ -1,7 +1,6 @@
 // "Decoder Lens: Compare With…": runs the current trace's input through a second model (a folder or an .onnx
 // file) or compares it with a saved trace, in the worker, and shows where they differ in the compare view.
 import * as vscode from 'vscode';
-import { decodeTrace } from '../../core/trace/file';
 import type { CompareResult } from '../../protocol/worker';
 import { RemoteError } from '../../protocol/rpc';
 import { Commands } from '../commands';
@@ -33,7 +32,8 @@ export async function compareWith(deps: { worker: WorkerClient; store: TraceStor
   )?.[0];
   if (!target) return undefined;
   try {
-    const other = target.fsPath.endsWith('.dltrace') ? { trace: decodeTrace(await vscode.workspace.fs.readFile(target), target.fsPath), label: target.fsPath } : { modelPath: target.fsPath };
+    // A saved trace is read and parsed in the worker, not on the extension host thread.
+    const other = target.fsPath.endsWith('.dltrace') ? { tracePath: target.fsPath } : { modelPath: target.fsPath };
     const s = current.settings;
     const request = { modelPath: current.model.path, text: current.input.text, maxNewTokens: s.maxNewTokens, sampling: s.sampling, useCache: s.useCache, attentionMask: s.attentionMask, captureMaxBytes: s.captureMaxBytes, other };
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Decoder Lens: comparing', cancellable: true }, async (progress, token) => {
