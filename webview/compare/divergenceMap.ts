@@ -8,7 +8,7 @@ import type { CompareSide } from '../../src/protocol/compare';
 import { toCss } from '../../src/panelData/colorScale';
 import { actionButton } from '../panel/controls';
 import { el } from '../shared/dom';
-import { paintBytes } from '../shared/heatmap';
+import { paintBytes, sizeCanvas } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 import { describeCell, formatBits, gridBytes, KIND_LABEL, type KindGrid } from './model';
 
@@ -141,15 +141,7 @@ export class DivergenceMap {
     const h = top + L * cell + 4;
     this.geometry = { left, top, cell, layers: L, heads: H };
     this.canvas.dataset.layout = JSON.stringify(this.geometry);
-    const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.ceil(w * dpr);
-    this.canvas.height = Math.ceil(h * dpr);
-    this.canvas.style.width = `${w}px`;
-    this.canvas.style.height = `${h}px`;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = toCss(t.background);
-    ctx.fillRect(0, 0, w, h);
-    ctx.imageSmoothingEnabled = false;
+    sizeCanvas(this.canvas, ctx, w, h, toCss(t.background));
     ctx.drawImage(this.offscreen, left, top, H * cell, L * cell);
     // Cell borders, so equal neighbours (and an all-zero map) still read as cells.
     ctx.strokeStyle = toCss(t.border);

@@ -8,7 +8,7 @@ import type { InspectorGrid, InspectorToken } from '../../src/protocol/inspector
 import { toCss } from '../../src/panelData/colorScale';
 import { displayText } from '../panel/tokens';
 import { el } from '../shared/dom';
-import { hatchMasked, paintBytes } from '../shared/heatmap';
+import { hatchMasked, paintBytes, sizeCanvas } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 
 export interface GridInput {
@@ -86,21 +86,13 @@ export class MaskGrid {
     const cell = Math.max(2, Math.min(22, Math.floor((width - left - (labelled ? 24 : 0)) / cols)));
     const layout = (this.layout = { left, top, cell, rows, cols });
     this.canvas.dataset.layout = JSON.stringify(layout);
-    const dpr = window.devicePixelRatio || 1;
     // Room on the right for the last rotated key label.
     const cssW = left + cols * cell + (labelled ? 24 : 0);
     const cssH = top + rows * cell;
-    this.canvas.width = Math.round(cssW * dpr);
-    this.canvas.height = Math.round(cssH * dpr);
-    this.canvas.style.width = `${cssW}px`;
-    this.canvas.style.height = `${cssH}px`;
     const ctx = this.canvas.getContext('2d')!;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = toCss(theme.background);
-    ctx.fillRect(0, 0, cssW, cssH);
+    sizeCanvas(this.canvas, ctx, cssW, cssH, toCss(theme.background));
     const hidden = grid.applied ? grid.applied.map((v) => (v ? 0 : 1)) : undefined;
     paintBytes(this.off, grid.weight, rows, cols, input.lut, hidden, theme.masked);
-    ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.off, left, top, cols * cell, rows * cell);
     if (hidden) hatchMasked(ctx, hidden, rows, cols, left, top, cell, toCss(theme.muted, 0.55));
     if (input.causal) {

@@ -6,7 +6,7 @@
 import type { MatrixResult, PanelToken } from '../../src/protocol/panel';
 import { toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
-import { hatchMasked, invert, paintBytes, toBytes } from '../shared/heatmap';
+import { hatchMasked, invert, paintBytes, sizeCanvas, toBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 import { cellAt, heatLayout, labelShown, type HeatLayout } from './layout';
 import { displayText, formatProb } from './tokens';
@@ -105,15 +105,7 @@ export class HeadView {
     this.layout = layout;
     // Published for tests and tools that need to find a cell (plain numbers, no token text).
     this.canvas.dataset.layout = JSON.stringify({ left: layout.left, top: layout.top, cell: layout.cell, queries: layout.queries, keys: layout.keys });
-    const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.ceil(layout.width * dpr);
-    this.canvas.height = Math.ceil(layout.height * dpr);
-    this.canvas.style.width = `${layout.width}px`;
-    this.canvas.style.height = `${layout.height}px`;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = toCss(t.background);
-    ctx.fillRect(0, 0, layout.width, layout.height);
-    ctx.imageSmoothingEnabled = false;
+    sizeCanvas(this.canvas, ctx, layout.width, layout.height, toCss(t.background));
     const { left, top, cell } = layout;
     ctx.drawImage(this.offscreen, left, top, s.keys * cell, s.queries * cell);
     if (s.masked) hatchMasked(ctx, s.masked, s.queries, s.keys, left, top, cell, toCss(t.foreground, 0.28));
@@ -131,10 +123,12 @@ export class HeadView {
     ctx.fillStyle = toCss(t.muted);
     for (let k = 0; k < s.keys; k++) {
       if (!labelShown(k, layout.colStride)) continue;
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      // Rotated about the label's own point; the restore brings back the pixel-ratio transform.
+      ctx.save();
       ctx.translate(left + (k + 0.5) * cell, top - 4);
       ctx.rotate(-Math.PI / 2);
       ctx.fillText(labelOf(s.keyTokens[k], k), 0, 0);
+      ctx.restore();
     }
     ctx.restore();
     if (this.query >= 0 && this.query < s.queries) {

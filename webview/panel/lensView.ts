@@ -6,7 +6,7 @@
 import type { LensResult, PanelToken } from '../../src/protocol/panel';
 import { toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
-import { paintBytes, toBytes } from '../shared/heatmap';
+import { paintBytes, sizeCanvas, toBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 import { displayText, formatProb } from './tokens';
 
@@ -83,15 +83,7 @@ export class LensView {
     const w = left + P * cellW + 8;
     const h = top + L * cellH + fontSize + 10;
     this.geometry = { left, top, cellW, cellH };
-    const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.ceil(w * dpr);
-    this.canvas.height = Math.ceil(h * dpr);
-    this.canvas.style.width = `${w}px`;
-    this.canvas.style.height = `${h}px`;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = toCss(t.background);
-    ctx.fillRect(0, 0, w, h);
-    ctx.imageSmoothingEnabled = false;
+    sizeCanvas(this.canvas, ctx, w, h, toCss(t.background));
     ctx.drawImage(this.offscreen, left, top, P * cellW, L * cellH);
     ctx.font = `${fontSize}px ${t.monoFamily}`;
     ctx.textBaseline = 'middle';

@@ -82,3 +82,19 @@ export function hatchMasked(ctx: CanvasRenderingContext2D, masked: Uint8Array, r
   ctx.stroke();
   ctx.restore();
 }
+
+/**
+ * Sizes a canvas to `width` × `height` CSS pixels at the screen's pixel ratio (crisp on HiDPI) and clears it to
+ * `background`; afterwards the context draws in CSS pixels, without smoothing (cells stay sharp when scaled).
+ */
+export function sizeCanvas(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D, width: number, height: number, background: string): void {
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.ceil(width * dpr);
+  canvas.height = Math.ceil(height * dpr);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = background;
+  ctx.fillRect(0, 0, width, height);
+  ctx.imageSmoothingEnabled = false;
+}
