@@ -4,14 +4,12 @@
  *  - KV-cache generation of 64 tokens vs full recompute;
  *  - tokens/s generating 64 tokens while capturing vs transformers.js generating from the same ONNX file.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { decode, openModel } from '../src/core/decode';
+import { decode } from '../src/core/decode';
 import { SESSION_OPTIONS, SessionCache } from '../src/core/decode/sessionCache';
 import { int64Tensor, range } from '../src/core/decode/tensors';
-import { fixture, sharedDataDir } from '../test/unit/paths';
-import { ensureGpt2Folder, GPT2_SMALL } from './models/gpt2';
+import { GPT2_SMALL, openBenchModel } from './models/gpt2';
 import { medianMs, type BenchRow } from './table';
 
 const T = 256;
@@ -19,18 +17,9 @@ const NEW_TOKENS = 64;
 const PAIRS = 9;
 
 export async function runDecodeBench(log: (line: string) => void): Promise<BenchRow[]> {
-  const shared = join(sharedDataDir, 'tokenizers', 'roberta-bytelevel-bpe');
-  const tokenizerDir = existsSync(join(shared, 'tokenizer.json')) ? shared : fixture('tiny-gpt');
-  log(`generating/reusing the GPT-2-small-shaped bench model (tokenizer from ${tokenizerDir})…`);
-  const dir = ensureGpt2Folder(tokenizerDir, log);
-  const model = await openModel(dir);
+  const { dir, model, ids, text } = await openBenchModel(T, log);
   const sessions = new SessionCache();
   const rows: BenchRow[] = [];
-
-  // A prompt of exactly T tokens: repeat text, then cut to T ids and decode those ids back to the same text.
-  const words = 'The quick brown fox jumps over the lazy dog while the decoder watches every token. ';
-  const ids = model.tokenizer.encode(words.repeat(60), { addSpecialTokens: false }).slice(0, T).map((t) => t.id);
-  const text = model.tokenizer.decode(ids);
   const file = join(dir, 'onnx', 'model.onnx');
   const plain = await ort.InferenceSession.create(file, SESSION_OPTIONS);
   const feeds: Record<string, ort.Tensor> = {

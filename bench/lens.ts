@@ -5,12 +5,9 @@
  * 12th from the model's logits. Timed as process CPU time (wall time on a shared machine is too noisy).
  * Also shown, without a goal: the lens over every prompt row (`rows: 'all'`), which costs 12 LM heads per row.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { decode, openModel } from '../src/core/decode';
+import { decode } from '../src/core/decode';
 import { SessionCache } from '../src/core/decode/sessionCache';
-import { fixture, sharedDataDir } from '../test/unit/paths';
-import { ensureGpt2Folder } from './models/gpt2';
+import { openBenchModel } from './models/gpt2';
 import type { BenchRow } from './table';
 
 const T = 256;
@@ -33,14 +30,7 @@ async function timed(body: () => Promise<unknown>): Promise<Timing> {
 }
 
 export async function runLensBench(log: (line: string) => void): Promise<BenchRow[]> {
-  const shared = join(sharedDataDir, 'tokenizers', 'roberta-bytelevel-bpe');
-  const tokenizerDir = existsSync(join(shared, 'tokenizer.json')) ? shared : fixture('tiny-gpt');
-  log(`generating/reusing the GPT-2-small-shaped bench model (tokenizer from ${tokenizerDir})…`);
-  const dir = ensureGpt2Folder(tokenizerDir, log);
-  const model = await openModel(dir);
-  const words = 'The quick brown fox jumps over the lazy dog while the decoder watches every token. ';
-  const ids = model.tokenizer.encode(words.repeat(60), { addSpecialTokens: false }).slice(0, T).map((t) => t.id);
-  const text = model.tokenizer.decode(ids);
+  const { model, text } = await openBenchModel(T, log);
   // One session cache for both sides, as in the extension: a decode with the `lens` option gets its own
   // session (the tapped model + the lens nodes + the in-graph logit summary).
   const taps = new SessionCache();

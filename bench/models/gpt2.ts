@@ -6,6 +6,8 @@
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openModel, type OpenedModel } from '../../src/core/decode';
+import { fixture, sharedDataDir } from '../../test/unit/paths';
 import { writeGptModel } from '../graph/big-model';
 import type { GptSpec } from '../graph/gpt-graph';
 
@@ -26,4 +28,20 @@ export function ensureGpt2Folder(tokenizerDir: string, log: (line: string) => vo
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: spec.vocab, n_layer: spec.layers, n_head: spec.heads, n_embd: spec.hidden, n_positions: 1024, bos_token_id: 0, eos_token_id: eos, use_cache: true }));
   writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 0, eos_token_id: eos, max_new_tokens: 64 }));
   return dir;
+}
+
+/**
+ * The runtime benchmarks' shared start: the bench model (tokenizer from ../shared when present, else the
+ * fixture's) opened, and a prompt of exactly `tokens` tokens — repeated text cut to that many ids and decoded
+ * back to the text that tokenizes to them.
+ */
+export async function openBenchModel(tokens: number, log: (line: string) => void): Promise<{ dir: string; model: OpenedModel; ids: number[]; text: string }> {
+  const shared = join(sharedDataDir, 'tokenizers', 'roberta-bytelevel-bpe');
+  const tokenizerDir = existsSync(join(shared, 'tokenizer.json')) ? shared : fixture('tiny-gpt');
+  log(`generating/reusing the GPT-2-small-shaped bench model (tokenizer from ${tokenizerDir})…`);
+  const dir = ensureGpt2Folder(tokenizerDir, log);
+  const model = await openModel(dir);
+  const words = 'The quick brown fox jumps over the lazy dog while the decoder watches every token. ';
+  const ids = model.tokenizer.encode(words.repeat(60), { addSpecialTokens: false }).slice(0, tokens).map((t) => t.id);
+  return { dir, model, ids, text: model.tokenizer.decode(ids) };
 }
