@@ -9,6 +9,7 @@ import { formatReport } from '../core/compare/summary';
 import type { CompareReportPage, CompareViewReport } from '../protocol/compare';
 import { toBase64 } from './base64';
 import { type ReportAssets, readReportAssets, standalonePage } from './reportHtml';
+import { lastSegment } from './pathName';
 
 /** The id of the element holding the embedded comparison (the view starts in report mode when it exists). */
 export const COMPARE_DATA_ID = 'decoder-lens-compare-data';
@@ -19,8 +20,7 @@ export function compareReportHtml(report: CompareReport, assets: ReportAssets, c
   const page: CompareReportPage = { open: { compareId, report: view, traces: { a: null, b: null } }, text: formatReport(report) };
   // JSON turns NaN into null; the view's reader turns it back.
   const bytes = new TextEncoder().encode(JSON.stringify(page));
-  const name = (path: string) => path.split(/[\\/]+/).filter(Boolean).at(-1) ?? path;
-  return standalonePage(`Decoder Lens: ${name(report.a.label)} vs ${name(report.b.label)}`, assets, COMPARE_DATA_ID, toBase64(bytes));
+  return standalonePage(`Decoder Lens: ${lastSegment(report.a.label)} vs ${lastSegment(report.b.label)}`, assets, COMPARE_DATA_ID, toBase64(bytes));
 }
 
 /** One call for the CLI: a report to a file, with the bundle read from the extension's dist folder. */

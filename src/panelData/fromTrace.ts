@@ -6,6 +6,7 @@ import type { Trace, TraceToken } from '../core/trace/types';
 import type { PanelToken } from '../protocol/panel';
 import { hiddenView, lensView } from './lens';
 import type { PanelData } from './serve';
+import { lastSegment } from './pathName';
 
 export function toPanelData(trace: Trace, traceId: string): PanelData {
   const token = (t: TraceToken): PanelToken => ({ id: t.id, text: t.text, special: t.special, ...(t.partial ? { partial: true } : {}) });
@@ -16,7 +17,7 @@ export function toPanelData(trace: Trace, traceId: string): PanelData {
       createdAt: trace.createdAt,
       model: {
         path: trace.model.path,
-        name: baseName(trace.model.path),
+        name: lastSegment(trace.model.path),
         architecture: trace.model.architecture,
         layers: trace.model.layers,
         heads: trace.model.heads,
@@ -38,9 +39,4 @@ export function toPanelData(trace: Trace, traceId: string): PanelData {
     ...(trace.lens ? { lens: lensView(trace.lens) } : {}),
     ...(trace.hidden?.length ? { hidden: hiddenView(trace.hidden) } : {}),
   };
-}
-
-function baseName(path: string): string {
-  const parts = path.split(/[\\/]+/).filter(Boolean);
-  return parts[parts.length - 1] ?? path;
 }

@@ -4,7 +4,7 @@
  */
 import type { CompareSideSummary, CompareViewReport } from '../../src/protocol/compare';
 import { el } from '../shared/dom';
-import { shortName } from './model';
+import { lastSegment } from '../../src/panelData/pathName';
 
 export function compareHeader(report: CompareViewReport, actions: HTMLElement[]): HTMLElement {
   const notes: HTMLElement[] = [];
@@ -30,7 +30,7 @@ function side(name: 'A' | 'B', s: CompareSideSummary): HTMLElement {
     'div',
     { className: `side side-${name.toLowerCase()}` },
     el('span', { className: 'side-name' }, name),
-    el('span', { className: 'side-model', title: s.label }, el('strong', {}, shortName(s.label)), el('span', { className: 'side-path muted' }, s.label)),
+    el('span', { className: 'side-model', title: s.label }, el('strong', {}, lastSegment(s.label)), el('span', { className: 'side-path muted' }, s.label)),
     el('span', { className: 'side-generated', title: `${s.steps} generated ${s.steps === 1 ? 'token' : 'tokens'}` }, s.generatedText === '' ? el('em', { className: 'muted' }, '(nothing generated)') : s.generatedText),
   );
 }

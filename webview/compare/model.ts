@@ -109,10 +109,5 @@ export function probabilitySeries(report: CompareViewReport): ProbabilitySeries 
   };
 }
 
-/** The last segment of a path, for a short label (the whole path stays in the title). */
-export function shortName(path: string): string {
-  const parts = path.split(/[\\/]+/).filter(Boolean);
-  return parts.at(-1) ?? path;
-}
 
 const finite = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);

@@ -17,6 +17,7 @@ import { saveCompareReport } from '../panel/exportFiles';
 import { TraceStorage } from '../panel/traceStorage';
 import { webviewOptions, webviewPort } from '../webviewHtml';
 import { compareHtml } from './compareHtml';
+import { lastSegment } from '../../panelData/pathName';
 
 export type CompareHostConnection = Connection<CompareHostMethods, CompareViewMethods, CompareHostEvents, CompareViewEvents>;
 
@@ -75,7 +76,7 @@ export class ComparePanel extends Disposable {
   /** Shows a comparison: a live view is told at once, a loading one asks for it with `open`. */
   show(open: CompareOpenResult): void {
     this.shown = open;
-    this.panel.title = `Compare: ${shortName(open.report.a.label)} vs ${shortName(open.report.b.label)}`;
+    this.panel.title = `Compare: ${lastSegment(open.report.a.label)} vs ${lastSegment(open.report.b.label)}`;
     this.connection.notify('show', open);
   }
 
@@ -196,4 +197,3 @@ function cleanFocus(f: CompareFocus): CompareFocus {
   return out;
 }
 
-const shortName = (path: string) => path.split(/[\\/]+/).filter(Boolean).at(-1) ?? path;

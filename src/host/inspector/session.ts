@@ -7,7 +7,8 @@ import { checkTrace, compareRuns, maskProblem, planProbes, probeOptions, rerunOp
 import type { Trace } from '../../core/trace/types';
 import type { InspectorRun, InspectorSnapshot } from '../../protocol/inspector';
 import { RemoteError, isAbortError, toErrorPayload } from '../../protocol/rpc';
-import { modelName, rerunLabel, toComparison, toFinding, toRun } from './snapshot';
+import { rerunLabel, toComparison, toFinding, toRun } from './snapshot';
+import { lastSegment } from '../../panelData/pathName';
 
 export interface InspectorRunner {
   /** A decode the person asked for (with progress); undefined when they cancelled it. */
@@ -122,7 +123,7 @@ export class InspectorSession {
     if (s.rerun) runs.push(this.run(s, s.rerunId, 'rerun', s.rerun, rerunLabel(s.rerun)));
     return {
       seq: this.seq,
-      model: { name: modelName(o.model.path), path: o.model.path, architecture: o.model.architecture, layers: o.model.layers, heads: o.model.heads, kvCache: o.model.kvCache },
+      model: { name: lastSegment(o.model.path), path: o.model.path, architecture: o.model.architecture, layers: o.model.layers, heads: o.model.heads, kvCache: o.model.kvCache },
       runs,
       activeRunId: runs.some((r) => r.runId === s.activeRunId) ? s.activeRunId : runs[0].runId,
       findings: s.findings.map(({ finding, runId }) => toFinding(finding, runId)),

@@ -64,7 +64,3 @@ export function rerunLabel(trace: Trace): string {
   return `Rerun: ${hidden.length} tokens hidden`;
 }
 
-export function modelName(path: string): string {
-  const parts = path.split(/[\\/]+/).filter(Boolean);
-  return parts[parts.length - 1] ?? path;
-}

@@ -4,6 +4,7 @@ import type { PanelData } from '../../panelData/serve';
 import type { CompareReport } from '../../core/compare/compare';
 import { compareReportHtml } from '../../panelData/compareReportHtml';
 import { readReportAssets, reportHtml } from '../../panelData/reportHtml';
+import { lastSegment } from '../../panelData/pathName';
 
 function defaultUri(name: string): vscode.Uri | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -27,7 +28,7 @@ export async function saveHtmlReport(data: PanelData, extensionUri: vscode.Uri, 
 
 /** The comparison as a standalone HTML page (the compare view's Export HTML). */
 export async function saveCompareReport(report: CompareReport, extensionUri: vscode.Uri, target?: vscode.Uri): Promise<string | null> {
-  const base = (path: string) => (path.split(/[\\/]+/).filter(Boolean).at(-1) ?? 'model').replace(/[^\w.-]+/g, '_');
+  const base = (path: string) => lastSegment(path, 'model').replace(/[^\w.-]+/g, '_');
   const name = `decoder-lens-compare-${base(report.a.label)}-vs-${base(report.b.label)}.html`;
   const dist = vscode.Uri.joinPath(extensionUri, 'dist').fsPath;
   return writeHtml(name, 'Export the comparison as a standalone HTML report', () => compareReportHtml(report, readReportAssets(dist, 'compare')), target);
