@@ -15,8 +15,14 @@ import { writeCompareReport } from '../panelData/compareReportHtml';
 import { stringFlag, type ParsedArgs } from './args';
 import { traceOptions } from './trace';
 
-/** `distDir`: where the compare view's bundle is (the CLI bundle's own folder), for `--html`. */
-export async function compareCommand(args: ParsedArgs, distDir = __dirname): Promise<CompareReport> {
+export interface CompareOutput {
+  /** Where the compare view's bundle is (the CLI bundle's own folder), for `--html`. */
+  distDir?: string;
+  /** Where the readable report goes (stdout). */
+  write?: (text: string) => void;
+}
+
+export async function compareCommand(args: ParsedArgs, { distDir = __dirname, write = (text) => void process.stdout.write(text) }: CompareOutput = {}): Promise<CompareReport> {
   const pathA = stringFlag(args, 'model');
   const pathB = stringFlag(args, 'model-b');
   const traceFile = stringFlag(args, 'trace-b');
@@ -42,9 +48,12 @@ export async function compareCommand(args: ParsedArgs, distDir = __dirname): Pro
     if (!vocabulary) report.notes.push(`The saved trace's model folder (${saved?.model.path}) is not here: the vocabularies could not be compared; token ids are assumed to match.`);
     const json = stringFlag(args, 'json');
     if (json) writeFileSync(json, JSON.stringify(report, null, 1));
-    process.stdout.write(formatReport(report));
+    write(formatReport(report));
     const html = stringFlag(args, 'html');
-    if (html) writeHtml(report, distDir, resolve(html));
+    if (html) {
+      writeHtml(report, distDir, resolve(html));
+      write(`\nThe comparison as an HTML report (opens in any browser): ${resolve(html)}\n`);
+    }
     return report;
   } finally {
     await sessions.clear();
@@ -82,5 +91,4 @@ function writeHtml(report: CompareReport, distDir: string, file: string): void {
     if (code === 'ENOENT' && !existsSync(`${distDir}/webview/compare.js`)) throw new DecoderLensError('not-found', `The compare view's bundle is not in ${distDir}: build first (npm run build).`);
     throw new DecoderLensError('bad-input', `Cannot write ${file}: ${(error as Error).message}`, file);
   }
-  process.stdout.write(`\nThe comparison as an HTML report (opens in any browser): ${file}\n`);
 }

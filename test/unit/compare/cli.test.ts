@@ -15,16 +15,11 @@ const PROMPT = 'copy: the red fox saw a big moon =';
 const sessions = new SessionCache();
 after(() => sessions.clear());
 
-/** Runs the command with stdout captured. */
+/** Runs the command with its report captured (not by replacing process.stdout.write: the test runner reports through it too). */
 async function compare(argv: string[]): Promise<{ report: CompareReport; stdout: string }> {
-  const write = process.stdout.write;
   let stdout = '';
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-  try {
-    return { report: await compareCommand(parseArgs(['compare', ...argv])), stdout };
-  } finally {
-    process.stdout.write = write;
-  }
+  const report = await compareCommand(parseArgs(['compare', ...argv]), { write: (text) => (stdout += text) });
+  return { report, stdout };
 }
 
 describe('compare command', () => {
