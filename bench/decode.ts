@@ -29,7 +29,8 @@ export async function runDecodeBench(log: (line: string) => void): Promise<Bench
   if (plain.inputNames.includes('position_ids')) feeds.position_ids = int64Tensor(range(0, T), [1, T]);
   for (const name of plain.inputNames.filter((n) => n.startsWith('past_key_values.')))
     feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, GPT2_SMALL.heads, 0, GPT2_SMALL.hidden / GPT2_SMALL.heads]);
-  for (const name of plain.inputNames) if (!(name in feeds)) throw new Error(`the bench model has an input the bench does not feed: ${name}`);
+  for (const name of plain.inputNames)
+    if (!(name in feeds)) throw new Error(`the bench model has an input the bench does not feed: ${name}`);
 
   log('prefill T=256: plain ORT vs decode with all taps…');
   const tapped = () => decode(model, sessions, { text, maxNewTokens: 1 });
@@ -38,7 +39,8 @@ export async function runDecodeBench(log: (line: string) => void): Promise<Bench
   // Interleaved pairs so machine noise hits both sides alike; the figure is the median of the per-pair ratios
   // (on this shared machine single pairs swing by ±0.15).
   const pairs: { plain: number; tapped: number }[] = [];
-  for (let round = 0; round < PAIRS; round++) pairs.push({ plain: await medianMs(1, () => plain.run(feeds)), tapped: await medianMs(1, tapped) });
+  for (let round = 0; round < PAIRS; round++)
+    pairs.push({ plain: await medianMs(1, () => plain.run(feeds)), tapped: await medianMs(1, tapped) });
   const middle = <X>(xs: X[], key: (x: X) => number) => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const ratios = pairs.map((p) => p.tapped / p.plain).sort((a, b) => a - b);
   const trace = await tapped();
@@ -57,7 +59,12 @@ export async function runDecodeBench(log: (line: string) => void): Promise<Bench
   await gen(false, false);
   const cachedMs = await medianMs(1, () => gen(true, false));
   const recomputeMs = await medianMs(1, () => gen(false, false));
-  rows.push({ name: 'generate 64 tokens with KV cache', baseline: 'full recompute each step', ratio: cachedMs / recomputeMs, detail: `${cachedMs.toFixed(0)} ms vs ${recomputeMs.toFixed(0)} ms (lower is better)` });
+  rows.push({
+    name: 'generate 64 tokens with KV cache',
+    baseline: 'full recompute each step',
+    ratio: cachedMs / recomputeMs,
+    detail: `${cachedMs.toFixed(0)} ms vs ${recomputeMs.toFixed(0)} ms (lower is better)`,
+  });
 
   log('tokens/s while capturing vs transformers.js…');
   const capturing = await gen(true, true);
@@ -77,8 +84,19 @@ export async function runDecodeBench(log: (line: string) => void): Promise<Bench
   await theirsRun?.dispose();
   rows.push(
     theirs
-      ? { name: 'tokens/s generating 64 tokens while capturing everything', baseline: 'transformers.js generate() on the same ONNX file', ratio: oursTps / theirs.tps, goal: '≥ 1.0', detail: `${oursTps.toFixed(1)} vs ${theirs.tps.toFixed(1)} tokens/s (${theirs.tokens} tokens)` }
-      : { name: 'tokens/s while capturing', baseline: 'transformers.js (not run)', ratio: NaN, detail: 'transformers.js could not run here; see the log above' },
+      ? {
+          name: 'tokens/s generating 64 tokens while capturing everything',
+          baseline: 'transformers.js generate() on the same ONNX file',
+          ratio: oursTps / theirs.tps,
+          goal: '≥ 1.0',
+          detail: `${oursTps.toFixed(1)} vs ${theirs.tps.toFixed(1)} tokens/s (${theirs.tokens} tokens)`,
+        }
+      : {
+          name: 'tokens/s while capturing',
+          baseline: 'transformers.js (not run)',
+          ratio: NaN,
+          detail: 'transformers.js could not run here; see the log above',
+        },
   );
   await plain.release();
   await sessions.clear();
@@ -89,11 +107,17 @@ export async function runDecodeBench(log: (line: string) => void): Promise<Bench
 interface TransformersJs {
   env: { allowRemoteModels: boolean; localModelPath: string };
   AutoTokenizer: { from_pretrained(name: string): Promise<(text: string) => Record<string, unknown> & { input_ids: { dims: number[] } }> };
-  AutoModelForCausalLM: { from_pretrained(name: string, options: object): Promise<{ generate(options: object): Promise<unknown>; dispose(): Promise<unknown> }> };
+  AutoModelForCausalLM: {
+    from_pretrained(name: string, options: object): Promise<{ generate(options: object): Promise<unknown>; dispose(): Promise<unknown> }>;
+  };
 }
 
 /** transformers.js loaded and warmed up on the bench folder; `run()` times one 64-token generation. */
-async function transformersJs(dir: string, prompt: string, log: (line: string) => void): Promise<{ run(): Promise<{ ms: number; tokens: number }>; tokens: number; dispose(): Promise<unknown> } | undefined> {
+async function transformersJs(
+  dir: string,
+  prompt: string,
+  log: (line: string) => void,
+): Promise<{ run(): Promise<{ ms: number; tokens: number }>; tokens: number; dispose(): Promise<unknown> } | undefined> {
   try {
     // transformers.js is an ES module; load it with a real dynamic import (tsc would turn import() into require()).
     const load = new Function('m', 'return import(m)') as (m: string) => Promise<TransformersJs>;
@@ -106,7 +130,9 @@ async function transformersJs(dir: string, prompt: string, log: (line: string) =
     const inputs = tokenizer(prompt);
     const run = async () => {
       const start = process.hrtime.bigint();
-      const out = (await model.generate({ ...inputs, max_new_tokens: NEW_TOKENS, min_new_tokens: NEW_TOKENS, do_sample: false })) as { dims: number[] };
+      const out = (await model.generate({ ...inputs, max_new_tokens: NEW_TOKENS, min_new_tokens: NEW_TOKENS, do_sample: false })) as {
+        dims: number[];
+      };
       return { ms: Number(process.hrtime.bigint() - start) / 1e6, tokens: out.dims[1] - inputs.input_ids.dims[1] };
     };
     const { tokens } = await run();

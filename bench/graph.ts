@@ -86,7 +86,9 @@ export async function runGraphBench(): Promise<Row[]> {
   };
   // ABBA order, so neither side always pays for the other's garbage.
   for (const run of [plainRun, tappedRun, tappedRun, plainRun, plainRun, tappedRun]) await run();
-  log(`session create: plain ${plainCreate.map((t) => t.toFixed(0)).join(', ')} ms; tapped ${tappedCreate.map((t) => t.toFixed(0)).join(', ')} ms`);
+  log(
+    `session create: plain ${plainCreate.map((t) => t.toFixed(0)).join(', ')} ms; tapped ${tappedCreate.map((t) => t.toFixed(0)).join(', ')} ms`,
+  );
   rows.push(
     {
       name: 'session create with taps',

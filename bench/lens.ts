@@ -64,7 +64,12 @@ export async function runLensBench(log: (line: string) => void): Promise<BenchRo
     const every = () => decode(model, taps, { text, maxNewTokens: 1, lens: { rows: 'all', k: 10 } });
     await every();
     const [p, e] = [await timed(plain), await timed(every)];
-    rows.push({ name: `decode with the lens on all ${T} prompt rows`, baseline: 'the same decode with all taps, no lens', ratio: e.cpu / p.cpu, detail: `CPU ${e.cpu.toFixed(0)} ms vs ${p.cpu.toFixed(0)} ms, wall ${e.wall.toFixed(0)} vs ${p.wall.toFixed(0)} ms (one pair; 12 LM heads per row: for the prompt heatmap, not the default)` });
+    rows.push({
+      name: `decode with the lens on all ${T} prompt rows`,
+      baseline: 'the same decode with all taps, no lens',
+      ratio: e.cpu / p.cpu,
+      detail: `CPU ${e.cpu.toFixed(0)} ms vs ${p.cpu.toFixed(0)} ms, wall ${e.wall.toFixed(0)} vs ${p.wall.toFixed(0)} ms (one pair; 12 LM heads per row: for the prompt heatmap, not the default)`,
+    });
   } finally {
     await taps.clear();
   }

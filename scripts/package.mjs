@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const targets = { 'linux-x64': 'linux/x64', 'linux-arm64': 'linux/arm64', 'darwin-arm64': 'darwin/arm64', 'win32-x64': 'win32/x64', 'win32-arm64': 'win32/arm64' };
+const targets = {
+  'linux-x64': 'linux/x64',
+  'linux-arm64': 'linux/arm64',
+  'darwin-arm64': 'darwin/arm64',
+  'win32-x64': 'win32/x64',
+  'win32-arm64': 'win32/arm64',
+};
 const argIndex = process.argv.indexOf('--target');
 const target = argIndex > 0 ? process.argv[argIndex + 1] : `${process.platform}-${process.arch}`;
 if (!targets[target]) {
@@ -43,7 +49,23 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const out = join(root, `decoder-lens-${target}-${version}.vsix`);
 try {
   const vsce = join(dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
-  execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      vsce,
+      'package',
+      '--target',
+      target,
+      '--ignoreFile',
+      ignoreFile,
+      '--out',
+      out,
+      '--allow-missing-repository',
+      '--skip-license',
+      '--no-rewrite-relative-links',
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -41,11 +41,28 @@ if (build.code !== 0) {
 if (want('lint')) {
   const lint = await run('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', '.', '--max-warnings', '0']);
   tiers.push({ name: 'lint', passed: lint.code === 0 ? 1 : 0, failed: lint.code === 0 ? 0 : 1 });
+  const format = await run('format', process.execPath, [
+    'node_modules/prettier/bin/prettier.cjs',
+    '--check',
+    'src',
+    'webview',
+    'test',
+    'bench',
+    'scripts',
+  ]);
+  tiers.push({ name: 'format', passed: format.code === 0 ? 1 : 0, failed: format.code === 0 ? 0 : 1 });
 }
 if (want('unit')) {
   mkdirSync(join(root, 'test-results'), { recursive: true });
   const tap = join(root, 'test-results', 'unit.tap');
-  const unit = await run('unit', process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'out/test/unit/']);
+  const unit = await run('unit', process.execPath, [
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    'out/test/unit/',
+  ]);
   const text = readFileSync(tap, 'utf8');
   const passed = Number(/^# pass (\d+)/m.exec(text)?.[1] ?? 0);
   const failed = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? 0) + (unit.code !== 0 && !/^# fail [1-9]/m.test(text) ? 1 : 0);
@@ -69,7 +86,8 @@ for (const [name, script] of [
 }
 
 console.log('\n━━ summary');
-for (const t of tiers) console.log(`${t.name.padEnd(18)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`);
+for (const t of tiers)
+  console.log(`${t.name.padEnd(18)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`);
 const passed = tiers.reduce((s, t) => s + t.passed, 0);
 const failed = tiers.reduce((s, t) => s + t.failed, 0);
 const skipped = tiers.reduce((s, t) => s + (t.skipped ?? 0), 0);

@@ -79,9 +79,15 @@ export function gptGraph(spec: GptSpec): GptParts {
     return op('Add', [op('MatMul', [x, w], scope), b], scope);
   };
   const layerNorm = (x: string, scope: string, name: string) =>
-    op('LayerNormalization', [x, weight(`${name}.weight`, [d], 0.05, true), weight(`${name}.bias`, [d], 0.02)], scope, { axis: -1, epsilon: { float: 1e-5 } });
+    op('LayerNormalization', [x, weight(`${name}.weight`, [d], 0.05, true), weight(`${name}.bias`, [d], 0.02)], scope, {
+      axis: -1,
+      epsilon: { float: 1e-5 },
+    });
 
-  const inputs: onnx.IValueInfoProto[] = [vi('input_ids', T.INT64, ['batch_size', 'sequence_length']), vi('attention_mask', T.INT64, ['batch_size', 'total_sequence_length'])];
+  const inputs: onnx.IValueInfoProto[] = [
+    vi('input_ids', T.INT64, ['batch_size', 'sequence_length']),
+    vi('attention_mask', T.INT64, ['batch_size', 'total_sequence_length']),
+  ];
   const outputs: onnx.IValueInfoProto[] = [];
   const crossFromPast = spec.cross && spec.past;
   if (spec.cross && !spec.past) {
@@ -117,7 +123,15 @@ export function gptGraph(spec: GptSpec): GptParts {
   const scale = constF(m, Math.sqrt(dh));
   const split = (x: string, scope: string) => op('Transpose', [op('Reshape', [x, headsShape], scope)], scope, { perm: [0, 2, 1, 3] });
 
-  const attention = (scope: string, name: string, xq: string, kv: string | null, mask: string, past: { key: string; value: string } | null, present: { key: string; value: string } | null) => {
+  const attention = (
+    scope: string,
+    name: string,
+    xq: string,
+    kv: string | null,
+    mask: string,
+    past: { key: string; value: string } | null,
+    present: { key: string; value: string } | null,
+  ) => {
     const q = split(linear(xq, scope, `${name}.q_proj`, d, d), scope);
     let k: string;
     let v: string;
@@ -137,7 +151,15 @@ export function gptGraph(spec: GptSpec): GptParts {
     }
     const scores = op('Div', [op('MatMul', [q, op('Transpose', [k], scope, { perm: [0, 1, 3, 2] })], scope), scale], scope);
     const probs = op('Softmax', [op('Add', [scores, mask], scope)], scope, { axis: -1 });
-    if (spec.valueInfo) valueInfo.push(vi(probs, T.FLOAT, ['batch_size', H, 'sequence_length', kv === null || name.includes('encoder') ? 'encoder_sequence_length' : 'total_sequence_length']));
+    if (spec.valueInfo)
+      valueInfo.push(
+        vi(probs, T.FLOAT, [
+          'batch_size',
+          H,
+          'sequence_length',
+          kv === null || name.includes('encoder') ? 'encoder_sequence_length' : 'total_sequence_length',
+        ]),
+      );
     const ctx = op('Reshape', [op('Transpose', [op('MatMul', [probs, v], scope)], scope, { perm: [0, 2, 1, 3] }), mergeShape], scope);
     return linear(ctx, scope, `${name}.out_proj`, d, d);
   };
@@ -152,7 +174,10 @@ export function gptGraph(spec: GptSpec): GptParts {
     let present = null;
     if (!spec.encoder) {
       present = { key: `present.${i}${selfTag}.key`, value: `present.${i}${selfTag}.value` };
-      outputs.push(vi(present.key, T.FLOAT, cacheDims('total_sequence_length')), vi(present.value, T.FLOAT, cacheDims('total_sequence_length')));
+      outputs.push(
+        vi(present.key, T.FLOAT, cacheDims('total_sequence_length')),
+        vi(present.value, T.FLOAT, cacheDims('total_sequence_length')),
+      );
     }
     if (spec.past) {
       past = { key: `past_key_values.${i}${selfTag}.key`, value: `past_key_values.${i}${selfTag}.value` };
@@ -166,16 +191,32 @@ export function gptGraph(spec: GptSpec): GptParts {
       let c: string;
       if (crossFromPast) {
         const enc = { key: `past_key_values.${i}.encoder.key`, value: `past_key_values.${i}.encoder.value` };
-        inputs.push(vi(enc.key, T.FLOAT, cacheDims('encoder_sequence_length')), vi(enc.value, T.FLOAT, cacheDims('encoder_sequence_length')));
+        inputs.push(
+          vi(enc.key, T.FLOAT, cacheDims('encoder_sequence_length')),
+          vi(enc.value, T.FLOAT, cacheDims('encoder_sequence_length')),
+        );
         c = attention(`${L}/encoder_attn`, `${p}.encoder_attn`, x, null, crossMask, enc, null);
       } else {
         const enc = { key: `present.${i}.encoder.key`, value: `present.${i}.encoder.value` };
-        outputs.push(vi(enc.key, T.FLOAT, cacheDims('encoder_sequence_length')), vi(enc.value, T.FLOAT, cacheDims('encoder_sequence_length')));
+        outputs.push(
+          vi(enc.key, T.FLOAT, cacheDims('encoder_sequence_length')),
+          vi(enc.value, T.FLOAT, cacheDims('encoder_sequence_length')),
+        );
         c = attention(`${L}/encoder_attn`, `${p}.encoder_attn`, x, 'encoder_hidden_states', crossMask, null, enc);
       }
       h = op('Add', [h, c], L);
     }
-    const f = linear(op('Relu', [linear(layerNorm(h, `${L}/final_layer_norm`, `${p}.final_layer_norm`), `${L}/fc1`, `${p}.fc1`, d, ffn)], `${L}/activation_fn`), `${L}/fc2`, `${p}.fc2`, ffn, d);
+    const f = linear(
+      op(
+        'Relu',
+        [linear(layerNorm(h, `${L}/final_layer_norm`, `${p}.final_layer_norm`), `${L}/fc1`, `${p}.fc1`, d, ffn)],
+        `${L}/activation_fn`,
+      ),
+      `${L}/fc2`,
+      `${p}.fc2`,
+      ffn,
+      d,
+    );
     h = op('Add', [h, f], L);
   }
   const normed = layerNorm(h, '/model/norm', 'model.norm');

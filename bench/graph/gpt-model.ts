@@ -14,11 +14,21 @@ function materialise(inits: InitSpec[]): onnx.ITensorProto[] {
   return inits.map((s) => floatTensor(s.name, initValues(s), s.dims));
 }
 
-export function gptModel(spec: GptSpec, opts: { opset?: number; metadata?: Record<string, string>; transform?: (p: GptParts) => void } = {}): Uint8Array {
+export function gptModel(
+  spec: GptSpec,
+  opts: { opset?: number; metadata?: Record<string, string>; transform?: (p: GptParts) => void } = {},
+): Uint8Array {
   const p = gptGraph(spec);
   opts.transform?.(p);
   return model(
-    { name: 'main_graph', node: p.nodes, input: p.inputs, output: p.outputs, valueInfo: p.valueInfo, initializer: materialise(p.initializers) },
+    {
+      name: 'main_graph',
+      node: p.nodes,
+      input: p.inputs,
+      output: p.outputs,
+      valueInfo: p.valueInfo,
+      initializer: materialise(p.initializers),
+    },
     { opset: opts.opset ?? 17, metadata: opts.metadata },
   );
 }
@@ -58,10 +68,16 @@ export function mergedGptModel(spec: GptSpec, opts: MergedOptions = {}): Uint8Ar
   }
   const inBranch = (i: { name: string }) => opts.branchInitializers?.includes(i.name) ?? false;
   const local = materialise(withPast.initializers.filter(inBranch));
-  const ifNode = node('If', ['use_cache_branch'], withPast.outputs.map((o) => o.name!), 'optimum::if', {
-    then_branch: { ...branch(withPast, 'with_past', 'wp'), initializer: local },
-    else_branch: { ...branch(noPast, 'no_past', 'np'), initializer: local },
-  });
+  const ifNode = node(
+    'If',
+    ['use_cache_branch'],
+    withPast.outputs.map((o) => o.name!),
+    'optimum::if',
+    {
+      then_branch: { ...branch(withPast, 'with_past', 'wp'), initializer: local },
+      else_branch: { ...branch(noPast, 'no_past', 'np'), initializer: local },
+    },
+  );
   return model(
     {
       name: 'merged',

@@ -22,18 +22,31 @@ export interface CompareOutput {
   write?: (text: string) => void;
 }
 
-export async function compareCommand(args: ParsedArgs, { distDir = __dirname, write = (text) => void process.stdout.write(text) }: CompareOutput = {}): Promise<CompareReport> {
+export async function compareCommand(
+  args: ParsedArgs,
+  { distDir = __dirname, write = (text) => void process.stdout.write(text) }: CompareOutput = {},
+): Promise<CompareReport> {
   const pathA = stringFlag(args, 'model');
   const pathB = stringFlag(args, 'model-b');
   const traceFile = stringFlag(args, 'trace-b');
   if (!pathA) throw new DecoderLensError('bad-input', '--model PATH is required (model A: an Optimum model folder or an .onnx file).');
-  if (!pathB === !traceFile) throw new DecoderLensError('bad-input', 'Give what to compare with: --model-b PATH (a second model) or --trace-b FILE.dltrace (a saved trace).');
+  if (!pathB === !traceFile)
+    throw new DecoderLensError(
+      'bad-input',
+      'Give what to compare with: --model-b PATH (a second model) or --trace-b FILE.dltrace (a saved trace).',
+    );
   const saved = traceFile ? await readTraceFile(traceFile) : undefined;
   const options = traceOptions(saved ? withSavedInput(args, saved) : args);
-  if (saved && !args.flags.has('max-new-tokens')) Object.assign(options, { maxNewTokens: saved.settings.maxNewTokens, sampling: saved.settings.sampling, useCache: saved.settings.useCache, attentionMask: saved.settings.attentionMask });
+  if (saved && !args.flags.has('max-new-tokens'))
+    Object.assign(options, {
+      maxNewTokens: saved.settings.maxNewTokens,
+      sampling: saved.settings.sampling,
+      useCache: saved.settings.useCache,
+      attentionMask: saved.settings.attentionMask,
+    });
   const rows = stringFlag(args, 'lens-rows') ?? 'last';
   if (rows !== 'last' && rows !== 'all') throw new DecoderLensError('bad-input', `--lens-rows ${rows}: expected last or all.`);
-  const lens = args.flags.has('no-lens') ? false : { rows, k: 10 } as const;
+  const lens = args.flags.has('no-lens') ? false : ({ rows, k: 10 } as const);
 
   const sessions = new SessionCache();
   try {
@@ -44,8 +57,15 @@ export async function compareCommand(args: ParsedArgs, { distDir = __dirname, wr
     const a = await run(pathA);
     const b = pathB ? await run(pathB) : { trace: saved!, dir: savedModelDir(saved!) };
     const vocabulary = b.dir ? safeVocab(a.dir, b.dir) : null;
-    const report = compareTraces({ trace: a.trace, label: pathA, lens: a.trace.lens }, { trace: b.trace, label: pathB ?? traceFile!, lens: b.trace.lens }, vocabulary);
-    if (!vocabulary) report.notes.push(`The saved trace's model folder (${saved?.model.path}) is not here: the vocabularies could not be compared; token ids are assumed to match.`);
+    const report = compareTraces(
+      { trace: a.trace, label: pathA, lens: a.trace.lens },
+      { trace: b.trace, label: pathB ?? traceFile!, lens: b.trace.lens },
+      vocabulary,
+    );
+    if (!vocabulary)
+      report.notes.push(
+        `The saved trace's model folder (${saved?.model.path}) is not here: the vocabularies could not be compared; token ids are assumed to match.`,
+      );
     const json = stringFlag(args, 'json');
     if (json) writeFileSync(json, JSON.stringify(report, null, 1));
     write(formatReport(report));
@@ -88,7 +108,8 @@ function writeHtml(report: CompareReport, distDir: string, file: string): void {
     writeCompareReport(report, distDir, file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !existsSync(`${distDir}/webview/compare.js`)) throw new DecoderLensError('not-found', `The compare view's bundle is not in ${distDir}: build first (npm run build).`);
+    if (code === 'ENOENT' && !existsSync(`${distDir}/webview/compare.js`))
+      throw new DecoderLensError('not-found', `The compare view's bundle is not in ${distDir}: build first (npm run build).`);
     throw new DecoderLensError('bad-input', `Cannot write ${file}: ${(error as Error).message}`, file);
   }
 }

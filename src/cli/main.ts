@@ -38,7 +38,19 @@ export async function runCli(argv: string[]): Promise<number> {
           process.stdout.write(`\n── Compare: the demo model vs its fine-tuned variant (${finetuned}) ──\n`);
           const { compareCommand } = await import('./compare.js');
           const text = stringFlag(args, 'text') ?? DEMO_PROMPT;
-          await compareCommand(parseArgs(['compare', '--model', demoModelPath(), '--model-b', finetuned, '--text', text, '--html', 'decoder-lens-compare-demo.html']));
+          await compareCommand(
+            parseArgs([
+              'compare',
+              '--model',
+              demoModelPath(),
+              '--model-b',
+              finetuned,
+              '--text',
+              text,
+              '--html',
+              'decoder-lens-compare-demo.html',
+            ]),
+          );
         }
         return 0;
       }

@@ -8,7 +8,16 @@ export interface TapsFileJson {
   /** Relative to the folder given (e.g. 'decoder_model.onnx', 'onnx/model.onnx'), or the file's name. */
   file: string;
   role: ModelRole;
-  attention: { tensor: string; layer: number; kind: 'self' | 'cross'; heads: number | null; mask: string | null; id: string; maskKind: string | null; branch?: string }[];
+  attention: {
+    tensor: string;
+    layer: number;
+    kind: 'self' | 'cross';
+    heads: number | null;
+    mask: string | null;
+    id: string;
+    maskKind: string | null;
+    branch?: string;
+  }[];
   hiddenStates: { tensor: string; layer: number; id: string }[];
   logits: string | null;
   unavailable: { node: string; reason: string }[];
@@ -22,7 +31,11 @@ export interface TapsJson {
 
 export async function tapsCommand(modelPath: string): Promise<TapsJson> {
   const info = await stat(modelPath).catch(() => {
-    throw new DecoderLensError('not-found', `The model path ${modelPath} does not exist. Give an Optimum model folder or an .onnx file.`, modelPath);
+    throw new DecoderLensError(
+      'not-found',
+      `The model path ${modelPath} does not exist. Give an Optimum model folder or an .onnx file.`,
+      modelPath,
+    );
   });
   if (info.isFile()) return { files: [await describe(modelPath, basename(modelPath))] };
   const files = await onnxFiles(modelPath);
@@ -35,7 +48,15 @@ export async function tapsCommand(modelPath: string): Promise<TapsJson> {
       out.push(await describe(file, relative(modelPath, file).split('\\').join('/')));
     } catch (e) {
       if (!(e instanceof DecoderLensError)) throw e;
-      out.push({ file: relative(modelPath, file), role: 'unknown', attention: [], hiddenStates: [], logits: null, unavailable: [], error: { code: e.code, message: e.message } });
+      out.push({
+        file: relative(modelPath, file),
+        role: 'unknown',
+        attention: [],
+        hiddenStates: [],
+        logits: null,
+        unavailable: [],
+        error: { code: e.code, message: e.message },
+      });
     }
   }
   return { files: out };
@@ -63,7 +84,9 @@ async function describe(path: string, file: string): Promise<TapsFileJson> {
       mask: a.mask,
       id: a.id,
       maskKind: a.maskKind,
-      ...(a.branchPath ? { branch: a.sites.map((s) => s.branchPath.map((b) => `${b.node || b.opType}.${b.attribute}`).join('/')).join(' | ') } : {}),
+      ...(a.branchPath
+        ? { branch: a.sites.map((s) => s.branchPath.map((b) => `${b.node || b.opType}.${b.attribute}`).join('/')).join(' | ') }
+        : {}),
     })),
     hiddenStates: report.hiddenStates.map((h) => ({ tensor: h.tensor, layer: h.layer, id: h.id })),
     logits: report.logits,

@@ -17,7 +17,8 @@ export function traceOptions(args: ParsedArgs): Partial<DecodeOptions> & { text:
   const text = textFile !== undefined ? readText(textFile) : stringFlag(args, 'text');
   if (text === undefined) throw new DecoderLensError('bad-input', 'Give the input with --text STR or --text-file FILE.');
   const strategy = stringFlag(args, 'strategy') ?? 'greedy';
-  if (!STRATEGIES.includes(strategy as Strategy)) throw new DecoderLensError('bad-input', `--strategy ${strategy}: expected one of ${STRATEGIES.join(', ')}.`);
+  if (!STRATEGIES.includes(strategy as Strategy))
+    throw new DecoderLensError('bad-input', `--strategy ${strategy}: expected one of ${STRATEGIES.join(', ')}.`);
   const mask = stringFlag(args, 'attention-mask');
   return {
     text,

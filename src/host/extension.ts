@@ -43,7 +43,10 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const status = new StatusBar(registry, worker);
   // Constructed synchronously: it registers the serializer that restores panels after a reload.
   const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, { log: (m) => log.warn(m) });
-  const compare = new ComparePanels(context.extensionUri, context.globalStorageUri, { showTrace: (trace, focus, storedAs) => attention.show(trace, focus, storedAs), log: (m) => log.warn(m) });
+  const compare = new ComparePanels(context.extensionUri, context.globalStorageUri, {
+    showTrace: (trace, focus, storedAs) => attention.show(trace, focus, storedAs),
+    log: (m) => log.warn(m),
+  });
   subscriptions.push(registry, store, decorations, status, attention, compare);
   const masks = new MasksViewProvider(context.extensionUri, workerRunner(worker), { log: (m) => log.warn(m) });
   subscriptions.push(
@@ -62,11 +65,16 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   register(Commands.decodeSelection, () => decodeSelection({ worker, registry, store, show, setBusy: (b) => status.setBusy(b) }));
   register(Commands.selectModel, () => selectModel(registry));
   // From the palette (no argument: a dialog asks), the explorer's context menu or a test (the Uri to compare with).
-  register(Commands.compareWith, (target?: unknown) => compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined));
+  register(Commands.compareWith, (target?: unknown) =>
+    compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined),
+  );
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);
-    else void vscode.window.showInformationMessage('Decoder Lens: decode a selection first (Decoder Lens: Decode Selection), or open a saved trace.');
+    else
+      void vscode.window.showInformationMessage(
+        'Decoder Lens: decode a selection first (Decoder Lens: Decode Selection), or open a saved trace.',
+      );
   });
   register(InternalCommands.focusPanel, (args: { resultId: number; query?: number; layer?: number }) => {
     const result = args && store.byId(args.resultId);

@@ -33,7 +33,9 @@ export class StatusBar extends Disposable {
     const name = active.isDemo ? 'demo model' : path.basename(active.path);
     const icon = this.busy ? '$(loading~spin)' : stateIcon(this.worker.state);
     this.item.text = `${icon} ${name}`;
-    this.item.tooltip = new vscode.MarkdownString(`**Decoder Lens**\n\nModel: \`${active.path}\` (${active.source})\n\nWorker: ${this.busy ?? this.worker.state}\n\nClick to select a model.`);
+    this.item.tooltip = new vscode.MarkdownString(
+      `**Decoder Lens**\n\nModel: \`${active.path}\` (${active.source})\n\nWorker: ${this.busy ?? this.worker.state}\n\nClick to select a model.`,
+    );
   }
 }
 

@@ -17,7 +17,15 @@ export async function saveTrace(trace: Trace | undefined): Promise<vscode.Uri | 
 
 /** "Open Trace…": reads a .dltrace; a file that is not one gets a message naming it. */
 export async function openTrace(uri?: vscode.Uri): Promise<Trace | undefined> {
-  const target = uri ?? (await vscode.window.showOpenDialog({ filters: { 'Decoder Lens trace': ['dltrace'] }, canSelectMany: false, title: 'Open Decoder Lens trace' }))?.[0];
+  const target =
+    uri ??
+    (
+      await vscode.window.showOpenDialog({
+        filters: { 'Decoder Lens trace': ['dltrace'] },
+        canSelectMany: false,
+        title: 'Open Decoder Lens trace',
+      })
+    )?.[0];
   if (!target) return undefined;
   try {
     return decodeTrace(await vscode.workspace.fs.readFile(target), target.fsPath);

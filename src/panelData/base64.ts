@@ -15,7 +15,11 @@ export function toBase64(bytes: Uint8Array): string {
     let s = '';
     for (let i = start; i < end; i += 3) {
       const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-      s += ALPHABET[(n >> 18) & 63] + ALPHABET[(n >> 12) & 63] + (i + 1 < end ? ALPHABET[(n >> 6) & 63] : '=') + (i + 2 < end ? ALPHABET[n & 63] : '=');
+      s +=
+        ALPHABET[(n >> 18) & 63] +
+        ALPHABET[(n >> 12) & 63] +
+        (i + 1 < end ? ALPHABET[(n >> 6) & 63] : '=') +
+        (i + 2 < end ? ALPHABET[n & 63] : '=');
     }
     parts.push(s);
   }

@@ -3,7 +3,18 @@
  * field, and the NaNs JSON turned into null restored. Shared by the host (restoring the view after a reload)
  * and the view itself (its own saved state).
  */
-import { COMPARE_KINDS, type CompareHeads, type CompareKind, type CompareLens, type CompareOpenResult, type CompareSideSummary, type CompareStep, type CompareToken, type CompareViewReport, type CompareVocabulary } from '../protocol/compare';
+import {
+  COMPARE_KINDS,
+  type CompareHeads,
+  type CompareKind,
+  type CompareLens,
+  type CompareOpenResult,
+  type CompareSideSummary,
+  type CompareStep,
+  type CompareToken,
+  type CompareViewReport,
+  type CompareVocabulary,
+} from '../protocol/compare';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -11,7 +22,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
 /** A number, or NaN for what JSON made of one (null) — "not computed". */
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : v === null ? NaN : undefined);
-const nullableNum = (v: unknown): number | null | undefined => (v === null ? null : typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const nullableNum = (v: unknown): number | null | undefined =>
+  v === null ? null : typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 const list = <T>(v: unknown, item: (x: unknown) => T | undefined): T[] | undefined => {
   if (!Array.isArray(v)) return undefined;
   const out: T[] = [];
@@ -61,7 +73,9 @@ function side(v: unknown): CompareSideSummary | undefined {
   const model = str(v.model);
   const generatedText = str(v.generatedText);
   const steps = int(v.steps);
-  return label === undefined || model === undefined || generatedText === undefined || steps === undefined ? undefined : { label, model, generatedText, steps };
+  return label === undefined || model === undefined || generatedText === undefined || steps === undefined
+    ? undefined
+    : { label, model, generatedText, steps };
 }
 
 function vocabulary(v: unknown): CompareVocabulary | null | undefined {
@@ -70,7 +84,9 @@ function vocabulary(v: unknown): CompareVocabulary | null | undefined {
   const n = (k: string) => int(v[k]) ?? 0;
   const note = str(v.note);
   const examples = list(v.examples, str) ?? [];
-  return note === undefined ? undefined : { same: v.same, sizeA: n('sizeA'), sizeB: n('sizeB'), moved: n('moved'), onlyA: n('onlyA'), onlyB: n('onlyB'), examples, note };
+  return note === undefined
+    ? undefined
+    : { same: v.same, sizeA: n('sizeA'), sizeB: n('sizeB'), moved: n('moved'), onlyA: n('onlyA'), onlyB: n('onlyB'), examples, note };
 }
 
 function lens(v: unknown): CompareLens | null | undefined {
@@ -96,8 +112,35 @@ export function reviveCompareReport(v: unknown): CompareViewReport | undefined {
   const summary = str(v.summary);
   const commonPositions = int(v.commonPositions);
   const first = v.firstDifferingStep === null ? null : int(v.firstDifferingStep);
-  if (!a || !b || vocab === undefined || !steps || !attention || lensDelta === undefined || !notes || summary === undefined || commonPositions === undefined || first === undefined || typeof v.sameInput !== 'boolean') return undefined;
-  return { format: 'decoder-lens-compare', version: 1, a, b, vocabulary: vocab, commonPositions, sameInput: v.sameInput, firstDifferingStep: first, steps, attention, lens: lensDelta, notes, summary };
+  if (
+    !a ||
+    !b ||
+    vocab === undefined ||
+    !steps ||
+    !attention ||
+    lensDelta === undefined ||
+    !notes ||
+    summary === undefined ||
+    commonPositions === undefined ||
+    first === undefined ||
+    typeof v.sameInput !== 'boolean'
+  )
+    return undefined;
+  return {
+    format: 'decoder-lens-compare',
+    version: 1,
+    a,
+    b,
+    vocabulary: vocab,
+    commonPositions,
+    sameInput: v.sameInput,
+    firstDifferingStep: first,
+    steps,
+    attention,
+    lens: lensDelta,
+    notes,
+    summary,
+  };
 }
 
 const TRACE_ID = /^t-[0-9a-z]+-[0-9a-f]{8}$/;

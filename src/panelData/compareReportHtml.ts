@@ -20,7 +20,12 @@ export function compareReportHtml(report: CompareReport, assets: ReportAssets, c
   const page: CompareReportPage = { open: { compareId, report: view, traces: { a: null, b: null } }, text: formatReport(report) };
   // JSON turns NaN into null; the view's reader turns it back.
   const bytes = new TextEncoder().encode(JSON.stringify(page));
-  return standalonePage(`Decoder Lens: ${lastSegment(report.a.label)} vs ${lastSegment(report.b.label)}`, assets, COMPARE_DATA_ID, toBase64(bytes));
+  return standalonePage(
+    `Decoder Lens: ${lastSegment(report.a.label)} vs ${lastSegment(report.b.label)}`,
+    assets,
+    COMPARE_DATA_ID,
+    toBase64(bytes),
+  );
 }
 
 /** One call for the CLI: a report to a file, with the bundle read from the extension's dist folder. */

@@ -59,7 +59,12 @@ export function maskedBlocks(visible: ArrayLike<number>, rows: number, cols: num
     for (let c = 0; c < outCols; c++) {
       const [c0, c1] = binRange(c, outCols, cols);
       let anyVisible = false;
-      for (let y = r0; y < r1 && !anyVisible; y++) for (let x = c0; x < c1; x++) if (visible[y * cols + x]) { anyVisible = true; break; }
+      for (let y = r0; y < r1 && !anyVisible; y++)
+        for (let x = c0; x < c1; x++)
+          if (visible[y * cols + x]) {
+            anyVisible = true;
+            break;
+          }
       out[r * outCols + c] = anyVisible ? 0 : 1;
     }
   }

@@ -43,7 +43,9 @@ export function reportHtml(data: PanelData, assets: ReportAssets): string {
  */
 export function standalonePage(title: string, assets: ReportAssets, dataId: string, base64: string): string {
   // Inline code must not close its element early.
-  const script = lf(assets.script).replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+  const script = lf(assets.script)
+    .replace(/<\/(script)/gi, '<\\/$1')
+    .replace(/<!--/g, '<\\!--');
   const styles = assets.styles.map((s) => lf(s).replace(/<\/(style)/gi, '<\\/$1'));
   const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
   const csp = [

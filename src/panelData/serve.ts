@@ -70,7 +70,8 @@ export class PanelDataService {
     const a = this.capture(layer, kind);
     const size = a.queries * a.keys;
     // slice, never subarray: a view would post the whole underlying buffer.
-    const data = head === 'mean' ? this.mean(a).slice() : a.data.slice(this.headIndex(a, head) * size, (this.headIndex(a, head) + 1) * size);
+    const data =
+      head === 'mean' ? this.mean(a).slice() : a.data.slice(this.headIndex(a, head) * size, (this.headIndex(a, head) + 1) * size);
     const mask = this.mask(a);
     return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: mask.visible.slice() } : {}) };
   }
@@ -87,11 +88,20 @@ export class PanelDataService {
     const data = new Uint8Array(layers.length * heads * rows * cols);
     const masked = new Uint8Array(layers.length * rows * cols);
     layers.forEach((a, l) => {
-      for (let h = 0; h < a.heads; h++) maxPool(a.data, h * a.queries * a.keys, a.queries, a.keys, data, (l * heads + h) * rows * cols, rows, cols, probToByte);
+      for (let h = 0; h < a.heads; h++)
+        maxPool(a.data, h * a.queries * a.keys, a.queries, a.keys, data, (l * heads + h) * rows * cols, rows, cols, probToByte);
       const m = this.mask(a);
       if (m) masked.set(maskedBlocks(m.visible, m.queries, m.keys, rows, cols), l * rows * cols);
     });
-    const result: ThumbnailResult = { layers: layers.map((a) => a.layer), heads, rows, cols, data, masked, headsPerLayer: Uint8Array.from(layers, (a) => a.heads) };
+    const result: ThumbnailResult = {
+      layers: layers.map((a) => a.layer),
+      heads,
+      rows,
+      cols,
+      data,
+      masked,
+      headsPerLayer: Uint8Array.from(layers, (a) => a.heads),
+    };
     this.thumbs.set(key, result);
     return cloneThumbs(result);
   }
@@ -112,7 +122,9 @@ export class PanelDataService {
     layers.forEach((a, l) => {
       const visible = this.mask(a)?.visible.subarray(query * a.keys, (query + 1) * a.keys);
       for (let h = 0; h < a.heads; h++) data[l * heads + h] = entropyBits(this.row(a, h, query), visible);
-      const seen = visible ? visible.reduce((n, v) => n + (v ? 1 : 0), 0) : this.row(a, 'mean', query).reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+      const seen = visible
+        ? visible.reduce((n, v) => n + (v ? 1 : 0), 0)
+        : this.row(a, 'mean', query).reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
       maxBits = Math.max(maxBits, seen > 0 ? Math.log2(seen) : 0);
     });
     return { layers: layers.map((a) => a.layer), heads, data, maxBits };
@@ -133,7 +145,9 @@ export class PanelDataService {
   }
 
   private capture(layer: number, kind: PanelKind): PanelAttention {
-    return this.data.attention.find((a) => a.layer === layer && a.kind === kind) ?? fail(`No ${kind} attention was captured for layer ${layer}.`);
+    return (
+      this.data.attention.find((a) => a.layer === layer && a.kind === kind) ?? fail(`No ${kind} attention was captured for layer ${layer}.`)
+    );
   }
 
   private layersOf(kind: PanelKind): PanelAttention[] {
@@ -187,7 +201,17 @@ export function dataHandlers(resolve: (traceId: string) => PanelDataService | un
 
 /** Lens and hidden results are copied out too (see cloneThumbs). */
 function cloneLens(r: LensResult): LensResult {
-  return { ...r, layers: [...r.layers], positions: r.positions.slice(), topIds: r.topIds.slice(), topProbs: r.topProbs.slice(), topTexts: [...r.topTexts], nextProbs: r.nextProbs.slice(), decision: r.decision.slice(), unavailable: [...r.unavailable] };
+  return {
+    ...r,
+    layers: [...r.layers],
+    positions: r.positions.slice(),
+    topIds: r.topIds.slice(),
+    topProbs: r.topProbs.slice(),
+    topTexts: [...r.topTexts],
+    nextProbs: r.nextProbs.slice(),
+    decision: r.decision.slice(),
+    unavailable: [...r.unavailable],
+  };
 }
 function cloneHidden(r: HiddenResult): HiddenResult {
   return { layers: [...r.layers], meanNorm: r.meanNorm.slice(), change: r.change.slice() };

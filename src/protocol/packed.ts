@@ -50,7 +50,8 @@ export function unpack<T>(bytes: Uint8Array): T {
     if (num && typeof num === 'object' && typeof num.$num === 'string' && Object.keys(num).length === 1) return Number(num.$num);
     const ref = v as Ref;
     if (!ref || typeof ref !== 'object' || typeof ref.$packed !== 'string' || !(ref.$packed in TYPES)) return v;
-    if (!Number.isSafeInteger(ref.offset) || !Number.isSafeInteger(ref.length) || ref.offset < 0 || ref.length < 0) throw new PackedFormatError('a tensor reference is malformed');
+    if (!Number.isSafeInteger(ref.offset) || !Number.isSafeInteger(ref.length) || ref.offset < 0 || ref.length < 0)
+      throw new PackedFormatError('a tensor reference is malformed');
     const Type = TYPES[ref.$packed];
     const from = start + ref.offset;
     const length = ref.length * Type.BYTES_PER_ELEMENT;

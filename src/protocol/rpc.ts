@@ -90,7 +90,12 @@ interface Pending {
   onProgress?: (value: unknown) => void;
 }
 
-export class Connection<Local extends MethodMap, Remote extends MethodMap, LocalEvents extends EventMap = EventMap, RemoteEvents extends EventMap = EventMap> {
+export class Connection<
+  Local extends MethodMap,
+  Remote extends MethodMap,
+  LocalEvents extends EventMap = EventMap,
+  RemoteEvents extends EventMap = EventMap,
+> {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly running = new Map<number, AbortController>();
@@ -112,7 +117,10 @@ export class Connection<Local extends MethodMap, Remote extends MethodMap, Local
   whenReady(timeoutMs: number, what: string): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RemoteError({ code: 'internal', message: `${what} did not start within ${Math.round(timeoutMs / 1000)} s.` })), timeoutMs);
+      timer = setTimeout(
+        () => reject(new RemoteError({ code: 'internal', message: `${what} did not start within ${Math.round(timeoutMs / 1000)} s.` })),
+        timeoutMs,
+      );
     });
     return Promise.race([this.ready, timeout]).finally(() => clearTimeout(timer));
   }

@@ -44,7 +44,11 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
           }
         }
         const labelB = 'modelPath' in other ? other.modelPath : other.tracePath;
-        return { a, b, report: compareTraces({ trace: a, label: modelPath, lens: a.lens }, { trace: b, label: labelB, lens: b.lens }, vocabulary) };
+        return {
+          a,
+          b,
+          report: compareTraces({ trace: a, label: modelPath, lens: a.lens }, { trace: b, label: labelB, lens: b.lens }, vocabulary),
+        };
       });
     },
     decode({ modelPath, ...options }, { signal, progress }) {

@@ -6,5 +6,7 @@ import { createHandlers } from './handlers';
 import { nodePort } from './port';
 
 if (!parentPort) throw new Error('dist/worker.js must run as a worker thread.');
-const connection = new Connection<WorkerMethods, Record<string, never>, WorkerEvents>(nodePort(parentPort), createHandlers(), { transfer: true });
+const connection = new Connection<WorkerMethods, Record<string, never>, WorkerEvents>(nodePort(parentPort), createHandlers(), {
+  transfer: true,
+});
 connection.announceReady();

@@ -42,12 +42,24 @@ try {
   {
     const t0 = Date.now();
     const { page } = await openPanel(context, server.origin, stub, { synthetic: { layers: 12, heads: 12, T: 256 } });
-    await page.waitForFunction(() => document.querySelector('.grid')?.dataset.paintMs && document.querySelector('.head-canvas')?.dataset.paintMs, undefined, { timeout: 120_000 });
+    await page.waitForFunction(
+      () => document.querySelector('.grid')?.dataset.paintMs && document.querySelector('.head-canvas')?.dataset.paintMs,
+      undefined,
+      { timeout: 120_000 },
+    );
     await page.waitForTimeout(300);
-    const first = await page.evaluate(() => ({ grid: Number(document.querySelector('.grid').dataset.paintMs), serve: window.__dl.serveMs, posted: window.__dl.bytesPosted, asJson: window.__dl.jsonEquivalent, messages: window.__dl.posted.length }));
+    const first = await page.evaluate(() => ({
+      grid: Number(document.querySelector('.grid').dataset.paintMs),
+      serve: window.__dl.serveMs,
+      posted: window.__dl.bytesPosted,
+      asJson: window.__dl.jsonEquivalent,
+      messages: window.__dl.posted.length,
+    }));
     const grid = await repaintTimes(page, () => Number(document.querySelector('.grid').dataset.paintMs));
     // Every attention matrix of the trace as JSON numbers: what posting the whole trace naively would cost.
-    const allJson = await page.evaluate(() => window.__dlService.data.attention.reduce((n, a) => n + JSON.stringify(Array.from(a.data)).length, 0));
+    const allJson = await page.evaluate(() =>
+      window.__dlService.data.attention.reduce((n, a) => n + JSON.stringify(Array.from(a.data)).length, 0),
+    );
     const allBinary = await page.evaluate(() => window.__dlService.data.attention.reduce((n, a) => n + a.data.byteLength, 0));
     await page.screenshot({ path: join(shotsDir, 'bench-12x12-T256.png') });
     figures.grid = {
@@ -85,7 +97,14 @@ try {
     const repaints = await repaintTimes(page, () => Number(document.querySelector('.head-canvas').dataset.paintMs));
     const serve = await page.evaluate(() => window.__dl.serveMs.matrix);
     await page.screenshot({ path: join(shotsDir, 'bench-head-1024.png') });
-    figures.head = { matrix: '1,024 × 1,024', firstPaintMs: first, newHeadPaintMsMedian: median(switches), newHeadPaintMsRuns: switches, repaintMsMedian: median(repaints), hostMatrixMsMedian: median(serve) };
+    figures.head = {
+      matrix: '1,024 × 1,024',
+      firstPaintMs: first,
+      newHeadPaintMsMedian: median(switches),
+      newHeadPaintMsRuns: switches,
+      repaintMsMedian: median(repaints),
+      hostMatrixMsMedian: median(serve),
+    };
     await page.close();
   }
 } finally {

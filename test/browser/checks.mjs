@@ -11,7 +11,12 @@ export function checks(tier) {
         console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
       } catch (error) {
         results.push(false);
-        console.log(`  ✗ ${name}\n      ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n      ')}`);
+        console.log(
+          `  ✗ ${name}\n      ${String(error?.stack ?? error)
+            .split('\n')
+            .slice(0, 6)
+            .join('\n      ')}`,
+        );
       }
     },
     skip: (name, why) => console.log(`  - ${name}: SKIPPED (${why})`),

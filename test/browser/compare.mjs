@@ -18,7 +18,8 @@ const { check, skip, finish } = checks('compare-browser');
 /** How the view writes bits (webview/compare/model.ts formatBits). */
 const bits = (v) => (v === null || Number.isNaN(v) ? '–' : v === 0 ? '0' : Number(v.toPrecision(3)).toString());
 const openOf = (report, id) => ({ compareId: id, report, traces: { a: 't-test-0000000a', b: 't-test-0000000b' } });
-const ready = (page) => page.waitForFunction(() => window.__dl.rendered && document.querySelector('.summary'), undefined, { timeout: 20_000 });
+const ready = (page) =>
+  page.waitForFunction(() => window.__dl.rendered && document.querySelector('.summary'), undefined, { timeout: 20_000 });
 
 /** The layer × head cell with the largest mean JSD in a report's self attention. */
 function worstCell(report) {
@@ -36,7 +37,8 @@ function cellPixels(page) {
     const ctx = c.getContext('2d');
     const at = (x, y) => Array.from(ctx.getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data.subarray(0, 3));
     const cells = [];
-    for (let l = 0; l < g.layers; l++) for (let h = 0; h < g.heads; h++) cells.push(at(g.left + (h + 0.5) * g.cell, g.top + (l + 0.5) * g.cell));
+    for (let l = 0; l < g.layers; l++)
+      for (let h = 0; h < g.heads; h++) cells.push(at(g.left + (h + 0.5) * g.cell, g.top + (l + 0.5) * g.cell));
     return { cells, background: at(2, 2), layout: g };
   });
 }
@@ -63,7 +65,10 @@ const shot = (page, name) => page.screenshot({ path: join(shotsDir, `${name}.png
 
 try {
   await check('the page has a strict CSP with a nonce, one script (compare.js), and links the stylesheets', async () => {
-    const html = h.compareHtml({ cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) }, { path: '/ext' });
+    const html = h.compareHtml(
+      { cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) },
+      { path: '/ext' },
+    );
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
     assert.ok(csp, 'no CSP meta');
     assert.match(csp, /default-src 'none'/);
@@ -72,7 +77,8 @@ try {
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
     assert.match(html, new RegExp(`<script nonce="${nonce.replace(/[+/=]/g, '\\$&')}" src="[^"]+/dist/webview/compare\\.js">`));
     assert.equal((html.match(/<script/g) ?? []).length, 1, 'exactly one script');
-    for (const css of ['codicon.css', 'webview.css', 'panel.css', 'compare.css']) assert.match(html, new RegExp(`dist/media/${css.replace('.', '\\.')}`));
+    for (const css of ['codicon.css', 'webview.css', 'panel.css', 'compare.css'])
+      assert.match(html, new RegExp(`dist/media/${css.replace('.', '\\.')}`));
   });
 
   await check('before any comparison the view says what to do', async () => {
@@ -88,30 +94,50 @@ try {
     assert.equal(finetuned.firstDifferingStep, 5, 'the fixture pair parts at step 5 (see test/unit/compare/cli.test.ts)');
     const { page, problems, dialogs } = await openView(context, server.origin, stub, { open: openOf(finetuned, 'c-ft') });
 
-    await check('base vs fine-tuned: the summary is the report’s, A and B with their generations, notes and the vocabulary check', async () => {
-      await ready(page);
-      assert.equal(await page.textContent('.summary'), finetuned.summary);
-      const sides = await page.$$eval('.side', (n) => n.map((s) => ({ path: s.querySelector('.side-path').textContent, generated: s.querySelector('.side-generated').textContent })));
-      assert.deepEqual(sides, [
-        { path: finetuned.a.label, generated: finetuned.a.generatedText },
-        { path: finetuned.b.label, generated: finetuned.b.generatedText },
-      ]);
-      assert.match(await page.textContent('.vocabulary-note'), /Same vocabulary \(336 tokens\)/);
-      const r = await page.evaluate(() => window.__dl.rendered);
-      assert.deepEqual([r.compareId, r.summary, r.firstDifferingStep, r.kinds], ['c-ft', finetuned.summary, 5, ['self']]);
-      assert.equal(r.maxJsd, worstCell(finetuned).v);
-    });
+    await check(
+      'base vs fine-tuned: the summary is the report’s, A and B with their generations, notes and the vocabulary check',
+      async () => {
+        await ready(page);
+        assert.equal(await page.textContent('.summary'), finetuned.summary);
+        const sides = await page.$$eval('.side', (n) =>
+          n.map((s) => ({ path: s.querySelector('.side-path').textContent, generated: s.querySelector('.side-generated').textContent })),
+        );
+        assert.deepEqual(sides, [
+          { path: finetuned.a.label, generated: finetuned.a.generatedText },
+          { path: finetuned.b.label, generated: finetuned.b.generatedText },
+        ]);
+        assert.match(await page.textContent('.vocabulary-note'), /Same vocabulary \(336 tokens\)/);
+        const r = await page.evaluate(() => window.__dl.rendered);
+        assert.deepEqual([r.compareId, r.summary, r.firstDifferingStep, r.kinds], ['c-ft', finetuned.summary, 5, ['self']]);
+        assert.equal(r.maxJsd, worstCell(finetuned).v);
+      },
+    );
 
     await check('the two generations step by step: the first differing step is marked, the steps after it faded', async () => {
       const parted = await page.$$eval('.gen-table .parted', (n) => n.map((c) => `${c.tagName}:${c.dataset.step}`));
       assert.deepEqual(parted, ['TH:5', 'TD:5', 'TD:5', 'TD:5'], 'the step header, A, B and Δ cells of step 5');
       assert.match(await page.textContent('.gen-status'), /part at step 6\./, 'people count steps from 1, as the panel does');
-      const rows = await page.$$eval('.gen-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('.gtext')].map((t) => t.textContent)));
-      assert.deepEqual(rows[0], finetuned.steps.map((s) => s.a.text.replace(/ /g, '·')), 'A’s tokens, whitespace visible');
-      assert.deepEqual(rows[1], finetuned.steps.map((s) => s.b.text.replace(/ /g, '·')));
+      const rows = await page.$$eval('.gen-table tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('.gtext')].map((t) => t.textContent)),
+      );
+      assert.deepEqual(
+        rows[0],
+        finetuned.steps.map((s) => s.a.text.replace(/ /g, '·')),
+        'A’s tokens, whitespace visible',
+      );
+      assert.deepEqual(
+        rows[1],
+        finetuned.steps.map((s) => s.b.text.replace(/ /g, '·')),
+      );
       const after = await page.$$eval('.gen-table th.after', (n) => n.map((c) => Number(c.dataset.step)));
-      assert.deepEqual(after, finetuned.steps.filter((s) => !s.sameContext).map((s) => s.step));
-      assert.deepEqual(await page.$$eval('.gtok.differs', (n) => [...new Set(n.map((c) => Number(c.dataset.step)))]), finetuned.steps.filter((s) => s.a.id !== s.b.id).map((s) => s.step));
+      assert.deepEqual(
+        after,
+        finetuned.steps.filter((s) => !s.sameContext).map((s) => s.step),
+      );
+      assert.deepEqual(
+        await page.$$eval('.gtok.differs', (n) => [...new Set(n.map((c) => Number(c.dataset.step)))]),
+        finetuned.steps.filter((s) => s.a.id !== s.b.id).map((s) => s.step),
+      );
     });
 
     await check('the heatmap is painted (not blank), its legend runs 0 to the largest JSD, the charts are drawn', async () => {
@@ -119,11 +145,25 @@ try {
       assert.equal(cells.length, 2 * 4, 'layers × heads cells');
       const distinct = new Set(cells.map((c) => c.join()));
       assert.ok(distinct.size >= 6, `cells look alike: ${[...distinct].join(' | ')}`);
-      assert.ok(cells.every((c) => c.join() !== background.join()), 'every cell has some divergence, so none is the zero colour');
+      assert.ok(
+        cells.every((c) => c.join() !== background.join()),
+        'every cell has some divergence, so none is the zero colour',
+      );
       assert.equal(Number(await page.$eval('.jsd-canvas', (c) => c.dataset.max)), worstCell(finetuned).v);
       assert.match(await page.textContent('.legend-max'), new RegExp(`^${bits(worstCell(finetuned).v).replace('.', '\\.')} bits`));
       for (const chart of ['.prob-chart', '.lens-delta']) {
-        const colours = await page.$eval(`${chart} canvas`, (c) => new Set(Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))).size);
+        const colours = await page.$eval(
+          `${chart} canvas`,
+          (c) =>
+            new Set(
+              Array.from(
+                c
+                  .getContext('2d')
+                  .getImageData(0, 0, c.width, c.height)
+                  .data.filter((_, i) => i % 4 === 0),
+              ),
+            ).size,
+        );
         assert.ok(colours > 3, `${chart} looks blank`);
       }
       assert.match(await page.textContent('.prob-chart .chart-note'), /◆ step 6/);
@@ -136,37 +176,51 @@ try {
       await page.waitForFunction((h) => document.querySelector('.jsd-readout').dataset.head === String(h), worst.h);
       const readout = await page.$eval('.jsd-readout', (r) => ({ text: r.textContent, ...r.dataset }));
       assert.equal(Number(readout.value), worst.v);
-      assert.equal(readout.text, `Layer ${worst.layer} · head ${worst.h} · self-attention: mean JSD ${bits(worst.v)} bits · max row ${bits(worst.max)} bits · ${worst.rows} rows compared`);
+      assert.equal(
+        readout.text,
+        `Layer ${worst.layer} · head ${worst.h} · self-attention: mean JSD ${bits(worst.v)} bits · max row ${bits(worst.max)} bits · ${worst.rows} rows compared`,
+      );
       // Another cell: layer 0, head 0.
       await hoverCell(page, 0, 0);
       const first = finetuned.attention.find((l) => l.kind === 'self' && l.layer === 0);
       await page.waitForFunction((v) => document.querySelector('.jsd-readout').dataset.value === String(v), first.heads[0]);
-      assert.match(await page.textContent('.jsd-readout'), new RegExp(`^Layer 0 · head 0 · self-attention: mean JSD ${bits(first.heads[0]).replace('.', '\\.')} bits`));
+      assert.match(
+        await page.textContent('.jsd-readout'),
+        new RegExp(`^Layer 0 · head 0 · self-attention: mean JSD ${bits(first.heads[0]).replace('.', '\\.')} bits`),
+      );
     });
 
-    await check('keyboard: arrows move the picked cell (saved with setState); Enter shows B there, Shift+Enter A; the buttons too', async () => {
-      await page.mouse.move(1, 1);
-      await page.focus('.jsd-canvas');
-      await page.keyboard.press('ArrowUp');
-      await page.keyboard.press('ArrowUp');
-      await page.keyboard.press('ArrowLeft');
-      const state = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('decoder-lens-compare-state')));
-      assert.deepEqual(((s) => [s.layer, s.head])(await state()), [0, 0], 'stops at the first layer and head');
-      await page.keyboard.press('ArrowDown');
-      await page.keyboard.press('ArrowRight');
-      await page.keyboard.press('ArrowRight');
-      assert.deepEqual(((s) => [s.kind, s.layer, s.head])(await state()), ['self', 1, 2]);
-      assert.match(await page.textContent('.jsd-readout'), /^Layer 1 · head 2 · self-attention/);
-      await page.keyboard.press('Enter');
-      await page.keyboard.press('Shift+Enter');
-      await page.click('vscode-button.open-cell-a');
-      await page.click('vscode-button.open-b');
-      await page.waitForFunction(() => window.__dl.openTrace.length === 4);
-      const asked = await page.evaluate(() => window.__dl.openTrace.map(({ side, layer, head, kind, compareId }) => ({ side, layer, head, kind, compareId })));
-      assert.deepEqual(asked, ['b', 'a', 'a', 'b'].map((side) => ({ side, layer: 1, head: 2, kind: 'self', compareId: 'c-ft' })));
-      await page.click('vscode-button.open-text');
-      await page.waitForFunction(() => window.__dl.openText === 1);
-    });
+    await check(
+      'keyboard: arrows move the picked cell (saved with setState); Enter shows B there, Shift+Enter A; the buttons too',
+      async () => {
+        await page.mouse.move(1, 1);
+        await page.focus('.jsd-canvas');
+        await page.keyboard.press('ArrowUp');
+        await page.keyboard.press('ArrowUp');
+        await page.keyboard.press('ArrowLeft');
+        const state = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('decoder-lens-compare-state')));
+        assert.deepEqual(((s) => [s.layer, s.head])(await state()), [0, 0], 'stops at the first layer and head');
+        await page.keyboard.press('ArrowDown');
+        await page.keyboard.press('ArrowRight');
+        await page.keyboard.press('ArrowRight');
+        assert.deepEqual(((s) => [s.kind, s.layer, s.head])(await state()), ['self', 1, 2]);
+        assert.match(await page.textContent('.jsd-readout'), /^Layer 1 · head 2 · self-attention/);
+        await page.keyboard.press('Enter');
+        await page.keyboard.press('Shift+Enter');
+        await page.click('vscode-button.open-cell-a');
+        await page.click('vscode-button.open-b');
+        await page.waitForFunction(() => window.__dl.openTrace.length === 4);
+        const asked = await page.evaluate(() =>
+          window.__dl.openTrace.map(({ side, layer, head, kind, compareId }) => ({ side, layer, head, kind, compareId })),
+        );
+        assert.deepEqual(
+          asked,
+          ['b', 'a', 'a', 'b'].map((side) => ({ side, layer: 1, head: 2, kind: 'self', compareId: 'c-ft' })),
+        );
+        await page.click('vscode-button.open-text');
+        await page.waitForFunction(() => window.__dl.openText === 1);
+      },
+    );
 
     await check('the view comes back as it was after a reload, even when the host has nothing to give', async () => {
       const before = await page.evaluate(() => sessionStorage.getItem('decoder-lens-compare-state'));
@@ -179,13 +233,22 @@ try {
       assert.match(await page.textContent('.jsd-readout'), /^Layer 1 · head 2 · self-attention/, 'the picked cell is kept');
       const { cells } = await cellPixels(page);
       assert.ok(new Set(cells.map((c) => c.join())).size >= 6, 'the heatmap is painted from the saved state');
-      assert.ok(await page.evaluate(() => window.__dl.posted.some((p) => p.method === 'open' && p.kind === 'response')), 'the view asked the host');
+      assert.ok(
+        await page.evaluate(() => window.__dl.posted.some((p) => p.method === 'open' && p.kind === 'response')),
+        'the view asked the host',
+      );
       await page.evaluate(() => sessionStorage.removeItem('decoder-lens-compare-host-empty'));
     });
 
     await check('the colours follow a theme change (heatmap, legend, charts)', async () => {
       const dark = await cellPixels(page);
-      const chartInk = () => page.$eval('.prob-chart canvas', (c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.reduce((sum, v, i) => (i % 4 === 0 ? sum + v : sum), 0));
+      const chartInk = () =>
+        page.$eval('.prob-chart canvas', (c) =>
+          c
+            .getContext('2d')
+            .getImageData(0, 0, c.width, c.height)
+            .data.reduce((sum, v, i) => (i % 4 === 0 ? sum + v : sum), 0),
+        );
       const darkInk = await chartInk();
       await page.evaluate((t) => window.__dlApplyTheme(t), THEMES.light);
       await page.waitForFunction((bg) => {
@@ -261,8 +324,18 @@ try {
       bare.sameInput = false;
       bare.firstDifferingStep = null;
       bare.steps = bare.steps.map((s) => ({ ...s, sameContext: false, bOfA: null, delta: null }));
-      bare.vocabulary = { ...bare.vocabulary, same: false, moved: 3, examples: ['"Ġfox" is id 5 in A, 9 in B'], note: 'The vocabularies differ (A 336 tokens, B 336; 3 under other ids, 0 only in A, 0 only in B): tokens are compared by their text, and ids do not carry across.' };
-      bare.notes = [bare.vocabulary.note, 'The two runs did not tokenize the input the same way: only the shared leading positions are compared.', 'One of the runs captured no attention, so attention is not compared.'];
+      bare.vocabulary = {
+        ...bare.vocabulary,
+        same: false,
+        moved: 3,
+        examples: ['"Ġfox" is id 5 in A, 9 in B'],
+        note: 'The vocabularies differ (A 336 tokens, B 336; 3 under other ids, 0 only in A, 0 only in B): tokens are compared by their text, and ids do not carry across.',
+      };
+      bare.notes = [
+        bare.vocabulary.note,
+        'The two runs did not tokenize the input the same way: only the shared leading positions are compared.',
+        'One of the runs captured no attention, so attention is not compared.',
+      ];
       bare.summary = 'Vocabularies differ (tokens compared by text); The inputs tokenize differently.';
       const { page, problems } = await openView(context, server.origin, stub, { open: openOf(bare, 'c-bare') });
       await ready(page);
@@ -313,42 +386,53 @@ try {
   }
   if (!finetuned) skip('the standalone HTML report', 'a fixture model is missing (npm run fixtures)');
   else {
-    await check('compare --html: the comparison opens from a file under its own CSP, offline, without the VS Code-only actions', async () => {
-      const file = join(shotsDir, 'compare-report.html');
-      const report = compareReport('tiny-gpt', 'tiny-gpt-finetuned', PROMPT, ['--html', file]);
-      const html = readFileSync(file, 'utf8');
-      const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
-      assert.match(csp, /default-src 'none'/);
-      assert.match(csp, /script-src 'sha256-[^']+'$|script-src 'sha256-[^']+';/);
-      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-      assert.equal((html.match(/<script>/g) ?? []).length, 1, 'one inline script: the bundle');
-      const page = await context.newPage();
-      const problems = [];
-      const dialogs = [];
-      page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));
-      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-      page.on('pageerror', (e) => problems.push(e.message));
-      page.on('request', (r) => !/^(file|data|blob):/.test(r.url()) && problems.push(`request ${r.url()}`));
-      await page.goto(pathToFileURL(file).href);
-      await page.waitForSelector('.summary', { timeout: 20_000 });
-      assert.equal((await page.$eval('.summary', (n) => n.textContent)).trim(), report.summary);
-      assert.equal(await page.title(), 'Decoder Lens: tiny-gpt vs tiny-gpt-finetuned');
-      const { cells, background } = await cellPixels(page);
-      assert.ok(cells.some((c) => c.join() !== background.join()), 'the heatmap is painted');
-      const worst = worstCell(report);
-      await hoverCell(page, worst.l, worst.h);
-      await page.waitForFunction((v) => document.querySelector('.jsd-readout').textContent.includes(v), bits(worst.v));
-      // No traces in the page: no "show A/B" actions, no export; the text report downloads instead.
-      assert.deepEqual(await page.$$eval('vscode-button', (n) => n.filter((b) => b.checkVisibility()).map((b) => b.textContent.trim())), ['Download as text']);
-      assert.equal(await page.$eval('.cell-actions', (n) => n.hidden), true);
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click('vscode-button.open-text')]);
-      const text = readFileSync(await download.path(), 'utf8');
-      assert.ok(text.includes(report.summary), 'the downloaded text carries the summary');
-      assert.deepEqual(dialogs, []);
-      assert.deepEqual(problems.filter((p) => !/Icon component|DevTools/.test(p)), []);
-      await shot(page, 'compare-report');
-      await page.close();
-    });
+    await check(
+      'compare --html: the comparison opens from a file under its own CSP, offline, without the VS Code-only actions',
+      async () => {
+        const file = join(shotsDir, 'compare-report.html');
+        const report = compareReport('tiny-gpt', 'tiny-gpt-finetuned', PROMPT, ['--html', file]);
+        const html = readFileSync(file, 'utf8');
+        const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
+        assert.match(csp, /default-src 'none'/);
+        assert.match(csp, /script-src 'sha256-[^']+'$|script-src 'sha256-[^']+';/);
+        assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+        assert.equal((html.match(/<script>/g) ?? []).length, 1, 'one inline script: the bundle');
+        const page = await context.newPage();
+        const problems = [];
+        const dialogs = [];
+        page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));
+        page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+        page.on('pageerror', (e) => problems.push(e.message));
+        page.on('request', (r) => !/^(file|data|blob):/.test(r.url()) && problems.push(`request ${r.url()}`));
+        await page.goto(pathToFileURL(file).href);
+        await page.waitForSelector('.summary', { timeout: 20_000 });
+        assert.equal((await page.$eval('.summary', (n) => n.textContent)).trim(), report.summary);
+        assert.equal(await page.title(), 'Decoder Lens: tiny-gpt vs tiny-gpt-finetuned');
+        const { cells, background } = await cellPixels(page);
+        assert.ok(
+          cells.some((c) => c.join() !== background.join()),
+          'the heatmap is painted',
+        );
+        const worst = worstCell(report);
+        await hoverCell(page, worst.l, worst.h);
+        await page.waitForFunction((v) => document.querySelector('.jsd-readout').textContent.includes(v), bits(worst.v));
+        // No traces in the page: no "show A/B" actions, no export; the text report downloads instead.
+        assert.deepEqual(await page.$$eval('vscode-button', (n) => n.filter((b) => b.checkVisibility()).map((b) => b.textContent.trim())), [
+          'Download as text',
+        ]);
+        assert.equal(await page.$eval('.cell-actions', (n) => n.hidden), true);
+        const [download] = await Promise.all([page.waitForEvent('download'), page.click('vscode-button.open-text')]);
+        const text = readFileSync(await download.path(), 'utf8');
+        assert.ok(text.includes(report.summary), 'the downloaded text carries the summary');
+        assert.deepEqual(dialogs, []);
+        assert.deepEqual(
+          problems.filter((p) => !/Icon component|DevTools/.test(p)),
+          [],
+        );
+        await shot(page, 'compare-report');
+        await page.close();
+      },
+    );
   }
 } finally {
   await close();

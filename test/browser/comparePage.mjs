@@ -21,8 +21,28 @@ const require = createRequire(import.meta.url);
 /** The view's bundle, the stylesheets it links, and the CLI, with the options scripts/build.mjs uses. */
 export async function buildAssets() {
   await Promise.all([
-    esbuild.build({ entryPoints: [join(repoRoot, 'webview', 'compare', 'main.ts')], outfile: join(dist, 'webview', 'compare.js'), bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', legalComments: 'none' }),
-    esbuild.build({ entryPoints: [join(repoRoot, 'src', 'cli.ts')], outfile: cli, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['vscode', 'onnxruntime-node'], logLevel: 'warning', legalComments: 'none' }),
+    esbuild.build({
+      entryPoints: [join(repoRoot, 'webview', 'compare', 'main.ts')],
+      outfile: join(dist, 'webview', 'compare.js'),
+      bundle: true,
+      platform: 'browser',
+      target: 'es2022',
+      format: 'iife',
+      sourcemap: true,
+      logLevel: 'warning',
+      legalComments: 'none',
+    }),
+    esbuild.build({
+      entryPoints: [join(repoRoot, 'src', 'cli.ts')],
+      outfile: cli,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['vscode', 'onnxruntime-node'],
+      logLevel: 'warning',
+      legalComments: 'none',
+    }),
   ]);
   const media = join(dist, 'media');
   mkdirSync(media, { recursive: true });
@@ -47,7 +67,15 @@ export async function nodeHelpers() {
 }
 
 export async function stubScript() {
-  const r = await esbuild.build({ entryPoints: [join(repoRoot, 'test', 'browser', 'compareStub.mjs')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', write: false, logLevel: 'warning' });
+  const r = await esbuild.build({
+    entryPoints: [join(repoRoot, 'test', 'browser', 'compareStub.mjs')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'warning',
+  });
   return r.outputFiles[0].text;
 }
 
@@ -59,7 +87,11 @@ export function compareReport(modelA, modelB, text, extra = []) {
   const dir = (m) => join(repoRoot, 'test', 'fixtures', 'models', m);
   if (![modelA, modelB].every((m) => existsSync(join(dir(m), 'config.json')))) return undefined;
   const out = join(workDir, `${modelA}--${modelB}.json`);
-  const r = spawnSync(process.execPath, [cli, 'compare', '--model', dir(modelA), '--model-b', dir(modelB), '--text', text, '--json', out, ...extra], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [cli, 'compare', '--model', dir(modelA), '--model-b', dir(modelB), '--text', text, '--json', out, ...extra],
+    { cwd: repoRoot, encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`decoder-lens compare ${modelA} ${modelB} failed: ${r.stderr || r.stdout}`);
   return JSON.parse(readFileSync(out, 'utf8'));
 }
@@ -68,4 +100,5 @@ export function compareReport(modelA, modelB, text, extra = []) {
 export const startServer = (h) => serveView(workDir, h.compareHtml);
 
 /** Opens the view with the stub host serving `config` (dark theme unless it says otherwise). */
-export const openView = (context, origin, stub, config) => openStubbedView(context, origin, stub, '__dlCompareConfig', { theme: THEMES.dark, ...config });
+export const openView = (context, origin, stub, config) =>
+  openStubbedView(context, origin, stub, '__dlCompareConfig', { theme: THEMES.dark, ...config });

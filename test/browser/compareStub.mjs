@@ -30,7 +30,9 @@ const host = new Connection(hostPort, {
   open: () => (hostEmpty ? null : (config.open ?? null)),
   openTrace: (params) => {
     record.openTrace.push(params);
-    return config.openTraceFails ? { shown: false, message: 'B’s trace is no longer stored: run “Decoder Lens: Compare With…” again.' } : { shown: true };
+    return config.openTraceFails
+      ? { shown: false, message: 'B’s trace is no longer stored: run “Decoder Lens: Compare With…” again.' }
+      : { shown: true };
   },
   openText: () => void record.openText++,
 });

@@ -19,7 +19,10 @@ const h = await nodeHelpers();
 const sessions = new h.SessionCache();
 const SOURCE = 'the red fox saw a big moon';
 const PROMPT = 'copy: the red fox saw a big moon =';
-const t5 = await prepareTraces(h, sessions, 'tiny-t5', SOURCE, [[1, 1, 0, 1, 0, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1]]);
+const t5 = await prepareTraces(h, sessions, 'tiny-t5', SOURCE, [
+  [1, 1, 0, 1, 0, 1, 1, 1],
+  [1, 1, 1, 1, 1, 1, 1, 1],
+]);
 const kvBug = await prepareTraces(h, sessions, 'tiny-gpt-kv-upper-left', PROMPT, [], 6);
 const crossBug = await prepareTraces(h, sessions, 'tiny-t5-cross-reads-padding', SOURCE, [], 6);
 await sessions.clear();
@@ -27,12 +30,20 @@ const stub = await stubScript();
 const server = await startServer(h);
 const { context, close } = await launchBrowser({ viewport: { width: 400, height: 1200 } });
 const shot = (page, name) => page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
-const ready = (page) => page.waitForFunction(() => window.__dl.rendered && !document.querySelector('.checking') && document.querySelector('.mask-canvas')?.width > 0, undefined, { timeout: 20_000 });
+const ready = (page) =>
+  page.waitForFunction(
+    () => window.__dl.rendered && !document.querySelector('.checking') && document.querySelector('.mask-canvas')?.width > 0,
+    undefined,
+    { timeout: 20_000 },
+  );
 const rendered = (page) => page.evaluate(() => window.__dl.rendered);
 
 try {
   await check('the page has a strict CSP with a nonce, one script, and links the inspector stylesheet', async () => {
-    const html = h.inspectorHtml({ cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) }, { path: '/ext' });
+    const html = h.inspectorHtml(
+      { cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) },
+      { path: '/ext' },
+    );
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'nonce-[^']{16,}'/);
@@ -110,9 +121,21 @@ try {
     assert.equal(await page.$$eval('.jsd', (n) => n.length), 3);
     const maxCross = await page.$$eval('.jsd-canvas', (n) => n.map((c) => Number(c.dataset.max)));
     assert.ok(Math.max(...maxCross) > 0.05, `attention moved: ${maxCross}`);
-    const chart = await page.$eval('.compare canvas', (c) => ({ w: c.width, colours: new Set(Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))).size }));
+    const chart = await page.$eval('.compare canvas', (c) => ({
+      w: c.width,
+      colours: new Set(
+        Array.from(
+          c
+            .getContext('2d')
+            .getImageData(0, 0, c.width, c.height)
+            .data.filter((_, i) => i % 4 === 0),
+        ),
+      ).size,
+    }));
     assert.ok(chart.w > 100 && chart.colours > 3, JSON.stringify(chart));
-    await page.waitForFunction(() => document.querySelector('.mtok[data-i="2"]').classList.contains('hidden') && !document.querySelector('.mtok.edited'));
+    await page.waitForFunction(
+      () => document.querySelector('.mtok[data-i="2"]').classList.contains('hidden') && !document.querySelector('.mtok.edited'),
+    );
     await shot(page, 'inspector-t5-rerun');
   });
 
@@ -148,7 +171,10 @@ try {
     const corner = () => page.$eval('.mask-canvas', (c) => Array.from(c.getContext('2d').getImageData(1, 1, 1, 1).data));
     const dark = await corner();
     await page.evaluate((t) => window.__dlApplyTheme(t), THEMES.light);
-    await page.waitForFunction((d) => document.querySelector('.mask-canvas').getContext('2d').getImageData(1, 1, 1, 1).data[0] !== d, dark[0]);
+    await page.waitForFunction(
+      (d) => document.querySelector('.mask-canvas').getContext('2d').getImageData(1, 1, 1, 1).data[0] !== d,
+      dark[0],
+    );
     assert.ok((await corner())[0] > 200);
     await shot(page, 'inspector-t5-light');
     await page.evaluate((t) => window.__dlApplyTheme(t), THEMES.dark);
@@ -156,9 +182,14 @@ try {
 
   await check('tensors cross as typed arrays, with no CSP violation or error', async () => {
     const rec = await page.evaluate(() => window.__dl);
-    const snapshots = rec.posted.filter((p) => p.method === 'snapshot' || (p.kind === 'response' && ['open', 'rerun', 'reset'].includes(p.method)));
+    const snapshots = rec.posted.filter(
+      (p) => p.method === 'snapshot' || (p.kind === 'response' && ['open', 'rerun', 'reset'].includes(p.method)),
+    );
     assert.ok(snapshots.length >= 3 && snapshots.some((p) => p.typedArrays > 10), JSON.stringify(snapshots.slice(0, 3)));
-    assert.deepEqual(rec.posted.filter((p) => p.numberArrays > 0), []);
+    assert.deepEqual(
+      rec.posted.filter((p) => p.numberArrays > 0),
+      [],
+    );
     assert.deepEqual(rec.violations, []);
     assert.deepEqual(rec.errors, []);
     assert.deepEqual(problems, []);

@@ -16,7 +16,16 @@ const require = createRequire(import.meta.url);
 
 /** The view's bundle and the stylesheets it links, as scripts/build.mjs would make them. */
 export async function buildAssets() {
-  await esbuild.build({ entryPoints: [join(repoRoot, 'webview', 'inspector', 'main.ts')], outfile: join(dist, 'webview', 'inspector.js'), bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [join(repoRoot, 'webview', 'inspector', 'main.ts')],
+    outfile: join(dist, 'webview', 'inspector.js'),
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
   const media = join(dist, 'media');
   mkdirSync(media, { recursive: true });
   const codicons = dirname(require.resolve('@vscode/codicons/dist/codicon.css'));
@@ -51,7 +60,15 @@ export { toBase64 } from './src/panelData/base64';`,
 }
 
 export async function stubScript() {
-  const r = await esbuild.build({ entryPoints: [join(repoRoot, 'test', 'browser', 'inspectorStub.mjs')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', write: false, logLevel: 'warning' });
+  const r = await esbuild.build({
+    entryPoints: [join(repoRoot, 'test', 'browser', 'inspectorStub.mjs')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'warning',
+  });
   return r.outputFiles[0].text;
 }
 
@@ -64,10 +81,15 @@ export async function prepareTraces(h, sessions, name, text, reruns = [], maxNew
   if (!existsSync(join(modelDir, 'config.json'))) return undefined;
   const model = await h.openModel(modelDir);
   const original = await h.decode(model, sessions, { text, maxNewTokens });
-  const inputs = await Promise.all(model.layout.files.map(async (f) => ({ role: f.role, inputs: (await sessions.open(f.path, { taps: false })).session.inputNames })));
+  const inputs = await Promise.all(
+    model.layout.files.map(async (f) => ({ role: f.role, inputs: (await sessions.open(f.path, { taps: false })).session.inputNames })),
+  );
   const facts = original.model.architecture === 'decoder-only' ? h.factsFromInputs(inputs) : {};
   const responses = {};
-  const add = async (options) => (responses[`${options.text}\u0000${(options.attentionMask ?? []).join('')}`] = h.toBase64(h.encodeTrace(await h.decode(model, sessions, options))));
+  const add = async (options) =>
+    (responses[`${options.text}\u0000${(options.attentionMask ?? []).join('')}`] = h.toBase64(
+      h.encodeTrace(await h.decode(model, sessions, options)),
+    ));
   for (const probe of h.planProbes(original, facts)) await add(h.probeOptions(original, probe));
   for (const mask of reruns) await add(h.rerunOptions(original, mask));
   return { original: h.toBase64(h.encodeTrace(original)), facts, responses, tokens: original.input.tokens.length };
@@ -77,4 +99,5 @@ export async function prepareTraces(h, sessions, name, text, reruns = [], maxNew
 export const startServer = (h) => serveView(workDir, h.inspectorHtml);
 
 /** Opens the view with the stub host serving `config` (dark theme unless it says otherwise). */
-export const openView = (context, origin, stub, config) => openStubbedView(context, origin, stub, '__dlInspectorConfig', { theme: THEMES.dark, ...config });
+export const openView = (context, origin, stub, config) =>
+  openStubbedView(context, origin, stub, '__dlInspectorConfig', { theme: THEMES.dark, ...config });

@@ -26,7 +26,11 @@ const answer = async (options) => {
   if (!b64) throw new RemoteError({ code: 'internal', message: `the test host has no decode for ${JSON.stringify(keyOf(options))}` });
   return load(b64);
 };
-const runner = { rerun: (_path, options) => answer(options), probe: (_path, options) => answer(options), facts: async () => config.facts ?? {} };
+const runner = {
+  rerun: (_path, options) => answer(options),
+  probe: (_path, options) => answer(options),
+  facts: async () => config.facts ?? {},
+};
 
 /** Typed arrays on the wire vs JSON arrays of numbers, per message. */
 function measure(message) {

@@ -14,7 +14,11 @@ export const shotsDir = join(repoRoot, 'test-results', 'screenshots');
 /** Rebuilds the bundles (without the type check) when a webview or media file is newer than dist. */
 export function ensureBuilt() {
   const bundle = join(repoRoot, 'dist', 'webview', 'panel.js');
-  const newest = (dir) => readdirSync(dir, { recursive: true }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).reduce((m, f) => Math.max(m, statSync(f).mtimeMs), 0);
+  const newest = (dir) =>
+    readdirSync(dir, { recursive: true })
+      .map((f) => join(dir, f))
+      .filter((f) => statSync(f).isFile())
+      .reduce((m, f) => Math.max(m, statSync(f).mtimeMs), 0);
   const sources = Math.max(newest(join(repoRoot, 'webview')), newest(join(repoRoot, 'media')), newest(join(repoRoot, 'src', 'protocol')));
   if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources) return;
   console.log('building (node scripts/build.mjs --no-typecheck) …');
@@ -47,11 +51,26 @@ export { decodeTrace, encodeTrace } from './src/core/trace/file';`,
 
 /** The stub host as one script for page.addInitScript. */
 export async function stubScript() {
-  const r = await esbuild.build({ entryPoints: [join(repoRoot, 'test', 'browser', 'stubHost.mjs')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', write: false, logLevel: 'warning' });
+  const r = await esbuild.build({
+    entryPoints: [join(repoRoot, 'test', 'browser', 'stubHost.mjs')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'warning',
+  });
   return r.outputFiles[0].text;
 }
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.svg': 'image/svg+xml', '.map': 'application/json' };
+const TYPES = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.ttf': 'font/ttf',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+};
 
 /** Serves `/` as the panel page and `/dist/…` from the repository's dist folder. */
 export async function startServer(host) {
@@ -141,7 +160,8 @@ export async function openPanel(context, origin, stub, config) {
   const problems = [];
   page.on('console', (m) => {
     // The tests' own getImageData reads draw Chromium's willReadFrequently hint; resource errors are logged per URL below.
-    if ((m.type() === 'error' || m.type() === 'warning') && !/willReadFrequently|Failed to load resource/.test(m.text())) problems.push(`${m.type()}: ${m.text()}`);
+    if ((m.type() === 'error' || m.type() === 'warning') && !/willReadFrequently|Failed to load resource/.test(m.text()))
+      problems.push(`${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && problems.push(`HTTP ${r.status()} ${r.url()}`));

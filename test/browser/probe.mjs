@@ -4,7 +4,11 @@
 /** Waits for tokens, a painted head view and grid; returns what the DOM shows of the trace. */
 export async function waitForPanel(page, timeout = 20_000) {
   await page.waitForFunction(
-    () => document.querySelector('.tok') && document.querySelector('.head-canvas')?.width > 0 && document.querySelector('canvas.thumb')?.width > 0 && document.querySelector('.head-canvas')?.dataset.layout,
+    () =>
+      document.querySelector('.tok') &&
+      document.querySelector('.head-canvas')?.width > 0 &&
+      document.querySelector('canvas.thumb')?.width > 0 &&
+      document.querySelector('.head-canvas')?.dataset.layout,
     undefined,
     { timeout },
   );

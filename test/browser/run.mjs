@@ -21,7 +21,12 @@ async function check(name, body) {
     console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
   } catch (error) {
     results.push({ name, ok: false });
-    console.log(`  ✗ ${name}\n      ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n      ')}`);
+    console.log(
+      `  ✗ ${name}\n      ${String(error?.stack ?? error)
+        .split('\n')
+        .slice(0, 6)
+        .join('\n      ')}`,
+    );
   }
 }
 const skip = (name, why) => console.log(`  - ${name}: SKIPPED (${why})`);
@@ -31,7 +36,10 @@ function makeTrace(model, text, extra = []) {
   const modelDir = join(repoRoot, 'test', 'fixtures', 'models', model);
   if (!existsSync(join(modelDir, 'config.json'))) return undefined;
   const out = join(outDir, `${model}.dltrace`);
-  const r = spawnSync(process.execPath, ['dist/cli.js', 'trace', '--model', modelDir, '--text', text, '--out', out, ...extra], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['dist/cli.js', 'trace', '--model', modelDir, '--text', text, '--out', out, ...extra], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`decoder-lens trace ${model} failed: ${r.stderr || r.stdout}`);
   return readFileSync(out);
 }
@@ -49,7 +57,10 @@ const shot = (page, name) => page.screenshot({ path: join(shotsDir, `${name}.png
 
 try {
   await check('the page rendered by the host has a strict CSP with a nonce, and the bundle carries it', async () => {
-    const html = host.panelHtml({ cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) }, { path: '/ext' });
+    const html = host.panelHtml(
+      { cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) },
+      { path: '/ext' },
+    );
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
     assert.ok(csp, 'no CSP meta');
     assert.match(csp, /default-src 'none'/);
@@ -82,22 +93,29 @@ try {
       await shot(page, 'panel-gpt-dark');
     });
 
-    await check('a lens trace shows the logit lens heatmap (hover names the top-1 token), its line chart, and the hidden-state chart with the change between layers', async () => {
-      await page.waitForSelector('.lens-section:not([hidden]) .lens-canvas');
-      const heat = await canvasStats(page, '.lens-canvas');
-      assert.ok(heat.width > 100 && heat.colours > 5, `lens heatmap looks blank: ${JSON.stringify(heat)}`);
-      const box = await page.$eval('.lens-canvas', (c) => { c.scrollIntoView(); const r = c.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width }; });
-      await page.mouse.move(box.x + box.w - 14, box.y + 12);
-      await page.waitForFunction(() => /^Layer \d+ at \d+ .*top-1/.test(document.querySelector('.lens-view .readout').textContent));
-      for (const chart of ['.lens-line', '.hidden']) {
-        const s = await canvasStats(page, `${chart} canvas`);
-        assert.ok(s.colours > 2, `${chart} chart is blank: ${JSON.stringify(s)}`);
-      }
-      // The trace was made without --hidden-vectors (as the extension decodes): the change between layers is still there.
-      assert.equal(await page.$eval('.hidden .chart-note', (n) => n.textContent), 'Means over positions.');
-      await shot(page, 'panel-gpt-lens');
-      await page.evaluate(() => window.scrollTo(0, 0));
-    });
+    await check(
+      'a lens trace shows the logit lens heatmap (hover names the top-1 token), its line chart, and the hidden-state chart with the change between layers',
+      async () => {
+        await page.waitForSelector('.lens-section:not([hidden]) .lens-canvas');
+        const heat = await canvasStats(page, '.lens-canvas');
+        assert.ok(heat.width > 100 && heat.colours > 5, `lens heatmap looks blank: ${JSON.stringify(heat)}`);
+        const box = await page.$eval('.lens-canvas', (c) => {
+          c.scrollIntoView();
+          const r = c.getBoundingClientRect();
+          return { x: r.x, y: r.y, w: r.width };
+        });
+        await page.mouse.move(box.x + box.w - 14, box.y + 12);
+        await page.waitForFunction(() => /^Layer \d+ at \d+ .*top-1/.test(document.querySelector('.lens-view .readout').textContent));
+        for (const chart of ['.lens-line', '.hidden']) {
+          const s = await canvasStats(page, `${chart} canvas`);
+          assert.ok(s.colours > 2, `${chart} chart is blank: ${JSON.stringify(s)}`);
+        }
+        // The trace was made without --hidden-vectors (as the extension decodes): the change between layers is still there.
+        assert.equal(await page.$eval('.hidden .chart-note', (n) => n.textContent), 'Means over positions.');
+        await shot(page, 'panel-gpt-lens');
+        await page.evaluate(() => window.scrollTo(0, 0));
+      },
+    );
 
     await check('a hostile token renders as text; no element or script comes from it', async () => {
       const texts = await page.$$eval('.tok', (n) => n.map((x) => x.textContent));
@@ -164,7 +182,11 @@ try {
           if (!m.visible[i]) masked ??= i;
           else if (small === null || m.data[i] < m.data[small]) small = i;
         }
-        return { masked: [Math.floor(masked / m.keys), masked % m.keys], small: [Math.floor(small / m.keys), small % m.keys], smallWeight: m.data[small] };
+        return {
+          masked: [Math.floor(masked / m.keys), masked % m.keys],
+          small: [Math.floor(small / m.keys), small % m.keys],
+          smallWeight: m.data[small],
+        };
       }, layer);
       const at = ([q, k]) => [l.left + (k + 0.5) * l.cell, l.top + (q + 0.5) * l.cell];
       const masked = await pixelAt(page, ...at(cells.masked));
@@ -190,7 +212,9 @@ try {
     });
 
     await check('a trace pushed by the host with a focus (a hover link) moves the selection there, once', async () => {
-      await page.evaluate(() => window.__dlHost.notify('trace', { meta: window.__dlService.data.meta, focus: { position: 2, layer: 1, head: 1 }, focusSeq: 5 }));
+      await page.evaluate(() =>
+        window.__dlHost.notify('trace', { meta: window.__dlService.data.meta, focus: { position: 2, layer: 1, head: 1 }, focusSeq: 5 }),
+      );
       await page.waitForFunction(() => /Layer 1 · head 1/.test(document.querySelector('.head-title')?.textContent ?? ''));
       const s = await selection(page);
       assert.deepEqual([s.query, s.layer, s.head, s.focusSeq], [2, 1, 1, 5]);
@@ -226,13 +250,25 @@ try {
 
     await check('tensors cross as typed arrays: no JSON arrays of numbers, and no CSP violations or errors', async () => {
       const rec = await page.evaluate(() => window.__dl);
-      const tensors = rec.posted.filter((p) => p.kind === 'response' && ['matrix', 'thumbnails', 'acrossLayers', 'entropy', 'lens', 'hidden'].includes(p.method));
+      const tensors = rec.posted.filter(
+        (p) => p.kind === 'response' && ['matrix', 'thumbnails', 'acrossLayers', 'entropy', 'lens', 'hidden'].includes(p.method),
+      );
       assert.ok(tensors.length >= 4, JSON.stringify(rec.posted.slice(0, 8)));
-      assert.ok(tensors.every((p) => p.typedArrays > 0), JSON.stringify(tensors.filter((p) => !p.typedArrays)));
-      assert.deepEqual(rec.posted.filter((p) => p.numberArrays > 0), [], 'a message carried a JSON array of numbers');
+      assert.ok(
+        tensors.every((p) => p.typedArrays > 0),
+        JSON.stringify(tensors.filter((p) => !p.typedArrays)),
+      );
+      assert.deepEqual(
+        rec.posted.filter((p) => p.numberArrays > 0),
+        [],
+        'a message carried a JSON array of numbers',
+      );
       assert.deepEqual(rec.violations, []);
       assert.deepEqual(rec.errors, []);
-      assert.deepEqual(problems.filter((p) => !/Icon component|DevTools/.test(p)), []);
+      assert.deepEqual(
+        problems.filter((p) => !/Icon component|DevTools/.test(p)),
+        [],
+      );
     });
     await page.close();
   }
@@ -240,7 +276,10 @@ try {
   if (!t5Bytes) skip('tiny-t5 panel checks', 'test/fixtures/models/tiny-t5 is missing (npm run fixtures)');
   else {
     await check('encoder-decoder trace: self, cross and encoder tabs; each tab loads its own grid', async () => {
-      const { page, problems } = await openPanel(context, server.origin, stub, { trace: t5Bytes.toString('base64'), traceId: 't-test-00000001' });
+      const { page, problems } = await openPanel(context, server.origin, stub, {
+        trace: t5Bytes.toString('base64'),
+        traceId: 't-test-00000001',
+      });
       const meta = await waitForPanel(page);
       const tabs = await page.$$eval('vscode-tab-header', (n) => n.map((t) => t.textContent));
       assert.deepEqual(tabs, ['Self-attention', 'Cross-attention', 'Encoder']);
@@ -262,7 +301,10 @@ try {
       await page.click('.tok[data-i="2"]');
       await page.waitForFunction(() => /· encoder/.test(document.querySelector('.head-title')?.textContent ?? ''));
       assert.equal((await selection(page)).encoderQuery, 2);
-      assert.deepEqual(problems.filter((p) => !/Icon component|DevTools/.test(p)), []);
+      assert.deepEqual(
+        problems.filter((p) => !/Icon component|DevTools/.test(p)),
+        [],
+      );
       await page.close();
     });
   }
@@ -303,10 +345,14 @@ try {
 }
 
 async function pixelAt(page, x, y) {
-  return page.$eval('.head-canvas', (c, [x, y]) => {
-    const dpr = c.width / c.getBoundingClientRect().width;
-    return Array.from(c.getContext('2d').getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data);
-  }, [x, y]);
+  return page.$eval(
+    '.head-canvas',
+    (c, [x, y]) => {
+      const dpr = c.width / c.getBoundingClientRect().width;
+      return Array.from(c.getContext('2d').getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data);
+    },
+    [x, y],
+  );
 }
 
 const passed = results.filter((r) => r.ok).length;

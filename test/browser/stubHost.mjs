@@ -11,7 +11,16 @@ import { syntheticTrace } from './synthetic.mjs';
 import { installFakeVsCodeApi, installTheme } from './fakeWebviewApi.mjs';
 
 const config = window.__dlConfig;
-const record = (window.__dl = { posted: [], bytesPosted: 0, jsonEquivalent: 0, setStates: 0, savedPng: null, serveMs: {}, violations: [], errors: [] });
+const record = (window.__dl = {
+  posted: [],
+  bytesPosted: 0,
+  jsonEquivalent: 0,
+  setStates: 0,
+  savedPng: null,
+  serveMs: {},
+  violations: [],
+  errors: [],
+});
 document.addEventListener('securitypolicyviolation', (e) => record.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
 window.addEventListener('error', (e) => record.errors.push(String(e.message)));
 
@@ -49,7 +58,13 @@ const hostPort = {
     const m = measure(message);
     record.bytesPosted += m.bytes;
     record.jsonEquivalent += m.asJson;
-    record.posted.push({ kind: message.kind, method: message.method ?? methodOf.get(message.id), bytes: m.bytes, typedArrays: m.typedArrays, numberArrays: m.numberArrays });
+    record.posted.push({
+      kind: message.kind,
+      method: message.method ?? methodOf.get(message.id),
+      bytes: m.bytes,
+      typedArrays: m.typedArrays,
+      numberArrays: m.numberArrays,
+    });
     const copy = structuredClone(message);
     setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data: copy })), 0);
   },

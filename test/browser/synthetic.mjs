@@ -2,7 +2,7 @@
 // Rows are peaked softmaxes (a few strong keys per row, like real heads), made with a fixed-seed generator.
 export function syntheticTrace({ layers, heads, T, generated = 8 }) {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const n = T - generated + 1;
   const token = (i) => ({ id: i, text: i % 7 === 0 ? ' the' : ` w${i}`, start: null, end: null, special: false });
   const attention = [];
@@ -25,15 +25,34 @@ export function syntheticTrace({ layers, heads, T, generated = 8 }) {
     for (let q = 0; q < T; q++) visible.fill(1, q * T, q * T + q + 1);
     masks.push({ layer: l, kind: 'self', queries: T, keys: T, visible, raw: new Float32Array(0) });
   }
-  const gen = Array.from({ length: generated }, (_, i) => ({ id: 1000 + i, text: ` g${i}`, prob: 0.5, top: [{ id: 1000 + i, text: ` g${i}`, prob: 0.5 }, { id: 1, text: ' x', prob: 0.2 }] }));
+  const gen = Array.from({ length: generated }, (_, i) => ({
+    id: 1000 + i,
+    text: ` g${i}`,
+    prob: 0.5,
+    top: [
+      { id: 1000 + i, text: ` g${i}`, prob: 0.5 },
+      { id: 1, text: ' x', prob: 0.2 },
+    ],
+  }));
   return {
     format: 'decoder-lens-trace',
     version: 1,
     createdAt: new Date(0).toISOString(),
-    model: { path: `synthetic-${layers}x${heads}-T${T}`, architecture: 'decoder-only', layers, heads, kvCache: true, files: [], vocabSize: 2000 },
+    model: {
+      path: `synthetic-${layers}x${heads}-T${T}`,
+      architecture: 'decoder-only',
+      layers,
+      heads,
+      kvCache: true,
+      files: [],
+      vocabSize: 2000,
+    },
     settings: { maxNewTokens: generated, sampling: { strategy: 'greedy' }, useCache: true, captureMaxBytes: 0 },
     input: { text: '', tokens: Array.from({ length: n }, (_, i) => token(i)), attentionMask: [] },
-    positions: [...Array.from({ length: n }, (_, i) => token(i)), ...gen.slice(0, -1).map((g) => ({ ...g, start: null, end: null, special: false }))],
+    positions: [
+      ...Array.from({ length: n }, (_, i) => token(i)),
+      ...gen.slice(0, -1).map((g) => ({ ...g, start: null, end: null, special: false })),
+    ],
     inputProbs: new Float32Array(n).fill(0.1),
     generated: gen,
     stopReason: 'max-new-tokens',

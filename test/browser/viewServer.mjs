@@ -34,7 +34,13 @@ export async function openStubbedView(context, origin, stub, configName, config)
   const page = await context.newPage();
   const problems = [];
   const dialogs = [];
-  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && !/willReadFrequently|Failed to load resource/.test(m.text()) && problems.push(`${m.type()}: ${m.text()}`));
+  page.on(
+    'console',
+    (m) =>
+      (m.type() === 'error' || m.type() === 'warning') &&
+      !/willReadFrequently|Failed to load resource/.test(m.text()) &&
+      problems.push(`${m.type()}: ${m.text()}`),
+  );
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && problems.push(`HTTP ${r.status()} ${r.url()}`));
   page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));

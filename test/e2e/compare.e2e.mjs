@@ -6,10 +6,20 @@
 /* global document, getComputedStyle */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { closeSideBar, editorTextRect, findWebviewFrame, focusWorkbench, openFile, parkMouse, runFromPalette, widenEditorGroup } from '../harness/workbench.mjs';
+import {
+  closeSideBar,
+  editorTextRect,
+  findWebviewFrame,
+  focusWorkbench,
+  openFile,
+  parkMouse,
+  runFromPalette,
+  widenEditorGroup,
+} from '../harness/workbench.mjs';
 import { repoRoot, sleep } from '../harness/util.mjs';
 
-export const name = 'palette: Compare With… through the file dialog shows where the fine-tuned model parts, the heatmap readout, and B in the panel';
+export const name =
+  'palette: Compare With… through the file dialog shows where the fine-tuned model parts, the heatmap readout, and B in the panel';
 
 const editor = '.editor-instance .monaco-editor';
 // The fine-tuned variant swaps the last two words: the generations part at step index 5 (shown as step 6, as
@@ -46,7 +56,9 @@ export async function run({ page, shot, log }) {
 
   // 2. Compare With… opens the simple file dialog on the workspace folder.
   await runFromPalette(page, 'Decoder Lens: Compare With', 'Decoder Lens: Compare With');
-  await page.waitForFunction((d) => /A second model/.test(document.querySelector(`${d} .quick-input-title`)?.textContent ?? ''), dialog, { timeout: 20_000 });
+  await page.waitForFunction((d) => /A second model/.test(document.querySelector(`${d} .quick-input-title`)?.textContent ?? ''), dialog, {
+    timeout: 20_000,
+  });
   const opened = await dialogState(page);
   log(`dialog: "${opened.title}", starts at ${opened.value}, rows ${opened.rows.map((r) => r.label).join(', ')}`);
   assert.equal(opened.value, `${join(repoRoot, 'demo')}/`, 'the dialog does not start in the workspace folder');
@@ -63,7 +75,11 @@ export async function run({ page, shot, log }) {
       ({ d, value }) => {
         const w = document.querySelector(d);
         const rows = [...w.querySelectorAll('.monaco-list-row')];
-        return w.querySelector('.quick-input-box input')?.value === value && rows.some((r) => r.getAttribute('aria-label') === 'decoder_model.onnx') && !rows.some((r) => r.classList.contains('focused'));
+        return (
+          w.querySelector('.quick-input-box input')?.value === value &&
+          rows.some((r) => r.getAttribute('aria-label') === 'decoder_model.onnx') &&
+          !rows.some((r) => r.classList.contains('focused'))
+        );
       },
       { d: dialog, value: `${FINETUNED}/` },
       { timeout: 15_000, polling: 100 },
@@ -91,9 +107,17 @@ export async function run({ page, shot, log }) {
   // What a person reads first: the summary, A and B, the facts.
   const summary = await view.textContent('.summary');
   log(`summary: ${summary}`);
-  assert.match(summary, new RegExp(`^Generations part at step ${PARTS_AT + 1} \\(A " big" p=[\\d.]+, B " moon" p=[\\d.]+\\)`), 'the summary does not say where the generations part');
+  assert.match(
+    summary,
+    new RegExp(`^Generations part at step ${PARTS_AT + 1} \\(A " big" p=[\\d.]+, B " moon" p=[\\d.]+\\)`),
+    'the summary does not say where the generations part',
+  );
   const sides = await view.$$eval('.side', (n) =>
-    n.map((s) => ({ model: s.querySelector('.side-model strong')?.textContent, path: s.querySelector('.side-path')?.textContent, generated: s.querySelector('.side-generated')?.textContent?.trim() })),
+    n.map((s) => ({
+      model: s.querySelector('.side-model strong')?.textContent,
+      path: s.querySelector('.side-path')?.textContent,
+      generated: s.querySelector('.side-generated')?.textContent?.trim(),
+    })),
   );
   assert.deepEqual(
     sides.map((s) => [s.model, s.generated]),
@@ -111,12 +135,19 @@ export async function run({ page, shot, log }) {
   // The generations step by step: the "parts here" marker on step 5, A " big" and B " moon" there.
   assert.equal((await view.textContent('.gen-status')).trim(), `The generations part at step ${PARTS_AT + 1}.`);
   const marked = await view.$$eval('.gen-table th.parted', (n) => n.map((c) => ({ step: c.dataset.step, text: c.textContent })));
-  assert.deepEqual(marked, [{ step: String(PARTS_AT), text: `${PARTS_AT + 1}parts here` }], `the marked step header: ${JSON.stringify(marked)}`);
+  assert.deepEqual(
+    marked,
+    [{ step: String(PARTS_AT), text: `${PARTS_AT + 1}parts here` }],
+    `the marked step header: ${JSON.stringify(marked)}`,
+  );
   assert.ok(await view.isVisible('.gen-table th.parted .parts-here'), 'the "parts here" marker is not visible');
   const at = (row) => view.$eval(`.gen-table .${row} td.parted .gtext`, (t) => t.textContent);
   assert.equal(await at('row-a'), '·big', 'A at the parting step');
   assert.equal(await at('row-b'), '·moon', 'B at the parting step');
-  assert.ok(await view.$eval('.gen-table .row-b td.parted', (c) => c.classList.contains('differs')), "B's token at step 5 is not marked as differing");
+  assert.ok(
+    await view.$eval('.gen-table .row-b td.parted', (c) => c.classList.contains('differs')),
+    "B's token at step 5 is not marked as differing",
+  );
   const row = (r) => view.$$eval(`.gen-table .${r} .gtext`, (ts) => ts.map((t) => t.textContent));
   const [rowA, rowB] = [await row('row-a'), await row('row-b')];
   assert.deepEqual(rowA.slice(0, PARTS_AT), rowB.slice(0, PARTS_AT), 'A and B differ before the parting step');
@@ -127,10 +158,17 @@ export async function run({ page, shot, log }) {
   assert.equal(map.cells.length, LAYERS * HEADS, `${map.cells.length} heatmap cells`);
   assert.ok(map.differing > 0, 'the heatmap canvas is blank');
   assert.ok(new Set(map.cells.map((c) => c.join())).size >= 4, `the heatmap cells look alike: ${JSON.stringify(map.cells)}`);
-  assert.ok(map.cells.every((c) => c.join() !== map.background.join()), 'a heatmap cell has the background colour (every cell diverges a little)');
+  assert.ok(
+    map.cells.every((c) => c.join() !== map.background.join()),
+    'a heatmap cell has the background colour (every cell diverges a little)',
+  );
   // The charts under it: drawn.
   for (const chart of ['.prob-chart canvas', '.lens-delta canvas']) {
-    const ok = await poll(() => view.$eval(chart, inkOf), (n) => n > 0, 15_000);
+    const ok = await poll(
+      () => view.$eval(chart, inkOf),
+      (n) => n > 0,
+      15_000,
+    );
     assert.ok(ok > 0, `${chart} is blank`);
   }
 
@@ -140,14 +178,28 @@ export async function run({ page, shot, log }) {
   assert.ok(most, `the summary names no head: ${summary}`);
   const [, mostLayer, mostHead, mostValue] = most;
   const readout0 = await hoverCell(view, 0, 0);
-  assert.match(readout0, /^Layer 0 · head 0 · self-attention: mean JSD [\d.]+ bits · max row [\d.]+ bits · \d+ rows compared$/, 'the readout over layer 0, head 0');
+  assert.match(
+    readout0,
+    /^Layer 0 · head 0 · self-attention: mean JSD [\d.]+ bits · max row [\d.]+ bits · \d+ rows compared$/,
+    'the readout over layer 0, head 0',
+  );
   const readout = await hoverCell(view, Number(mostLayer), Number(mostHead));
   log(`hover readout: ${readout}`);
-  assert.match(readout, new RegExp(`^Layer ${mostLayer} · head ${mostHead} · self-attention: mean JSD ${mostValue.replace('.', '\\.')} bits · max row [\\d.]+ bits · \\d+ rows compared$`), 'the readout over the cell the summary names');
+  assert.match(
+    readout,
+    new RegExp(
+      `^Layer ${mostLayer} · head ${mostHead} · self-attention: mean JSD ${mostValue.replace('.', '\\.')} bits · max row [\\d.]+ bits · \\d+ rows compared$`,
+    ),
+    'the readout over the cell the summary names',
+  );
   // Pick that cell (a click): the buttons under the map name it at once, with the mouse still over the map;
   // moved away, the readout stays on it.
   await view.click('.jsd-canvas', { position: await cellCentre(view, Number(mostLayer), Number(mostHead)) });
-  await view.waitForFunction((label) => document.querySelector('vscode-button.open-cell-b')?.textContent === label, `Show B · L${mostLayer} H${mostHead}`, { timeout: 10_000 });
+  await view.waitForFunction(
+    (label) => document.querySelector('vscode-button.open-cell-b')?.textContent === label,
+    `Show B · L${mostLayer} H${mostHead}`,
+    { timeout: 10_000 },
+  );
   await parkMouse(page);
   assert.equal(await view.textContent('.jsd-readout'), readout, 'the readout does not stay on the picked cell');
 
@@ -165,28 +217,48 @@ export async function run({ page, shot, log }) {
   await view.click('vscode-button.open-b');
   await page.waitForSelector('.tabs-container .tab[aria-label*="Decoder Lens: tiny-gpt-finetuned"]', { timeout: 30_000 });
   const panel = await findWebviewFrame(page, '.title-row h1:text-is("tiny-gpt-finetuned")', 60_000);
-  await panel.waitForFunction((want) => document.querySelector('.head-title')?.textContent === want, `Layer ${mostLayer} · head ${mostHead} · self`, { timeout: 20_000 }).catch(async (e) => {
-    throw new Error(`the panel's head view: "${await panel.textContent('.head-title')}" (${e.message})`);
-  });
+  await panel
+    .waitForFunction(
+      (want) => document.querySelector('.head-title')?.textContent === want,
+      `Layer ${mostLayer} · head ${mostHead} · self`,
+      { timeout: 20_000 },
+    )
+    .catch(async (e) => {
+      throw new Error(`the panel's head view: "${await panel.textContent('.head-title')}" (${e.message})`);
+    });
   const query = await panel.$eval('.tok.query', (t) => ({ i: t.dataset.i, text: t.textContent }));
   // The panel's step scrubber is on the parting step: B chose " moon" there.
   const stepB = await panel.textContent('.scrub-label');
   assert.match(stepB, /: chose “·moon”/, "the panel is not on B's parting step");
-  log(`panel: ${await panel.textContent('.title-row h1')}, ${await panel.textContent('.head-title')}, query ${query.i} "${query.text}", "${stepB}"`);
-  assert.deepEqual(query, { i: String(shared - 1), text: rowA[PARTS_AT - 1] }, 'the panel does not open on the query that predicted the parting token');
+  log(
+    `panel: ${await panel.textContent('.title-row h1')}, ${await panel.textContent('.head-title')}, query ${query.i} "${query.text}", "${stepB}"`,
+  );
+  assert.deepEqual(
+    query,
+    { i: String(shared - 1), text: rowA[PARTS_AT - 1] },
+    'the panel does not open on the query that predicted the parting token',
+  );
   await parkMouse(page);
   await shot('panel-b');
 
   // 5. Back to the compare view (its tab): it comes back as it was; Shift+Enter on the picked cell shows A.
   await page.click('.tabs-container .tab[aria-label*="Compare: demo-model vs tiny-gpt-finetuned"]');
   const back = await findWebviewFrame(page, '.jsd-canvas', 30_000);
-  await back.waitForFunction((label) => document.querySelector('vscode-button.open-cell-b')?.textContent === label, `Show B · L${mostLayer} H${mostHead}`, { timeout: 10_000 });
+  await back.waitForFunction(
+    (label) => document.querySelector('vscode-button.open-cell-b')?.textContent === label,
+    `Show B · L${mostLayer} H${mostHead}`,
+    { timeout: 10_000 },
+  );
   assert.equal(await back.textContent('.summary'), summary, 'the compare view did not come back with the same comparison');
   await back.focus('.jsd-canvas');
   await page.keyboard.press('Shift+Enter');
   await page.waitForSelector('.tabs-container .tab[aria-label*="Decoder Lens: demo-model"]', { timeout: 30_000 });
   const panelA = await findWebviewFrame(page, '.title-row h1:text-is("demo-model")', 60_000);
-  await panelA.waitForFunction((want) => document.querySelector('.head-title')?.textContent === want, `Layer ${mostLayer} · head ${mostHead} · self`, { timeout: 20_000 });
+  await panelA.waitForFunction(
+    (want) => document.querySelector('.head-title')?.textContent === want,
+    `Layer ${mostLayer} · head ${mostHead} · self`,
+    { timeout: 20_000 },
+  );
   assert.match(await panelA.textContent('.scrub-label'), /: chose “·big”/, "the panel is not on A's parting step");
   log(`Shift+Enter on the cell: the panel shows ${await panelA.textContent('.title-row h1')}, ${await panelA.textContent('.head-title')}`);
 }
@@ -200,8 +272,12 @@ async function widenForGhostText(page, log) {
   const ghost = await page.evaluate(
     ({ scope, lineStart }) => {
       const norm = (t) => t.replace(/\u00a0/g, ' ');
-      const line = [...document.querySelectorAll(`${scope} .view-lines .view-line`)].find((l) => norm(l.textContent ?? '').startsWith(lineStart));
-      const content = [...(line?.querySelectorAll('span') ?? [])].map((s) => getComputedStyle(s, '::after').content).find((c) => c && c !== 'none' && c !== 'normal');
+      const line = [...document.querySelectorAll(`${scope} .view-lines .view-line`)].find((l) =>
+        norm(l.textContent ?? '').startsWith(lineStart),
+      );
+      const content = [...(line?.querySelectorAll('span') ?? [])]
+        .map((s) => getComputedStyle(s, '::after').content)
+        .find((c) => c && c !== 'none' && c !== 'normal');
       return content?.replace(/^"|"$/g, '');
     },
     { scope: editor, lineStart: LINE },
@@ -225,7 +301,10 @@ function dialogState(page) {
       title: w?.querySelector('.quick-input-title')?.textContent,
       value: w?.querySelector('.quick-input-box input')?.value,
       message: w?.querySelector('.quick-input-message')?.textContent,
-      rows: [...(w?.querySelectorAll('.monaco-list-row') ?? [])].map((r) => ({ label: r.getAttribute('aria-label'), focused: r.classList.contains('focused') })),
+      rows: [...(w?.querySelectorAll('.monaco-list-row') ?? [])].map((r) => ({
+        label: r.getAttribute('aria-label'),
+        focused: r.classList.contains('focused'),
+      })),
       buttons: [...(w?.querySelectorAll('.monaco-button') ?? [])].map((b) => b.textContent.trim()).filter(Boolean),
     };
   }, dialog);
@@ -245,10 +324,14 @@ async function cellCentre(view, l, h) {
 /** Moves the mouse over a heatmap cell; returns the readout once it describes that cell. */
 async function hoverCell(view, l, h) {
   await view.hover('.jsd-canvas', { position: await cellCentre(view, l, h) });
-  await view.waitForFunction(({ l, h }) => {
-    const r = document.querySelector('.jsd-readout');
-    return r?.dataset.layer === String(l) && r?.dataset.head === String(h);
-  }, { l, h }, { timeout: 10_000 });
+  await view.waitForFunction(
+    ({ l, h }) => {
+      const r = document.querySelector('.jsd-readout');
+      return r?.dataset.layer === String(l) && r?.dataset.head === String(h);
+    },
+    { l, h },
+    { timeout: 10_000 },
+  );
   return view.textContent('.jsd-readout');
 }
 
@@ -260,7 +343,8 @@ function heatmapPixels(view) {
     const ctx = c.getContext('2d');
     const at = (x, y) => Array.from(ctx.getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data.subarray(0, 3));
     const cells = [];
-    for (let l = 0; l < g.layers; l++) for (let h = 0; h < g.heads; h++) cells.push(at(g.left + (h + 0.5) * g.cell, g.top + (l + 0.5) * g.cell));
+    for (let l = 0; l < g.layers; l++)
+      for (let h = 0; h < g.heads; h++) cells.push(at(g.left + (h + 0.5) * g.cell, g.top + (l + 0.5) * g.cell));
     const data = ctx.getImageData(0, 0, c.width, c.height).data;
     let differing = 0;
     for (let i = 0; i < data.length; i += 4) if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2]) differing++;
@@ -273,7 +357,8 @@ function inkOf(c) {
   if (!c.width || !c.height) return 0;
   const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let n = 0;
-  for (let i = 0; i < data.length; i += 4) if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2] || data[i + 3] !== data[3]) n++;
+  for (let i = 0; i < data.length; i += 4)
+    if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2] || data[i + 3] !== data[3]) n++;
   return n;
 }
 

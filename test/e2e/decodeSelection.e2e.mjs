@@ -64,7 +64,14 @@ export async function run({ page, shot, log }) {
     await holdNotificationsCenterOpen(page, ours, 30_000);
     // Then wait for it to go (the decode ended), or 30 s.
     await page
-      .waitForFunction(() => ![...document.querySelectorAll('.notification-list-item-message')].some((m) => /Decoder Lens: decoding/.test(m.textContent ?? '')), undefined, { timeout: 30_000, polling: 50 })
+      .waitForFunction(
+        () =>
+          ![...document.querySelectorAll('.notification-list-item-message')].some((m) =>
+            /Decoder Lens: decoding/.test(m.textContent ?? ''),
+          ),
+        undefined,
+        { timeout: 30_000, polling: 50 },
+      )
       .catch(() => undefined);
   } finally {
     frames = await screencast.stop();
@@ -81,8 +88,11 @@ export async function run({ page, shot, log }) {
   if (progressFrame) {
     // The frame differs every run (the spinner, the progress bar): docs/screenshots keeps the one it has.
     await shot('decode-progress', { buffer: progressFrame.png, docs: 'decode-progress.png', keepExisting: true });
-    log(`progress screenshot: ${stepFrame ? 'a "step k of n" frame' : 'title only (no frame painted while a step showed)'}; ${frames.length} frames recorded`);
-  } else log(`NOTE: no frame was recorded while the progress notification was up (${frames.length} frames); decode-progress.png not updated`);
+    log(
+      `progress screenshot: ${stepFrame ? 'a "step k of n" frame' : 'title only (no frame painted while a step showed)'}; ${frames.length} frames recorded`,
+    );
+  } else
+    log(`NOTE: no frame was recorded while the progress notification was up (${frames.length} frames); decode-progress.png not updated`);
 
   // 3. The panel opens beside the editor.
   const frame = await findWebviewFrame(page, '.head-canvas[data-paint-ms]', 60_000);
@@ -110,11 +120,17 @@ export async function run({ page, shot, log }) {
   assert.ok(tab, 'no editor tab titled "Decoder Lens"');
 
   // Thumbnails: one per layer × head, each painted.
-  await frame.waitForFunction((n) => document.querySelectorAll('canvas.thumb').length === n, LAYERS * HEADS, { timeout: 20_000 }).catch(() => undefined);
+  await frame
+    .waitForFunction((n) => document.querySelectorAll('canvas.thumb').length === n, LAYERS * HEADS, { timeout: 20_000 })
+    .catch(() => undefined);
   const thumbs = await canvasInk(frame, 'canvas.thumb');
   assert.equal(thumbs.length, LAYERS * HEADS, `expected ${LAYERS}×${HEADS} thumbnails, found ${thumbs.length}`);
   const cells = await frame.$$eval('canvas.thumb', (cs) => cs.map((c) => `${c.dataset.layer}/${c.dataset.head}`));
-  assert.deepEqual(new Set(cells), new Set(Array.from({ length: LAYERS * HEADS }, (_, i) => `${Math.floor(i / HEADS)}/${i % HEADS}`)), `thumbnails cover ${cells.join(', ')}`);
+  assert.deepEqual(
+    new Set(cells),
+    new Set(Array.from({ length: LAYERS * HEADS }, (_, i) => `${Math.floor(i / HEADS)}/${i % HEADS}`)),
+    `thumbnails cover ${cells.join(', ')}`,
+  );
   thumbs.forEach((t, i) => assertInked(t, `thumbnail ${cells[i]}`));
 
   // The large heatmap and every chart: non-zero size and some pixel other than the background. Chart.js may
@@ -123,14 +139,30 @@ export async function run({ page, shot, log }) {
   assertInked(head, 'the head heatmap (.head-canvas)');
   const chartCount = await frame.$$eval('.chart canvas', (cs) => cs.length);
   assert.ok(chartCount >= 3, `expected the three charts (top-k, across layers, entropy), found ${chartCount} .chart canvas`);
-  const charts = await poll(() => canvasInk(frame, '.chart canvas'), (cs) => cs.every(inked), 15_000);
+  const charts = await poll(
+    () => canvasInk(frame, '.chart canvas'),
+    (cs) => cs.every(inked),
+    15_000,
+  );
   const chartNames = await frame.$$eval('.chart', (cs) => cs.map((c) => c.querySelector('h3')?.textContent ?? c.className));
   charts.forEach((c, i) => assertInked(c, `chart "${chartNames[i]}"`));
-  log(`canvases: head ${head.cssWidth}×${head.cssHeight}, ${thumbs.length} thumbnails, charts ${charts.map((c) => `${c.cssWidth}×${c.cssHeight}`).join(', ')}`);
+  log(
+    `canvases: head ${head.cssWidth}×${head.cssHeight}, ${thumbs.length} thumbnails, charts ${charts.map((c) => `${c.cssWidth}×${c.cssHeight}`).join(', ')}`,
+  );
 
   // The token strip shows the input tokens (whitespace drawn as ·) and then the generated ones.
-  const strip = await frame.$$eval('.tok', (ts) => ts.map((t) => ({ i: t.dataset.i, role: t.classList.contains('generated') ? 'generated' : t.classList.contains('input') ? 'input' : 'other', text: t.textContent ?? '' })));
-  const shown = (role) => strip.filter((t) => t.role === role).map((t) => t.text.replace(/·/g, ' ')).join('');
+  const strip = await frame.$$eval('.tok', (ts) =>
+    ts.map((t) => ({
+      i: t.dataset.i,
+      role: t.classList.contains('generated') ? 'generated' : t.classList.contains('input') ? 'input' : 'other',
+      text: t.textContent ?? '',
+    })),
+  );
+  const shown = (role) =>
+    strip
+      .filter((t) => t.role === role)
+      .map((t) => t.text.replace(/·/g, ' '))
+      .join('');
   assert.equal(shown('input'), LINE, `the strip's input tokens read ${JSON.stringify(shown('input'))}`);
   assert.ok(shown('generated').startsWith(` ${CONTINUATION}`), `the strip's generated tokens read ${JSON.stringify(shown('generated'))}`);
   log(`strip: ${strip.map((t) => t.text).join(' ')}`);
@@ -141,10 +173,15 @@ export async function run({ page, shot, log }) {
   await page.click(`${editor} .view-lines`, { position: { x: 200, y: 5 * lineHeight + lineHeight / 2 } });
   await page.waitForSelector(`${editor} .selected-text`, { state: 'detached', timeout: 10_000 });
   const deco = await decorations(page, LINE);
-  log(`decorations: ghost ${JSON.stringify(deco.ghost.map((g) => g.content))}, ${deco.tints.length} tinted spans, ${deco.borders} token borders`);
+  log(
+    `decorations: ghost ${JSON.stringify(deco.ghost.map((g) => g.content))}, ${deco.tints.length} tinted spans, ${deco.borders} token borders`,
+  );
   assert.equal(deco.ghost.length, 1, `expected one ghost text after line 1, found ${JSON.stringify(deco.ghost)}`);
   assert.match(deco.ghost[0].content.replace(/\s+/g, ' '), new RegExp(`^"?⟶ ${CONTINUATION}`), 'ghost text');
-  assert.ok(deco.ghost[0].x >= deco.lineEnd - 1, `the ghost text starts at x=${deco.ghost[0].x}, before the end of the line (${deco.lineEnd})`);
+  assert.ok(
+    deco.ghost[0].x >= deco.lineEnd - 1,
+    `the ghost text starts at x=${deco.ghost[0].x}, before the end of the line (${deco.lineEnd})`,
+  );
   assert.ok(deco.tints.length > 0, 'no tinted token on line 1');
   // The prompt words are unpredictable by construction (the model only copies them later): "fox" is tinted.
   const fox = await editorTextRect(page, LINE, 'fox');
@@ -178,7 +215,10 @@ export async function run({ page, shot, log }) {
   const line1 = (await editorTextRect(page, LINE, 'copy')).line;
   const editorBox = await (await page.$(editor)).boundingBox();
   const textRight = await page.$eval(`${editor} .minimap`, (m) => m.getBoundingClientRect().x).catch(() => editorBox.x + editorBox.width);
-  await shot('decorations', { docs: 'decorations.png', clip: clipOf(page, { x: editorBox.x, y: line1.y - 4, width: textRight - 8 - editorBox.x, height: 3 * line1.height + 4 }) });
+  await shot('decorations', {
+    docs: 'decorations.png',
+    clip: clipOf(page, { x: editorBox.x, y: line1.y - 4, width: textRight - 8 - editorBox.x, height: 3 * line1.height + 4 }),
+  });
 
   // The charts, further down the panel (for the record: the README shows the top of the panel).
   await frame.$eval('.charts', (c) => c.scrollIntoView({ block: 'center' }));
@@ -200,7 +240,11 @@ export async function run({ page, shot, log }) {
   const red = await editorTextRect(page, LINE, 'red');
   await page.mouse.move(red.x + red.width / 2, red.y + red.height / 2, { steps: 5 });
   const hover = await page
-    .waitForFunction(() => [...document.querySelectorAll('.monaco-hover')].some((h) => h.offsetParent !== null && /Attends to/.test(h.textContent ?? '')), undefined, { timeout: 15_000 })
+    .waitForFunction(
+      () => [...document.querySelectorAll('.monaco-hover')].some((h) => h.offsetParent !== null && /Attends to/.test(h.textContent ?? '')),
+      undefined,
+      { timeout: 15_000 },
+    )
     .then(() => readHover(page))
     .catch(async (e) => {
       await shot('hover-missing');
@@ -221,7 +265,8 @@ export async function run({ page, shot, log }) {
   const upToRed = ['copy', ':', 'the', 'red'];
   const attended = body.filter(([, weight]) => parseFloat(weight) > 0);
   assert.ok(attended.length >= 1, `"red" attends to nothing: ${JSON.stringify(body)}`);
-  for (const [token] of attended) assert.ok(upToRed.includes(token.replace(/␣/g, '')), `"red" attends to ${token}, which is not before it: ${JSON.stringify(body)}`);
+  for (const [token] of attended)
+    assert.ok(upToRed.includes(token.replace(/␣/g, '')), `"red" attends to ${token}, which is not before it: ${JSON.stringify(body)}`);
   const masked = body.filter(([token, weight]) => parseFloat(weight) === 0 && !upToRed.includes(token.replace(/␣/g, '')));
   assert.equal(masked.length, 0, `the hover lists keys after the query (hidden by the causal mask): ${JSON.stringify(masked)}`);
 
@@ -232,15 +277,24 @@ export async function run({ page, shot, log }) {
   // hover.png: the line numbers, line 1 and the tooltip under it, no more.
   const left = Math.min(b.x, red.line.x) - 70;
   const top = red.line.y - 4;
-  await shot('hover', { docs: 'hover.png', clip: clipOf(page, { x: left, y: top, width: b.x + b.width + 6 - left, height: b.y + b.height + 12 - top }) });
+  await shot('hover', {
+    docs: 'hover.png',
+    clip: clipOf(page, { x: left, y: top, width: b.x + b.width + 6 - left, height: b.y + b.height + 12 - top }),
+  });
 }
 
 /** The hover that says "Attends to": its text, table rows and box. */
 function readHover(page) {
-  return page.$$eval('.monaco-hover', (hs) =>
-    hs
-      .filter((h) => /Attends to/.test(h.textContent ?? ''))
-      .map((h) => ({ text: h.innerText, rows: [...h.querySelectorAll('tr')].map((r) => [...r.cells].map((c) => c.innerText.trim())), box: h.getBoundingClientRect().toJSON() }))[0],
+  return page.$$eval(
+    '.monaco-hover',
+    (hs) =>
+      hs
+        .filter((h) => /Attends to/.test(h.textContent ?? ''))
+        .map((h) => ({
+          text: h.innerText,
+          rows: [...h.querySelectorAll('tr')].map((r) => [...r.cells].map((c) => c.innerText.trim())),
+          box: h.getBoundingClientRect().toJSON(),
+        }))[0],
   );
 }
 
@@ -321,7 +375,9 @@ function decorations(page, lineStart) {
   return page.evaluate(
     ({ lineStart, scope }) => {
       const norm = (s) => s.replace(/\u00a0/g, ' ');
-      const line = [...document.querySelectorAll(`${scope} .view-lines .view-line`)].find((l) => norm(l.textContent ?? '').startsWith(lineStart));
+      const line = [...document.querySelectorAll(`${scope} .view-lines .view-line`)].find((l) =>
+        norm(l.textContent ?? '').startsWith(lineStart),
+      );
       if (!line) return { ghost: [], tints: [], borders: 0, lineEnd: 0 };
       const textSpans = [...line.querySelectorAll('span')].filter((s) => !s.children.length && s.textContent);
       const lineEnd = Math.max(...textSpans.map((s) => s.getBoundingClientRect().right));
@@ -340,7 +396,10 @@ function decorations(page, lineStart) {
         });
       const borders = cdr.filter((d) => {
         const cs = getComputedStyle(d);
-        return (parseFloat(cs.borderRightWidth) > 0 && !transparent(cs.borderRightColor)) || (parseFloat(cs.borderLeftWidth) > 0 && !transparent(cs.borderLeftColor));
+        return (
+          (parseFloat(cs.borderRightWidth) > 0 && !transparent(cs.borderRightColor)) ||
+          (parseFloat(cs.borderLeftWidth) > 0 && !transparent(cs.borderLeftColor))
+        );
       }).length;
       return { ghost, tints, borders, lineEnd };
     },

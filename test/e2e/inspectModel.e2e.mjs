@@ -18,7 +18,9 @@ export async function run({ page, shot, log }) {
   assert.ok(selection, 'no text selected');
   await shot('line-selected');
 
-  await runFromPalette(page, 'Decoder Lens: Inspect Model Outputs', 'Decoder Lens: Inspect Model Outputs', { beforeAccept: () => shot('palette') });
+  await runFromPalette(page, 'Decoder Lens: Inspect Model Outputs', 'Decoder Lens: Inspect Model Outputs', {
+    beforeAccept: () => shot('palette'),
+  });
 
   // The panel fills in either the output names or an error message.
   const frame = await findWebviewFrame(page, '.output-name, .error', 60_000);

@@ -28,7 +28,9 @@ export async function run({ page, shot, log }) {
   const before = await view.$eval('.mtok[data-i="2"]', (b) => b.textContent);
   await view.click('.mtok[data-i="2"]');
   await view.click('vscode-button.rerun');
-  await view.waitForFunction(() => /First changed token/.test(document.querySelector('.first-changed')?.textContent ?? ''), undefined, { timeout: 60_000 });
+  await view.waitForFunction(() => /First changed token/.test(document.querySelector('.first-changed')?.textContent ?? ''), undefined, {
+    timeout: 60_000,
+  });
   const first = await view.$eval('.first-changed', (p) => p.textContent);
   log(`hid “${before}”: ${first}`);
   assert.match(first, /^First changed token: step \d+, “.+” → “.+”\.$/);

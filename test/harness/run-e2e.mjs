@@ -87,11 +87,17 @@ try {
       };
       const log = (msg) => say(`  ${msg}`);
       // With this defined the workbench sends its log here rather than to the page console.
-      await page.exposeFunction('codeAutomationLog', (level, args) => process.env.DL_VERBOSE && say(`  [workbench ${level}] ${formatLogArgs(args)}`));
+      await page.exposeFunction(
+        'codeAutomationLog',
+        (level, args) => process.env.DL_VERBOSE && say(`  [workbench ${level}] ${formatLogArgs(args)}`),
+      );
       await withTimeout(
         (async () => {
           // A test may open another folder of demo/ (`export const folder`), on the same server.
-          await page.goto(workbenchUrl(server, { folder: test.folder ? join(demo, test.folder) : demo, extensionDevelopmentPath: repoRoot }), { timeout: 60_000 });
+          await page.goto(
+            workbenchUrl(server, { folder: test.folder ? join(demo, test.folder) : demo, extensionDevelopmentPath: repoRoot }),
+            { timeout: 60_000 },
+          );
           await waitForWorkbench(page);
           await shot('workbench');
           await test.run({ page, shot, log });
@@ -114,7 +120,12 @@ try {
       }
     } catch (error) {
       failed++;
-      say(`  ✖ ${test.name ?? file}\n    ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n    ')}`);
+      say(
+        `  ✖ ${test.name ?? file}\n    ${String(error?.stack ?? error)
+          .split('\n')
+          .slice(0, 6)
+          .join('\n    ')}`,
+      );
       if (browser) await browser.page.screenshot({ path: join(shotsDir, `${base}-FAILED.png`), timeout: 15_000 }).catch(() => undefined);
     } finally {
       await browser?.close();

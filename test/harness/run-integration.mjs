@@ -18,7 +18,8 @@ const START_MS = 120_000; // from the workbench's load event to the suite's firs
 
 const started = Date.now();
 // Workbench log lines that say nothing about the extension (no GitHub sign-in, no gallery, no chat model here).
-const WORKBENCH_NOISE = /^\[(AgentHost|ChatModelSelection|AccountPolicyGate|Service Worker|reconnection-grace-time)\b|ENOTFOUND|authentication provider|^(Resolving|Resolved) connection token|^Creating a socket/;
+const WORKBENCH_NOISE =
+  /^\[(AgentHost|ChatModelSelection|AccountPolicyGate|Service Worker|reconnection-grace-time)\b|ENOTFOUND|authentication provider|^(Resolving|Resolved) connection token|^Creating a socket/;
 const say = (msg) => process.stdout.write(`${msg}\n`);
 const suiteEntry = join(repoRoot, 'out', 'test', 'suite', 'index.js');
 const logsDir = join(repoRoot, 'test-results', 'integration');
@@ -59,7 +60,10 @@ try {
   server = await startCodeServer({
     folder: join(repoRoot, 'demo'),
     // Read by test/suite/index.ts in the extension host (forked from the server, so it inherits this).
-    env: { DECODER_LENS_TEST_RESULTS: resultsFile, ...(process.env.DECODER_LENS_TEST_GREP ? { DECODER_LENS_TEST_GREP: process.env.DECODER_LENS_TEST_GREP } : {}) },
+    env: {
+      DECODER_LENS_TEST_RESULTS: resultsFile,
+      ...(process.env.DECODER_LENS_TEST_GREP ? { DECODER_LENS_TEST_GREP: process.env.DECODER_LENS_TEST_GREP } : {}),
+    },
     // Built-in extensions (git, markdown, …) only cost CPU here; the development extension still loads.
     extraArgs: ['--vscode-option', 'disable-extensions'],
   });
@@ -84,7 +88,8 @@ try {
     if (Array.isArray(logs)) {
       // VS Code hands over its log files; keep them for a post-mortem.
       mkdirSync(logsDir, { recursive: true });
-      for (const l of logs) if (l?.relativePath && typeof l.contents === 'string') writeFile(join(logsDir, l.relativePath.replace(/[\\/]/g, '_')), l.contents);
+      for (const l of logs)
+        if (l?.relativePath && typeof l.contents === 'string') writeFile(join(logsDir, l.relativePath.replace(/[\\/]/g, '_')), l.contents);
     }
     resolveExit(code);
   });
@@ -96,7 +101,8 @@ try {
   // Fail fast when the suite never starts (the payload ignored, the extension host not coming up).
   const loaded = Date.now();
   const noStart = setInterval(() => {
-    if (!suiteStarted && Date.now() - loaded > START_MS) resolveExit(new Error(`the suite did not start within ${START_MS / 1000}s of the workbench loading (rerun with DL_VERBOSE=1)`));
+    if (!suiteStarted && Date.now() - loaded > START_MS)
+      resolveExit(new Error(`the suite did not start within ${START_MS / 1000}s of the workbench loading (rerun with DL_VERBOSE=1)`));
   }, 1000);
   const outcome = await withTimeout(exited, SUITE_MS, 'the suite in the extension host').finally(() => clearInterval(noStart));
   if (outcome instanceof Error) throw outcome;
@@ -104,7 +110,8 @@ try {
   say(`integration: extension host exited with code ${exitCode} (${((Date.now() - started) / 1000).toFixed(1)}s in all)`);
 } catch (error) {
   say(`integration: ${error.stack ?? error}`);
-  if (server && existsSync(server.logFile)) say(`integration: code-server log (last lines):\n${readFileSync(server.logFile, 'utf8').split('\n').slice(-30).join('\n')}`);
+  if (server && existsSync(server.logFile))
+    say(`integration: code-server log (last lines):\n${readFileSync(server.logFile, 'utf8').split('\n').slice(-30).join('\n')}`);
   exitCode = 1;
 } finally {
   await browser?.close();

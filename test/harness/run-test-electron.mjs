@@ -35,10 +35,16 @@ const cachePath = join(repoRoot, '.cache', 'vscode-test'); // git-ignored, like 
 let vscodeExecutablePath;
 try {
   say(`electron: downloading VS Code ${version} into ${cachePath} (skipped when already there)…`);
-  vscodeExecutablePath = await withTimeout(downloadAndUnzipVSCode({ version, cachePath, timeout: 30_000 }), DOWNLOAD_MS, 'downloading VS Code');
+  vscodeExecutablePath = await withTimeout(
+    downloadAndUnzipVSCode({ version, cachePath, timeout: 30_000 }),
+    DOWNLOAD_MS,
+    'downloading VS Code',
+  );
 } catch (error) {
   say(`electron: could not download VS Code ${version}: ${error?.message ?? error}`);
-  say('electron: this launcher needs internet access to update.code.visualstudio.com. Without it, run the same suite in code-server: npm run test:integration');
+  say(
+    'electron: this launcher needs internet access to update.code.visualstudio.com. Without it, run the same suite in code-server: npm run test:integration',
+  );
   finish(0, 1, 1);
 }
 

@@ -28,7 +28,12 @@ const check = async (name, body) => {
     say(`  ✔ ${name}`);
   } catch (error) {
     failed++;
-    say(`  ✖ ${name}\n    ${String(error?.stack ?? error).split('\n').slice(0, 5).join('\n    ')}`);
+    say(
+      `  ✖ ${name}\n    ${String(error?.stack ?? error)
+        .split('\n')
+        .slice(0, 5)
+        .join('\n    ')}`,
+    );
   }
 };
 
@@ -38,20 +43,28 @@ const extensionsDir = mkdtempSync(join(tmpdir(), 'decoder-lens-vsix-'));
 let server;
 let browser;
 try {
-  await check('npm run package writes a linux-x64 .vsix under 30 MB with only that platform\'s ORT binaries', () => {
-    execFileSync(process.execPath, [join(repoRoot, 'scripts', 'package.mjs'), '--target', 'linux-x64'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'], timeout: 5 * 60_000 });
+  await check("npm run package writes a linux-x64 .vsix under 30 MB with only that platform's ORT binaries", () => {
+    execFileSync(process.execPath, [join(repoRoot, 'scripts', 'package.mjs'), '--target', 'linux-x64'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 5 * 60_000,
+    });
     const mb = statSync(vsix).size / 1024 / 1024;
     say(`    ${vsix}: ${mb.toFixed(1)} MB`);
     assert.ok(mb < 30, `${mb.toFixed(1)} MB`);
     const listing = spawnSync('unzip', ['-l', vsix], { encoding: 'utf8' }).stdout ?? '';
     if (listing) {
       assert.ok(listing.includes('napi-v6/linux/x64/onnxruntime_binding.node'), 'the linux-x64 ORT binding is inside');
-      assert.ok(!/napi-v6\/(win32|darwin|linux\/arm64)\//.test(listing), 'no other platform\'s binaries');
+      assert.ok(!/napi-v6\/(win32|darwin|linux\/arm64)\//.test(listing), "no other platform's binaries");
     }
   });
   await ensureCodeServer();
   await check('code-server installs it with --install-extension', () => {
-    const out = execFileSync(node24, [codeServerEntry, '--extensions-dir', extensionsDir, '--user-data-dir', join(extensionsDir, '.user'), '--install-extension', vsix], { encoding: 'utf8', timeout: 120_000 });
+    const out = execFileSync(
+      node24,
+      [codeServerEntry, '--extensions-dir', extensionsDir, '--user-data-dir', join(extensionsDir, '.user'), '--install-extension', vsix],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     assert.match(out, /successfully installed/);
   });
   await check('the installed extension activates: the palette command shows the demo model outputs', async () => {

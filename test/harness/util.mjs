@@ -105,7 +105,8 @@ export function onExitCleanup(fn) {
       cleanups.clear();
     };
     process.on('exit', runAll);
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => (runAll(), process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1))));
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+      process.on(sig, () => (runAll(), process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1))));
   }
   cleanups.add(fn);
   return () => cleanups.delete(fn);

@@ -98,7 +98,12 @@ export async function findWebviewFrame(page, selector, timeout = 30_000) {
     }
     await sleep(250);
   }
-  throw new Error(`no webview frame with ${selector} within ${timeout / 1000}s (frames: ${page.frames().map((f) => f.url()).join(', ')})`);
+  throw new Error(
+    `no webview frame with ${selector} within ${timeout / 1000}s (frames: ${page
+      .frames()
+      .map((f) => f.url())
+      .join(', ')})`,
+  );
 }
 
 /** Closes the primary side bar (the palette's "View: Close Primary Side Bar") so the editors get its width. */
@@ -165,7 +170,13 @@ export async function watchNotifications(page, pattern) {
         const text = (m.textContent ?? '').trim();
         if (!re.test(text)) continue;
         now.add(text);
-        if (!shown.has(text)) seen.push({ ms: Math.round(performance.now() - t0), at: Date.now(), text, where: m.closest('.notifications-center') ? 'center' : 'toast' });
+        if (!shown.has(text))
+          seen.push({
+            ms: Math.round(performance.now() - t0),
+            at: Date.now(),
+            text,
+            where: m.closest('.notifications-center') ? 'center' : 'toast',
+          });
       }
       for (const text of shown) if (!now.has(text)) seen.push({ ms: Math.round(performance.now() - t0), at: Date.now(), text, gone: true });
       shown.clear();
@@ -192,7 +203,9 @@ export function editorTextRect(page, lineStart, text, scope = '.editor-instance 
   return page.evaluate(
     ({ lineStart, text, scope }) => {
       const norm = (s) => s.replace(/\u00a0/g, ' ');
-      const line = [...document.querySelectorAll(`${scope} .view-lines .view-line`)].find((l) => norm(l.textContent ?? '').startsWith(lineStart));
+      const line = [...document.querySelectorAll(`${scope} .view-lines .view-line`)].find((l) =>
+        norm(l.textContent ?? '').startsWith(lineStart),
+      );
       if (!line) return null;
       const nodes = [];
       const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);

@@ -20,7 +20,8 @@ import { activateExtension, demoModel, repoRoot, settlesWithin } from './helpers
 
 const COMMAND_MS = 90_000;
 const finetuned = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-gpt-finetuned');
-const compareWith = (target: vscode.Uri) => settlesWithin(vscode.commands.executeCommand<CompareResult | undefined>(Commands.compareWith, target), COMMAND_MS, Commands.compareWith);
+const compareWith = (target: vscode.Uri) =>
+  settlesWithin(vscode.commands.executeCommand<CompareResult | undefined>(Commands.compareWith, target), COMMAND_MS, Commands.compareWith);
 
 async function until<T>(what: string, probe: () => T | undefined | false, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -49,7 +50,11 @@ suite('Compare With… and the compare view (issue 8)', () => {
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'sample.txt')));
     const line = editor.document.lineAt(0).range;
     editor.selection = new vscode.Selection(line.start, line.end);
-    const trace = await settlesWithin(vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection), COMMAND_MS, Commands.decodeSelection);
+    const trace = await settlesWithin(
+      vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
+      COMMAND_MS,
+      Commands.decodeSelection,
+    );
     assert.ok(trace, 'Decode Selection returned a trace');
     assert.equal(trace.model.path, demoModel);
     decoded = trace;
@@ -71,7 +76,10 @@ suite('Compare With… and the compare view (issue 8)', () => {
     assert.equal(r.firstDifferingStep, 5);
     assert.equal(r.steps[5].a.text, ' big');
     assert.equal(r.steps[5].b.text, ' moon');
-    assert.ok(heads(result).every((d) => d > 0), `every head diverges: ${heads(result).join(', ')}`);
+    assert.ok(
+      heads(result).every((d) => d > 0),
+      `every head diverges: ${heads(result).join(', ')}`,
+    );
     assert.ok(r.lens && r.lens.meanAbsDelta.some((d) => d > 0), 'both sides decoded with the lens');
     const panel = compare.current;
     assert.ok(panel, 'the compare view is open');
@@ -82,7 +90,10 @@ suite('Compare With… and the compare view (issue 8)', () => {
     assert.equal(drawn.firstDifferingStep, 5);
     assert.deepEqual(drawn.kinds, ['self']);
     assert.equal(drawn.maxJsd, Math.max(...heads(result)));
-    assert.equal(drawn.cells, r.attention.reduce((n, l) => n + l.heads.length, 0));
+    assert.equal(
+      drawn.cells,
+      r.attention.reduce((n, l) => n + l.heads.length, 0),
+    );
   });
 
   test('“Show B here” on a divergence cell: B’s trace in the attention panel, on that layer and head, at the query that parted', async () => {
@@ -92,10 +103,16 @@ suite('Compare With… and the compare view (issue 8)', () => {
     const shown = await until('the attention panel to show B on layer 1, head 3', () => {
       const panel = attention.current;
       const s = panel?.selection;
-      return panel?.trace && s?.traceId === panel.trace.id && s.layer === 1 && s.head === 3 ? { meta: panel.trace.service.data.meta, s } : undefined;
+      return panel?.trace && s?.traceId === panel.trace.id && s.layer === 1 && s.head === 3
+        ? { meta: panel.trace.service.data.meta, s }
+        : undefined;
     });
     assert.equal(shown.meta.model.path, finetuned);
-    assert.deepEqual(shown.meta.generated.map((g) => g.text).slice(0, 6), open.report.steps.slice(0, 6).map((s) => s.b.text), 'B’s generation');
+    assert.deepEqual(
+      shown.meta.generated.map((g) => g.text).slice(0, 6),
+      open.report.steps.slice(0, 6).map((s) => s.b.text),
+      'B’s generation',
+    );
     assert.equal(shown.s.query, open.report.commonPositions - 1, 'the query that predicted the first differing token');
     assert.deepEqual(await compare.openTrace(open, 'a', { layer: 0, head: 1 }), { shown: true });
     await until('the attention panel to show A on layer 0, head 1', () => {
@@ -112,7 +129,10 @@ suite('Compare With… and the compare view (issue 8)', () => {
     assert.equal(result.report.firstDifferingStep, null);
     assert.ok(result.report.attention.length > 0);
     assert.deepEqual([...new Set(heads(result))], [0]);
-    assert.ok(result.report.steps.every((s) => s.delta === 0), 'no step’s probability moved');
+    assert.ok(
+      result.report.steps.every((s) => s.delta === 0),
+      'no step’s probability moved',
+    );
     assert.equal(compare.current, before, 'the one compare view is reused');
     const drawn = await rendered('the compare view to draw the self-comparison');
     assert.equal(drawn.maxJsd, 0);

@@ -12,7 +12,8 @@ import type { RemoteError } from '../../src/protocol/rpc';
 import { activateExtension, captureErrorMessages, demoModel, settlesWithin } from './helpers';
 
 const COMMAND_MS = 60_000;
-const decodeSelection = () => settlesWithin(vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection), COMMAND_MS, Commands.decodeSelection);
+const decodeSelection = () =>
+  settlesWithin(vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection), COMMAND_MS, Commands.decodeSelection);
 const PROMPT_LINE = 0;
 
 async function hoverTexts(uri: vscode.Uri, position: vscode.Position): Promise<string[]> {
@@ -58,7 +59,9 @@ suite('Decode Selection, hover and decorations (issue 6)', () => {
     const trace = await decodeLine(PROMPT_LINE);
     const index = trace.input.tokens.findIndex((t, i) => i > 1 && t.start !== null && t.end! - t.start! > 1);
     const token = trace.input.tokens[index];
-    const position = editor.document.positionAt(editor.document.offsetAt(editor.document.lineAt(PROMPT_LINE).range.start) + token.start! + 1);
+    const position = editor.document.positionAt(
+      editor.document.offsetAt(editor.document.lineAt(PROMPT_LINE).range.start) + token.start! + 1,
+    );
     const [text] = ours(await hoverTexts(editor.document.uri, position));
     assert.ok(text, 'a Decoder Lens hover');
     assert.ok(text.includes(`id ${token.id}`), text);
@@ -72,7 +75,10 @@ suite('Decode Selection, hover and decorations (issue 6)', () => {
       if (sum > bestWeight) [best, bestWeight] = [k, sum];
     }
     const firstRow = text.split('\n').find((l) => l.startsWith('| ') && !l.startsWith('| token'))!;
-    assert.ok(firstRow.startsWith(`| ${escapeToken(trace.positions[best].text)} |`), `${firstRow} should name ${trace.positions[best].text}`);
+    assert.ok(
+      firstRow.startsWith(`| ${escapeToken(trace.positions[best].text)} |`),
+      `${firstRow} should name ${trace.positions[best].text}`,
+    );
   });
 
   test('Toggle Decorations removes them and brings them back', async () => {
@@ -105,7 +111,13 @@ suite('Decode Selection, hover and decorations (issue 6)', () => {
   test('cancelling a long decode stops it within a step and the worker serves the next one', async () => {
     const connection = await api.worker.get();
     // Hot sampling (seeded, so the same every run) keeps the tiny model from stopping at its end-of-sequence.
-    const request = { modelPath: demoModel, text: 'copy: the red', maxNewTokens: 48, useCache: false, sampling: { strategy: 'top-k' as const, topK: 300, topP: 1, temperature: 5, seed: 3 } };
+    const request = {
+      modelPath: demoModel,
+      text: 'copy: the red',
+      maxNewTokens: 48,
+      useCache: false,
+      sampling: { strategy: 'top-k' as const, topK: 300, topP: 1, temperature: 5, seed: 3 },
+    };
     const full = await connection.request('decode', request);
     const controller = new AbortController();
     let seen = 0;
@@ -158,7 +170,9 @@ suite('Decode Selection, hover and decorations (issue 6)', () => {
     const trace = await connection.request('decode', request);
     histogram.disable();
     const p99 = histogram.percentile(99) / 1e6;
-    console.log(`event-loop delay during a ${trace.generated.length}-token decode of ${useBench ? 'the bench model' : 'the demo model'}: p99 ${p99.toFixed(1)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms`);
+    console.log(
+      `event-loop delay during a ${trace.generated.length}-token decode of ${useBench ? 'the bench model' : 'the demo model'}: p99 ${p99.toFixed(1)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms`,
+    );
     // Loose: a decode on this thread would block for whole steps; the figure itself goes in the README.
     assert.ok(p99 < 250, `p99 event-loop delay ${p99.toFixed(1)} ms`);
   });

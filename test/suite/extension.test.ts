@@ -23,9 +23,12 @@ suite('Extension', () => {
 
     const notRegistered = contributed.filter((c) => !registered.includes(c));
     assert.deepEqual(notRegistered, [], `contributed in package.json but not registered: ${notRegistered.join(', ')}`);
-    const undocumented = registered.filter((c) => !contributed.includes(c) && !internal.includes(c) && !views.some((v) => c.startsWith(`${v}.`)));
+    const undocumented = registered.filter(
+      (c) => !contributed.includes(c) && !internal.includes(c) && !views.some((v) => c.startsWith(`${v}.`)),
+    );
     assert.deepEqual(undocumented, [], `registered but neither contributed nor listed in InternalCommands: ${undocumented.join(', ')}`);
     // The typed table in src/host/commands.ts is what the code registers from.
-    for (const id of Object.values(Commands as Record<string, string>)) assert.ok(registered.includes(id), `${id} (Commands table) is not registered`);
+    for (const id of Object.values(Commands as Record<string, string>))
+      assert.ok(registered.includes(id), `${id} (Commands table) is not registered`);
   });
 });

@@ -48,7 +48,8 @@ export function run(): Promise<void> {
         // Failures in hooks count too (mocha reports them as failures without a 'pass'/'fail' per test).
         results.failed = Math.max(results.failed, failures);
         report(results);
-        if (failures > 0 || results.passed === 0) reject(new Error(results.passed === 0 && failures === 0 ? 'No test passed (were any found?)' : `${failures} test(s) failed.`));
+        if (failures > 0 || results.passed === 0)
+          reject(new Error(results.passed === 0 && failures === 0 ? 'No test passed (were any found?)' : `${failures} test(s) failed.`));
         else resolve();
       });
     } catch (error) {

@@ -12,7 +12,8 @@ type Summary = ModelSummary;
 const hasDemoModel = fs.existsSync(path.join(demoModel, 'decoder_model.onnx'));
 /** Generous for a first load on a busy 2-core machine (it takes about 3 s); a hang fails clearly. */
 const COMMAND_MS = 30_000;
-const inspect = (...args: unknown[]) => settlesWithin(vscode.commands.executeCommand<Summary | undefined>(Commands.inspectModel, ...args), COMMAND_MS, Commands.inspectModel);
+const inspect = (...args: unknown[]) =>
+  settlesWithin(vscode.commands.executeCommand<Summary | undefined>(Commands.inspectModel, ...args), COMMAND_MS, Commands.inspectModel);
 
 suite('Inspect Model Outputs (smoke command)', () => {
   suiteSetup(async () => {

@@ -43,23 +43,35 @@ suite('Mask inspector (issue 7)', () => {
     const document = await vscode.workspace.openTextDocument({ content: SOURCE });
     const editor = await vscode.window.showTextDocument(document);
     editor.selection = new vscode.Selection(document.positionAt(0), document.positionAt(SOURCE.length));
-    const trace = await settlesWithin(vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection), 60_000, 'Decode Selection');
+    const trace = await settlesWithin(
+      vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
+      60_000,
+      'Decode Selection',
+    );
     assert.ok(trace, 'Decode Selection returned a trace');
     return trace;
   }
 
   /** Waits until the view has rendered a snapshot that passes `check`. */
-  const rendered = (what: string, check: (r: InspectorRendered) => boolean) => until(what, () => masks.rendered && check(masks.rendered) && masks.rendered);
+  const rendered = (what: string, check: (r: InspectorRendered) => boolean) =>
+    until(what, () => masks.rendered && check(masks.rendered) && masks.rendered);
 
   test('opens after a decode, hides one source token, reruns and shows the changed prediction', async () => {
     const trace = await decodeWith('tiny-t5');
     assert.equal(trace.model.architecture, 'encoder-decoder');
     await vscode.commands.executeCommand(Commands.openMaskInspector);
-    const seq = await until('the inspector to follow the decode', () => masks.session.original?.createdAt === trace.createdAt && masks.session.snapshot()!.seq);
+    const seq = await until(
+      'the inspector to follow the decode',
+      () => masks.session.original?.createdAt === trace.createdAt && masks.session.snapshot()!.seq,
+    );
     const first = await rendered('the view to show the decode', (r) => r.seq === seq);
     assert.equal(first.pendingMask.length, trace.input.tokens.length);
     await until('the checks to finish', () => masks.session.snapshot()?.checking === false);
-    assert.deepEqual(masks.session.snapshot()!.findings.map((f) => f.message), [], 'the correct model has no finding');
+    assert.deepEqual(
+      masks.session.snapshot()!.findings.map((f) => f.message),
+      [],
+      'the correct model has no finding',
+    );
 
     const activated: Trace[] = [];
     const subscription = masks.onDidActivateRun((t) => activated.push(t));

@@ -4,7 +4,14 @@
  * The comparison is kept with setState, so a view rebuilt after being hidden or a reload draws it at once.
  */
 import type { Connection } from '../../src/protocol/rpc';
-import type { CompareHostEvents, CompareHostMethods, CompareOpenResult, CompareSide, CompareViewEvents, CompareViewMethods } from '../../src/protocol/compare';
+import type {
+  CompareHostEvents,
+  CompareHostMethods,
+  CompareOpenResult,
+  CompareSide,
+  CompareViewEvents,
+  CompareViewMethods,
+} from '../../src/protocol/compare';
 import { buildLut } from '../../src/panelData/colorScale';
 import { actionButton, KindTabs } from '../panel/controls';
 import { el } from '../shared/dom';
@@ -61,7 +68,10 @@ export class CompareApp {
     if (this.state.open) this.show(this.state.open);
     const open = await this.env.connection.request('open', { compareId: this.state.open?.compareId }).catch(() => null);
     if (open && (open.compareId !== this.open?.compareId || !this.open)) this.show(open);
-    else if (!this.open) this.root.replaceChildren(el('p', { className: 'empty-state' }, 'No comparison to show. Decode a selection, then run “Decoder Lens: Compare With…”.'));
+    else if (!this.open)
+      this.root.replaceChildren(
+        el('p', { className: 'empty-state' }, 'No comparison to show. Decode a selection, then run “Decoder Lens: Compare With…”.'),
+      );
   }
 
   show(open: CompareOpenResult): void {
@@ -89,19 +99,48 @@ export class CompareApp {
       : [
           actionButton('file-text', 'Open as text', () => void this.openText(), 'open-text'),
           actionButton('export', 'Export HTML', () => void this.exportHtml(), 'export-html'),
-          actionButton('go-to-file', 'Show A in panel', () => void this.openTrace('a', { layer: this.state.layer, head: this.state.head, kind: this.state.kind }), 'open-a'),
-          actionButton('go-to-file', 'Show B in panel', () => void this.openTrace('b', { layer: this.state.layer, head: this.state.head, kind: this.state.kind }), 'open-b'),
+          actionButton(
+            'go-to-file',
+            'Show A in panel',
+            () => void this.openTrace('a', { layer: this.state.layer, head: this.state.head, kind: this.state.kind }),
+            'open-a',
+          ),
+          actionButton(
+            'go-to-file',
+            'Show B in panel',
+            () => void this.openTrace('b', { layer: this.state.layer, head: this.state.head, kind: this.state.kind }),
+            'open-b',
+          ),
         ];
     this.map.setStandalone(!!this.env.standalone);
     this.status.textContent = '';
-    const attention = el('section', { className: 'attention-section' }, el('h2', {}, 'Where attention changes: Jensen-Shannon divergence, A vs B'));
+    const attention = el(
+      'section',
+      { className: 'attention-section' },
+      el('h2', {}, 'Where attention changes: Jensen-Shannon divergence, A vs B'),
+    );
     if (this.grids.length) {
       const rows = [...new Set(report.attention.map((l) => l.rows))];
-      attention.append(el('p', { className: 'chart-note muted' }, `Mean JSD in bits per layer and head over the ${rows.length === 1 ? rows[0] : rows.join('/')} query rows both runs computed from the same tokens (0: the same distribution, 1: disjoint).`));
+      attention.append(
+        el(
+          'p',
+          { className: 'chart-note muted' },
+          `Mean JSD in bits per layer and head over the ${rows.length === 1 ? rows[0] : rows.join('/')} query rows both runs computed from the same tokens (0: the same distribution, 1: disjoint).`,
+        ),
+      );
       attention.append(this.tabs.element);
-      this.tabs.setKinds(this.grids.map((g) => g.kind), this.state.kind);
+      this.tabs.setKinds(
+        this.grids.map((g) => g.kind),
+        this.state.kind,
+      );
     } else {
-      attention.append(el('p', { className: 'empty-map' }, 'No attention was compared: one of the runs captured none, or they share no captured layer (see the notes above).'));
+      attention.append(
+        el(
+          'p',
+          { className: 'empty-map' },
+          'No attention was compared: one of the runs captured none, or they share no captured layer (see the notes above).',
+        ),
+      );
     }
     const charts = el('section', { className: 'charts compare-charts' }, this.prob.element, this.lens.element);
     this.root.replaceChildren(compareHeader(report, actions), this.status, generationsView(report), attention, charts);
@@ -136,7 +175,9 @@ export class CompareApp {
     const open = this.open;
     if (!open) return;
     const focusOn = this.grids.length ? focus : {};
-    const r = await this.env.connection.request('openTrace', { compareId: open.compareId, side, ...focusOn }).catch((e: Error) => ({ shown: false, message: e.message }));
+    const r = await this.env.connection
+      .request('openTrace', { compareId: open.compareId, side, ...focusOn })
+      .catch((e: Error) => ({ shown: false, message: e.message }));
     this.status.textContent = r.shown ? '' : (r.message ?? `Could not show ${side.toUpperCase()}.`);
     this.status.classList.toggle('error', !r.shown);
   }

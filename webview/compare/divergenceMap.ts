@@ -74,15 +74,35 @@ export class DivergenceMap {
         this.on.open(e.shiftKey ? 'a' : 'b', this.grid.layers[this.selected.l], this.selected.h);
       }
     });
-    this.openA = actionButton('go-to-file', 'Show A here', () => this.grid && this.on.open('a', this.grid.layers[this.selected.l], this.selected.h), 'open-cell-a');
-    this.openB = actionButton('go-to-file', 'Show B here', () => this.grid && this.on.open('b', this.grid.layers[this.selected.l], this.selected.h), 'open-cell-b');
+    this.openA = actionButton(
+      'go-to-file',
+      'Show A here',
+      () => this.grid && this.on.open('a', this.grid.layers[this.selected.l], this.selected.h),
+      'open-cell-a',
+    );
+    this.openB = actionButton(
+      'go-to-file',
+      'Show B here',
+      () => this.grid && this.on.open('b', this.grid.layers[this.selected.l], this.selected.h),
+      'open-cell-b',
+    );
     this.element = el(
       'div',
       { className: 'jsd-map' },
       el('div', { className: 'jsd-scroll' }, this.canvas),
       this.legend,
       this.readout,
-      (this.actions = el('div', { className: 'cell-actions' }, this.openA, this.openB, el('span', { className: 'muted hint' }, 'Arrow keys move; Enter shows B’s attention there in the panel, Shift+Enter A’s; double-click a cell for B.'))),
+      (this.actions = el(
+        'div',
+        { className: 'cell-actions' },
+        this.openA,
+        this.openB,
+        el(
+          'span',
+          { className: 'muted hint' },
+          'Arrow keys move; Enter shows B’s attention there in the panel, Shift+Enter A’s; double-click a cell for B.',
+        ),
+      )),
     );
   }
 
@@ -99,7 +119,10 @@ export class DivergenceMap {
     this.canvas.dataset.kind = grid.kind;
     this.canvas.dataset.max = String(max);
     const zero = max <= 0;
-    this.canvas.setAttribute('aria-label', `${KIND_LABEL[grid.kind]}: mean Jensen-Shannon divergence per layer (rows) and head (columns), 0 to ${formatBits(max)} bits.${zero ? ' Zero everywhere: attention did not change.' : ''}`);
+    this.canvas.setAttribute(
+      'aria-label',
+      `${KIND_LABEL[grid.kind]}: mean Jensen-Shannon divergence per layer (rows) and head (columns), 0 to ${formatBits(max)} bits.${zero ? ' Zero everywhere: attention did not change.' : ''}`,
+    );
     this.repaint(theme, lut);
     this.describeSelected();
   }
@@ -173,14 +196,24 @@ export class DivergenceMap {
     const lut = this.lut;
     const t = this.theme;
     if (!lut || !t) return;
-    paintBytes(this.legendBar, Uint8Array.from({ length: 64 }, (_, i) => Math.round((i / 63) * 255)), 1, 64, lut);
+    paintBytes(
+      this.legendBar,
+      Uint8Array.from({ length: 64 }, (_, i) => Math.round((i / 63) * 255)),
+      1,
+      64,
+      lut,
+    );
     const zero = this.max <= 0;
     const swatch = el('span', { className: 'legend-swatch', title: 'not compared' });
     swatch.style.background = toCss(t.masked);
     this.legend.replaceChildren(
       el('span', {}, '0'),
       this.legendBar,
-      el('span', { className: 'legend-max' }, zero ? '0 bits: no divergence anywhere' : `${formatBits(this.max)} bits (the largest in this comparison)`),
+      el(
+        'span',
+        { className: 'legend-max' },
+        zero ? '0 bits: no divergence anywhere' : `${formatBits(this.max)} bits (the largest in this comparison)`,
+      ),
       swatch,
       el('span', { className: 'muted' }, 'not compared'),
     );

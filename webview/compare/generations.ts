@@ -12,16 +12,42 @@ export function generationsView(report: CompareViewReport): HTMLElement {
   const first = report.firstDifferingStep;
   const status =
     first !== null
-      ? el('p', { className: 'gen-status parted-status' }, el('span', { className: 'codicon codicon-git-compare', attrs: { 'aria-hidden': 'true' } }), `The generations part at step ${first + 1}.`)
+      ? el(
+          'p',
+          { className: 'gen-status parted-status' },
+          el('span', { className: 'codicon codicon-git-compare', attrs: { 'aria-hidden': 'true' } }),
+          `The generations part at step ${first + 1}.`,
+        )
       : report.sameInput
-        ? el('p', { className: 'gen-status same-status' }, el('span', { className: 'codicon codicon-pass', attrs: { 'aria-hidden': 'true' } }), report.a.steps === report.b.steps ? 'Same generation.' : 'Same generation over the steps both made.')
-        : el('p', { className: 'gen-status' }, el('span', { className: 'codicon codicon-warning', attrs: { 'aria-hidden': 'true' } }), 'The inputs tokenize differently, so the steps are shown but not compared.');
-  if (!report.steps.length) return el('section', { className: 'generations' }, el('h2', {}, 'Generations'), status, el('p', { className: 'muted' }, 'No step to show: one of the runs generated nothing.'));
+        ? el(
+            'p',
+            { className: 'gen-status same-status' },
+            el('span', { className: 'codicon codicon-pass', attrs: { 'aria-hidden': 'true' } }),
+            report.a.steps === report.b.steps ? 'Same generation.' : 'Same generation over the steps both made.',
+          )
+        : el(
+            'p',
+            { className: 'gen-status' },
+            el('span', { className: 'codicon codicon-warning', attrs: { 'aria-hidden': 'true' } }),
+            'The inputs tokenize differently, so the steps are shown but not compared.',
+          );
+  if (!report.steps.length)
+    return el(
+      'section',
+      { className: 'generations' },
+      el('h2', {}, 'Generations'),
+      status,
+      el('p', { className: 'muted' }, 'No step to show: one of the runs generated nothing.'),
+    );
 
   const head = el('tr', {}, el('th', { attrs: { scope: 'col' } }, 'step'));
   const rowA = el('tr', { className: 'row-a' }, el('th', { attrs: { scope: 'row' }, title: report.a.label }, 'A'));
   const rowB = el('tr', { className: 'row-b' }, el('th', { attrs: { scope: 'row' }, title: report.b.label }, 'B'));
-  const rowD = el('tr', { className: 'row-delta' }, el('th', { attrs: { scope: 'row' }, title: 'B’s probability of A’s token minus A’s' }, 'Δp'));
+  const rowD = el(
+    'tr',
+    { className: 'row-delta' },
+    el('th', { attrs: { scope: 'row' }, title: 'B’s probability of A’s token minus A’s' }, 'Δp'),
+  );
   for (const s of report.steps) {
     const parted = s.step === first;
     const classes = [parted ? 'parted' : '', s.sameContext ? '' : 'after'].filter(Boolean).join(' ');
@@ -31,22 +57,55 @@ export function generationsView(report: CompareViewReport): HTMLElement {
     head.append(stepLabel);
     const differs = s.a.id !== s.b.id || s.a.text !== s.b.text;
     rowA.append(tokenCell(s.a, classes, dataset, `A at step ${s.step + 1}`));
-    rowB.append(tokenCell(s.b, [classes, differs ? 'differs' : ''].filter(Boolean).join(' '), dataset, `B at step ${s.step + 1}${s.bOfA !== null && differs ? ` · B’s p of A’s token ${formatProb(s.bOfA)}` : ''} · ${s.topOverlap} of A’s top tokens also in B’s`));
+    rowB.append(
+      tokenCell(
+        s.b,
+        [classes, differs ? 'differs' : ''].filter(Boolean).join(' '),
+        dataset,
+        `B at step ${s.step + 1}${s.bOfA !== null && differs ? ` · B’s p of A’s token ${formatProb(s.bOfA)}` : ''} · ${s.topOverlap} of A’s top tokens also in B’s`,
+      ),
+    );
     const delta = el('td', { className: `delta ${classes}`, dataset }, formatDelta(s.delta));
     if (s.delta !== null && s.delta !== 0) delta.classList.add(s.delta > 0 ? 'up' : 'down');
     rowD.append(delta);
   }
   const more: HTMLElement[] = [];
-  for (const [n, who] of [[report.a.steps, 'A'], [report.b.steps, 'B']] as const) {
+  for (const [n, who] of [
+    [report.a.steps, 'A'],
+    [report.b.steps, 'B'],
+  ] as const) {
     const extra = n - report.steps.length;
-    if (extra > 0) more.push(el('p', { className: 'muted more-steps' }, `${who} made ${extra} more ${extra === 1 ? 'step' : 'steps'} than the other.`));
+    if (extra > 0)
+      more.push(el('p', { className: 'muted more-steps' }, `${who} made ${extra} more ${extra === 1 ? 'step' : 'steps'} than the other.`));
   }
-  const table = el('table', { className: 'gen-table', attrs: { 'aria-label': 'Generated tokens per step: A above, B below' } }, el('thead', {}, head), el('tbody', {}, rowA, rowB, rowD));
-  return el('section', { className: 'generations' }, el('h2', {}, 'Generations, step by step'), status, el('div', { className: 'gen-scroll' }, table), ...more);
+  const table = el(
+    'table',
+    { className: 'gen-table', attrs: { 'aria-label': 'Generated tokens per step: A above, B below' } },
+    el('thead', {}, head),
+    el('tbody', {}, rowA, rowB, rowD),
+  );
+  return el(
+    'section',
+    { className: 'generations' },
+    el('h2', {}, 'Generations, step by step'),
+    status,
+    el('div', { className: 'gen-scroll' }, table),
+    ...more,
+  );
 }
 
-function tokenCell(t: { id: number; text: string; prob: number }, className: string, dataset: Record<string, string>, where: string): HTMLElement {
-  const cell = el('td', { className: `gtok ${className}`.trim(), dataset, title: `${where}: ${JSON.stringify(t.text)} #${t.id} · p = ${formatProb(t.prob)}` }, el('span', { className: 'gtext' }, displayText(t)), el('span', { className: 'gprob' }, formatProb(t.prob)));
+function tokenCell(
+  t: { id: number; text: string; prob: number },
+  className: string,
+  dataset: Record<string, string>,
+  where: string,
+): HTMLElement {
+  const cell = el(
+    'td',
+    { className: `gtok ${className}`.trim(), dataset, title: `${where}: ${JSON.stringify(t.text)} #${t.id} · p = ${formatProb(t.prob)}` },
+    el('span', { className: 'gtext' }, displayText(t)),
+    el('span', { className: 'gprob' }, formatProb(t.prob)),
+  );
   setVar(cell, '--p', String(Number.isFinite(t.prob) ? Math.max(0, Math.min(1, t.prob)) : 0));
   return cell;
 }

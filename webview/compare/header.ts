@@ -18,7 +18,17 @@ export function compareHeader(report: CompareViewReport, actions: HTMLElement[])
   return el(
     'header',
     { className: 'compare-header' },
-    el('div', { className: 'title-row' }, el('h1', {}, 'Compare'), el('span', { className: 'facts' }, `${report.commonPositions} shared ${report.commonPositions === 1 ? 'position' : 'positions'} · ${report.steps.length} ${report.steps.length === 1 ? 'step' : 'steps'} compared`), el('span', { className: 'actions' }, ...actions)),
+    el(
+      'div',
+      { className: 'title-row' },
+      el('h1', {}, 'Compare'),
+      el(
+        'span',
+        { className: 'facts' },
+        `${report.commonPositions} shared ${report.commonPositions === 1 ? 'position' : 'positions'} · ${report.steps.length} ${report.steps.length === 1 ? 'step' : 'steps'} compared`,
+      ),
+      el('span', { className: 'actions' }, ...actions),
+    ),
     el('p', { className: 'summary', attrs: { role: 'status' } }, report.summary),
     el('div', { className: 'sides' }, side('A', report.a), side('B', report.b)),
     ...notes,
@@ -30,11 +40,26 @@ function side(name: 'A' | 'B', s: CompareSideSummary): HTMLElement {
     'div',
     { className: `side side-${name.toLowerCase()}` },
     el('span', { className: 'side-name' }, name),
-    el('span', { className: 'side-model', title: s.label }, el('strong', {}, lastSegment(s.label)), el('span', { className: 'side-path muted' }, s.label)),
-    el('span', { className: 'side-generated', title: `${s.steps} generated ${s.steps === 1 ? 'token' : 'tokens'}` }, s.generatedText === '' ? el('em', { className: 'muted' }, '(nothing generated)') : s.generatedText),
+    el(
+      'span',
+      { className: 'side-model', title: s.label },
+      el('strong', {}, lastSegment(s.label)),
+      el('span', { className: 'side-path muted' }, s.label),
+    ),
+    el(
+      'span',
+      { className: 'side-generated', title: `${s.steps} generated ${s.steps === 1 ? 'token' : 'tokens'}` },
+      s.generatedText === '' ? el('em', { className: 'muted' }, '(nothing generated)') : s.generatedText,
+    ),
   );
 }
 
 function note(icon: 'warning' | 'info', lead: string, text: string, className: string): HTMLElement {
-  return el('div', { className: `note note-${icon} ${className}` }, el('span', { className: `codicon codicon-${icon}`, attrs: { 'aria-hidden': 'true' } }), lead ? el('strong', {}, lead) : '', text);
+  return el(
+    'div',
+    { className: `note note-${icon} ${className}` },
+    el('span', { className: `codicon codicon-${icon}`, attrs: { 'aria-hidden': 'true' } }),
+    lead ? el('strong', {}, lead) : '',
+    text,
+  );
 }

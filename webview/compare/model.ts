@@ -35,7 +35,15 @@ export function kindGrids(report: CompareViewReport): KindGrid[] {
         maxRow[i * heads + h] = finite(l.maxRow[h]);
       }),
     );
-    grids.push({ kind, layers: layers.map((l) => l.layer), heads, mean, maxRow, rows: layers.map((l) => l.rows), stored: layers.map((l) => l.heads.length) });
+    grids.push({
+      kind,
+      layers: layers.map((l) => l.layer),
+      heads,
+      mean,
+      maxRow,
+      rows: layers.map((l) => l.rows),
+      stored: layers.map((l) => l.heads.length),
+    });
   }
   return grids;
 }
@@ -108,6 +116,5 @@ export function probabilitySeries(report: CompareViewReport): ProbabilitySeries 
     omitted: s.filter((x) => !x.sameContext).map((x) => x.step),
   };
 }
-
 
 const finite = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);

@@ -10,7 +10,8 @@ import { el } from '../shared/dom';
 import { localPortPair } from '../shared/vscodePort';
 import { CompareApp } from './app';
 
-export const NO_TRACES = 'This report carries the comparison, not the two traces: open it in VS Code (Decoder Lens: Compare With…) to see either side’s attention in the panel.';
+export const NO_TRACES =
+  'This report carries the comparison, not the two traces: open it in VS Code (Decoder Lens: Compare With…) to see either side’s attention in the panel.';
 
 export function startCompareReport(root: HTMLElement, base64: string): void {
   let page: { open?: unknown; text?: unknown };

@@ -4,7 +4,14 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { Connection } from '../../src/protocol/rpc';
-import type { InspectorHostEvents, InspectorHostMethods, InspectorKind, InspectorSnapshot, InspectorViewEvents, InspectorViewMethods } from '../../src/protocol/inspector';
+import type {
+  InspectorHostEvents,
+  InspectorHostMethods,
+  InspectorKind,
+  InspectorSnapshot,
+  InspectorViewEvents,
+  InspectorViewMethods,
+} from '../../src/protocol/inspector';
 import { buildLut } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
@@ -30,13 +37,19 @@ export class InspectorApp {
   private theme = readTheme();
   private lut = buildLut(this.theme.ramp, 'sqrt');
   private busy = false;
-  private readonly runBar = new RunBar({ run: (id) => this.switchRun(id), reset: () => void this.call(() => this.env.connection.request('reset', {})) });
+  private readonly runBar = new RunBar({
+    run: (id) => this.switchRun(id),
+    reset: () => void this.call(() => this.env.connection.request('reset', {})),
+  });
   private readonly strip = new MaskStrip((mask) => this.edit(mask));
   private readonly rerunButton = el('vscode-button', { className: 'rerun', attrs: { icon: 'debug-rerun' } }, 'Rerun with this mask');
   private readonly maskStatus = el('span', { className: 'mask-status muted' });
   private readonly error = el('p', { className: 'error', attrs: { role: 'alert' } });
   private readonly findings = new FindingsList((i) => this.pickFinding(i));
-  private readonly picker = new LayerPicker({ kind: (kind) => this.update({ kind, finding: null }), layer: (layer) => this.update({ layer, finding: null }) });
+  private readonly picker = new LayerPicker({
+    kind: (kind) => this.update({ kind, finding: null }),
+    layer: (layer) => this.update({ layer, finding: null }),
+  });
   private readonly grid = new MaskGrid();
   private readonly gridTitle = el('h3', { className: 'grid-title' });
   private readonly gridSummary = el('p', { className: 'grid-summary' });
@@ -53,9 +66,25 @@ export class InspectorApp {
       'div',
       { className: 'inspector' },
       this.runBar.element,
-      el('section', { className: 'input-mask' }, this.maskHeading, this.strip.element, el('div', { className: 'mask-actions' }, this.rerunButton, this.maskStatus), this.error),
+      el(
+        'section',
+        { className: 'input-mask' },
+        this.maskHeading,
+        this.strip.element,
+        el('div', { className: 'mask-actions' }, this.rerunButton, this.maskStatus),
+        this.error,
+      ),
       el('section', { className: 'checks' }, el('h2', {}, 'Checks'), this.findings.element),
-      el('section', { className: 'effective' }, el('h2', {}, 'Masks the model applied'), this.picker.element, this.gridTitle, this.grid.element, legend(), this.gridSummary),
+      el(
+        'section',
+        { className: 'effective' },
+        el('h2', {}, 'Masks the model applied'),
+        this.picker.element,
+        this.gridTitle,
+        this.grid.element,
+        legend(),
+        this.gridSummary,
+      ),
       this.compare.element,
     );
     onThemeChange(() => {
@@ -82,12 +111,17 @@ export class InspectorApp {
     const previous = this.snapshot;
     this.snapshot = snapshot;
     if (!snapshot) {
-      this.root.replaceChildren(el('p', { className: 'empty-state' }, 'Decode a selection (Decoder Lens: Decode Selection) to see the masks the model applied.'));
+      this.root.replaceChildren(
+        el('p', { className: 'empty-state' }, 'Decode a selection (Decoder Lens: Decode Selection) to see the masks the model applied.'),
+      );
       return;
     }
     const saved = this.state ?? readState(this.env.getState());
     // A rerun the view has not seen yet (it just finished) is shown at once, with its mask as the one to edit.
-    const rerun = previous?.seq === snapshot.seq ? snapshot.runs.find((r) => r.role === 'rerun' && !previous.runs.some((p) => p.runId === r.runId)) : undefined;
+    const rerun =
+      previous?.seq === snapshot.seq
+        ? snapshot.runs.find((r) => r.role === 'rerun' && !previous.runs.some((p) => p.runId === r.runId))
+        : undefined;
     this.state = reconcile(rerun && saved ? { ...saved, runId: rerun.runId, pending: null } : saved, snapshot);
     if (this.root.firstChild !== this.content) this.root.replaceChildren(this.content);
     this.render();
@@ -115,8 +149,20 @@ export class InspectorApp {
       const queryTokens = grid.kind === 'encoder' ? run.inputTokens : run.positions;
       const keyTokens = grid.kind === 'self' ? run.positions : run.inputTokens;
       this.gridTitle.textContent = `Layer ${grid.layer} · ${grid.kind === 'self' ? (encoderDecoder ? 'decoder self-attention' : 'self-attention') : grid.kind === 'cross' ? 'cross-attention' : 'encoder self-attention'} · ${run.label}`;
-      this.grid.draw({ grid, queryTokens, keyTokens, causal: grid.kind === 'self', highlight: findingCells(s, state.finding, run.runId, grid.kind, grid.layer), theme: this.theme, lut: this.lut });
-      this.gridSummary.textContent = summary(grid.kind, grid.applied !== null, differences(grid).reduce((a, b) => a + b, 0));
+      this.grid.draw({
+        grid,
+        queryTokens,
+        keyTokens,
+        causal: grid.kind === 'self',
+        highlight: findingCells(s, state.finding, run.runId, grid.kind, grid.layer),
+        theme: this.theme,
+        lut: this.lut,
+      });
+      this.gridSummary.textContent = summary(
+        grid.kind,
+        grid.applied !== null,
+        differences(grid).reduce((a, b) => a + b, 0),
+      );
     } else {
       this.gridTitle.textContent = 'No attention was captured for this run.';
       this.gridSummary.textContent = run.notes.join(' ');
@@ -144,14 +190,20 @@ export class InspectorApp {
     const run = runOf(s, state.runId);
     const mask = maskOf(state, run);
     const encoderDecoder = s.model.architecture === 'encoder-decoder';
-    this.maskHeading.replaceChildren(encoderDecoder ? 'Source mask' : 'Input mask', el('code', {}, encoderDecoder ? 'encoder_attention_mask' : 'attention_mask'));
+    this.maskHeading.replaceChildren(
+      encoderDecoder ? 'Source mask' : 'Input mask',
+      el('code', {}, encoderDecoder ? 'encoder_attention_mask' : 'attention_mask'),
+    );
     this.strip.update(run.inputTokens, mask, run.inputMask, encoderDecoder);
     const edited = mask.some((v, i) => v !== run.inputMask[i]);
     const allHidden = !mask.includes(1);
     const disabled = this.busy || allHidden;
     this.rerunButton.toggleAttribute('disabled', disabled);
     this.rerunButton.setAttribute('aria-disabled', String(disabled));
-    if (!this.busy) this.maskStatus.textContent = allHidden ? 'Every token is hidden: show at least one.' : `${hiddenCount(mask)} of ${mask.length} hidden${edited ? ' · edited, rerun to apply' : ''}. Click or drag to hide or show.`;
+    if (!this.busy)
+      this.maskStatus.textContent = allHidden
+        ? 'Every token is hidden: show at least one.'
+        : `${hiddenCount(mask)} of ${mask.length} hidden${edited ? ' · edited, rerun to apply' : ''}. Click or drag to hide or show.`;
   }
 
   private edit(mask: number[]): void {
@@ -181,7 +233,8 @@ export class InspectorApp {
     const change: Partial<ViewState> = { finding: index, runId: place.runId };
     if (place.kind !== undefined) change.kind = place.kind;
     if (place.layer !== undefined) change.layer = place.layer;
-    if (this.state && place.runId !== this.state.runId) void this.env.connection.request('activate', { runId: place.runId }).catch(() => undefined);
+    if (this.state && place.runId !== this.state.runId)
+      void this.env.connection.request('activate', { runId: place.runId }).catch(() => undefined);
     this.update(change);
     this.grid.canvas.scrollIntoView({ block: 'nearest' });
   }
@@ -198,14 +251,26 @@ export class InspectorApp {
 }
 
 function summary(kind: InspectorKind, captured: boolean, differing: number): string {
-  if (!captured && differing) return `No mask was captured for this layer, and it reads ${differing} cell${differing === 1 ? '' : 's'} it should not see (outlined in red).`;
+  if (!captured && differing)
+    return `No mask was captured for this layer, and it reads ${differing} cell${differing === 1 ? '' : 's'} it should not see (outlined in red).`;
   if (!captured) return 'No mask was captured for this layer; where it reads agrees with the input mask.';
-  if (differing) return `${differing} cell${differing === 1 ? '' : 's'} differ from what the input mask${kind === 'self' ? ' and causality' : ''} imply (outlined in red).`;
+  if (differing)
+    return `${differing} cell${differing === 1 ? '' : 's'} differ from what the input mask${kind === 'self' ? ' and causality' : ''} imply (outlined in red).`;
   if (kind === 'self') return 'Causal (lower-triangular) and hiding exactly the hidden tokens, as it should.';
-  return kind === 'cross' ? 'Every decoder position sees exactly the source tokens the mask shows, as it should.' : 'Every source token sees exactly the source tokens the mask shows, as it should.';
+  return kind === 'cross'
+    ? 'Every decoder position sees exactly the source tokens the mask shows, as it should.'
+    : 'Every source token sees exactly the source tokens the mask shows, as it should.';
 }
 
 function legend(): HTMLElement {
-  const item = (cls: string, text: string) => el('span', { className: 'legend-item' }, el('span', { className: `swatch ${cls}`, attrs: { 'aria-hidden': 'true' } }), text);
-  return el('p', { className: 'grid-legend' }, item('visible', 'visible (tint: attention)'), item('hidden', 'hidden'), item('differs', 'differs from expected'), item('picked', 'picked finding'));
+  const item = (cls: string, text: string) =>
+    el('span', { className: 'legend-item' }, el('span', { className: `swatch ${cls}`, attrs: { 'aria-hidden': 'true' } }), text);
+  return el(
+    'p',
+    { className: 'grid-legend' },
+    item('visible', 'visible (tint: attention)'),
+    item('hidden', 'hidden'),
+    item('differs', 'differs from expected'),
+    item('picked', 'picked finding'),
+  );
 }

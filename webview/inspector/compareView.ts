@@ -72,7 +72,10 @@ export class CompareView {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
-        scales: { y: { min: -biggest, max: biggest, ticks: { callback: (v) => `${Math.round(Number(v) * 100)}%` } }, x: { ticks: { font: { family: theme.monoFamily } } } },
+        scales: {
+          y: { min: -biggest, max: biggest, ticks: { callback: (v) => `${Math.round(Number(v) * 100)}%` } },
+          x: { ticks: { font: { family: theme.monoFamily } } },
+        },
         plugins: {
           legend: { display: false },
           tooltip: {
@@ -93,7 +96,12 @@ export class CompareView {
 }
 
 function runText(label: string, run: InspectorRun): HTMLElement {
-  return el('div', { className: 'run-text' }, el('span', { className: 'run-label' }, label), el('span', { className: 'run-generated' }, run.generatedText || '(nothing generated)'));
+  return el(
+    'div',
+    { className: 'run-text' },
+    el('span', { className: 'run-label' }, label),
+    el('span', { className: 'run-generated' }, run.generatedText || '(nothing generated)'),
+  );
 }
 
 /** A layer × head heatmap of mean JSD (√ colour scale, 0 to 1 bit), summarised in words. */
@@ -106,13 +114,20 @@ function heatmap(d: InspectorDivergence, lut: Uint8ClampedArray): HTMLElement {
   canvas.style.height = `${d.layers.length * cell}px`;
   let worst = { v: 0, l: 0, h: 0 };
   d.mean.forEach((v, i) => v > worst.v && (worst = { v, l: d.layers[Math.floor(i / d.heads)], h: i % d.heads }));
-  const summary = worst.v > 0 ? `Largest: layer ${worst.l} head ${worst.h}, ${worst.v.toFixed(3)} bits on average over ${d.rows} shared rows.` : `All zero over ${d.rows} shared rows: attention did not move.`;
+  const summary =
+    worst.v > 0
+      ? `Largest: layer ${worst.l} head ${worst.h}, ${worst.v.toFixed(3)} bits on average over ${d.rows} shared rows.`
+      : `All zero over ${d.rows} shared rows: attention did not move.`;
   canvas.setAttribute('aria-label', `${KIND_LABEL[d.kind]}: mean divergence per layer (rows) and head (columns). ${summary}`);
   canvas.dataset.max = String(Math.max(0, ...Array.from(d.max).filter(Number.isFinite)));
   canvas.title = summary;
   const rows = el('div', { className: 'jsd-rows' }, ...d.layers.map((l) => el('span', {}, `L${l}`)));
   rows.style.gridAutoRows = `${cell}px`;
-  const heads = el('div', { className: 'jsd-heads', attrs: { 'aria-hidden': 'true' } }, ...Array.from({ length: d.heads }, (_, i) => el('span', {}, `h${i}`)));
+  const heads = el(
+    'div',
+    { className: 'jsd-heads', attrs: { 'aria-hidden': 'true' } },
+    ...Array.from({ length: d.heads }, (_, i) => el('span', {}, `h${i}`)),
+  );
   heads.style.gridTemplateColumns = `repeat(${d.heads}, ${cell}px)`;
   return el(
     'figure',
@@ -126,7 +141,13 @@ function heatmap(d: InspectorDivergence, lut: Uint8ClampedArray): HTMLElement {
 
 function legendBar(lut: Uint8ClampedArray): HTMLElement {
   const canvas = el('canvas', { className: 'legend-bar' });
-  paintBytes(canvas, Uint8Array.from({ length: 64 }, (_, i) => Math.round((i / 63) * 255)), 1, 64, lut);
+  paintBytes(
+    canvas,
+    Uint8Array.from({ length: 64 }, (_, i) => Math.round((i / 63) * 255)),
+    1,
+    64,
+    lut,
+  );
   return canvas;
 }
 

@@ -26,17 +26,44 @@ export class FindingsList {
         { attrs: { role: 'listitem' } },
         el(
           'button',
-          { className: `finding ${f.severity}${picked === i ? ' picked' : ''}`, dataset: { finding: String(i), check: f.check }, attrs: { type: 'button', 'aria-pressed': String(picked === i) } },
+          {
+            className: `finding ${f.severity}${picked === i ? ' picked' : ''}`,
+            dataset: { finding: String(i), check: f.check },
+            attrs: { type: 'button', 'aria-pressed': String(picked === i) },
+          },
           el('span', { className: `codicon ${ICON[f.severity]}`, attrs: { 'aria-label': f.severity } }),
           el('span', { className: 'finding-text' }, f.message, el('span', { className: 'finding-where' }, `${runLabel(f.runId)}${cells}`)),
         ),
       );
     });
     if (snapshot.findings.length === 0 && !snapshot.checking) {
-      items.push(el('div', { className: 'all-clear', attrs: { role: 'listitem' } }, el('span', { className: 'codicon codicon-pass', attrs: { 'aria-hidden': 'true' } }), 'No mask problem found: every layer applies the input mask and causality as it should.'));
+      items.push(
+        el(
+          'div',
+          { className: 'all-clear', attrs: { role: 'listitem' } },
+          el('span', { className: 'codicon codicon-pass', attrs: { 'aria-hidden': 'true' } }),
+          'No mask problem found: every layer applies the input mask and causality as it should.',
+        ),
+      );
     }
-    if (snapshot.checking) items.push(el('div', { className: 'checking', attrs: { role: 'listitem' } }, el('span', { className: 'codicon codicon-loading codicon-modifier-spin', attrs: { 'aria-hidden': 'true' } }), 'Checking with a test decode (a token hidden)…'));
-    for (const note of snapshot.checkNotes) items.push(el('div', { className: 'check-note', attrs: { role: 'listitem' } }, el('span', { className: 'codicon codicon-info', attrs: { 'aria-hidden': 'true' } }), note));
+    if (snapshot.checking)
+      items.push(
+        el(
+          'div',
+          { className: 'checking', attrs: { role: 'listitem' } },
+          el('span', { className: 'codicon codicon-loading codicon-modifier-spin', attrs: { 'aria-hidden': 'true' } }),
+          'Checking with a test decode (a token hidden)…',
+        ),
+      );
+    for (const note of snapshot.checkNotes)
+      items.push(
+        el(
+          'div',
+          { className: 'check-note', attrs: { role: 'listitem' } },
+          el('span', { className: 'codicon codicon-info', attrs: { 'aria-hidden': 'true' } }),
+          note,
+        ),
+      );
     this.element.replaceChildren(...items);
   }
 }

@@ -41,8 +41,17 @@ export class LayerPicker {
     this.tabs.replaceChildren(
       ...kinds.map((k) => {
         const bad = grids.some((g) => g.kind === k && differences(g).includes(1));
-        const tab = el('button', { className: `kind-tab${bad ? ' bad' : ''}`, dataset: { kind: k }, attrs: { type: 'button', role: 'tab', 'aria-selected': String(k === kind), tabindex: k === kind ? '0' : '-1' } }, KIND_LABEL[k]);
-        if (bad) tab.append(el('span', { className: 'codicon codicon-warning', attrs: { 'aria-label': 'differs from the expected mask' } }));
+        const tab = el(
+          'button',
+          {
+            className: `kind-tab${bad ? ' bad' : ''}`,
+            dataset: { kind: k },
+            attrs: { type: 'button', role: 'tab', 'aria-selected': String(k === kind), tabindex: k === kind ? '0' : '-1' },
+          },
+          KIND_LABEL[k],
+        );
+        if (bad)
+          tab.append(el('span', { className: 'codicon codicon-warning', attrs: { 'aria-label': 'differs from the expected mask' } }));
         return tab;
       }),
     );
@@ -52,14 +61,35 @@ export class LayerPicker {
         .map((g) => {
           const bad = differences(g).includes(1);
           const canvas = el('canvas', { className: 'layer-canvas', attrs: { 'aria-hidden': 'true' } });
-          paintBytes(canvas, g.applied ? g.applied.map((v) => (v ? 160 : 0)) : g.weight, g.queries, g.keys, lut, g.applied ? g.applied.map((v) => (v ? 0 : 1)) : undefined, theme.masked);
+          paintBytes(
+            canvas,
+            g.applied ? g.applied.map((v) => (v ? 160 : 0)) : g.weight,
+            g.queries,
+            g.keys,
+            lut,
+            g.applied ? g.applied.map((v) => (v ? 0 : 1)) : undefined,
+            theme.masked,
+          );
           canvas.style.width = canvas.style.height = `${THUMB}px`;
           const status = bad ? 'mask differs from what it should be' : g.applied ? 'mask as expected' : 'no mask captured';
           return el(
             'button',
-            { className: `layer-thumb${g.layer === layer ? ' selected' : ''}${bad ? ' bad' : ''}`, title: `Layer ${g.layer}: ${status}`, dataset: { layer: String(g.layer) }, attrs: { type: 'button', 'aria-pressed': String(g.layer === layer), 'aria-label': `Layer ${g.layer}: ${status}` } },
+            {
+              className: `layer-thumb${g.layer === layer ? ' selected' : ''}${bad ? ' bad' : ''}`,
+              title: `Layer ${g.layer}: ${status}`,
+              dataset: { layer: String(g.layer) },
+              attrs: { type: 'button', 'aria-pressed': String(g.layer === layer), 'aria-label': `Layer ${g.layer}: ${status}` },
+            },
             canvas,
-            el('span', { className: 'thumb-label' }, `L${g.layer}`, el('span', { className: `codicon ${bad ? 'codicon-warning' : g.applied ? 'codicon-check' : 'codicon-circle-slash'}`, attrs: { 'aria-hidden': 'true' } })),
+            el(
+              'span',
+              { className: 'thumb-label' },
+              `L${g.layer}`,
+              el('span', {
+                className: `codicon ${bad ? 'codicon-warning' : g.applied ? 'codicon-check' : 'codicon-circle-slash'}`,
+                attrs: { 'aria-hidden': 'true' },
+              }),
+            ),
           );
         }),
     );

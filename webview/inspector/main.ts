@@ -6,6 +6,10 @@ import { InspectorApp } from './app';
 
 const api = vscodeApi()!;
 const connection = new Connection<InspectorViewMethods, InspectorHostMethods, InspectorViewEvents, InspectorHostEvents>(hostPort(api));
-const app = new InspectorApp(document.getElementById('root')!, { connection, getState: () => api.getState(), setState: (state) => api.setState(state) });
+const app = new InspectorApp(document.getElementById('root')!, {
+  connection,
+  getState: () => api.getState(),
+  setState: (state) => api.setState(state),
+});
 connection.announceReady();
 void app.start();

@@ -32,7 +32,8 @@ interface Layout {
 /** 1 where the layer's mask differs from what it should be (or, without a captured mask, where it reads a hidden key). */
 export function differences(grid: InspectorGrid): Uint8Array {
   const out = new Uint8Array(grid.queries * grid.keys);
-  for (let i = 0; i < out.length; i++) out[i] = grid.applied ? (grid.applied[i] !== grid.expected[i] ? 1 : 0) : grid.weight[i] > 0 && !grid.expected[i] ? 1 : 0;
+  for (let i = 0; i < out.length; i++)
+    out[i] = grid.applied ? (grid.applied[i] !== grid.expected[i] ? 1 : 0) : grid.weight[i] > 0 && !grid.expected[i] ? 1 : 0;
   return out;
 }
 
@@ -68,7 +69,10 @@ export class MaskGrid {
     this.cursor = { q: Math.min(this.cursor.q, grid.queries - 1), k: Math.min(this.cursor.k, grid.keys - 1) };
     const first = input.highlight[0];
     if (first) this.cursor = { q: first[0], k: first[1] };
-    this.canvas.setAttribute('aria-label', `${grid.kind} attention mask of layer ${grid.layer}: ${grid.queries} queries by ${grid.keys} keys. Arrow keys read cells.`);
+    this.canvas.setAttribute(
+      'aria-label',
+      `${grid.kind} attention mask of layer ${grid.layer}: ${grid.queries} queries by ${grid.keys} keys. Arrow keys read cells.`,
+    );
     this.redraw();
     this.describe();
   }
@@ -105,7 +109,11 @@ export class MaskGrid {
       ctx.setLineDash([]);
     }
     const diff = differences(grid);
-    this.outline(ctx, [...diff.keys()].filter((i) => diff[i]).map((i) => [Math.floor(i / cols), i % cols]), toCss(theme.palette[4]));
+    this.outline(
+      ctx,
+      [...diff.keys()].filter((i) => diff[i]).map((i) => [Math.floor(i / cols), i % cols]),
+      toCss(theme.palette[4]),
+    );
     this.outline(ctx, input.highlight, toCss(theme.focus));
     if (labelled) this.labels(ctx, layout, input);
     if (document.activeElement === this.canvas) {
@@ -132,7 +140,9 @@ export class MaskGrid {
     ctx.fillStyle = toCss(input.theme.foreground);
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
-    input.queryTokens.slice(0, l.rows).forEach((t, q) => ctx.fillText(short(displayText(t), 8), l.left - 4, l.top + (q + 0.5) * l.cell, l.left - 6));
+    input.queryTokens
+      .slice(0, l.rows)
+      .forEach((t, q) => ctx.fillText(short(displayText(t), 8), l.left - 4, l.top + (q + 0.5) * l.cell, l.left - 6));
     ctx.textAlign = 'left';
     input.keyTokens.slice(0, l.cols).forEach((t, k) => {
       ctx.save();

@@ -17,7 +17,10 @@ export class MaskStrip {
   private painting: number | null = null;
 
   constructor(private readonly onChange: (mask: number[]) => void) {
-    this.list = el('div', { className: 'mask-tokens', attrs: { role: 'group', 'aria-label': 'Input mask: each token is shown (pressed off) or hidden (pressed on)' } });
+    this.list = el('div', {
+      className: 'mask-tokens',
+      attrs: { role: 'group', 'aria-label': 'Input mask: each token is shown (pressed off) or hidden (pressed on)' },
+    });
     this.element = this.list;
     this.list.addEventListener('pointerdown', (e) => {
       const i = this.indexOf(e.target);

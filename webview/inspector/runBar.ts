@@ -13,7 +13,11 @@ export class RunBar {
   private readonly reset: HTMLElement;
 
   constructor(on: { run(runId: string): void; reset(): void }) {
-    this.reset = el('vscode-button', { className: 'reset', title: 'Drop the rerun and show the original run', attrs: { secondary: '', icon: 'discard' } }, 'Reset');
+    this.reset = el(
+      'vscode-button',
+      { className: 'reset', title: 'Drop the rerun and show the original run', attrs: { secondary: '', icon: 'discard' } },
+      'Reset',
+    );
     this.reset.addEventListener('click', () => on.reset());
     this.runs.addEventListener('change', (e) => {
       const input = e.target as HTMLInputElement;

@@ -31,7 +31,8 @@ export function readState(saved: unknown): ViewState | undefined {
 
 export const kindsOf = (run: InspectorRun): InspectorKind[] => INSPECTOR_KINDS.filter((k) => run.grids.some((g) => g.kind === k));
 export const layersOf = (run: InspectorRun, kind: InspectorKind): number[] => run.grids.filter((g) => g.kind === kind).map((g) => g.layer);
-export const gridOf = (run: InspectorRun, kind: InspectorKind, layer: number) => run.grids.find((g) => g.kind === kind && g.layer === layer);
+export const gridOf = (run: InspectorRun, kind: InspectorKind, layer: number) =>
+  run.grids.find((g) => g.kind === kind && g.layer === layer);
 export const runOf = (snapshot: InspectorSnapshot, runId: string) => snapshot.runs.find((r) => r.runId === runId) ?? snapshot.runs[0];
 
 /** The state made valid for a snapshot: an existing run, a kind and layer it has, a mask of the right length. */
@@ -59,7 +60,13 @@ export function hiddenCount(mask: number[]): number {
 }
 
 /** The cells of a finding on one grid, as [query, key] pairs. */
-export function findingCells(snapshot: InspectorSnapshot, index: number | null, runId: string, kind: InspectorKind, layer: number): [number, number][] {
+export function findingCells(
+  snapshot: InspectorSnapshot,
+  index: number | null,
+  runId: string,
+  kind: InspectorKind,
+  layer: number,
+): [number, number][] {
   const f = index === null ? undefined : snapshot.findings[index];
   if (!f || f.runId !== runId) return [];
   const out: [number, number][] = [];

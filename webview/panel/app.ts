@@ -3,7 +3,16 @@
  * and asks the host for exactly what the selection shows. Stale answers (the selection moved on) are dropped.
  */
 import type { Connection } from '../../src/protocol/rpc';
-import type { LensResult, PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods, PanelOpenResult, PanelTraceMeta, PanelUiState } from '../../src/protocol/panel';
+import type {
+  LensResult,
+  PanelEvents,
+  PanelHostEvents,
+  PanelHostMethods,
+  PanelMethods,
+  PanelOpenResult,
+  PanelTraceMeta,
+  PanelUiState,
+} from '../../src/protocol/panel';
 import { buildLut } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { onThemeChange, readTheme, type Theme } from '../shared/theme';
@@ -13,7 +22,20 @@ import { HeadView } from './headView';
 import { LensView } from './lensView';
 import { ModelView } from './modelView';
 import { Scrubber } from './scrubber';
-import { applyFocus, captureOf, currentQuery, freshState, headChoices, kindsOf, layersOf, moveHead, moveLayer, readState, reconcile, withQuery } from './state';
+import {
+  applyFocus,
+  captureOf,
+  currentQuery,
+  freshState,
+  headChoices,
+  kindsOf,
+  layersOf,
+  moveHead,
+  moveLayer,
+  readState,
+  reconcile,
+  withQuery,
+} from './state';
 import { TokenStrip } from './tokenStrip';
 import { axisTokens, queryAxis, queryOfStep, stepOfQuery } from './tokens';
 import { traceHeader } from './header';
@@ -41,7 +63,11 @@ export class PanelApp {
   private lut = buildLut(this.theme.ramp, 'sqrt');
   private readonly seq = { thumbs: 0, matrix: 0, charts: 0, topk: 0, lens: 0 };
   private readonly strip = new TokenStrip((axis, index) => this.selectToken(axis, index));
-  private readonly scrubber = new Scrubber((step) => this.meta && this.update({ ...this.state, kind: this.state.kind === 'encoder' ? 'self' : this.state.kind, query: queryOfStep(this.meta, step) }));
+  private readonly scrubber = new Scrubber(
+    (step) =>
+      this.meta &&
+      this.update({ ...this.state, kind: this.state.kind === 'encoder' ? 'self' : this.state.kind, query: queryOfStep(this.meta, step) }),
+  );
   private readonly modelView = new ModelView(
     (layer, head) => this.update({ ...this.state, layer, head }, true),
     (dLayer, dHead) => this.meta && this.update(dLayer ? moveLayer(this.state, this.meta, dLayer) : moveHead(this.state, this.meta, dHead)),
@@ -56,11 +82,20 @@ export class PanelApp {
   private readonly topk = new TopKChart();
   private readonly across = new AcrossLayersChart();
   private readonly entropy = new EntropyChart();
-  private readonly lensView = new LensView((query) => this.update(withQuery({ ...this.state, kind: this.state.kind === 'encoder' ? 'self' : this.state.kind }, 'positions', query)));
+  private readonly lensView = new LensView((query) =>
+    this.update(withQuery({ ...this.state, kind: this.state.kind === 'encoder' ? 'self' : this.state.kind }, 'positions', query)),
+  );
   private readonly lensChart = new LensChart();
   private readonly hiddenChart = new HiddenChart();
   private readonly lensNote = el('p', { className: 'chart-note muted' });
-  private readonly lensSection = el('section', { className: 'lens-section' }, el('h2', {}, 'Logit lens'), this.lensNote, this.lensView.element, this.lensChart.element);
+  private readonly lensSection = el(
+    'section',
+    { className: 'lens-section' },
+    el('h2', {}, 'Logit lens'),
+    this.lensNote,
+    this.lensView.element,
+    this.lensChart.element,
+  );
   private readonly hiddenSection = el('section', { className: 'hidden-section' }, el('h2', {}, 'Hidden states'), this.hiddenChart.element);
   private lens?: LensResult;
   private readonly headTitle = el('h2', { className: 'head-title' });
@@ -103,14 +138,22 @@ export class PanelApp {
 
   private build(meta: PanelTraceMeta): void {
     const actions = [actionButton('device-camera', 'Save PNG', () => void this.savePng(), 'save-png')];
-    if (this.env.exportHtml) actions.push(actionButton('export', 'Export HTML', () => void this.env.exportHtml?.(meta.traceId), 'export-html'));
+    if (this.env.exportHtml)
+      actions.push(actionButton('export', 'Export HTML', () => void this.env.exportHtml?.(meta.traceId), 'export-html'));
     this.strip.setTrace(meta);
     this.scrubber.setTrace(meta);
     this.tabs.setKinds(kindsOf(meta), this.state.kind);
     const charts = el('section', { className: 'charts' }, this.topk.element, this.across.element, this.entropy.element);
     this.lens = undefined;
     this.lensSection.hidden = this.hiddenSection.hidden = true;
-    this.root.replaceChildren(traceHeader(meta, actions), el('section', { className: 'tokens' }, this.strip.element, this.scrubber.element), this.tabs.element, charts, this.lensSection, this.hiddenSection);
+    this.root.replaceChildren(
+      traceHeader(meta, actions),
+      el('section', { className: 'tokens' }, this.strip.element, this.scrubber.element),
+      this.tabs.element,
+      charts,
+      this.lensSection,
+      this.hiddenSection,
+    );
     void this.loadLens(meta);
     if (!meta.captures.length) {
       this.modelView.clear('No attention was captured for this trace (see the notes above).');
@@ -139,7 +182,11 @@ export class PanelApp {
     const query = currentQuery(next);
     if (changed('kind')) this.tabs.select(next.kind);
     if (changed('scale')) this.lut = buildLut(this.theme.ramp, next.scale);
-    this.controls.set(next, layersOf(meta, next.kind).map((c) => c.layer), headChoices(captureOf(meta, next.kind, next.layer)));
+    this.controls.set(
+      next,
+      layersOf(meta, next.kind).map((c) => c.layer),
+      headChoices(captureOf(meta, next.kind, next.layer)),
+    );
     this.strip.setSelection(meta, queryAxis(next.kind), query);
     this.scrubber.setQuery(meta, next.query, next.kind !== 'encoder');
     this.headTitle.textContent = `Layer ${next.layer} · ${next.head === 'mean' ? 'mean of heads' : `head ${next.head}`} · ${next.kind}`;
@@ -161,7 +208,9 @@ export class PanelApp {
     const ticket = ++this.seq.thumbs;
     const { kind } = this.state;
     if (!layersOf(meta, kind).length) return;
-    const thumbs = await this.env.connection.request('thumbnails', { traceId: meta.traceId, kind, size: THUMB_CELLS }).catch((e: Error) => this.modelView.clear(e.message));
+    const thumbs = await this.env.connection
+      .request('thumbnails', { traceId: meta.traceId, kind, size: THUMB_CELLS })
+      .catch((e: Error) => this.modelView.clear(e.message));
     if (!thumbs || ticket !== this.seq.thumbs) return;
     this.modelView.setThumbnails(thumbs, this.theme, this.lut, this.modelView.element.clientWidth || 480);
     this.modelView.setSelection(this.state.layer, this.state.head);
@@ -172,7 +221,9 @@ export class PanelApp {
     const ticket = ++this.seq.matrix;
     const { kind, layer, head } = this.state;
     if (!captureOf(meta, kind, layer)) return;
-    const m = await this.env.connection.request('matrix', { traceId: meta.traceId, kind, layer, head }).catch((e: Error) => this.headView.clear(e.message));
+    const m = await this.env.connection
+      .request('matrix', { traceId: meta.traceId, kind, layer, head })
+      .catch((e: Error) => this.headView.clear(e.message));
     if (!m || ticket !== this.seq.matrix) return;
     const axes = axisTokens(meta, kind);
     this.headView.setMatrix(m, axes.queries, axes.keys, this.theme, this.lut, currentQuery(this.state));
@@ -267,6 +318,10 @@ export class PanelApp {
     const title = `${meta.model.name} · ${this.headTitle.textContent ?? ''}`;
     const canvas = composeView(title, this.headView.canvas, [this.topk.canvas, this.across.canvas, this.entropy.canvas], this.theme);
     const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
-    if (blob) await this.env.savePng(`attention-L${this.state.layer}-${this.state.head === 'mean' ? 'mean' : `H${this.state.head}`}.png`, new Uint8Array(await blob.arrayBuffer()));
+    if (blob)
+      await this.env.savePng(
+        `attention-L${this.state.layer}-${this.state.head === 'mean' ? 'mean' : `H${this.state.head}`}.png`,
+        new Uint8Array(await blob.arrayBuffer()),
+      );
   }
 }

@@ -4,8 +4,28 @@
  * row per layer and head (lines). Colours come from the theme and are reapplied when it changes.
  * Chart.js draws labels on canvas, so token text never becomes markup.
  */
-import { BarController, BarElement, CategoryScale, Chart, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend, type ChartConfiguration } from 'chart.js';
-import type { AcrossLayersResult, EntropyResult, HeadChoice, HiddenResult, LensResult, PanelToken, TopKResult } from '../../src/protocol/panel';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  Legend,
+  type ChartConfiguration,
+} from 'chart.js';
+import type {
+  AcrossLayersResult,
+  EntropyResult,
+  HeadChoice,
+  HiddenResult,
+  LensResult,
+  PanelToken,
+  TopKResult,
+} from '../../src/protocol/panel';
 import { mix, toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { topIndices } from '../../src/panelData/stats';
@@ -26,7 +46,13 @@ export abstract class ChartBox {
   constructor(title: string, className: string) {
     this.canvas = el('canvas', { attrs: { role: 'img', 'aria-label': title } });
     this.note = el('p', { className: 'chart-note muted' });
-    this.element = el('section', { className: `chart ${className}` }, el('h3', {}, title), el('div', { className: 'chart-box' }, this.canvas), this.note);
+    this.element = el(
+      'section',
+      { className: `chart ${className}` },
+      el('h3', {}, title),
+      el('div', { className: 'chart-box' }, this.canvas),
+      this.note,
+    );
   }
 
   protected render(config: ChartConfiguration, theme: Theme): void {
@@ -67,12 +93,25 @@ export class TopKChart extends ChartBox {
         type: 'bar',
         data: {
           labels: rows.map((t) => displayText(t) + (t.id === r.chosen.id ? '  ✓' : '')),
-          datasets: [{ data: rows.map((t) => t.prob), backgroundColor: rows.map((t) => toCss(t.id === r.chosen.id ? theme.accent : mix(theme.muted, theme.background, 0.35))), borderWidth: 0 }],
+          datasets: [
+            {
+              data: rows.map((t) => t.prob),
+              backgroundColor: rows.map((t) => toCss(t.id === r.chosen.id ? theme.accent : mix(theme.muted, theme.background, 0.35))),
+              borderWidth: 0,
+            },
+          ],
         },
         options: baseOptions(theme, {
           indexAxis: 'y',
           // Up to the next tenth above the largest bar: a 4% choice still reads as a bar.
-          scales: { x: { min: 0, max: Math.min(1, Math.ceil(Math.max(...rows.map((t) => t.prob)) * 10 + 0.5) / 10), ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 100)}%` } }, y: { ticks: { font: { family: theme.monoFamily } } } },
+          scales: {
+            x: {
+              min: 0,
+              max: Math.min(1, Math.ceil(Math.max(...rows.map((t) => t.prob)) * 10 + 0.5) / 10),
+              ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 100)}%` },
+            },
+            y: { ticks: { font: { family: theme.monoFamily } } },
+          },
           plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c: TooltipContext) => formatProb(Number(c.raw)) } } },
         }),
       },
@@ -99,14 +138,21 @@ export class AcrossLayersChart extends ChartBox {
       borderWidth: 0,
     }));
     const other = r.layers.map((_, l) => Math.max(0, 1 - keys.reduce((sum, k) => sum + at(l, k), 0)));
-    if (other.some((v) => v > 1e-4)) datasets.push({ label: 'other keys', data: other, backgroundColor: toCss(mix(theme.muted, theme.background, 0.55)), borderWidth: 0 });
+    if (other.some((v) => v > 1e-4))
+      datasets.push({ label: 'other keys', data: other, backgroundColor: toCss(mix(theme.muted, theme.background, 0.55)), borderWidth: 0 });
     this.render(
       {
         type: 'bar',
         data: { labels: r.layers.map((l) => `L${l}`), datasets },
         options: baseOptions(theme, {
-          scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 1, ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 100)}%` } } },
-          plugins: { legend: { display: true, position: 'bottom', labels: { boxWidth: 10, font: { family: theme.monoFamily } } }, tooltip: { callbacks: { label: (c: TooltipContext) => `${c.dataset.label}: ${formatProb(Number(c.raw))}` } } },
+          scales: {
+            x: { stacked: true },
+            y: { stacked: true, min: 0, max: 1, ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 100)}%` } },
+          },
+          plugins: {
+            legend: { display: true, position: 'bottom', labels: { boxWidth: 10, font: { family: theme.monoFamily } } },
+            tooltip: { callbacks: { label: (c: TooltipContext) => `${c.dataset.label}: ${formatProb(Number(c.raw))}` } },
+          },
         }),
       },
       theme,
@@ -134,19 +180,32 @@ export class EntropyChart extends ChartBox {
         order: chosen ? 0 : 1,
       };
     });
-    datasets.push({ label: 'maximum (uniform over visible keys)', data: labels.map(() => r.maxBits), borderColor: toCss(theme.palette[4]), backgroundColor: toCss(theme.palette[4]), borderWidth: 1, pointRadius: 0, order: 2 });
+    datasets.push({
+      label: 'maximum (uniform over visible keys)',
+      data: labels.map(() => r.maxBits),
+      borderColor: toCss(theme.palette[4]),
+      backgroundColor: toCss(theme.palette[4]),
+      borderWidth: 1,
+      pointRadius: 0,
+      order: 2,
+    });
     this.render(
       {
         type: 'line',
         data: { labels, datasets: datasets as never },
         options: baseOptions(theme, {
           scales: { y: { min: 0, suggestedMax: Math.max(1, r.maxBits), title: { display: true, text: 'bits' } } },
-          plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c: TooltipContext) => `${c.dataset.label}: ${Number(c.raw).toFixed(2)} bits` } } },
+          plugins: {
+            legend: { display: false },
+            tooltip: { callbacks: { label: (c: TooltipContext) => `${c.dataset.label}: ${Number(c.raw).toFixed(2)} bits` } },
+          },
         }),
       },
       theme,
     );
-    this.setNote(`Highlighted: ${selectedHead === 'mean' ? 'none (mean selected)' : `head ${selectedHead}`}. Red line: log2 of the keys this query may see.`);
+    this.setNote(
+      `Highlighted: ${selectedHead === 'mean' ? 'none (mean selected)' : `head ${selectedHead}`}. Red line: log2 of the keys this query may see.`,
+    );
   }
 }
 
@@ -164,7 +223,19 @@ export class LensChart extends ChartBox {
     this.render(
       {
         type: 'line',
-        data: { labels: r.layers.map((l) => `L${l}`), datasets: [{ label: 'p(chosen)', data, borderColor: toCss(theme.accent), backgroundColor: toCss(theme.accent), borderWidth: 2, pointRadius: 3 }] },
+        data: {
+          labels: r.layers.map((l) => `L${l}`),
+          datasets: [
+            {
+              label: 'p(chosen)',
+              data,
+              borderColor: toCss(theme.accent),
+              backgroundColor: toCss(theme.accent),
+              borderWidth: 2,
+              pointRadius: 3,
+            },
+          ],
+        },
         options: baseOptions(theme, {
           scales: { y: { min: 0, max: 1, ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 100)}%` } } },
           plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c: TooltipContext) => formatProb(Number(c.raw)) } } },
@@ -191,21 +262,52 @@ export class HiddenChart extends ChartBox {
         data: {
           labels,
           datasets: [
-            { type: 'line', label: 'mean norm', data: Array.from(r.meanNorm, nullIfNaN), borderColor: toCss(theme.accent), backgroundColor: toCss(theme.accent), borderWidth: 2, pointRadius: 3, yAxisID: 'y', order: 0 },
-            { type: 'bar', label: 'change (1 − cosine with previous layer)', data: change, backgroundColor: toCss(mix(theme.palette[1 % theme.palette.length], theme.background, 0.2)), borderWidth: 0, yAxisID: 'y1', order: 1 },
+            {
+              type: 'line',
+              label: 'mean norm',
+              data: Array.from(r.meanNorm, nullIfNaN),
+              borderColor: toCss(theme.accent),
+              backgroundColor: toCss(theme.accent),
+              borderWidth: 2,
+              pointRadius: 3,
+              yAxisID: 'y',
+              order: 0,
+            },
+            {
+              type: 'bar',
+              label: 'change (1 − cosine with previous layer)',
+              data: change,
+              backgroundColor: toCss(mix(theme.palette[1 % theme.palette.length], theme.background, 0.2)),
+              borderWidth: 0,
+              yAxisID: 'y1',
+              order: 1,
+            },
           ] as never,
         },
         options: baseOptions(theme, {
           scales: {
             y: { position: 'left', min: 0, title: { display: true, text: 'L2 norm' } },
-            y1: { position: 'right', min: 0, suggestedMax: 0.1, grid: { drawOnChartArea: false }, title: { display: true, text: '1 − cosine' } },
+            y1: {
+              position: 'right',
+              min: 0,
+              suggestedMax: 0.1,
+              grid: { drawOnChartArea: false },
+              title: { display: true, text: '1 − cosine' },
+            },
           },
-          plugins: { legend: { display: true, position: 'bottom', labels: { boxWidth: 10 } }, tooltip: { callbacks: { label: (c: TooltipContext) => `${c.dataset.label}: ${Number(c.raw).toFixed(3)}` } } },
+          plugins: {
+            legend: { display: true, position: 'bottom', labels: { boxWidth: 10 } },
+            tooltip: { callbacks: { label: (c: TooltipContext) => `${c.dataset.label}: ${Number(c.raw).toFixed(3)}` } },
+          },
         }),
       },
       theme,
     );
-    this.setNote(change.some((v) => v !== null) ? 'Means over positions.' : 'Means over positions. This trace recorded no change between layers (saved by an older Decoder Lens): decode again to see it.');
+    this.setNote(
+      change.some((v) => v !== null)
+        ? 'Means over positions.'
+        : 'Means over positions. This trace recorded no change between layers (saved by an older Decoder Lens): decode again to see it.',
+    );
   }
 }
 

@@ -25,7 +25,10 @@ export class KindTabs {
   readonly element: HTMLElement;
   private kinds: PanelKind[] = [];
 
-  constructor(content: HTMLElement, private readonly onKind: (kind: PanelKind) => void) {
+  constructor(
+    content: HTMLElement,
+    private readonly onKind: (kind: PanelKind) => void,
+  ) {
     this.element = el('vscode-tabs', { className: 'kind-tabs' }, content);
     this.element.addEventListener('vsc-tabs-select', (e) => {
       const kind = this.kinds[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex];
@@ -37,7 +40,10 @@ export class KindTabs {
     this.kinds = kinds;
     this.element.querySelectorAll('vscode-tab-header').forEach((h) => h.remove());
     // A decoder-only model has one kind: no tabs to pick from.
-    if (kinds.length > 1) this.element.prepend(...kinds.map((k) => el('vscode-tab-header', { dataset: { kind: k }, attrs: { slot: 'header' } }, KIND_LABEL[k])));
+    if (kinds.length > 1)
+      this.element.prepend(
+        ...kinds.map((k) => el('vscode-tab-header', { dataset: { kind: k }, attrs: { slot: 'header' } }, KIND_LABEL[k])),
+      );
     this.select(selected);
   }
 
@@ -54,18 +60,40 @@ export class HeadControls {
   private readonly scale: HTMLElement & { checked: boolean };
 
   constructor(on: ControlEvents) {
-    this.layer = el('vscode-single-select', { className: 'pick-layer', attrs: { 'aria-label': 'Layer' } }) as HTMLElement & { value: string };
+    this.layer = el('vscode-single-select', { className: 'pick-layer', attrs: { 'aria-label': 'Layer' } }) as HTMLElement & {
+      value: string;
+    };
     this.head = el('vscode-single-select', { className: 'pick-head', attrs: { 'aria-label': 'Head' } }) as HTMLElement & { value: string };
-    this.scale = el('vscode-checkbox', { className: 'pick-scale', title: '√ scale spreads the small weights attention is mostly made of', attrs: { label: '√ colour scale' } }) as HTMLElement & { checked: boolean };
+    this.scale = el('vscode-checkbox', {
+      className: 'pick-scale',
+      title: '√ scale spreads the small weights attention is mostly made of',
+      attrs: { label: '√ colour scale' },
+    }) as HTMLElement & { checked: boolean };
     this.layer.addEventListener('change', () => on.layer(Number(this.layer.value)));
     this.head.addEventListener('change', () => on.head(this.head.value === 'mean' ? 'mean' : Number(this.head.value)));
     this.scale.addEventListener('change', () => on.scale(this.scale.checked ? 'sqrt' : 'linear'));
-    this.element = el('div', { className: 'head-controls' }, el('label', {}, 'Layer'), this.layer, el('label', {}, 'Head'), this.head, this.scale);
+    this.element = el(
+      'div',
+      { className: 'head-controls' },
+      el('label', {}, 'Layer'),
+      this.layer,
+      el('label', {}, 'Head'),
+      this.head,
+      this.scale,
+    );
   }
 
   set(state: PanelUiState, layers: number[], heads: HeadChoice[]): void {
-    fill(this.layer, layers.map((l) => [String(l), `Layer ${l}`]), String(state.layer));
-    fill(this.head, heads.map((h) => [String(h), h === 'mean' ? 'Mean of heads' : `Head ${h}`]), String(state.head));
+    fill(
+      this.layer,
+      layers.map((l) => [String(l), `Layer ${l}`]),
+      String(state.layer),
+    );
+    fill(
+      this.head,
+      heads.map((h) => [String(h), h === 'mean' ? 'Mean of heads' : `Head ${h}`]),
+      String(state.head),
+    );
     this.scale.checked = state.scale === 'sqrt';
   }
 }

@@ -37,7 +37,10 @@ export class HeadView {
   lastPaintMs = 0;
 
   constructor(private readonly onQuery: (query: number) => void) {
-    this.canvas = el('canvas', { className: 'head-canvas', attrs: { tabindex: '0', role: 'img', 'aria-label': 'Attention heatmap: ↑↓ query, ←→ key' } });
+    this.canvas = el('canvas', {
+      className: 'head-canvas',
+      attrs: { tabindex: '0', role: 'img', 'aria-label': 'Attention heatmap: ↑↓ query, ←→ key' },
+    });
     this.readout = el('div', { className: 'readout', attrs: { 'aria-live': 'polite' } });
     this.element = el('div', { className: 'head-view' }, el('div', { className: 'head-scroll' }, this.canvas), this.readout);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e.offsetX, e.offsetY));
@@ -49,9 +52,24 @@ export class HeadView {
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
   }
 
-  setMatrix(m: MatrixResult, queryTokens: PanelToken[], keyTokens: PanelToken[], theme: Theme, lut: Uint8ClampedArray, query: number): void {
+  setMatrix(
+    m: MatrixResult,
+    queryTokens: PanelToken[],
+    keyTokens: PanelToken[],
+    theme: Theme,
+    lut: Uint8ClampedArray,
+    query: number,
+  ): void {
     const started = performance.now();
-    this.shown = { queries: m.queries, keys: m.keys, data: m.data, bytes: toBytes(m.data), masked: m.visible ? invert(m.visible) : undefined, queryTokens, keyTokens };
+    this.shown = {
+      queries: m.queries,
+      keys: m.keys,
+      data: m.data,
+      bytes: toBytes(m.data),
+      masked: m.visible ? invert(m.visible) : undefined,
+      queryTokens,
+      keyTokens,
+    };
     this.query = query;
     this.keyCursor = Math.min(this.keyCursor, m.keys - 1);
     this.repaint(theme, lut, started);
@@ -93,7 +111,8 @@ export class HeadView {
     // When labels are thinned out, each carries its index so the skipped rows can still be counted.
     const indexed = Math.max(s.queries, s.keys) > 24;
     const labelOf = (tok: PanelToken | undefined, i: number) => (indexed ? `${i} ` : '') + truncate(tok ? displayText(tok) : `#${i}`);
-    const widest = (tokens: PanelToken[], n: number) => Math.max(0, ...Array.from({ length: Math.min(n, 400) }, (_, i) => ctx.measureText(labelOf(tokens[i], i)).width));
+    const widest = (tokens: PanelToken[], n: number) =>
+      Math.max(0, ...Array.from({ length: Math.min(n, 400) }, (_, i) => ctx.measureText(labelOf(tokens[i], i)).width));
     const width = Math.max(320, this.element.clientWidth || 600);
     const layout = heatLayout(s.queries, s.keys, {
       maxWidth: width,
@@ -104,7 +123,13 @@ export class HeadView {
     });
     this.layout = layout;
     // Published for tests and tools that need to find a cell (plain numbers, no token text).
-    this.canvas.dataset.layout = JSON.stringify({ left: layout.left, top: layout.top, cell: layout.cell, queries: layout.queries, keys: layout.keys });
+    this.canvas.dataset.layout = JSON.stringify({
+      left: layout.left,
+      top: layout.top,
+      cell: layout.cell,
+      queries: layout.queries,
+      keys: layout.keys,
+    });
     sizeCanvas(this.canvas, ctx, layout.width, layout.height, toCss(t.background));
     const { left, top, cell } = layout;
     ctx.drawImage(this.offscreen, left, top, s.keys * cell, s.queries * cell);

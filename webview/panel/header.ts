@@ -19,11 +19,23 @@ export function traceHeader(meta: PanelTraceMeta, actions: HTMLElement[]): HTMLE
   return el(
     'header',
     { className: 'trace-header' },
-    el('div', { className: 'title-row' }, el('h1', { title: m.path }, m.name), el('span', { className: 'facts' }, facts.join(' · ')), el('span', { className: 'actions' }, ...actions)),
+    el(
+      'div',
+      { className: 'title-row' },
+      el('h1', { title: m.path }, m.name),
+      el('span', { className: 'facts' }, facts.join(' · ')),
+      el('span', { className: 'actions' }, ...actions),
+    ),
     ...notes,
   );
 }
 
 function note(icon: 'warning' | 'info', lead: string, text: string): HTMLElement {
-  return el('p', { className: `note note-${icon}` }, el('span', { className: `codicon codicon-${icon}`, attrs: { 'aria-hidden': 'true' } }), el('strong', {}, lead), text);
+  return el(
+    'p',
+    { className: `note note-${icon}` },
+    el('span', { className: `codicon codicon-${icon}`, attrs: { 'aria-hidden': 'true' } }),
+    el('strong', {}, lead),
+    text,
+  );
 }

@@ -30,7 +30,10 @@ export class LensView {
   private query = -1;
 
   constructor(private readonly onQuery: (query: number) => void) {
-    this.canvas = el('canvas', { className: 'lens-canvas', attrs: { role: 'img', 'aria-label': 'Logit lens: top-1 probability per layer and position' } });
+    this.canvas = el('canvas', {
+      className: 'lens-canvas',
+      attrs: { role: 'img', 'aria-label': 'Logit lens: top-1 probability per layer and position' },
+    });
     this.readout = el('div', { className: 'readout', attrs: { 'aria-live': 'polite' } });
     this.element = el('div', { className: 'lens-view' }, el('div', { className: 'head-scroll' }, this.canvas), this.readout);
     this.canvas.addEventListener('mousemove', (e) => {
@@ -144,6 +147,8 @@ export class LensView {
     if (!lens) return;
     const p = lens.positions.indexOf(this.query);
     if (p >= 0) this.describe(lens.layers.length - 1, p);
-    else this.readout.textContent = 'Hover a cell for the layer’s top-1 token; outlined cells: the layer where the final choice is first made for good.';
+    else
+      this.readout.textContent =
+        'Hover a cell for the layer’s top-1 token; outlined cells: the layer where the final choice is first made for good.';
   }
 }

@@ -20,7 +20,10 @@ export class ModelView {
     private readonly onPick: (layer: number, head: HeadChoice) => void,
     private readonly onMove: (dLayer: number, dHead: number) => void,
   ) {
-    this.grid = el('div', { className: 'grid', attrs: { role: 'grid', tabindex: '0', 'aria-label': 'Layers × heads: arrow keys move, Enter opens' } });
+    this.grid = el('div', {
+      className: 'grid',
+      attrs: { role: 'grid', tabindex: '0', 'aria-label': 'Layers × heads: arrow keys move, Enter opens' },
+    });
     this.grid.addEventListener('click', (e) => {
       const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-layer]');
       if (cell) this.onPick(Number(cell.dataset.layer), cell.dataset.head === 'mean' ? 'mean' : Number(cell.dataset.head));
@@ -41,7 +44,10 @@ export class ModelView {
     const side = thumbSide(width, thumbs.heads, 34, 4);
     setVar(this.grid, '--thumb', `${side}px`);
     setVar(this.grid, '--heads', String(thumbs.heads));
-    const header = [el('span', { className: 'grid-corner' }), ...Array.from({ length: thumbs.heads }, (_, h) => el('span', { className: 'grid-col', attrs: { role: 'columnheader' } }, `H${h}`))];
+    const header = [
+      el('span', { className: 'grid-corner' }),
+      ...Array.from({ length: thumbs.heads }, (_, h) => el('span', { className: 'grid-col', attrs: { role: 'columnheader' } }, `H${h}`)),
+    ];
     this.cells = [];
     const rows = thumbs.layers.map((layer, l) => {
       const stored = thumbs.headsPerLayer[l];
@@ -52,7 +58,12 @@ export class ModelView {
           return el('span', { className: 'grid-empty', title: 'not stored (heads were averaged)' });
         }
         const head: HeadChoice = stored === 1 && thumbs.heads > 1 ? 'mean' : h;
-        const canvas = el('canvas', { className: 'thumb', title: head === 'mean' ? `layer ${layer}, mean of heads` : `layer ${layer}, head ${h}`, dataset: { layer: String(layer), head: String(head) }, attrs: { role: 'gridcell' } });
+        const canvas = el('canvas', {
+          className: 'thumb',
+          title: head === 'mean' ? `layer ${layer}, mean of heads` : `layer ${layer}, head ${h}`,
+          dataset: { layer: String(layer), head: String(head) },
+          attrs: { role: 'gridcell' },
+        });
         row.push(canvas);
         return canvas;
       });
@@ -71,7 +82,17 @@ export class ModelView {
     const size = t.rows * t.cols;
     this.cells.forEach((row, l) =>
       row.forEach((canvas, h) => {
-        if (canvas) paintBytes(canvas, t.data, t.rows, t.cols, lut, t.masked.subarray(l * size, (l + 1) * size), theme.masked, (l * t.heads + h) * size);
+        if (canvas)
+          paintBytes(
+            canvas,
+            t.data,
+            t.rows,
+            t.cols,
+            lut,
+            t.masked.subarray(l * size, (l + 1) * size),
+            theme.masked,
+            (l * t.heads + h) * size,
+          );
       }),
     );
     this.lastPaintMs = performance.now() - started;

@@ -9,10 +9,19 @@ export class Scrubber {
   private readonly label: HTMLElement;
 
   constructor(onStep: (step: number) => void) {
-    this.input = el('input', { className: 'scrub', attrs: { type: 'range', min: '0', max: '0', step: '1', 'aria-label': 'Generation step' } });
+    this.input = el('input', {
+      className: 'scrub',
+      attrs: { type: 'range', min: '0', max: '0', step: '1', 'aria-label': 'Generation step' },
+    });
     this.label = el('span', { className: 'scrub-label', attrs: { 'aria-live': 'polite' } });
     this.input.addEventListener('input', () => onStep(Number(this.input.value)));
-    this.element = el('div', { className: 'scrubber' }, el('span', { className: 'codicon codicon-debug-step-over', attrs: { 'aria-hidden': 'true' } }), this.input, this.label);
+    this.element = el(
+      'div',
+      { className: 'scrubber' },
+      el('span', { className: 'codicon codicon-debug-step-over', attrs: { 'aria-hidden': 'true' } }),
+      this.input,
+      this.label,
+    );
   }
 
   setTrace(meta: PanelTraceMeta): void {

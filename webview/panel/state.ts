@@ -29,8 +29,10 @@ export function readState(saved: unknown): PanelUiState {
 }
 
 export const kindsOf = (meta: PanelTraceMeta): PanelKind[] => KIND_ORDER.filter((k) => meta.captures.some((c) => c.kind === k));
-export const layersOf = (meta: PanelTraceMeta, kind: PanelKind): PanelCaptureInfo[] => meta.captures.filter((c) => c.kind === kind).sort((a, b) => a.layer - b.layer);
-export const captureOf = (meta: PanelTraceMeta, kind: PanelKind, layer: number) => meta.captures.find((c) => c.kind === kind && c.layer === layer);
+export const layersOf = (meta: PanelTraceMeta, kind: PanelKind): PanelCaptureInfo[] =>
+  meta.captures.filter((c) => c.kind === kind).sort((a, b) => a.layer - b.layer);
+export const captureOf = (meta: PanelTraceMeta, kind: PanelKind, layer: number) =>
+  meta.captures.find((c) => c.kind === kind && c.layer === layer);
 
 /** The heads one can pick in a layer: each stored head, then the mean (only the mean when heads were averaged). */
 export function headChoices(capture: PanelCaptureInfo | undefined): HeadChoice[] {

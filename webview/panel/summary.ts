@@ -9,11 +9,21 @@ export function modelSummary(summary: ModelSummary): HTMLElement {
     el('h2', {}, 'Model outputs'),
     el('p', {}, summary.path),
     ...summary.files.map((f) =>
-      el('section', { className: 'model-file', dataset: { role: f.role } }, el('h3', {}, `${f.role}: ${f.file}`), el('ul', {}, ...f.outputs.map((o) => el('li', { className: 'output-name' }, o)))),
+      el(
+        'section',
+        { className: 'model-file', dataset: { role: f.role } },
+        el('h3', {}, `${f.role}: ${f.file}`),
+        el('ul', {}, ...f.outputs.map((o) => el('li', { className: 'output-name' }, o))),
+      ),
     ),
   );
 }
 
 export function errorView(message: string): HTMLElement {
-  return el('p', { className: 'error', attrs: { role: 'alert' } }, el('span', { className: 'codicon codicon-error', attrs: { 'aria-hidden': 'true' } }), message);
+  return el(
+    'p',
+    { className: 'error', attrs: { role: 'alert' } },
+    el('span', { className: 'codicon codicon-error', attrs: { 'aria-hidden': 'true' } }),
+    message,
+  );
 }

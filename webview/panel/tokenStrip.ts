@@ -15,7 +15,10 @@ export class TokenStrip {
   private selected = -1;
 
   constructor(private readonly onSelect: (axis: 'positions' | 'input', index: number) => void) {
-    this.element = el('div', { className: 'strip', attrs: { role: 'listbox', tabindex: '0', 'aria-label': 'Tokens: arrow keys move the selected query' } });
+    this.element = el('div', {
+      className: 'strip',
+      attrs: { role: 'listbox', tabindex: '0', 'aria-label': 'Tokens: arrow keys move the selected query' },
+    });
     this.element.addEventListener('click', (e) => {
       const node = (e.target as HTMLElement).closest<HTMLElement>('.tok');
       const item = node ? this.items[Number(node.dataset.i)] : undefined;
@@ -30,15 +33,37 @@ export class TokenStrip {
       const classes = ['tok', item.role];
       if (item.token.special) classes.push('special');
       if (item.token.partial) classes.push('partial');
-      const node = el('span', { className: classes.join(' '), title: item.title, dataset: { i: String(i), axis: item.axis }, attrs: { role: 'option', id: `tok-${i}`, 'aria-selected': 'false' } }, item.label);
+      const node = el(
+        'span',
+        {
+          className: classes.join(' '),
+          title: item.title,
+          dataset: { i: String(i), axis: item.axis },
+          attrs: { role: 'option', id: `tok-${i}`, 'aria-selected': 'false' },
+        },
+        item.label,
+      );
       setVar(node, '--tint', item.tint.toFixed(3));
       if (item.role === 'generated') node.append(confidenceBar(item.prob));
       return node;
     });
     const firstGenerated = this.items.findIndex((i) => i.role === 'generated' || i.role === 'decoder-start');
     const children: Node[] = [...this.nodes];
-    if (firstGenerated > 0) children.splice(firstGenerated, 0, el('span', { className: 'strip-sep codicon codicon-arrow-right', title: 'generated from here on', attrs: { 'aria-hidden': 'true' } }));
-    const legend = el('div', { className: 'strip-legend' }, `Tint: surprisal (full at ${FULL_TINT_BITS} bits). Bar under generated tokens: chosen-token probability. Click a token to make it the query.`);
+    if (firstGenerated > 0)
+      children.splice(
+        firstGenerated,
+        0,
+        el('span', {
+          className: 'strip-sep codicon codicon-arrow-right',
+          title: 'generated from here on',
+          attrs: { 'aria-hidden': 'true' },
+        }),
+      );
+    const legend = el(
+      'div',
+      { className: 'strip-legend' },
+      `Tint: surprisal (full at ${FULL_TINT_BITS} bits). Bar under generated tokens: chosen-token probability. Click a token to make it the query.`,
+    );
     this.element.replaceChildren(el('div', { className: 'strip-tokens' }, ...children), legend);
   }
 
@@ -65,7 +90,10 @@ export class TokenStrip {
   private onKey(e: KeyboardEvent): void {
     const onAxis = this.items.map((item, i) => ({ item, i })).filter(({ item }) => item.axis === this.axis && item.index !== null);
     if (!onAxis.length) return;
-    const at = Math.max(0, onAxis.findIndex(({ i }) => i === this.selected));
+    const at = Math.max(
+      0,
+      onAxis.findIndex(({ i }) => i === this.selected),
+    );
     let to = at;
     if (e.key === 'ArrowRight' || e.key === 'ArrowDown') to = at + 1;
     else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') to = at - 1;

@@ -14,7 +14,15 @@ export function displayText(token: Pick<PanelToken, 'text' | 'partial'>): string
   for (const ch of token.text) {
     const code = ch.codePointAt(0)!;
     if (INVISIBLE[ch]) out += INVISIBLE[ch];
-    else if (code < 0x20 || code === 0x7f || (code >= 0x200b && code <= 0x200f) || code === 0xfeff || (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) out += `\\u{${code.toString(16)}}`;
+    else if (
+      code < 0x20 ||
+      code === 0x7f ||
+      (code >= 0x200b && code <= 0x200f) ||
+      code === 0xfeff ||
+      (code >= 0x2028 && code <= 0x202e) ||
+      (code >= 0x2066 && code <= 0x2069)
+    )
+      out += `\\u{${code.toString(16)}}`;
     else out += ch;
   }
   return out;
@@ -76,7 +84,7 @@ export function stripItems(meta: PanelTraceMeta): StripItem[] {
   const decoderOnly = meta.model.architecture === 'decoder-only';
   const n = meta.inputTokens.length;
   meta.inputTokens.forEach((token, i) => {
-    const prob = decoderOnly ? meta.inputProbs[i] ?? NaN : NaN;
+    const prob = decoderOnly ? (meta.inputProbs[i] ?? NaN) : NaN;
     items.push(item(token, 'input', decoderOnly ? 'positions' : 'input', i, i, prob, `input token ${i}`));
   });
   if (!decoderOnly && meta.positions[0]) items.push(item(meta.positions[0], 'decoder-start', 'positions', 0, 0, NaN, 'decoder start'));
@@ -91,7 +99,15 @@ export function stripItems(meta: PanelTraceMeta): StripItem[] {
   return items;
 }
 
-function item(token: PanelToken, role: StripItem['role'], axis: StripItem['axis'], index: number | null, select: number, prob: number, where: string): StripItem {
+function item(
+  token: PanelToken,
+  role: StripItem['role'],
+  axis: StripItem['axis'],
+  index: number | null,
+  select: number,
+  prob: number,
+  where: string,
+): StripItem {
   const facts = [`${JSON.stringify(token.text)} #${token.id}`, where];
   if (token.special) facts.push('special token');
   if (token.partial) facts.push('part of a character');

@@ -7,7 +7,11 @@ export interface ElProps {
   attrs?: Record<string, string>;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props?: ElProps, ...children: (Node | string)[]): HTMLElementTagNameMap[K];
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props?: ElProps,
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K];
 export function el(tag: string, props?: ElProps, ...children: (Node | string)[]): HTMLElement;
 export function el(tag: string, props: ElProps = {}, ...children: (Node | string)[]): HTMLElement {
   const element = document.createElement(tag);

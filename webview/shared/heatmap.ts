@@ -49,7 +49,16 @@ export function invert(visible: Uint8Array): Uint8Array {
 }
 
 /** Draws diagonal hatching over the masked cells of a matrix drawn at (left, top) with the given cell size. */
-export function hatchMasked(ctx: CanvasRenderingContext2D, masked: Uint8Array, rows: number, cols: number, left: number, top: number, cell: number, color: string): void {
+export function hatchMasked(
+  ctx: CanvasRenderingContext2D,
+  masked: Uint8Array,
+  rows: number,
+  cols: number,
+  left: number,
+  top: number,
+  cell: number,
+  color: string,
+): void {
   if (cell < 4) return;
   const region = new Path2D();
   let any = false;
@@ -87,7 +96,13 @@ export function hatchMasked(ctx: CanvasRenderingContext2D, masked: Uint8Array, r
  * Sizes a canvas to `width` × `height` CSS pixels at the screen's pixel ratio (crisp on HiDPI) and clears it to
  * `background`; afterwards the context draws in CSS pixels, without smoothing (cells stay sharp when scaled).
  */
-export function sizeCanvas(canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D, width: number, height: number, background: string): void {
+export function sizeCanvas(
+  canvas: HTMLCanvasElement,
+  ctx: CanvasRenderingContext2D,
+  width: number,
+  height: number,
+  background: string,
+): void {
   const dpr = window.devicePixelRatio || 1;
   canvas.width = Math.ceil(width * dpr);
   canvas.height = Math.ceil(height * dpr);

@@ -33,7 +33,12 @@ export function readTheme(root: HTMLElement = document.body): Theme {
   const foreground = over('--dl-fg', [204, 204, 204, 255]);
   const accent = over('--dl-heat', [55, 148, 255, 255]);
   const cls = document.body.classList;
-  const kind = cls.contains('vscode-high-contrast') || cls.contains('vscode-high-contrast-light') ? 'high-contrast' : isLight(background) ? 'light' : 'dark';
+  const kind =
+    cls.contains('vscode-high-contrast') || cls.contains('vscode-high-contrast-light')
+      ? 'high-contrast'
+      : isLight(background)
+        ? 'light'
+        : 'dark';
   return {
     kind,
     background,

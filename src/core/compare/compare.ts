@@ -68,15 +68,23 @@ export function compareTraces(a: CompareSide, b: CompareSide, vocabulary: VocabC
   const stepCount = Math.min(A.generated.length, B.generated.length);
   let firstDiff: number | null = null;
   if (sameInput) for (let s = 0; s < stepCount && firstDiff === null; s++) if (!same(A.generated[s], B.generated[s])) firstDiff = s;
-  if (sameInput && firstDiff === null && A.generated.length !== B.generated.length) notes.push(`A made ${A.generated.length} steps and B ${B.generated.length}; they agree over the steps both made.`);
+  if (sameInput && firstDiff === null && A.generated.length !== B.generated.length)
+    notes.push(`A made ${A.generated.length} steps and B ${B.generated.length}; they agree over the steps both made.`);
   const steps: StepDelta[] = [];
-  for (let s = 0; s < stepCount; s++) steps.push(stepDelta(s, A.generated[s], B.generated[s], sameInput && (firstDiff === null || s <= firstDiff), same));
+  for (let s = 0; s < stepCount; s++)
+    steps.push(stepDelta(s, A.generated[s], B.generated[s], sameInput && (firstDiff === null || s <= firstDiff), same));
 
   const inputCommon = sameInput ? A.input.tokens.length : 0;
-  const limit = (kind: AttentionKind) => (kind === 'encoder' ? { queries: inputCommon, keys: inputCommon } : kind === 'cross' ? { queries: common, keys: inputCommon > 0 ? Infinity : 0 } : { queries: common, keys: common });
+  const limit = (kind: AttentionKind) =>
+    kind === 'encoder'
+      ? { queries: inputCommon, keys: inputCommon }
+      : kind === 'cross'
+        ? { queries: common, keys: inputCommon > 0 ? Infinity : 0 }
+        : { queries: common, keys: common };
   const { layers, notes: attentionNotes } = attentionDivergence(A.attention, B.attention, limit);
   notes.push(...attentionNotes);
-  if (A.attention.length === 0 || B.attention.length === 0) notes.push('One of the runs captured no attention, so attention is not compared.');
+  if (A.attention.length === 0 || B.attention.length === 0)
+    notes.push('One of the runs captured no attention, so attention is not compared.');
   const lens = a.lens && b.lens ? lensDelta(a.lens, b.lens, common, byText) : null;
 
   const report: CompareReport = {

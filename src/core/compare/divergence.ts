@@ -46,7 +46,11 @@ export function headAveraged(c: AttentionCapture): Float32Array {
  * Per layer and head, over query rows [0, limit.queries) and keys [0, limit.keys) of each kind. Layers only one
  * side captured are listed in `notes`.
  */
-export function attentionDivergence(a: AttentionCapture[], b: AttentionCapture[], limit: (kind: AttentionKind) => { queries: number; keys: number }): { layers: HeadDivergence[]; notes: string[] } {
+export function attentionDivergence(
+  a: AttentionCapture[],
+  b: AttentionCapture[],
+  limit: (kind: AttentionKind) => { queries: number; keys: number },
+): { layers: HeadDivergence[]; notes: string[] } {
   const layers: HeadDivergence[] = [];
   const notes: string[] = [];
   for (const x of a) {
@@ -79,8 +83,17 @@ export function attentionDivergence(a: AttentionCapture[], b: AttentionCapture[]
       perHead.push(count > 0 ? sum / count : NaN);
       maxRow.push(worst);
     }
-    layers.push({ layer: x.layer, kind: x.kind, heads: perHead, maxRow, mean: perHead.reduce((s, v) => s + v, 0) / perHead.length, rows: Q });
+    layers.push({
+      layer: x.layer,
+      kind: x.kind,
+      heads: perHead,
+      maxRow,
+      mean: perHead.reduce((s, v) => s + v, 0) / perHead.length,
+      rows: Q,
+    });
   }
-  for (const y of b) if (!a.some((c) => c.layer === y.layer && c.kind === y.kind)) notes.push(`${y.kind} attention of layer ${y.layer} was captured for B only`);
+  for (const y of b)
+    if (!a.some((c) => c.layer === y.layer && c.kind === y.kind))
+      notes.push(`${y.kind} attention of layer ${y.layer} was captured for B only`);
   return { layers, notes };
 }

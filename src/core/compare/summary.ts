@@ -17,10 +17,16 @@ export function summarize(r: CompareReport): string {
   } else if (r.sameInput) {
     parts.push('Same generation');
   }
-  const before = r.steps.filter((s) => s.sameContext && s.delta !== null && (r.firstDifferingStep === null || s.step < r.firstDifferingStep));
+  const before = r.steps.filter(
+    (s) => s.sameContext && s.delta !== null && (r.firstDifferingStep === null || s.step < r.firstDifferingStep),
+  );
   if (before.length > 0) {
     const worst = before.reduce((m, s) => (Math.abs(s.delta!) > Math.abs(m.delta!) ? s : m));
-    parts.push(Math.abs(worst.delta!) < ZERO ? 'next-token probabilities unchanged' : `next-token probabilities move by up to ${fmt(worst.delta!)} (step ${worst.step + 1})`);
+    parts.push(
+      Math.abs(worst.delta!) < ZERO
+        ? 'next-token probabilities unchanged'
+        : `next-token probabilities move by up to ${fmt(worst.delta!)} (step ${worst.step + 1})`,
+    );
   }
   const heads = r.attention.flatMap((l) => l.heads.map((d, h) => ({ layer: l.layer, kind: l.kind, head: h, d })));
   const total = r.attention.reduce((s, l) => s + (Number.isNaN(l.mean) ? 0 : l.mean), 0);
@@ -28,7 +34,9 @@ export function summarize(r: CompareReport): string {
   else if (r.attention.length > 0) {
     const layer = r.attention.reduce((m, l) => (l.mean > m.mean ? l : m));
     const head = heads.reduce((m, h) => (h.d > m.d ? h : m));
-    parts.push(`attention changes most in layer ${layer.layer}${layer.kind === 'self' ? '' : ` (${layer.kind})`} (${Math.round((100 * layer.mean) / total)}% of the divergence, mean JSD ${fmt(layer.mean)} bits), head ${head.layer}.${head.head} most (${fmt(head.d)})`);
+    parts.push(
+      `attention changes most in layer ${layer.layer}${layer.kind === 'self' ? '' : ` (${layer.kind})`} (${Math.round((100 * layer.mean) / total)}% of the divergence, mean JSD ${fmt(layer.mean)} bits), head ${head.layer}.${head.head} most (${fmt(head.d)})`,
+    );
   }
   if (r.lens && r.lens.meanAbsDelta.some((d) => d > ZERO)) {
     const i = r.lens.meanAbsDelta.reduce((m, d, j, all) => (d > all[m] ? j : m), 0);
@@ -45,13 +53,20 @@ export function formatReport(r: CompareReport): string {
   for (const s of r.steps) {
     const cell = (t: { text: string; prob: number }) => `${quote(t.text)} (${fmt(t.prob)})`.padEnd(24);
     const mark = r.firstDifferingStep === s.step ? '  ← part here' : s.sameContext ? '' : '  (contexts differ)';
-    lines.push(`${String(s.step + 1).padStart(4)}  ${cell(s.a)} ${cell(s.b)} ${(s.bOfA === null ? '—' : fmt(s.bOfA)).padEnd(13)} ${s.delta === null ? '—' : fmt(s.delta)}${mark}`);
+    lines.push(
+      `${String(s.step + 1).padStart(4)}  ${cell(s.a)} ${cell(s.b)} ${(s.bOfA === null ? '—' : fmt(s.bOfA)).padEnd(13)} ${s.delta === null ? '—' : fmt(s.delta)}${mark}`,
+    );
   }
   if (r.attention.length > 0) {
     lines.push('', `Attention Jensen-Shannon divergence (bits, mean over ${r.attention[0].rows} shared query rows):`);
-    for (const l of r.attention) lines.push(`  layer ${l.layer} ${l.kind.padEnd(7)} ${l.heads.map((d, h) => `h${h} ${fmt(d)}`).join('  ')}`);
+    for (const l of r.attention)
+      lines.push(`  layer ${l.layer} ${l.kind.padEnd(7)} ${l.heads.map((d, h) => `h${h} ${fmt(d)}`).join('  ')}`);
   }
-  if (r.lens) lines.push('', `Lens, mean |Δ p(next token)| per layer: ${r.lens.layers.map((l, i) => `L${l} ${fmt(r.lens!.meanAbsDelta[i])}`).join('  ')}`);
+  if (r.lens)
+    lines.push(
+      '',
+      `Lens, mean |Δ p(next token)| per layer: ${r.lens.layers.map((l, i) => `L${l} ${fmt(r.lens!.meanAbsDelta[i])}`).join('  ')}`,
+    );
   if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `Note: ${n}`));
   return `${lines.join('\n')}\n`;
 }

@@ -20,7 +20,8 @@ export interface VocabComparison {
 /** token → id from a tokenizer.json: the model's vocab (BPE/WordPiece/WordLevel map, Unigram list) and added tokens. */
 export function readVocab(dir: string): Map<string, number> {
   const file = join(dir, 'tokenizer.json');
-  if (!existsSync(file)) throw new DecoderLensError('not-found', `No tokenizer.json in ${dir}: cannot tell whether the vocabularies match.`, file);
+  if (!existsSync(file))
+    throw new DecoderLensError('not-found', `No tokenizer.json in ${dir}: cannot tell whether the vocabularies match.`, file);
   let json: { model?: { vocab?: Record<string, number> | [string, number][] }; added_tokens?: { id: number; content: string }[] };
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));

@@ -24,12 +24,23 @@ export function planCapture(shape: CaptureShape, capBytes: number): CapturePlann
   if (averaged <= capBytes) return { averageHeads: true, keepLayer: () => true, dropped };
   const fits = Math.floor(capBytes / Math.max(1, perLayer(true)));
   if (fits < 1) {
-    return { averageHeads: true, keepLayer: () => false, dropped: [...dropped, `attention and masks of every layer: one head-averaged layer needs ${fmt(perLayer(true))}, over the cap of ${fmt(capBytes)}`] };
+    return {
+      averageHeads: true,
+      keepLayer: () => false,
+      dropped: [
+        ...dropped,
+        `attention and masks of every layer: one head-averaged layer needs ${fmt(perLayer(true))}, over the cap of ${fmt(capBytes)}`,
+      ],
+    };
   }
   // Evenly spaced layers, always the first and the last.
   const sorted = [...shape.layers].sort((a, b) => a - b);
   const kept = new Set<number>();
   for (let i = 0; i < fits; i++) kept.add(sorted[Math.round((i * (sorted.length - 1)) / Math.max(1, fits - 1))]);
   const lost = sorted.filter((l) => !kept.has(l));
-  return { averageHeads: true, keepLayer: (l) => kept.has(l), dropped: [...dropped, `attention and masks of layers ${lost.join(', ')} (kept ${[...kept].join(', ')} to stay under ${fmt(capBytes)})`] };
+  return {
+    averageHeads: true,
+    keepLayer: (l) => kept.has(l),
+    dropped: [...dropped, `attention and masks of layers ${lost.join(', ')} (kept ${[...kept].join(', ')} to stay under ${fmt(capBytes)})`],
+  };
 }

@@ -36,7 +36,15 @@ class MatrixAssembler {
     const stored = this.averageHeads ? 1 : this.heads;
     // A first write that is the whole matrix (the prefill of a one-step decode, a full recompute) is kept as it
     // came from ONNX Runtime, a JS-owned array already in this layout: no allocation, no copy.
-    if (!this.buffer && !this.averageHeads && queryStart === 0 && rows === this.maxQueries && cols === this.maxKeys && slices === stored && values.length === stored * rows * cols) {
+    if (
+      !this.buffer &&
+      !this.averageHeads &&
+      queryStart === 0 &&
+      rows === this.maxQueries &&
+      cols === this.maxKeys &&
+      slices === stored &&
+      values.length === stored * rows * cols
+    ) {
       this.buffer = values;
       this.filled = rows;
       this.keysSeen = cols;
@@ -71,7 +79,11 @@ class MatrixAssembler {
     if (queries === this.maxQueries && keys === this.maxKeys) return this.data;
     const out = new Float32Array(stored * queries * keys);
     for (let h = 0; h < stored; h++)
-      for (let q = 0; q < queries; q++) out.set(this.data.subarray((h * this.maxQueries + q) * this.maxKeys, (h * this.maxQueries + q) * this.maxKeys + keys), (h * queries + q) * keys);
+      for (let q = 0; q < queries; q++)
+        out.set(
+          this.data.subarray((h * this.maxQueries + q) * this.maxKeys, (h * this.maxQueries + q) * this.maxKeys + keys),
+          (h * queries + q) * keys,
+        );
     return out;
   }
 }
@@ -98,7 +110,11 @@ export class AttentionRecorder {
   addAttention(plan: CapturePlan, tensor: ort.Tensor, name: string, queryStart: number): void {
     const key = `${plan.kind}.${plan.layer}`;
     let entry = this.attention.get(key);
-    if (!entry) this.attention.set(key, (entry = { plan, matrix: new MatrixAssembler(plan.heads, plan.maxQueries, plan.maxKeys, this.averageHeads) }));
+    if (!entry)
+      this.attention.set(
+        key,
+        (entry = { plan, matrix: new MatrixAssembler(plan.heads, plan.maxQueries, plan.maxKeys, this.averageHeads) }),
+      );
     entry.matrix.write(floatData(tensor, name), tensor.dims, queryStart);
   }
 
@@ -121,7 +137,11 @@ export class AttentionRecorder {
       // One tight loop per mask kind (this runs over every layer's q × k cells): additive values add; a boolean
       // mask hides with -inf (bool tensors are read as bytes, without a float copy).
       const additiveValues = part.kind === 'additive' ? floatData(part.tensor, part.name) : undefined;
-      const flags = additiveValues ? undefined : part.tensor.type === 'bool' || part.tensor.type === 'uint8' ? (part.tensor.data as Uint8Array) : floatData(part.tensor, part.name);
+      const flags = additiveValues
+        ? undefined
+        : part.tensor.type === 'bool' || part.tensor.type === 'uint8'
+          ? (part.tensor.data as Uint8Array)
+          : floatData(part.tensor, part.name);
       const hideWhen = part.kind === 'keep-where-true' ? 0 : 1;
       for (let r = 0; r < rows; r++) {
         // A mask broadcast over queries ([b,1,1,k]) applies to every query row of this step.
@@ -176,11 +196,24 @@ export class AttentionRecorder {
     }
   }
 
-  finish(axis: (kind: AttentionKind) => { queries: number; keys: number }): { attention: AttentionCapture[]; masks: MaskCapture[]; hidden: HiddenCapture[] } {
-    const order = (a: { plan: CapturePlan }, b: { plan: CapturePlan }) => kindOrder(a.plan.kind) - kindOrder(b.plan.kind) || a.plan.layer - b.plan.layer;
+  finish(axis: (kind: AttentionKind) => { queries: number; keys: number }): {
+    attention: AttentionCapture[];
+    masks: MaskCapture[];
+    hidden: HiddenCapture[];
+  } {
+    const order = (a: { plan: CapturePlan }, b: { plan: CapturePlan }) =>
+      kindOrder(a.plan.kind) - kindOrder(b.plan.kind) || a.plan.layer - b.plan.layer;
     const attention = [...this.attention.values()].sort(order).map(({ plan, matrix }) => {
       const { queries, keys } = axis(plan.kind);
-      return { layer: plan.layer, kind: plan.kind, heads: this.averageHeads ? 1 : plan.heads, headAveraged: this.averageHeads, queries, keys, data: matrix.crop(queries, keys) };
+      return {
+        layer: plan.layer,
+        kind: plan.kind,
+        heads: this.averageHeads ? 1 : plan.heads,
+        headAveraged: this.averageHeads,
+        queries,
+        keys,
+        data: matrix.crop(queries, keys),
+      };
     });
     const masks = [...this.masks.values()].sort(order).map(({ plan, raw }) => {
       const { queries, keys } = axis(plan.kind);
@@ -191,7 +224,13 @@ export class AttentionRecorder {
     });
     const hidden = [...this.hidden.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([layer, h]) => ({ layer, norms: Float32Array.from(h.norms), cosineToPrevious: Float32Array.from(h.cosines), width: h.width, vectors: h.vectors ? concatRows(h.vectors, h.width) : undefined }));
+      .map(([layer, h]) => ({
+        layer,
+        norms: Float32Array.from(h.norms),
+        cosineToPrevious: Float32Array.from(h.cosines),
+        width: h.width,
+        vectors: h.vectors ? concatRows(h.vectors, h.width) : undefined,
+      }));
     return { attention, masks, hidden };
   }
 }

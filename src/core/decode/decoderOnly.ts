@@ -27,7 +27,8 @@ interface Plan {
 
 async function planSessions(model: OpenedModel, sessions: SessionSource, options: DecodeOptions): Promise<Plan> {
   const byRole = new Map(model.layout.files.map((f) => [f.role, f.path]));
-  const open = (file: string) => sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens: options.lens });
+  const open = (file: string) =>
+    sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens: options.lens });
   const decoder = byRole.get('decoder') ?? byRole.get('model');
   if (options.useCache) {
     const withPast = byRole.get('decoder-with-past');
@@ -45,22 +46,35 @@ async function planSessions(model: OpenedModel, sessions: SessionSource, options
   return { first: session, next: options.useCache && pastInputs(session).length ? session : null };
 }
 
-export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSource, options: DecodeOptions, context: DecodeContext = {}): Promise<Trace> {
+export async function decodeDecoderOnly(
+  model: OpenedModel,
+  sessions: SessionSource,
+  options: DecodeOptions,
+  context: DecodeContext = {},
+): Promise<Trace> {
   const { tokenizer, config } = model;
   let tokens: TraceToken[] = inputTokens(tokenizer.encode(options.text, { addSpecialTokens: true }));
   if (tokens.length === 0) {
-    if (tokenizer.bosId === null) throw new DecoderLensError('bad-input', 'Nothing to decode: the text is empty and the tokenizer has no beginning-of-sequence token.');
+    if (tokenizer.bosId === null)
+      throw new DecoderLensError('bad-input', 'Nothing to decode: the text is empty and the tokenizer has no beginning-of-sequence token.');
     tokens = [{ id: tokenizer.bosId, text: tokenizer.tokenText(tokenizer.bosId), start: null, end: null, special: true }];
   }
   const n = tokens.length;
   if (config.maxPositions && n + options.maxNewTokens > config.maxPositions) {
-    throw new DecoderLensError('bad-input', `The input is ${n} tokens and ${options.maxNewTokens} more are asked for, but ${model.path} handles at most ${config.maxPositions} positions (max_position_embeddings). Select less text or lower maxNewTokens.`);
+    throw new DecoderLensError(
+      'bad-input',
+      `The input is ${n} tokens and ${options.maxNewTokens} more are asked for, but ${model.path} handles at most ${config.maxPositions} positions (max_position_embeddings). Select less text or lower maxNewTokens.`,
+    );
   }
   const inputMask = checkMaskOverride(options.attentionMask, n);
   const plan = await planSessions(model, sessions, options);
   for (const s of new Set([plan.first, plan.next])) if (s) checkFeedable(s);
   if (options.attentionMask && !plan.first.session.inputNames.includes('attention_mask')) {
-    throw new DecoderLensError('unsupported', `${plan.first.file} has no attention_mask input, so a mask override cannot be applied.`, plan.first.file);
+    throw new DecoderLensError(
+      'unsupported',
+      `${plan.first.file} has no attention_mask input, so a mask override cannot be applied.`,
+      plan.first.file,
+    );
   }
 
   const maxPositions = n + options.maxNewTokens - 1;
@@ -98,7 +112,14 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
     const outputs = await runSession(session, feeds);
     lens?.step(session, feeds, outputs);
     const logits = lastLogits(outputs, session.file);
-    if (step === 0) ({ inputProbs, inputTop } = expectations(logits.all, logits.vocab, ids, (id) => tokenizer.tokenText(id), session.summary ? outputs : undefined));
+    if (step === 0)
+      ({ inputProbs, inputTop } = expectations(
+        logits.all,
+        logits.vocab,
+        ids,
+        (id) => tokenizer.tokenText(id),
+        session.summary ? outputs : undefined,
+      ));
     recordTaps(recorder, session, outputs, queryStart, fed.length, axes, (k) => k, capture.keepLayer);
     if (cached || plan.next) past = carryPast(outputs);
 
@@ -113,7 +134,11 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
   }
 
   const positions = [...tokens, ...generated.slice(0, -1).map((g) => generatedToken(g, stops.has(g.id)))];
-  const captured = recorder?.finish(() => ({ queries: positions.length, keys: positions.length })) ?? { attention: [], masks: [], hidden: [] };
+  const captured = recorder?.finish(() => ({ queries: positions.length, keys: positions.length })) ?? {
+    attention: [],
+    masks: [],
+    hidden: [],
+  };
   return {
     format: 'decoder-lens-trace',
     version: 1,
@@ -125,7 +150,10 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
     inputProbs,
     inputTop,
     generated,
-    generatedText: tokenizer.decode(generated.map((g) => g.id), { skipSpecialTokens: true }),
+    generatedText: tokenizer.decode(
+      generated.map((g) => g.id),
+      { skipSpecialTokens: true },
+    ),
     stopReason,
     ...captured,
     dropped: capture.dropped,
@@ -135,7 +163,13 @@ export async function decodeDecoderOnly(model: OpenedModel, sessions: SessionSou
 }
 
 /** p(token i | tokens before it) and the top predictions there, from a full pass's logits; the first token has none. */
-function expectations(all: Float32Array, vocab: number, ids: number[], text: (id: number) => string, graph?: Record<string, ort.Tensor>): { inputProbs: Float32Array; inputTop: Trace['inputTop'] } {
+function expectations(
+  all: Float32Array,
+  vocab: number,
+  ids: number[],
+  text: (id: number) => string,
+  graph?: Record<string, ort.Tensor>,
+): { inputProbs: Float32Array; inputTop: Trace['inputTop'] } {
   const rows = all.length / vocab;
   const inputProbs = new Float32Array(ids.length).fill(NaN);
   const inputTop: Trace['inputTop'] = ids.map(() => []);
@@ -144,7 +178,9 @@ function expectations(all: Float32Array, vocab: number, ids: number[], text: (id
   const topIds = graph?.[SUMMARY_OUTPUTS.topIds]?.data as BigInt64Array | undefined;
   for (let i = 1; i < ids.length && i <= rows; i++) {
     const { prob, top } =
-      topLogProbs && topIds ? rowSummary(all, vocab, i - 1, topLogProbs, topIds, TOP_K_SHOWN, ids[i]) : distributionSummary(all.subarray((i - 1) * vocab, i * vocab), ids[i], TOP_K_SHOWN);
+      topLogProbs && topIds
+        ? rowSummary(all, vocab, i - 1, topLogProbs, topIds, TOP_K_SHOWN, ids[i])
+        : distributionSummary(all.subarray((i - 1) * vocab, i * vocab), ids[i], TOP_K_SHOWN);
     inputProbs[i] = prob;
     inputTop[i] = top.map((t) => ({ ...t, text: text(t.id) }));
   }

@@ -18,42 +18,84 @@ import { carryPast, chooseNext, generatedToken, lastLogits, recordTaps, runSessi
 import { boolTensor, int64Tensor } from './tensors';
 import { inputTokens, traceModel, traceSettings } from './traceParts';
 
-export async function decodeEncoderDecoder(model: OpenedModel, sessions: SessionSource, options: DecodeOptions, context: DecodeContext = {}): Promise<Trace> {
+export async function decodeEncoderDecoder(
+  model: OpenedModel,
+  sessions: SessionSource,
+  options: DecodeOptions,
+  context: DecodeContext = {},
+): Promise<Trace> {
   const { tokenizer, config } = model;
   const byRole = new Map(model.layout.files.map((f) => [f.role, f.path]));
   const encoderFile = byRole.get('encoder')!;
   const decoderFile = byRole.get('decoder') ?? byRole.get('decoder-merged');
-  if (!decoderFile) throw new DecoderLensError('not-found', `${model.layout.dir} has encoder_model.onnx but no decoder_model.onnx or decoder_model_merged.onnx.`, model.layout.dir);
+  if (!decoderFile)
+    throw new DecoderLensError(
+      'not-found',
+      `${model.layout.dir} has encoder_model.onnx but no decoder_model.onnx or decoder_model_merged.onnx.`,
+      model.layout.dir,
+    );
   // The lens belongs to the decoder files (the encoder has no logits).
-  const open = (file: string, lens = options.lens) => sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens });
+  const open = (file: string, lens = options.lens) =>
+    sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens });
   const encoder = await open(encoderFile, undefined);
   const decoder = await open(decoderFile);
   const withPastFile = byRole.get('decoder-with-past');
-  const next = !options.useCache ? null : withPastFile && decoderFile === byRole.get('decoder') ? await open(withPastFile) : pastInputs(decoder).length ? decoder : null;
+  const next = !options.useCache
+    ? null
+    : withPastFile && decoderFile === byRole.get('decoder')
+      ? await open(withPastFile)
+      : pastInputs(decoder).length
+        ? decoder
+        : null;
   for (const s of new Set([encoder, decoder, next])) if (s) checkFeedable(s);
 
   const source: TraceToken[] = inputTokens(tokenizer.encode(options.text, { addSpecialTokens: true }));
   if (source.length === 0) throw new DecoderLensError('bad-input', 'Nothing to decode: the source text is empty.');
   const n = source.length;
   if (config.maxPositions && Math.max(n, options.maxNewTokens) > config.maxPositions) {
-    throw new DecoderLensError('bad-input', `The source is ${n} tokens but ${model.path} handles at most ${config.maxPositions} positions. Select less text.`);
+    throw new DecoderLensError(
+      'bad-input',
+      `The source is ${n} tokens but ${model.path} handles at most ${config.maxPositions} positions. Select less text.`,
+    );
   }
   const sourceMask = checkMaskOverride(options.attentionMask, n);
   const start = config.decoderStartId ?? config.padId ?? tokenizer.padId ?? tokenizer.bosId;
-  if (start === null) throw new DecoderLensError('unsupported', `Neither config.json nor generation_config.json in ${model.layout.dir} gives decoder_start_token_id.`, model.layout.dir);
+  if (start === null)
+    throw new DecoderLensError(
+      'unsupported',
+      `Neither config.json nor generation_config.json in ${model.layout.dir} gives decoder_start_token_id.`,
+      model.layout.dir,
+    );
 
   const heads = config.heads ?? 1;
   const m = options.maxNewTokens;
   const layers = [...new Set(decoder.taps.filter((t) => t.tap === 'attention').map((t) => t.layer))];
-  const capture = planCapture({ layers, kinds: [{ heads, queries: n, keys: n }, { heads, queries: m, keys: m }, { heads, queries: m, keys: n }] }, options.captureMaxBytes);
+  const capture = planCapture(
+    {
+      layers,
+      kinds: [
+        { heads, queries: n, keys: n },
+        { heads, queries: m, keys: m },
+        { heads, queries: m, keys: n },
+      ],
+    },
+    options.captureMaxBytes,
+  );
   const recorder = options.taps ? new AttentionRecorder(capture.averageHeads, options.hiddenVectors) : undefined;
   const lens = options.lens ? new LensRecorder() : undefined;
-  const maxAxes = (kind: AttentionKind) => (kind === 'encoder' ? { queries: n, keys: n } : kind === 'self' ? { queries: m, keys: m } : { queries: m, keys: n });
+  const maxAxes = (kind: AttentionKind) =>
+    kind === 'encoder' ? { queries: n, keys: n } : kind === 'self' ? { queries: m, keys: m } : { queries: m, keys: n };
 
   throwIfAborted(context.signal);
-  const sourceIds = int64Tensor(source.map((t) => t.id), [1, n]);
+  const sourceIds = int64Tensor(
+    source.map((t) => t.id),
+    [1, n],
+  );
   const encoderMask = int64Tensor(sourceMask, [1, n]);
-  const encoded = await runSession(encoder, { input_ids: sourceIds, ...(encoder.session.inputNames.includes('attention_mask') ? { attention_mask: encoderMask } : {}) });
+  const encoded = await runSession(encoder, {
+    input_ids: sourceIds,
+    ...(encoder.session.inputNames.includes('attention_mask') ? { attention_mask: encoderMask } : {}),
+  });
   const hiddenName = encoder.session.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : encoder.session.outputNames[0];
   const encoderHidden = encoded[hiddenName];
   recordTaps(recorder, encoder, encoded, 0, n, maxAxes, () => 'encoder', capture.keepLayer);
@@ -99,7 +141,8 @@ export async function decodeEncoderDecoder(model: OpenedModel, sessions: Session
   const startToken: TraceToken = { id: start, text: tokenizer.tokenText(start), start: null, end: null, special: true };
   const positions = [startToken, ...generated.slice(0, -1).map((g) => generatedToken(g, stops.has(g.id)))];
   const M = positions.length;
-  const axes = (kind: AttentionKind) => (kind === 'encoder' ? { queries: n, keys: n } : kind === 'self' ? { queries: M, keys: M } : { queries: M, keys: n });
+  const axes = (kind: AttentionKind) =>
+    kind === 'encoder' ? { queries: n, keys: n } : kind === 'self' ? { queries: M, keys: M } : { queries: M, keys: n };
   const captured = recorder?.finish(axes) ?? { attention: [], masks: [], hidden: [] };
   return {
     format: 'decoder-lens-trace',
@@ -112,7 +155,10 @@ export async function decodeEncoderDecoder(model: OpenedModel, sessions: Session
     inputProbs: new Float32Array(n).fill(NaN),
     inputTop: source.map(() => []),
     generated,
-    generatedText: tokenizer.decode(generated.map((g) => g.id), { skipSpecialTokens: true }),
+    generatedText: tokenizer.decode(
+      generated.map((g) => g.id),
+      { skipSpecialTokens: true },
+    ),
     stopReason,
     ...captured,
     dropped: capture.dropped,

@@ -3,7 +3,8 @@ import { DecoderLensError } from '../errors';
 import type { DecodeSession } from './session';
 
 /** Optimum's names for what a decoder step is fed; anything else is named in the error. */
-const KNOWN_INPUT = /^(input_ids|attention_mask|position_ids|use_cache_branch|encoder_hidden_states|encoder_attention_mask|past_key_values\..+)$/;
+const KNOWN_INPUT =
+  /^(input_ids|attention_mask|position_ids|use_cache_branch|encoder_hidden_states|encoder_attention_mask|past_key_values\..+)$/;
 
 export function checkFeedable(session: DecodeSession): void {
   const unknown = session.session.inputNames.filter((n) => !KNOWN_INPUT.test(n));
@@ -21,7 +22,8 @@ export function checkFeedable(session: DecodeSession): void {
 export function emptyPast(session: DecodeSession, name: string, fallback: { heads: number; headDim: number }): ort.Tensor {
   const meta = session.session.inputMetadata.find((m) => m.name === name);
   const shape = meta && meta.isTensor ? meta.shape : [];
-  const dim = (i: number, otherwise: number) => (typeof shape[i] === 'number' && (shape[i] as number) > 0 ? (shape[i] as number) : otherwise);
+  const dim = (i: number, otherwise: number) =>
+    typeof shape[i] === 'number' && (shape[i] as number) > 0 ? (shape[i] as number) : otherwise;
   const dims = [1, dim(1, fallback.heads), 0, dim(3, fallback.headDim)];
   const type = meta && meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
   return new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), dims);

@@ -9,7 +9,14 @@ export { openModel, decodeOptions };
 export type { DecodeContext, DecodeOptions, OpenedModel, SessionSource };
 
 /** Decodes `options.text` with the model at `path` and returns everything it recorded. */
-export async function decode(model: OpenedModel, sessions: SessionSource, partial: Partial<DecodeOptions> & { text: string }, context: DecodeContext = {}): Promise<Trace> {
+export async function decode(
+  model: OpenedModel,
+  sessions: SessionSource,
+  partial: Partial<DecodeOptions> & { text: string },
+  context: DecodeContext = {},
+): Promise<Trace> {
   const options = decodeOptions(partial, model.config.maxNewTokens ?? 20);
-  return model.layout.architecture === 'encoder-decoder' ? decodeEncoderDecoder(model, sessions, options, context) : decodeDecoderOnly(model, sessions, options, context);
+  return model.layout.architecture === 'encoder-decoder'
+    ? decodeEncoderDecoder(model, sessions, options, context)
+    : decodeDecoderOnly(model, sessions, options, context);
 }

@@ -17,7 +17,11 @@ export async function openModel(path: string): Promise<OpenedModel> {
   const layout = findModelLayout(path);
   const tokenizerFile = join(layout.dir, 'tokenizer.json');
   if (!existsSync(tokenizerFile)) {
-    throw new DecoderLensError('not-found', `No tokenizer.json beside the model in ${layout.dir}. Export it with the model (Optimum writes it; or save the tokenizer with tokenizer.save_pretrained).`, tokenizerFile);
+    throw new DecoderLensError(
+      'not-found',
+      `No tokenizer.json beside the model in ${layout.dir}. Export it with the model (Optimum writes it; or save the tokenizer with tokenizer.save_pretrained).`,
+      tokenizerFile,
+    );
   }
   const [config, tokenizer] = [readModelConfig(layout.dir), await loadTokenizer(layout.dir)];
   return { path, layout, config, tokenizer };

@@ -56,9 +56,13 @@ export function decodeOptions(partial: Partial<DecodeOptions> & { text: string }
 export function checkMaskOverride(mask: number[] | undefined, tokens: number): number[] {
   if (!mask) return new Array<number>(tokens).fill(1);
   if (mask.length !== tokens) {
-    throw new DecoderLensError('bad-input', `The attention mask has ${mask.length} values but the input has ${tokens} tokens: give one 0 or 1 per token.`);
+    throw new DecoderLensError(
+      'bad-input',
+      `The attention mask has ${mask.length} values but the input has ${tokens} tokens: give one 0 or 1 per token.`,
+    );
   }
-  if (mask.some((v) => v !== 0 && v !== 1)) throw new DecoderLensError('bad-input', 'The attention mask may hold only 0 (hide) and 1 (show).');
+  if (mask.some((v) => v !== 0 && v !== 1))
+    throw new DecoderLensError('bad-input', 'The attention mask may hold only 0 (hide) and 1 (show).');
   if (!mask.includes(1)) throw new DecoderLensError('bad-input', 'The attention mask hides every token; show at least one.');
   return mask;
 }

@@ -44,7 +44,11 @@ export function topK(probs: ArrayLike<number>, k: number): { id: number; prob: n
  * What the trace shows for one logits row, without materialising the whole distribution: the probability of
  * `id` and the k most likely tokens (softmax of the raw logits). Two passes over the row, no allocation.
  */
-export function distributionSummary(logits: ArrayLike<number>, id: number, k: number): { prob: number; top: { id: number; prob: number }[] } {
+export function distributionSummary(
+  logits: ArrayLike<number>,
+  id: number,
+  k: number,
+): { prob: number; top: { id: number; prob: number }[] } {
   // Pass 1: the max and the k largest (kept sorted in small typed arrays); pass 2: the normaliser.
   const topValues = new Float64Array(k).fill(-Infinity);
   const topIds = new Int32Array(k).fill(-1);

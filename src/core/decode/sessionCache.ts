@@ -30,7 +30,9 @@ export class SessionCache implements SessionSource {
     const cached = this.entries.get(key);
     if (cached && cached.stamp === stamp) return cached.session;
     if (cached) void release(cached);
-    const session = (options.lens ? createLensSession(file, options.taps, providers, options.lens) : createSession(file, options.taps, providers)).catch((error: unknown) => {
+    const session = (
+      options.lens ? createLensSession(file, options.taps, providers, options.lens) : createSession(file, options.taps, providers)
+    ).catch((error: unknown) => {
       this.entries.delete(key);
       throw error;
     });
@@ -59,33 +61,64 @@ async function createSession(file: string, taps: boolean, executionProviders: st
     } catch (error) {
       // A model with nothing to tap still decodes; the trace says why nothing was captured.
       if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
-      return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [{ node: file, reason: error.message }] };
+      return {
+        file,
+        session: await ort.InferenceSession.create(file, options),
+        taps: [],
+        unavailable: [{ node: file, reason: error.message }],
+      };
     }
-    const session = await ort.InferenceSession.create(tapped.bytes, { ...options, ...(tapped.externalData ? { externalData: tapped.externalData } : {}) });
+    const session = await ort.InferenceSession.create(tapped.bytes, {
+      ...options,
+      ...(tapped.externalData ? { externalData: tapped.externalData } : {}),
+    });
     return {
       file,
       session,
       summary: hasSummary(session),
-      taps: tapped.outputs.map((o) => ({ output: o.output, tap: o.tap, layer: o.layer, kind: o.kind === 'cross' ? 'cross' : 'self', maskKind: o.maskKind })),
+      taps: tapped.outputs.map((o) => ({
+        output: o.output,
+        tap: o.tap,
+        layer: o.layer,
+        kind: o.kind === 'cross' ? 'cross' : 'self',
+        maskKind: o.maskKind,
+      })),
       unavailable: tapped.unavailable ?? [],
     };
   } catch (error) {
     if (error instanceof DecoderLensError) throw error;
     const providers = executionProviders.join(', ');
-    const hint = executionProviders.some((p) => p !== 'cpu') ? ` (execution providers: ${providers}; set decoderLens.executionProviders to ["cpu"] if this machine lacks them)` : '';
+    const hint = executionProviders.some((p) => p !== 'cpu')
+      ? ` (execution providers: ${providers}; set decoderLens.executionProviders to ["cpu"] if this machine lacks them)`
+      : '';
     throw new DecoderLensError('bad-model', `ONNX Runtime could not load ${file}${hint}: ${(error as Error).message}`, file);
   }
 }
 
 /** A session whose graph also computes the lens (plus the usual taps when asked); a model without a findable head still loads, saying why. */
-async function createLensSession(file: string, taps: boolean, executionProviders: string[], lens: LensGraphOptions): Promise<DecodeSession> {
+async function createLensSession(
+  file: string,
+  taps: boolean,
+  executionProviders: string[],
+  lens: LensGraphOptions,
+): Promise<DecodeSession> {
   const built = await buildLensModel(file, { taps, lens, append: withSummary });
   try {
-    const session = await ort.InferenceSession.create(built.bytes, { ...SESSION_OPTIONS, executionProviders, ...(built.externalData ? { externalData: built.externalData } : {}) });
+    const session = await ort.InferenceSession.create(built.bytes, {
+      ...SESSION_OPTIONS,
+      executionProviders,
+      ...(built.externalData ? { externalData: built.externalData } : {}),
+    });
     return {
       file,
       session,
-      taps: built.taps.map((o) => ({ output: o.output, tap: o.tap, layer: o.layer, kind: o.kind === 'cross' ? 'cross' : 'self', maskKind: o.maskKind })),
+      taps: built.taps.map((o) => ({
+        output: o.output,
+        tap: o.tap,
+        layer: o.layer,
+        kind: o.kind === 'cross' ? 'cross' : 'self',
+        maskKind: o.maskKind,
+      })),
       unavailable: built.unavailable,
       summary: hasSummary(session),
       lens: { graph: built.lens, head: built.head, unavailable: built.lensUnavailable },

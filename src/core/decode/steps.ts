@@ -21,7 +21,10 @@ export async function runSession(session: DecodeSession, feeds: Record<string, o
 }
 
 /** The logits row of the last query position, as float32. */
-export function lastLogits(outputs: Record<string, ort.Tensor>, file: string): { row: Float32Array; all: Float32Array; rows: number; vocab: number } {
+export function lastLogits(
+  outputs: Record<string, ort.Tensor>,
+  file: string,
+): { row: Float32Array; all: Float32Array; rows: number; vocab: number } {
   const logits = outputs.logits;
   if (!logits) throw new DecoderLensError('unsupported', `${file} has no "logits" output.`, file);
   const all = floatData(logits, 'logits');
@@ -35,7 +38,13 @@ export function lastLogits(outputs: Record<string, ort.Tensor>, file: string): {
  * probability and the top tokens (the raw softmax). When the session computes the logit summary in the graph
  * (lens/summary.ts) they are read from it — one lookup — instead of a pass over the vocabulary each step.
  */
-export function chooseNext(logits: ReturnType<typeof lastLogits>, sampling: SamplingSettings, random: () => number, tokenizer: TextTokenizer, outputs?: Record<string, ort.Tensor>): GeneratedToken {
+export function chooseNext(
+  logits: ReturnType<typeof lastLogits>,
+  sampling: SamplingSettings,
+  random: () => number,
+  tokenizer: TextTokenizer,
+  outputs?: Record<string, ort.Tensor>,
+): GeneratedToken {
   const id = chooseToken(logits.row, sampling, random);
   const topLogProbs = outputs?.[SUMMARY_OUTPUTS.topLogProbs];
   const topIds = outputs?.[SUMMARY_OUTPUTS.topIds];
@@ -44,13 +53,27 @@ export function chooseNext(logits: ReturnType<typeof lastLogits>, sampling: Samp
     topLogProbs && topIds && k >= TOP_K_SHOWN && topLogProbs.data.length === logits.rows * k
       ? rowSummary(logits.all, logits.vocab, logits.rows - 1, topLogProbs.data as Float32Array, topIds.data as BigInt64Array, k, id)
       : distributionSummary(logits.row, id, TOP_K_SHOWN);
-  return { id, text: tokenizer.tokenText(id), prob, top: top.slice(0, TOP_K_SHOWN).map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })) };
+  return {
+    id,
+    text: tokenizer.tokenText(id),
+    prob,
+    top: top.slice(0, TOP_K_SHOWN).map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })),
+  };
 }
 
 /** The axis lengths the recorder should allocate for each kind. */
 export type Axes = (kind: AttentionKind) => { queries: number; keys: number };
 
-export function recordTaps(recorder: AttentionRecorder | undefined, session: DecodeSession, outputs: Record<string, ort.Tensor>, queryStart: number, stepRows: number, maxAxes: Axes, kindOf: (kind: 'self' | 'cross') => AttentionKind, keepLayer: (layer: number) => boolean): void {
+export function recordTaps(
+  recorder: AttentionRecorder | undefined,
+  session: DecodeSession,
+  outputs: Record<string, ort.Tensor>,
+  queryStart: number,
+  stepRows: number,
+  maxAxes: Axes,
+  kindOf: (kind: 'self' | 'cross') => AttentionKind,
+  keepLayer: (layer: number) => boolean,
+): void {
   if (!recorder) return;
   recorder.stepRows.set(kindOf('self'), stepRows);
   recorder.stepRows.set(kindOf('cross'), stepRows);

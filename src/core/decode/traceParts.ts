@@ -5,7 +5,14 @@ import type { DecodeOptions } from './options';
 import type { DecodeSession } from './session';
 
 export function inputTokens(encoded: EncodedToken[]): TraceToken[] {
-  return encoded.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end, special: t.special, ...(t.partial ? { partial: true } : {}) }));
+  return encoded.map((t) => ({
+    id: t.id,
+    text: t.text,
+    start: t.start,
+    end: t.end,
+    special: t.special,
+    ...(t.partial ? { partial: true } : {}),
+  }));
 }
 
 export function traceModel(model: OpenedModel, kvCache: boolean, sessions: (DecodeSession | null)[], vocabSize: number): TraceModel {

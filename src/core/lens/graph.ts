@@ -36,13 +36,20 @@ export interface LensGraph {
 const P = 'decoder_lens/lens';
 const BIG = Number.MAX_SAFE_INTEGER; // a Slice end past any axis (INT64_MAX is not exact in a JS number)
 
-export async function buildLensGraph(handle: FileHandle, head: LensHead, hasInputIds: boolean, options: LensGraphOptions): Promise<LensGraph> {
+export async function buildLensGraph(
+  handle: FileHandle,
+  head: LensHead,
+  hasInputIds: boolean,
+  options: LensGraphOptions,
+): Promise<LensGraph> {
   const L = head.layers.length;
   const graph = new Writer();
   const add = (n: LensNode) => graph.message(1, encodeNode(n));
   const constant = (name: string, values: number[]) => (add(int64Constant(`${P}/${name}`, values)), `${P}/${name}`);
   const unsqueeze = (input: string, axes: number[], out: string) =>
-    head.opset >= 13 ? add({ opType: 'Unsqueeze', inputs: [input, constant(`${out}_axes`, axes)], outputs: [`${P}/${out}`], name: `${P}/${out}` }) : add({ opType: 'Unsqueeze', inputs: [input], outputs: [`${P}/${out}`], name: `${P}/${out}`, attributes: { axes } });
+    head.opset >= 13
+      ? add({ opType: 'Unsqueeze', inputs: [input, constant(`${out}_axes`, axes)], outputs: [`${P}/${out}`], name: `${P}/${out}` })
+      : add({ opType: 'Unsqueeze', inputs: [input], outputs: [`${P}/${out}`], name: `${P}/${out}`, attributes: { axes } });
 
   const lastIndex = constant('last_index', [-1]);
   const pick = (tensor: string, name: string) => {
@@ -55,13 +62,27 @@ export async function buildLensGraph(handle: FileHandle, head: LensHead, hasInpu
   const earlier = head.layers.slice(0, -1);
   const parts: string[] = [];
   if (earlier.length > 0) {
-    add({ opType: 'Concat', inputs: earlier.map(({ layer, tensor }) => pick(tensor, `row.${layer}`)), outputs: [`${P}/stacked`], name: `${P}/stacked`, attributes: { axis: 1 } });
+    add({
+      opType: 'Concat',
+      inputs: earlier.map(({ layer, tensor }) => pick(tensor, `row.${layer}`)),
+      outputs: [`${P}/stacked`],
+      name: `${P}/stacked`,
+      attributes: { axis: 1 },
+    });
     const renamed = new Map<string, string>([[head.input, `${P}/stacked`]]);
     for (const n of head.chain) {
       const field = await readRange(handle, n.range.offset, n.range.length);
       const outputs = n.outputs.map((o) => (o ? `${P}/head/${o}` : ''));
       n.outputs.forEach((o, i) => o && renamed.set(o, outputs[i]));
-      graph.message(1, cloneNode(field, n.inputs.map((i) => renamed.get(i) ?? i), outputs, `${P}/head/${n.name || `${n.opType}_${n.index}`}`));
+      graph.message(
+        1,
+        cloneNode(
+          field,
+          n.inputs.map((i) => renamed.get(i) ?? i),
+          outputs,
+          `${P}/head/${n.name || `${n.opType}_${n.index}`}`,
+        ),
+      );
     }
     parts.push(renamed.get(head.chainLogits)!);
   }
@@ -71,25 +92,64 @@ export async function buildLensGraph(handle: FileHandle, head: LensHead, hasInpu
   add({ opType: 'Softmax', inputs: [logits], outputs: [`${P}/probs`], name: `${P}/probs`, attributes: { axis: -1 } });
   const k = constant('k', [options.k]);
   const outputs: LensOutputs = { topProbs: `${P}/top_probs`, topIds: `${P}/top_ids`, lastProbs: `${P}/probs`, nextProbs: null };
-  add({ opType: 'TopK', inputs: [`${P}/probs`, k], outputs: [outputs.topProbs, outputs.topIds], name: `${P}/top`, attributes: { axis: -1, largest: 1, sorted: 1 } });
+  add({
+    opType: 'TopK',
+    inputs: [`${P}/probs`, k],
+    outputs: [outputs.topProbs, outputs.topIds],
+    name: `${P}/top`,
+    attributes: { axis: -1, largest: 1, sorted: 1 },
+  });
 
   if (options.rows === 'all') {
     // [batch, L·rows, V] → [batch, L, rows, V] (the vocabulary size read from the tensor, not assumed).
     add({ opType: 'Shape', inputs: [`${P}/probs`], outputs: [`${P}/probs_shape`], name: `${P}/probs_shape` });
     add({ opType: 'Slice', inputs: [`${P}/probs_shape`, lastIndex, constant('big', [BIG])], outputs: [`${P}/vocab`], name: `${P}/vocab` });
-    add({ opType: 'Concat', inputs: [constant('split_shape', [0, L, -1]), `${P}/vocab`], outputs: [`${P}/shape4`], name: `${P}/shape4`, attributes: { axis: 0 } });
+    add({
+      opType: 'Concat',
+      inputs: [constant('split_shape', [0, L, -1]), `${P}/vocab`],
+      outputs: [`${P}/shape4`],
+      name: `${P}/shape4`,
+      attributes: { axis: 0 },
+    });
     add({ opType: 'Reshape', inputs: [`${P}/probs`, `${P}/shape4`], outputs: [`${P}/probs4`], name: `${P}/probs4` });
-    add({ opType: 'Gather', inputs: [`${P}/probs4`, lastIndex], outputs: [`${P}/last_probs`], name: `${P}/last_probs`, attributes: { axis: 2 } });
+    add({
+      opType: 'Gather',
+      inputs: [`${P}/probs4`, lastIndex],
+      outputs: [`${P}/last_probs`],
+      name: `${P}/last_probs`,
+      attributes: { axis: 2 },
+    });
     outputs.lastProbs = `${P}/last_probs`;
     if (hasInputIds) {
       // Each row's probability of the token fed at the next row: GatherElements at input_ids[:, 1:].
       const zero = constant('zero', [0]);
       const one = constant('one', [1]);
-      add({ opType: 'Slice', inputs: [`${P}/probs4`, zero, lastIndex, constant('axis2', [2])], outputs: [`${P}/probs_head`], name: `${P}/probs_head` });
-      add({ opType: 'Slice', inputs: ['input_ids', one, constant('big_ids', [BIG]), one], outputs: [`${P}/next_ids`], name: `${P}/next_ids` });
+      add({
+        opType: 'Slice',
+        inputs: [`${P}/probs4`, zero, lastIndex, constant('axis2', [2])],
+        outputs: [`${P}/probs_head`],
+        name: `${P}/probs_head`,
+      });
+      add({
+        opType: 'Slice',
+        inputs: ['input_ids', one, constant('big_ids', [BIG]), one],
+        outputs: [`${P}/next_ids`],
+        name: `${P}/next_ids`,
+      });
       unsqueeze(`${P}/next_ids`, [1, 3], 'next_ids4');
-      add({ opType: 'Expand', inputs: [`${P}/next_ids4`, constant('expand', [1, L, 1, 1])], outputs: [`${P}/next_index`], name: `${P}/next_index` });
-      add({ opType: 'GatherElements', inputs: [`${P}/probs_head`, `${P}/next_index`], outputs: [`${P}/next_probs`], name: `${P}/next_probs`, attributes: { axis: 3 } });
+      add({
+        opType: 'Expand',
+        inputs: [`${P}/next_ids4`, constant('expand', [1, L, 1, 1])],
+        outputs: [`${P}/next_index`],
+        name: `${P}/next_index`,
+      });
+      add({
+        opType: 'GatherElements',
+        inputs: [`${P}/probs_head`, `${P}/next_index`],
+        outputs: [`${P}/next_probs`],
+        name: `${P}/next_probs`,
+        attributes: { axis: 3 },
+      });
       outputs.nextProbs = `${P}/next_probs`;
     }
   }

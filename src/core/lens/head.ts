@@ -7,7 +7,14 @@ import { DecoderLensError } from '../errors';
 import type { ModelInfo, NodeInfo, TapReport } from '../onnx';
 import { type BranchStep, GraphView } from '../onnx/graph-view';
 
-export type NormKind = 'LayerNormalization' | 'SimplifiedLayerNormalization' | 'RMSNormalization' | 'decomposed LayerNorm' | 'decomposed RMSNorm' | 'other' | 'none';
+export type NormKind =
+  | 'LayerNormalization'
+  | 'SimplifiedLayerNormalization'
+  | 'RMSNormalization'
+  | 'decomposed LayerNorm'
+  | 'decomposed RMSNorm'
+  | 'other'
+  | 'none';
 
 export interface LensHead {
   /** The last layer's hidden state, where the head starts (as the head's own graph names it). */
@@ -45,7 +52,9 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
   const root = new GraphView(model.graph, null, [], opset);
   const last = report.hiddenStates[report.hiddenStates.length - 1];
   if (last.source === 'skip-layernorm') {
-    throw fail('the final norm is fused with the last residual Add (SkipLayerNormalization), so the norm cannot be applied to other layers on its own.');
+    throw fail(
+      'the final norm is fused with the last residual Add (SkipLayerNormalization), so the norm cannot be applied to other layers on its own.',
+    );
   }
   // At top level when the last layer is there; else (Optimum's merged decoder) inside the If branch that holds
   // it: every branch computes the same head, and the lens copies it out to the top level.
@@ -54,19 +63,26 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
   const located = branch.length === 0 ? { view: root, logits: report.logits } : descend(root, branch, report.logits, opset);
   if (typeof located === 'string') throw fail(located);
   const { view } = located;
-  const layers = report.hiddenStates.map((h) => ({ layer: h.layer, id: h.id, tensor: branch.length === 0 ? (h.sites.find((s) => s.branchPath.length === 0)?.tensor ?? '') : h.id }));
-  if (layers.some((l) => !l.tensor)) throw fail('some layers\' hidden states are at top level and some inside If branches.');
+  const layers = report.hiddenStates.map((h) => ({
+    layer: h.layer,
+    id: h.id,
+    tensor: branch.length === 0 ? (h.sites.find((s) => s.branchPath.length === 0)?.tensor ?? '') : h.id,
+  }));
+  if (layers.some((l) => !l.tensor)) throw fail("some layers' hidden states are at top level and some inside If branches.");
   const input = home.tensor;
   const path = pathNodes(view, input, located.logits);
   if (!path) throw fail(`the last layer's hidden state ${input} does not lead to ${located.logits} within ${MAX_CHAIN} nodes.`);
   const made = new Set(path.flatMap((n) => n.outputs));
   const constants = new Map<string, NodeInfo>();
   for (const n of path) {
-    if (Object.keys(n.subgraphs).length > 0) throw fail(`${n.name || n.opType} between the last hidden state and the logits holds a subgraph.`);
+    if (Object.keys(n.subgraphs).length > 0)
+      throw fail(`${n.name || n.opType} between the last hidden state and the logits holds a subgraph.`);
     for (const i of n.inputs) {
       if (!i || i === input || made.has(i)) continue;
       if (!view.isConstant(i, 8)) {
-        throw fail(`${n.name || n.opType} between the last hidden state and the logits also reads ${i}, which is computed from the model's inputs, so it cannot be applied to other layers' hidden states.`);
+        throw fail(
+          `${n.name || n.opType} between the last hidden state and the logits also reads ${i}, which is computed from the model's inputs, so it cannot be applied to other layers' hidden states.`,
+        );
       }
       if (branch.length > 0) {
         const why = branchConstants(view, root, i, constants);
@@ -75,14 +91,18 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
     }
   }
   const headNode = [...path].reverse().find((n) => HEAD_OPS.has(n.opType) && n.inputs.slice(0, 2).some((i) => view.isConstant(i, 8)));
-  if (!headNode) throw fail(`no MatMul or Gemm with a weight initializer makes the logits (found ${path.map((n) => n.opType).join(' → ')}).`);
+  if (!headNode)
+    throw fail(`no MatMul or Gemm with a weight initializer makes the logits (found ${path.map((n) => n.opType).join(' → ')}).`);
   const chain = [...constants.values(), ...path].sort((a, b) => a.index - b.index);
   return {
     input,
     logits: report.logits,
     chainLogits: located.logits,
     chain,
-    norm: describeNorm(view, path.filter((n) => n.index < headNode.index)),
+    norm: describeNorm(
+      view,
+      path.filter((n) => n.index < headNode.index),
+    ),
     lmHead: describeHead(view, headNode),
     layers,
     branch,
@@ -98,7 +118,8 @@ function descend(root: GraphView, branch: BranchStep[], logits: string, opset: n
     const node = view.graph.nodes[step.nodeIndex];
     const graph = node?.subgraphs[step.attribute];
     const at = node ? node.outputs.indexOf(name) : -1;
-    if (!graph || at < 0 || !graph.outputs[at]) return `the logits ${logits} do not come out of ${step.node || step.opType}, the If holding the last layer.`;
+    if (!graph || at < 0 || !graph.outputs[at])
+      return `the logits ${logits} do not come out of ${step.node || step.opType}, the If holding the last layer.`;
     name = graph.outputs[at].name;
     view = new GraphView(graph, view, [...view.path, step], opset);
   }
@@ -121,7 +142,8 @@ function branchConstants(view: GraphView, root: GraphView, name: string, into: M
     }
     return null;
   }
-  if (view.initializers.has(name)) return `the head reads ${name}, an initializer stored inside the If branch rather than the outer graph (Optimum's merge moves shared weights out), so it cannot be applied outside the branch; decoder_model.onnx / decoder_with_past_model.onnx beside it would work.`;
+  if (view.initializers.has(name))
+    return `the head reads ${name}, an initializer stored inside the If branch rather than the outer graph (Optimum's merge moves shared weights out), so it cannot be applied outside the branch; decoder_model.onnx / decoder_with_past_model.onnx beside it would work.`;
   return `the head reads ${name}, which is defined in an enclosing If branch.`;
 }
 
@@ -152,10 +174,16 @@ function pathNodes(view: GraphView, from: string, to: string): NodeInfo[] | null
 function describeNorm(view: GraphView, nodes: NodeInfo[]): LensHead['norm'] {
   const ops = new Set(nodes.map((n) => n.opType));
   const names = nodes.map((n) => n.name || n.opType);
-  const fused = nodes.find((n) => n.opType === 'LayerNormalization' || n.opType === 'SimplifiedLayerNormalization' || n.opType === 'RMSNormalization');
+  const fused = nodes.find(
+    (n) => n.opType === 'LayerNormalization' || n.opType === 'SimplifiedLayerNormalization' || n.opType === 'RMSNormalization',
+  );
   if (fused) return { kind: fused.opType as NormKind, nodes: names, weight: fused.inputs[1] || null, bias: fused.inputs[2] || null };
   if (nodes.length === 0) return { kind: 'none', nodes: names, weight: null, bias: null };
-  const param = (op: string) => nodes.filter((n) => n.opType === op).flatMap((n) => n.inputs.filter((i) => view.initializer(i))).pop() ?? null;
+  const param = (op: string) =>
+    nodes
+      .filter((n) => n.opType === op)
+      .flatMap((n) => n.inputs.filter((i) => view.initializer(i)))
+      .pop() ?? null;
   const decomposed = ops.has('ReduceMean') && (ops.has('Sqrt') || ops.has('Pow'));
   const kind: NormKind = decomposed ? (ops.has('Sub') ? 'decomposed LayerNorm' : 'decomposed RMSNorm') : 'other';
   return { kind, nodes: names, weight: param('Mul'), bias: kind === 'decomposed LayerNorm' ? param('Add') : null };
@@ -171,7 +199,8 @@ function describeHead(view: GraphView, node: NodeInfo): LensHead['lmHead'] {
   }
   const init = view.initializer(name);
   const dims = init?.dims ?? [];
-  const vocab = node.opType === 'MatMulNBits' ? ((node.attributes.N as number) ?? null) : dims.length === 2 ? dims[transposed ? 0 : 1] : null;
+  const vocab =
+    node.opType === 'MatMulNBits' ? ((node.attributes.N as number) ?? null) : dims.length === 2 ? dims[transposed ? 0 : 1] : null;
   // Tied: the same initializer also serves as the token embedding (a Gather over the ids).
   const tied = (view.consumers.get(name) ?? []).some((c) => c.opType === 'Gather' && c.inputs[0] === name);
   return { node: node.name || node.opType, opType: node.opType, weight: name, transposed, tied, vocab };

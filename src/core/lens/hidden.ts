@@ -26,7 +26,8 @@ export function hiddenStats(hidden: HiddenCapture[]): HiddenStats {
     if (!prev) return;
     // The decoder records the cosine while both layers' rows are at hand; vectors (when kept) give the same.
     if (h.cosineToPrevious && prev.layer === h.layer - 1) cosine.set(h.cosineToPrevious.subarray(0, P), l * P);
-    else if (prev.vectors && h.vectors && prev.width === h.width) for (let p = 0; p < P; p++) cosine[l * P + p] = cosineRows(prev.vectors, h.vectors, p * h.width, h.width);
+    else if (prev.vectors && h.vectors && prev.width === h.width)
+      for (let p = 0; p < P; p++) cosine[l * P + p] = cosineRows(prev.vectors, h.vectors, p * h.width, h.width);
   });
   const mean = (a: Float32Array, l: number) => {
     let sum = 0;

@@ -31,9 +31,13 @@ export interface LensModel {
 
 export const DEFAULT_LENS: LensGraphOptions = { rows: 'last', k: 10 };
 
-export async function buildLensModel(path: string, options: { taps: boolean; lens?: Partial<LensGraphOptions>; append?: (report: TapReport) => Uint8Array[] }): Promise<LensModel> {
+export async function buildLensModel(
+  path: string,
+  options: { taps: boolean; lens?: Partial<LensGraphOptions>; append?: (report: TapReport) => Uint8Array[] },
+): Promise<LensModel> {
   const lensOptions = { ...DEFAULT_LENS, ...options.lens };
-  if (!Number.isInteger(lensOptions.k) || lensOptions.k < 1) throw new DecoderLensError('bad-input', `lens k ${lensOptions.k}: expected a whole number ≥ 1.`);
+  if (!Number.isInteger(lensOptions.k) || lensOptions.k < 1)
+    throw new DecoderLensError('bad-input', `lens k ${lensOptions.k}: expected a whole number ≥ 1.`);
   const model = await readModel(path);
   const report = findTaps(model);
   let head: LensHead | null = null;
@@ -56,12 +60,19 @@ export async function buildLensModel(path: string, options: { taps: boolean; len
       await handle.close();
     }
   };
-  let base: { bytes: Uint8Array; outputs: TapOutput[]; unavailable: TapReport['unavailable']; externalData?: { path: string; data: Uint8Array }[] };
+  let base: {
+    bytes: Uint8Array;
+    outputs: TapOutput[];
+    unavailable: TapReport['unavailable'];
+    externalData?: { path: string; data: Uint8Array }[];
+  };
   if (head && head.branch.length > 0) {
     // A merged decoder: the hidden states are lifted out of the If branches as top-level outputs, and the
     // lens, appended at top level, reads them under the names they were given.
     const branchHead = head;
-    const selection = options.taps ? {} : { attention: 'none' as const, masks: 'none' as const, hidden: branchHead.layers.map((l) => l.id) };
+    const selection = options.taps
+      ? {}
+      : { attention: 'none' as const, masks: 'none' as const, hidden: branchHead.layers.map((l) => l.id) };
     const tapped = await buildTappedModel(path, selection, async (report, outputs) => {
       const lifted = new Map(outputs.filter((o) => o.tap === 'hidden').map((o) => [o.id, o.output]));
       head = { ...branchHead, layers: branchHead.layers.map((l) => ({ ...l, tensor: lifted.get(l.id)! })) };
@@ -73,22 +84,41 @@ export async function buildLensModel(path: string, options: { taps: boolean; len
   } else {
     if (head) await lensGraph(head);
     const append = [...(lens ? [(lens as LensGraph).appendix] : []), ...(options.append?.(report) ?? [])];
-    base = options.taps ? await tappedOrPlain(path, append) : { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [] };
+    base = options.taps
+      ? await tappedOrPlain(path, append)
+      : { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [] };
   }
-  const externalData = base.externalData ?? (model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined);
+  const externalData =
+    base.externalData ?? (model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined);
   return {
     bytes: base.bytes,
     ...(externalData ? { externalData } : {}),
     taps: base.outputs,
     unavailable: base.unavailable,
     lens,
-    head: head ? { input: head.input, logits: head.logits, norm: head.norm, lmHead: head.lmHead, layers: head.layers.map(({ layer, tensor }) => ({ layer, tensor })) } : null,
+    head: head
+      ? {
+          input: head.input,
+          logits: head.logits,
+          norm: head.norm,
+          lmHead: head.lmHead,
+          layers: head.layers.map(({ layer, tensor }) => ({ layer, tensor })),
+        }
+      : null,
     lensUnavailable,
   };
 }
 
 /** The tapped model, or the plain file when it has nothing to tap (the decode then says why). */
-async function tappedOrPlain(path: string, append: Uint8Array[]): Promise<{ bytes: Uint8Array; outputs: TapOutput[]; unavailable: TapReport['unavailable']; externalData?: { path: string; data: Uint8Array }[] }> {
+async function tappedOrPlain(
+  path: string,
+  append: Uint8Array[],
+): Promise<{
+  bytes: Uint8Array;
+  outputs: TapOutput[];
+  unavailable: TapReport['unavailable'];
+  externalData?: { path: string; data: Uint8Array }[];
+}> {
   try {
     return await buildTappedModel(path, {}, () => append);
   } catch (error) {

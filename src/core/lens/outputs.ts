@@ -43,7 +43,6 @@ export interface LensCapture {
   texts?: Record<number, string>;
 }
 
-
 /**
  * One run's TopK outputs ([batch 1, layers × rows, k], layer-major) as entries. Row r is position
  * `firstPosition + r`.
@@ -52,7 +51,9 @@ export function lensFromOutputs(topProbs: TensorLike, topIds: TensorLike, layers
   const k = topProbs.dims[topProbs.dims.length - 1];
   const rows = topProbs.data.length / k / layers.length;
   if (!Number.isInteger(rows) || topIds.data.length !== topProbs.data.length) {
-    throw new Error(`lens outputs [${topProbs.dims.join(', ')}] / [${topIds.dims.join(', ')}] do not hold ${layers.length} layers of top-${k}`);
+    throw new Error(
+      `lens outputs [${topProbs.dims.join(', ')}] / [${topIds.dims.join(', ')}] do not hold ${layers.length} layers of top-${k}`,
+    );
   }
   const entries: LensEntry[] = [];
   for (let r = 0; r < rows; r++) {

@@ -55,7 +55,8 @@ export class LensRecorder {
     const start = total - fed;
     const tokenAt = (position: number) => Number(ids.data[position - start]);
 
-    if (this.pending && this.pending.position + 1 >= start && this.pending.position + 1 < total) this.resolve(tokenAt(this.pending.position + 1));
+    if (this.pending && this.pending.position + 1 >= start && this.pending.position + 1 < total)
+      this.resolve(tokenAt(this.pending.position + 1));
     const first = lens.options.rows === 'all' ? start : total - 1;
     for (const e of lensFromOutputs(top, outputs[lens.outputs.topIds], lens.layers, first)) {
       let row = this.rows.get(e.position);
@@ -79,7 +80,8 @@ export class LensRecorder {
     }
     const last = outputs[lens.outputs.lastProbs];
     const lastRow = this.rows.get(total - 1);
-    if (last && lastRow && lastRow.nextId === -1) this.pending = { position: total - 1, probs: last.data as ArrayLike<number>, vocab: last.dims[last.dims.length - 1] };
+    if (last && lastRow && lastRow.nextId === -1)
+      this.pending = { position: total - 1, probs: last.data as ArrayLike<number>, vocab: last.dims[last.dims.length - 1] };
   }
 
   /** Which token came after the pending position: each layer's probability of it. */

@@ -11,9 +11,21 @@ export const SUMMARY_OUTPUTS = { topLogProbs: `${P}/top_logprobs`, topIds: `${P}
 /** Bytes to append to a model whose graph has a `logits` output. */
 export function logitSummaryAppendix(k: number): Uint8Array {
   const graph = new Writer();
-  graph.message(1, encodeNode({ opType: 'LogSoftmax', inputs: ['logits'], outputs: [`${P}/logprobs`], name: `${P}/LogSoftmax`, attributes: { axis: -1 } }));
+  graph.message(
+    1,
+    encodeNode({ opType: 'LogSoftmax', inputs: ['logits'], outputs: [`${P}/logprobs`], name: `${P}/LogSoftmax`, attributes: { axis: -1 } }),
+  );
   graph.message(1, encodeNode(int64Constant(`${P}/k`, [k])));
-  graph.message(1, encodeNode({ opType: 'TopK', inputs: [`${P}/logprobs`, `${P}/k`], outputs: [SUMMARY_OUTPUTS.topLogProbs, SUMMARY_OUTPUTS.topIds], name: `${P}/TopK`, attributes: { axis: -1 } }));
+  graph.message(
+    1,
+    encodeNode({
+      opType: 'TopK',
+      inputs: [`${P}/logprobs`, `${P}/k`],
+      outputs: [SUMMARY_OUTPUTS.topLogProbs, SUMMARY_OUTPUTS.topIds],
+      name: `${P}/TopK`,
+      attributes: { axis: -1 },
+    }),
+  );
   for (const name of Object.values(SUMMARY_OUTPUTS)) graph.message(12, new Writer().string(1, name));
   return new Writer().message(7, graph).finish();
 }
@@ -22,7 +34,15 @@ export function logitSummaryAppendix(k: number): Uint8Array {
  * Row r's log-sum-exp from its top-1: logsoftmax(x)_i = x_i − lse for any i, so lse = x[top id] − top log-prob.
  * Then p(id) = exp(x[id] − lse) needs one lookup per row, not a pass over the vocabulary.
  */
-export function rowSummary(logits: Float32Array, vocab: number, row: number, topLogProbs: Float32Array, topIds: BigInt64Array, k: number, id: number): { prob: number; top: { id: number; prob: number }[] } {
+export function rowSummary(
+  logits: Float32Array,
+  vocab: number,
+  row: number,
+  topLogProbs: Float32Array,
+  topIds: BigInt64Array,
+  k: number,
+  id: number,
+): { prob: number; top: { id: number; prob: number }[] } {
   const base = row * vocab;
   const firstId = Number(topIds[row * k]);
   const lse = logits[base + firstId] - topLogProbs[row * k];

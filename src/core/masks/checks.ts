@@ -55,39 +55,71 @@ function scanLayer(trace: Trace, view: LayerView, add: (bucket: Bucket, hit: Hit
 export function checkTrace(trace: Trace, run: FindingRun = 'trace'): Finding[] {
   const buckets = collect(trace);
   const findings: Finding[] = [];
-  const finding = (check: CheckId, hits: Hit[], message: string) => findings.push({ check, severity: 'error', message, cells: capCells(hits), cellCount: hits.length, run });
+  const finding = (check: CheckId, hits: Hit[], message: string) =>
+    findings.push({ check, severity: 'error', message, cells: capCells(hits), cellCount: hits.length, run });
   const leak = buckets.get('leak');
   if (leak) {
     const top = strongest(leak);
-    finding('leak', leak, `Attention leaks through the mask: in ${whereList(leak)}, ${plural(leak.length, 'cell')} the applied mask hides still get attention (up to ${formatWeight(top.weight)}), e.g. ${tokenName(trace, top.kind, 'query', top.query)} puts ${formatWeight(top.weight)} on hidden ${tokenName(trace, top.kind, 'key', top.key)}. A hidden key must get exactly 0: the mask value is too weak or is not added before the softmax.`);
+    finding(
+      'leak',
+      leak,
+      `Attention leaks through the mask: in ${whereList(leak)}, ${plural(leak.length, 'cell')} the applied mask hides still get attention (up to ${formatWeight(top.weight)}), e.g. ${tokenName(trace, top.kind, 'query', top.query)} puts ${formatWeight(top.weight)} on hidden ${tokenName(trace, top.kind, 'key', top.key)}. A hidden key must get exactly 0: the mask value is too weak or is not added before the softmax.`,
+    );
   }
   const future = buckets.get('future');
   if (future) {
     const first = future[0];
-    finding('causal', future, `The causal mask is missing: in ${whereList(future)}, ${tokenName(trace, first.kind, 'query', first.query)} sees the later ${tokenName(trace, first.kind, 'key', first.key)} (${plural(future.length, 'cell')} above the diagonal). A decoder must only see earlier tokens; this one reads the future, so it behaves differently than when it generates.`);
+    finding(
+      'causal',
+      future,
+      `The causal mask is missing: in ${whereList(future)}, ${tokenName(trace, first.kind, 'query', first.query)} sees the later ${tokenName(trace, first.kind, 'key', first.key)} (${plural(future.length, 'cell')} above the diagonal). A decoder must only see earlier tokens; this one reads the future, so it behaves differently than when it generates.`,
+    );
   }
   const cross = buckets.get('cross-padding');
   if (cross) {
     const top = strongest(cross);
-    finding('cross-padding', cross, `Cross-attention reads encoder padding: ${hiddenList(trace, 'cross')} hidden by encoder_attention_mask, yet ${whereList(cross)} attend${cross.every((h) => h.layer === cross[0].layer) ? 's' : ''} to ${hiddenCount(trace, 'cross') === 1 ? 'it' : 'them'} (up to ${formatWeight(top.weight)}). The decoder's output then depends on padding: batch it with other lengths and the results change.`);
+    finding(
+      'cross-padding',
+      cross,
+      `Cross-attention reads encoder padding: ${hiddenList(trace, 'cross')} hidden by encoder_attention_mask, yet ${whereList(cross)} attend${cross.every((h) => h.layer === cross[0].layer) ? 's' : ''} to ${hiddenCount(trace, 'cross') === 1 ? 'it' : 'them'} (up to ${formatWeight(top.weight)}). The decoder's output then depends on padding: batch it with other lengths and the results change.`,
+    );
   }
   const sees = buckets.get('sees-hidden');
   const hides = buckets.get('hides-visible');
   const wrongAxis = sees && hides && onWrongAxis(trace, sees, hides);
   if (wrongAxis) {
-    finding('mask-mismatch', [...sees, ...hides], `The attention_mask is applied on the wrong axis in ${whereList([...sees, ...hides])}: the rows (queries) of ${hiddenList(trace, sees[0].kind)} are hidden instead of their columns (keys), so every other token still reads ${hiddenCount(trace, sees[0].kind) === 1 ? 'it' : 'them'}.`);
+    finding(
+      'mask-mismatch',
+      [...sees, ...hides],
+      `The attention_mask is applied on the wrong axis in ${whereList([...sees, ...hides])}: the rows (queries) of ${hiddenList(trace, sees[0].kind)} are hidden instead of their columns (keys), so every other token still reads ${hiddenCount(trace, sees[0].kind) === 1 ? 'it' : 'them'}.`,
+    );
   } else if (sees) {
     const top = strongest(sees);
-    const read = top.weight > LEAK_THRESHOLD ? ` and read ${hiddenCount(trace, top.kind) === 1 ? 'it' : 'them'} (up to ${formatWeight(top.weight)})` : '';
-    finding('mask-mismatch', sees, `The attention_mask is not applied: ${hiddenList(trace, top.kind)} hidden, but ${whereList(sees)} still let ${plural(sees.length, 'query–key cell')} see ${hiddenCount(trace, top.kind) === 1 ? 'it' : 'them'}${read}. The model ignores its attention_mask${top.kind === 'encoder' ? ' in the encoder' : ''}: padding changes what it computes.`);
+    const read =
+      top.weight > LEAK_THRESHOLD
+        ? ` and read ${hiddenCount(trace, top.kind) === 1 ? 'it' : 'them'} (up to ${formatWeight(top.weight)})`
+        : '';
+    finding(
+      'mask-mismatch',
+      sees,
+      `The attention_mask is not applied: ${hiddenList(trace, top.kind)} hidden, but ${whereList(sees)} still let ${plural(sees.length, 'query–key cell')} see ${hiddenCount(trace, top.kind) === 1 ? 'it' : 'them'}${read}. The model ignores its attention_mask${top.kind === 'encoder' ? ' in the encoder' : ''}: padding changes what it computes.`,
+    );
   }
   if (hides && !wrongAxis) {
     const alignment = upperLeft(trace, hides);
     const first = hides[0];
     if (alignment) {
-      finding('causal-alignment', hides, `With the KV cache the causal mask is aligned to the upper left, not the bottom right: at each cached step the new token sees only ${alignment} instead of every earlier token (${whereList(hides)}, ${plural(hides.length, 'cell')}). The query of a cached step is the last position: offset the causal mask by the past length.`);
+      finding(
+        'causal-alignment',
+        hides,
+        `With the KV cache the causal mask is aligned to the upper left, not the bottom right: at each cached step the new token sees only ${alignment} instead of every earlier token (${whereList(hides)}, ${plural(hides.length, 'cell')}). The query of a cached step is the last position: offset the causal mask by the past length.`,
+      );
     } else {
-      finding('mask-mismatch', hides, `The applied mask hides ${plural(hides.length, 'cell')} that the input mask${isCausal(first.kind) ? ' and causality' : ''} leave visible (${whereList(hides)}), e.g. ${tokenName(trace, first.kind, 'query', first.query)} cannot see ${tokenName(trace, first.kind, 'key', first.key)}.`);
+      finding(
+        'mask-mismatch',
+        hides,
+        `The applied mask hides ${plural(hides.length, 'cell')} that the input mask${isCausal(first.kind) ? ' and causality' : ''} leave visible (${whereList(hides)}), e.g. ${tokenName(trace, first.kind, 'query', first.query)} cannot see ${tokenName(trace, first.kind, 'key', first.key)}.`,
+      );
     }
   }
   return findings;

@@ -91,7 +91,10 @@ function divergence(a: Trace, b: Trace): KindDivergence[] {
         let sum = 0;
         let worst = 0;
         for (let q = 0; q < rows; q++) {
-          const d = jsdBits(hx.data.subarray((h * hx.queries + q) * hx.keys, (h * hx.queries + q) * hx.keys + keys), hy.data.subarray((h * hy.queries + q) * hy.keys, (h * hy.queries + q) * hy.keys + keys));
+          const d = jsdBits(
+            hx.data.subarray((h * hx.queries + q) * hx.keys, (h * hx.queries + q) * hx.keys + keys),
+            hy.data.subarray((h * hy.queries + q) * hy.keys, (h * hy.queries + q) * hy.keys + keys),
+          );
           sum += d;
           worst = Math.max(worst, d);
         }

@@ -23,8 +23,7 @@ export const isCausal = (kind: AttentionKind): boolean => kind === 'self';
 export function expectedVisible(trace: Trace, kind: AttentionKind, queries: number, keys: number): Uint8Array {
   const m = keyMask(trace, kind, keys);
   const out = new Uint8Array(queries * keys);
-  for (let q = 0; q < queries; q++)
-    for (let k = 0; k < keys; k++) out[q * keys + k] = m[k] && (!isCausal(kind) || k <= q) ? 1 : 0;
+  for (let q = 0; q < queries; q++) for (let k = 0; k < keys; k++) out[q * keys + k] = m[k] && (!isCausal(kind) || k <= q) ? 1 : 0;
   return out;
 }
 

@@ -21,7 +21,13 @@ export function planPaddingProbes(trace: Trace): ProbeRequest[] {
   const mask = tokens.map((_, i) => (i === lead ? 0 : 1));
   const common = { maxNewTokens: 1, useCache: trace.settings.useCache };
   return [
-    { ...common, id: 'padding-hidden', text: trace.input.text, attentionMask: mask, purpose: `hide ${tokenName(trace, 'self', 'key', lead)} as padding` },
+    {
+      ...common,
+      id: 'padding-hidden',
+      text: trace.input.text,
+      attentionMask: mask,
+      purpose: `hide ${tokenName(trace, 'self', 'key', lead)} as padding`,
+    },
     { ...common, id: 'padding-removed', text: trace.input.text.slice(cut), purpose: `leave ${tokenName(trace, 'self', 'key', lead)} out` },
   ];
 }
@@ -52,11 +58,16 @@ export function comparePadding(hidden: Trace, removed: Trace, note: (why: string
   }
   const a = hidden.generated[0];
   const b = removed.generated[0];
-  const probChange = a && b ? Math.max(Math.abs(a.prob - b.prob), ...a.top.map((t) => Math.abs(t.prob - (b.top.find((x) => x.id === t.id)?.prob ?? 0)))) : 0;
+  const probChange =
+    a && b ? Math.max(Math.abs(a.prob - b.prob), ...a.top.map((t) => Math.abs(t.prob - (b.top.find((x) => x.id === t.id)?.prob ?? 0)))) : 0;
   if (worst <= PADDING_TOLERANCE && probChange <= PADDING_TOLERANCE && a?.id === b?.id) return null;
   const evidence = [
-    worstAt >= 0 && worst > PADDING_TOLERANCE ? `the hidden state of ${tokenName(hidden, 'self', 'key', worstAt)} changes by ${formatWeight(worst)}` : '',
-    a && b && (a.id !== b.id || probChange > PADDING_TOLERANCE) ? `the next token is “${b.text}” at ${formatWeight(b.prob)} without it but “${a.text}” at ${formatWeight(a.prob)} with it hidden` : '',
+    worstAt >= 0 && worst > PADDING_TOLERANCE
+      ? `the hidden state of ${tokenName(hidden, 'self', 'key', worstAt)} changes by ${formatWeight(worst)}`
+      : '',
+    a && b && (a.id !== b.id || probChange > PADDING_TOLERANCE)
+      ? `the next token is “${b.text}” at ${formatWeight(b.prob)} without it but “${a.text}” at ${formatWeight(a.prob)} with it hidden`
+      : '',
   ].filter(Boolean);
   return {
     check: 'positions',

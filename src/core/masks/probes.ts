@@ -64,7 +64,14 @@ export function runChecks(trace: Trace, probes: ProbeResult[] = [], note: (why: 
   if (mask && 'trace' in mask) {
     for (const f of checkTrace(mask.trace, 'mask-probe')) if (!seen.has(f.check)) findings.push(f);
   } else if (mask && mask.error.code === 'unsupported') {
-    findings.push({ check: 'mask-mismatch', severity: 'warning', message: `${mask.error.message} Without an attention_mask the model cannot be told which tokens are padding.`, cells: [], cellCount: 0, run: 'mask-probe' });
+    findings.push({
+      check: 'mask-mismatch',
+      severity: 'warning',
+      message: `${mask.error.message} Without an attention_mask the model cannot be told which tokens are padding.`,
+      cells: [],
+      cellCount: 0,
+      run: 'mask-probe',
+    });
   } else if (mask) {
     note(`the mask probe failed: ${mask.error.message}`);
   }

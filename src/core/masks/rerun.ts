@@ -30,7 +30,8 @@ export function probeOptions(trace: Trace, probe: ProbeRequest): RunOptions {
 
 /** Why a mask cannot be rerun, in words; null when it can. */
 export function maskProblem(trace: Trace, mask: readonly number[]): string | null {
-  if (mask.length !== trace.input.tokens.length) return `The mask has ${mask.length} values but the input has ${trace.input.tokens.length} tokens.`;
+  if (mask.length !== trace.input.tokens.length)
+    return `The mask has ${mask.length} values but the input has ${trace.input.tokens.length} tokens.`;
   if (mask.some((v) => v !== 0 && v !== 1)) return 'The mask may hold only 0 (hidden) and 1 (shown).';
   if (!mask.includes(1)) return 'Every token is hidden: show at least one.';
   return null;

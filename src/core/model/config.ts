@@ -43,8 +43,12 @@ export function readModelConfig(dir: string): ModelConfig {
   const decoderConfig = (config.decoder ?? {}) as Json;
   return {
     modelType: typeof config.model_type === 'string' ? config.model_type : undefined,
-    layers: firstNumber(config, ['num_hidden_layers', 'n_layer', 'num_layers', 'decoder_layers']) ?? firstNumber(decoderConfig, ['num_hidden_layers', 'num_layers']),
-    heads: firstNumber(config, ['num_attention_heads', 'n_head', 'num_heads', 'decoder_attention_heads']) ?? firstNumber(decoderConfig, ['num_attention_heads']),
+    layers:
+      firstNumber(config, ['num_hidden_layers', 'n_layer', 'num_layers', 'decoder_layers']) ??
+      firstNumber(decoderConfig, ['num_hidden_layers', 'num_layers']),
+    heads:
+      firstNumber(config, ['num_attention_heads', 'n_head', 'num_heads', 'decoder_attention_heads']) ??
+      firstNumber(decoderConfig, ['num_attention_heads']),
     hiddenSize: firstNumber(config, ['hidden_size', 'n_embd', 'd_model']),
     maxPositions: firstNumber(config, ['max_position_embeddings', 'n_positions', 'n_ctx']),
     bosId: asId(pick('bos_token_id')),

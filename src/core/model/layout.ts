@@ -27,7 +27,11 @@ const OPTIMUM_NAMES: Record<string, FileRole> = {
 
 export function findModelLayout(path: string): ModelLayout {
   if (!existsSync(path)) {
-    throw new DecoderLensError('not-found', `The model path ${path} does not exist. Choose a model folder (with decoder_model.onnx or model.onnx) or an .onnx file.`, path);
+    throw new DecoderLensError(
+      'not-found',
+      `The model path ${path} does not exist. Choose a model folder (with decoder_model.onnx or model.onnx) or an .onnx file.`,
+      path,
+    );
   }
   if (statSync(path).isFile()) {
     if (!path.toLowerCase().endsWith('.onnx')) {
@@ -37,7 +41,11 @@ export function findModelLayout(path: string): ModelLayout {
     const dir = dirname(path);
     // A lone encoder file cannot decode: pair it with its decoder when the folder has one.
     const files = role === 'encoder' ? scanFolder(dir) : [{ role, path }];
-    return { dir: basename(dir) === 'onnx' && !existsSync(join(dir, 'config.json')) ? dirname(dir) : dir, files, architecture: architectureOf(files) };
+    return {
+      dir: basename(dir) === 'onnx' && !existsSync(join(dir, 'config.json')) ? dirname(dir) : dir,
+      files,
+      architecture: architectureOf(files),
+    };
   }
   for (const candidate of [path, join(path, 'onnx')]) {
     if (!existsSync(candidate) || !statSync(candidate).isDirectory()) continue;

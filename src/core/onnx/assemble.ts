@@ -25,7 +25,9 @@ async function plan(handle: FileHandle, model: ModelInfo, root: GraphEdit): Prom
   const tail = additions(root);
   const appended = tail.length > 0 ? new Writer().pieces(7, tail).toPieces() : [];
   if (root.nodes.size === 0) return [{ offset: 0, length: model.byteLength }, ...appended];
-  const edited = [...root.nodes.entries()].map(([index, change]) => ({ node: model.graph.nodes[index], change })).sort((a, b) => a.node.range.offset - b.node.range.offset);
+  const edited = [...root.nodes.entries()]
+    .map(([index, change]) => ({ node: model.graph.nodes[index], change }))
+    .sort((a, b) => a.node.range.offset - b.node.range.offset);
   const pieces: Piece[] = [];
   let cursor = 0;
   for (const occurrence of [...model.graph.ranges].sort((a, b) => a.offset - b.offset)) {
@@ -43,7 +45,13 @@ async function plan(handle: FileHandle, model: ModelInfo, root: GraphEdit): Prom
     }
     body.push({ offset: at, length: end - at });
     pieces.push({ offset: cursor, length: occurrence.offset - cursor });
-    pieces.push(fieldHeader(7, body.reduce((n, p) => n + p.length, 0)), ...body);
+    pieces.push(
+      fieldHeader(
+        7,
+        body.reduce((n, p) => n + p.length, 0),
+      ),
+      ...body,
+    );
     cursor = end;
   }
   pieces.push({ offset: cursor, length: model.byteLength - cursor }, ...appended);

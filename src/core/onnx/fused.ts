@@ -30,8 +30,7 @@ const UNAVAILABLE: Record<string, string> = {
   DecoderAttention: `com.microsoft DecoderAttention ${NO_SCORES}`,
   DecoderMaskedSelfAttention: `com.microsoft DecoderMaskedSelfAttention ${NO_SCORES}`,
   DecoderMaskedMultiHeadAttention:
-    'com.microsoft DecoderMaskedMultiHeadAttention exposes its scores (output_qk) only on CUDA; ' +
-    'Decoder Lens runs on the CPU provider',
+    'com.microsoft DecoderMaskedMultiHeadAttention exposes its scores (output_qk) only on CUDA; ' + 'Decoder Lens runs on the CPU provider',
 };
 
 /** A stable, unique name for a tensor surgery creates. */
@@ -57,7 +56,15 @@ function elemOf(view: GraphView, node: NodeInfo): string {
   return view.info(node.inputs[0] ?? '')?.elemType ?? view.info(node.outputs[0] ?? '')?.elemType ?? 'float32';
 }
 
-function found(view: GraphView, node: NodeInfo, tensor: string, heads: number | null, mask: MaskRef | null, keyInput: string | undefined, edit?: NodeEdit): FoundAttention {
+function found(
+  view: GraphView,
+  node: NodeInfo,
+  tensor: string,
+  heads: number | null,
+  mask: MaskRef | null,
+  keyInput: string | undefined,
+  edit?: NodeEdit,
+): FoundAttention {
   return {
     view,
     node,

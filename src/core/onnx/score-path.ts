@@ -71,8 +71,23 @@ export function traceScores(view: GraphView, tensor: string): ScorePath | null {
 
 /** Ops a K/V projection passes through between its source and the score MatMul. */
 const PROJECTION_PATH = new Set([
-  'Transpose', 'Reshape', 'Cast', 'CastLike', 'Identity', 'Squeeze', 'Unsqueeze', 'Expand', 'Slice', 'Split', 'Gather',
-  'Concat', 'Neg', 'Tile', 'Pad', 'Flatten', 'DequantizeLinear',
+  'Transpose',
+  'Reshape',
+  'Cast',
+  'CastLike',
+  'Identity',
+  'Squeeze',
+  'Unsqueeze',
+  'Expand',
+  'Slice',
+  'Split',
+  'Gather',
+  'Concat',
+  'Neg',
+  'Tile',
+  'Pad',
+  'Flatten',
+  'DequantizeLinear',
 ]);
 
 /**

@@ -73,4 +73,3 @@ export const tensorSpec: Spec<TensorDraft> = {
     return m;
   },
 };
-

@@ -88,15 +88,25 @@ export const attributeSpec: Spec<AttributeDraft> = {
 /** The attribute's value by its declared type (or, for old models without `type`, by what is set). */
 function attributeValue(a: AttributeDraft): AttributeValue {
   switch (a.type) {
-    case 1: return a.f ?? 0;
-    case 2: return a.i ?? 0;
-    case 3: return a.s ?? '';
-    case 4: return a.t ?? null;
-    case 6: return a.floats;
-    case 7: return a.ints;
-    case 8: return a.strings;
-    case 9: return a.tensors;
-    case 5: case 10: return null;
+    case 1:
+      return a.f ?? 0;
+    case 2:
+      return a.i ?? 0;
+    case 3:
+      return a.s ?? '';
+    case 4:
+      return a.t ?? null;
+    case 6:
+      return a.floats;
+    case 7:
+      return a.ints;
+    case 8:
+      return a.strings;
+    case 9:
+      return a.tensors;
+    case 5:
+    case 10:
+      return null;
   }
   return a.i ?? a.f ?? a.s ?? a.t ?? (a.ints.length ? a.ints : a.floats.length ? a.floats : a.strings.length ? a.strings : null);
 }
@@ -202,8 +212,18 @@ export type ModelDraft = Omit<ModelInfo, 'path' | 'byteLength' | 'externalDataFi
 
 /** Fields a ModelProto may have, with their wire types, for telling "not ONNX" from "broken ONNX". */
 export const MODEL_FIELDS: Record<number, number> = {
-  1: WIRE_VARINT, 2: WIRE_LEN, 3: WIRE_LEN, 4: WIRE_LEN, 5: WIRE_VARINT, 6: WIRE_LEN, 7: WIRE_LEN, 8: WIRE_LEN,
-  14: WIRE_LEN, 20: WIRE_LEN, 25: WIRE_LEN, 26: WIRE_LEN,
+  1: WIRE_VARINT,
+  2: WIRE_LEN,
+  3: WIRE_LEN,
+  4: WIRE_LEN,
+  5: WIRE_VARINT,
+  6: WIRE_LEN,
+  7: WIRE_LEN,
+  8: WIRE_LEN,
+  14: WIRE_LEN,
+  20: WIRE_LEN,
+  25: WIRE_LEN,
+  26: WIRE_LEN,
 };
 
 /** ModelProto: 1 ir_version, 2 producer_name, 3 producer_version, 7 graph, 8 opset_import, 14 metadata_props. */

@@ -73,7 +73,14 @@ function isEmpty(edit: GraphEdit): boolean {
 }
 
 /** Rewrites a graph body: edited node fields re-encoded, everything else sliced. `counter` numbers node fields. */
-function rewriteGraphBody(buf: Uint8Array, start: number, end: number, edit: GraphEdit, counter: { n: number }, append: boolean): Uint8Array[] {
+function rewriteGraphBody(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  edit: GraphEdit,
+  counter: { n: number },
+  append: boolean,
+): Uint8Array[] {
   const pieces: Uint8Array[] = [];
   let run = start;
   let pos = start;

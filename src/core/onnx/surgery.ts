@@ -77,7 +77,15 @@ export async function buildTappedModel(
         return m ? [{ ...s, tensor: m.tensor, edit: undefined }] : [];
       });
       if (sites.length === 0) return;
-      outputs.push({ output: plan.expose(id, sites), tap: 'mask', id, layer: a.layer, kind: a.kind, tensor: mask.tensor, maskKind: mask.kind });
+      outputs.push({
+        output: plan.expose(id, sites),
+        tap: 'mask',
+        id,
+        layer: a.layer,
+        kind: a.kind,
+        tensor: mask.tensor,
+        maskKind: mask.kind,
+      });
     });
   }
   for (const h of report.hiddenStates) {
@@ -97,13 +105,18 @@ async function withFile<T>(path: string, body: (handle: FileHandle) => Promise<T
     handle = await open(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DecoderLensError(code === 'ENOENT' ? 'not-found' : 'bad-input', `Cannot read model file ${path}: ${(e as Error).message}`, path);
+    throw new DecoderLensError(
+      code === 'ENOENT' ? 'not-found' : 'bad-input',
+      `Cannot read model file ${path}: ${(e as Error).message}`,
+      path,
+    );
   }
   try {
     return await body(handle);
   } catch (e) {
     // The reader accepted these bytes, so this means the file changed underneath; never let a raw parse error out.
-    if (e instanceof FormatError) throw new DecoderLensError('bad-model', `Cannot rewrite ${path}: ${e.message} (at byte ${e.offset}).`, path);
+    if (e instanceof FormatError)
+      throw new DecoderLensError('bad-model', `Cannot rewrite ${path}: ${e.message} (at byte ${e.offset}).`, path);
     throw e;
   } finally {
     await handle.close();

@@ -82,11 +82,20 @@ export function findTaps(model: ModelInfo): TapReport {
   const visit = (view: GraphView, liftable: boolean) => {
     const here = [...findSoftmaxAttention(view), ...findFusedAttention(view, unavailable)];
     if (!liftable) {
-      for (const f of here) unavailable.push({ node: f.node.name || f.node.opType, reason: 'it is inside a Loop or Scan body, whose tensors ONNX Runtime cannot return' });
+      for (const f of here)
+        unavailable.push({
+          node: f.node.name || f.node.opType,
+          reason: 'it is inside a Loop or Scan body, whose tensors ONNX Runtime cannot return',
+        });
     } else {
       const layered = assignLayers(here);
       attention.push(...layered);
-      hidden.push(...findHiddenStates(view, layered.map((a) => ({ node: a.found.node, layer: a.layer, scopePrefix: a.found.scope?.prefix ?? null }))));
+      hidden.push(
+        ...findHiddenStates(
+          view,
+          layered.map((a) => ({ node: a.found.node, layer: a.layer, scopePrefix: a.found.scope?.prefix ?? null })),
+        ),
+      );
     }
     for (const node of view.graph.nodes) {
       for (const [attr, g] of Object.entries(node.subgraphs)) {

@@ -27,9 +27,29 @@ export type ElemType =
 
 /** ONNX TensorProto.DataType numbers, in order from 1. */
 export const ELEM_TYPES: readonly ElemType[] = [
-  'float32', 'uint8', 'int8', 'uint16', 'int16', 'int32', 'int64', 'string', 'bool', 'float16', 'float64',
-  'uint32', 'uint64', 'complex64', 'complex128', 'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2',
-  'float8e5m2fnuz', 'uint4', 'int4', 'float4e2m1',
+  'float32',
+  'uint8',
+  'int8',
+  'uint16',
+  'int16',
+  'int32',
+  'int64',
+  'string',
+  'bool',
+  'float16',
+  'float64',
+  'uint32',
+  'uint64',
+  'complex64',
+  'complex128',
+  'bfloat16',
+  'float8e4m3fn',
+  'float8e4m3fnuz',
+  'float8e5m2',
+  'float8e5m2fnuz',
+  'uint4',
+  'int4',
+  'float4e2m1',
 ];
 
 export function elemTypeName(dataType: number): ElemType | undefined {

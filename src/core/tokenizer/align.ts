@@ -34,7 +34,7 @@ function byteView(a: Aligned, spaceChar: string | null): ByteView {
   const v: ByteView = { bytes: [], src0: [], src1: [], flags: [], endPos: a.origin };
   const space = spaceChar ? spaceChar.codePointAt(0)! : -1;
   const t = a.text;
-  for (let i = 0; i < t.length; ) {
+  for (let i = 0; i < t.length;) {
     const cp = t.codePointAt(i)!;
     const w = cp > 0xffff ? 2 : 1;
     const from = Math.min(a.start[i], a.start[i + w - 1]);
@@ -95,7 +95,7 @@ function splitPretoken(p: number[], pieces: string[], s: PieceScheme): [number, 
   const known = pieces.map((t, i) => pieceBytes(t, s, i === 0, i === n - 1));
   const spans: [number, number][] = new Array(n);
   let q = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const b = known[i];
     if (b) {
       let at = q;

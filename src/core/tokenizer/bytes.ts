@@ -31,7 +31,7 @@ export function pushUtf8(out: number[], cp: number): void {
 export function utf8Bytes(s: string, spaceChar: string | null = null): number[] {
   const out: number[] = [];
   const space = spaceChar ? spaceChar.codePointAt(0) : -1;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const cp = s.codePointAt(i)!;
     i += cp > 0xffff ? 2 : 1;
     if (cp === space) out.push(0x20);
@@ -43,7 +43,7 @@ export function utf8Bytes(s: string, spaceChar: string | null = null): number[] 
 /** The bytes a byte-level piece ('Ġthe') stands for; characters outside the table count as their own UTF-8. */
 export function byteLevelBytes(piece: string): number[] {
   const out: number[] = [];
-  for (let i = 0; i < piece.length; ) {
+  for (let i = 0; i < piece.length;) {
     const cp = piece.codePointAt(i)!;
     i += cp > 0xffff ? 2 : 1;
     const b = cp < 0x200 ? CHAR_TO_BYTE[cp] : -1;

@@ -21,7 +21,11 @@ async function findTokenizerJson(dir: string): Promise<string> {
     throw new DecoderLensError('not-found', `Model folder not found: ${dir}. Check the path.`, dir);
   }
   if (!info.isDirectory()) {
-    throw new DecoderLensError('not-found', `${dir} is not a folder. Point Decoder Lens at the model folder that holds tokenizer.json.`, dir);
+    throw new DecoderLensError(
+      'not-found',
+      `${dir} is not a folder. Point Decoder Lens at the model folder that holds tokenizer.json.`,
+      dir,
+    );
   }
   const here = join(dir, 'tokenizer.json');
   if (await isFile(here)) return here;
@@ -44,7 +48,11 @@ async function readJson(file: string): Promise<object> {
     throw new DecoderLensError('bad-model', `Could not read ${file} (${why}). Check that the file is readable.`, file);
   }
   if (text.startsWith('version https://git-lfs')) {
-    throw new DecoderLensError('bad-model', `${file} is a Git LFS pointer, not the file itself. Run \`git lfs pull\` in the model repository.`, file);
+    throw new DecoderLensError(
+      'bad-model',
+      `${file} is a Git LFS pointer, not the file itself. Run \`git lfs pull\` in the model repository.`,
+      file,
+    );
   }
   let value: unknown;
   try {

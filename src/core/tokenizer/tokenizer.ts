@@ -118,7 +118,8 @@ export class TextTokenizer {
     for (const p of pieces) {
       const id = this.t.added_tokens_map.get(p.piece)?.id ?? this.t.model.tokens_to_ids.get(p.piece) ?? this.t.model.unk_token_id;
       // The library would give an undefined id (no unk token); no model could take it.
-      if (id !== undefined) out.push({ id, piece: p.piece, text: p.text, start: p.start, end: p.end, special: p.special, partial: p.partial });
+      if (id !== undefined)
+        out.push({ id, piece: p.piece, text: p.text, start: p.start, end: p.end, special: p.special, partial: p.partial });
     }
     return out;
   }
@@ -161,7 +162,10 @@ export class TextTokenizer {
     try {
       return this.hf.decode(valid, { skip_special_tokens: skip, clean_up_tokenization_spaces: this.cleanUp });
     } catch {
-      return valid.filter((id) => !(skip && this.specials.has(id))).map((id) => this.tokenText(id)).join('');
+      return valid
+        .filter((id) => !(skip && this.specials.has(id)))
+        .map((id) => this.tokenText(id))
+        .join('');
     }
   }
 

@@ -17,7 +17,12 @@ export function encodeTrace(trace: Trace): Uint8Array {
 }
 
 export function decodeTrace(bytes: Uint8Array, file = 'the trace'): Trace {
-  const fail = (why: string) => new DecoderLensError('bad-input', `${file} is not a Decoder Lens trace (${why}). Save a trace with "Decoder Lens: Save Trace" or \`decoder-lens trace --out\`.`, file);
+  const fail = (why: string) =>
+    new DecoderLensError(
+      'bad-input',
+      `${file} is not a Decoder Lens trace (${why}). Save a trace with "Decoder Lens: Save Trace" or \`decoder-lens trace --out\`.`,
+      file,
+    );
   if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) throw fail('wrong magic bytes');
   let trace: Partial<Trace>;
   try {

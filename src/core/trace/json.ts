@@ -5,7 +5,10 @@ import type { AttentionCapture, MaskCapture, Trace } from './types';
 
 export interface TraceJson {
   model: { path: string; architecture: string; layers: number; heads: number; kvCache: boolean; files: string[] };
-  input: { text: string; tokens: { id: number; text: string; start: number | null; end: number | null; special: boolean; prob: number | null }[] };
+  input: {
+    text: string;
+    tokens: { id: number; text: string; start: number | null; end: number | null; special: boolean; prob: number | null }[];
+  };
   positions: { id: number; text: string }[];
   generated: Trace['generated'];
   generatedText: string;
@@ -25,13 +28,26 @@ export function traceToJson(trace: Trace): TraceJson {
     model: { ...trace.model },
     input: {
       text: trace.input.text,
-      tokens: trace.input.tokens.map((t, i) => ({ id: t.id, text: t.text, start: t.start, end: t.end, special: t.special, prob: finiteOrNull(trace.inputProbs[i]) })),
+      tokens: trace.input.tokens.map((t, i) => ({
+        id: t.id,
+        text: t.text,
+        start: t.start,
+        end: t.end,
+        special: t.special,
+        prob: finiteOrNull(trace.inputProbs[i]),
+      })),
     },
     positions: trace.positions.map((t) => ({ id: t.id, text: t.text })),
     generated: trace.generated,
     generatedText: trace.generatedText,
     stopReason: trace.stopReason,
-    attention: trace.attention.map((a) => ({ layer: a.layer, kind: a.kind, heads: a.heads, headAveraged: a.headAveraged, data: attentionArrays(a) })),
+    attention: trace.attention.map((a) => ({
+      layer: a.layer,
+      kind: a.kind,
+      heads: a.heads,
+      headAveraged: a.headAveraged,
+      data: attentionArrays(a),
+    })),
     masks: trace.masks.map((m) => ({ layer: m.layer, kind: m.kind, data: maskArrays(m) })),
     hiddenStates: hiddenJson(trace),
     ...(trace.lens ? { lens: lensEntries(trace.lens), lensUnavailable: trace.lens.unavailable } : {}),
@@ -44,7 +60,8 @@ export function attentionArrays(a: AttentionCapture): number[][][] {
   const out: number[][][] = [];
   for (let h = 0; h < a.heads; h++) {
     const rows: number[][] = [];
-    for (let q = 0; q < a.queries; q++) rows.push(Array.from(a.data.subarray((h * a.queries + q) * a.keys, (h * a.queries + q + 1) * a.keys)));
+    for (let q = 0; q < a.queries; q++)
+      rows.push(Array.from(a.data.subarray((h * a.queries + q) * a.keys, (h * a.queries + q + 1) * a.keys)));
     out.push(rows);
   }
   return out;
@@ -61,7 +78,11 @@ function hiddenJson(trace: Trace): TraceJson['hiddenStates'] {
   const stats = hiddenStats(trace.hidden);
   return trace.hidden.map((h) => {
     const l = stats.layers.indexOf(h.layer);
-    return { layer: h.layer, norms: Array.from(h.norms), cosineToPrevious: Array.from(stats.cosine.subarray(l * stats.positions, (l + 1) * stats.positions), finiteOrNull) };
+    return {
+      layer: h.layer,
+      norms: Array.from(h.norms),
+      cosineToPrevious: Array.from(stats.cosine.subarray(l * stats.positions, (l + 1) * stats.positions), finiteOrNull),
+    };
   });
 }
 

@@ -7,10 +7,16 @@ const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
 export function summarizeTrace(trace: Trace): string {
   const lines: string[] = [];
   const m = trace.model;
-  lines.push(`Model    ${m.path}`, `         ${m.architecture}, ${m.layers} layers × ${m.heads} heads, KV cache ${m.kvCache ? 'on' : 'off'}`);
+  lines.push(
+    `Model    ${m.path}`,
+    `         ${m.architecture}, ${m.layers} layers × ${m.heads} heads, KV cache ${m.kvCache ? 'on' : 'off'}`,
+  );
   lines.push(`Input    ${show(trace.input.text)}`);
   lines.push(`Tokens   ${trace.input.tokens.map((t) => `${show(t.text)}#${t.id}`).join(' ')}`);
-  lines.push(`Output   ${show(trace.generatedText)}  (${trace.generated.length} tokens, stopped at ${trace.stopReason === 'eos' ? 'end of sequence' : 'max new tokens'})`, '');
+  lines.push(
+    `Output   ${show(trace.generatedText)}  (${trace.generated.length} tokens, stopped at ${trace.stopReason === 'eos' ? 'end of sequence' : 'max new tokens'})`,
+    '',
+  );
   lines.push('Step  token            p       top 5');
   trace.generated.forEach((g, i) => {
     const top = g.top.map((t) => `${show(t.text)} ${pct(t.prob)}`).join(', ');

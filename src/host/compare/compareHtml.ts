@@ -7,6 +7,10 @@ import { webviewHtml } from '../webviewHtml';
  */
 export function compareHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const html = webviewHtml(webview, extensionUri, 'compare.js', 'Decoder Lens: Compare');
-  const link = (name: string) => `<link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'media', name)).toString().replace(/"/g, '%22')}">`;
+  const link = (name: string) =>
+    `<link rel="stylesheet" href="${webview
+      .asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'media', name))
+      .toString()
+      .replace(/"/g, '%22')}">`;
   return html.replace('</head>', `${link('panel.css')}\n${link('compare.css')}\n</head>`);
 }

@@ -9,7 +9,19 @@ import type { CompareReport } from '../../core/compare/compare';
 import { formatReport } from '../../core/compare/summary';
 import type { Trace } from '../../core/trace/types';
 import { reviveCompareOpen } from '../../panelData/compareReport';
-import { COMPARE_KINDS, type CompareFocus, type CompareHostEvents, type CompareHostMethods, type CompareKind, type CompareOpenResult, type CompareRendered, type CompareSide, type CompareViewEvents, type CompareViewMethods, type CompareViewReport } from '../../protocol/compare';
+import {
+  COMPARE_KINDS,
+  type CompareFocus,
+  type CompareHostEvents,
+  type CompareHostMethods,
+  type CompareKind,
+  type CompareOpenResult,
+  type CompareRendered,
+  type CompareSide,
+  type CompareViewEvents,
+  type CompareViewMethods,
+  type CompareViewReport,
+} from '../../protocol/compare';
 import type { PanelFocus } from '../../protocol/panel';
 import { Connection } from '../../protocol/rpc';
 import { Disposable } from '../dispose';
@@ -48,15 +60,19 @@ export class ComparePanel extends Disposable {
     this.register(panel);
     this.register(this.renderEmitter);
     const current = (compareId: string) => {
-      if (this.shown?.compareId !== compareId) throw new Error('This comparison is no longer the one shown: run “Decoder Lens: Compare With…” again.');
+      if (this.shown?.compareId !== compareId)
+        throw new Error('This comparison is no longer the one shown: run “Decoder Lens: Compare With…” again.');
       return this.shown;
     };
-    this.connection = new Connection<CompareHostMethods, CompareViewMethods, CompareHostEvents, CompareViewEvents>(webviewPort(panel.webview), {
-      open: () => this.shown ?? null,
-      openTrace: ({ compareId, side, ...focus }) => actions.openTrace(current(compareId), side === 'a' ? 'a' : 'b', cleanFocus(focus)),
-      openText: ({ compareId }) => actions.openText(current(compareId)),
-      exportHtml: ({ compareId }) => actions.exportHtml(current(compareId)),
-    });
+    this.connection = new Connection<CompareHostMethods, CompareViewMethods, CompareHostEvents, CompareViewEvents>(
+      webviewPort(panel.webview),
+      {
+        open: () => this.shown ?? null,
+        openTrace: ({ compareId, side, ...focus }) => actions.openTrace(current(compareId), side === 'a' ? 'a' : 'b', cleanFocus(focus)),
+        openText: ({ compareId }) => actions.openText(current(compareId)),
+        exportHtml: ({ compareId }) => actions.exportHtml(current(compareId)),
+      },
+    );
     this.register({ dispose: () => this.connection.dispose() });
     this.register(
       this.connection.onEvent('rendered', (r) => {
@@ -109,7 +125,11 @@ export class ComparePanels extends Disposable {
   ) {
     super();
     this.storage = new TraceStorage(storageUri);
-    this.register(vscode.window.registerWebviewPanelSerializer(ComparePanel.viewType, { deserializeWebviewPanel: (panel, state) => this.restore(panel, state) }));
+    this.register(
+      vscode.window.registerWebviewPanelSerializer(ComparePanel.viewType, {
+        deserializeWebviewPanel: (panel, state) => this.restore(panel, state),
+      }),
+    );
   }
 
   get current(): ComparePanel | undefined {
@@ -130,7 +150,16 @@ export class ComparePanels extends Disposable {
         this.deps.log?.(`Decoder Lens: could not store trace ${side.toUpperCase()} of the comparison: ${error.message}`);
       });
     }
-    const panel = this.current ?? this.adopt(vscode.window.createWebviewPanel(ComparePanel.viewType, 'Decoder Lens: Compare', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false }));
+    const panel =
+      this.current ??
+      this.adopt(
+        vscode.window.createWebviewPanel(
+          ComparePanel.viewType,
+          'Decoder Lens: Compare',
+          { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+          { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
+        ),
+      );
     if (!panel.panel.visible) panel.panel.reveal(undefined, true);
     panel.show(open);
     return panel;
@@ -166,7 +195,8 @@ export class ComparePanels extends Disposable {
     const id = open.traces[side];
     let trace = this.live?.compareId === open.compareId ? this.live[side] : undefined;
     if (!trace && id) trace = this.loaded.get(id) ?? (await this.storage.load(id));
-    if (!trace) return { shown: false, message: `${side.toUpperCase()}’s trace is no longer stored: run “Decoder Lens: Compare With…” again.` };
+    if (!trace)
+      return { shown: false, message: `${side.toUpperCase()}’s trace is no longer stored: run “Decoder Lens: Compare With…” again.` };
     if (id) this.loaded.set(id, trace);
     const r = open.report;
     // The query that predicted the first differing token: the last position both runs share.
@@ -196,4 +226,3 @@ function cleanFocus(f: CompareFocus): CompareFocus {
   if (COMPARE_KINDS.includes(f.kind as CompareKind)) out.kind = f.kind;
   return out;
 }
-

@@ -14,10 +14,15 @@ import type { ComparePanels } from './comparePanel';
  * `target`: what to compare with (a model folder, an .onnx file or a .dltrace), e.g. from the explorer's context
  * menu or a test; without it a dialog asks.
  */
-export async function compareWith(deps: { worker: WorkerClient; store: TraceStore; compare: ComparePanels }, target?: vscode.Uri): Promise<CompareResult | undefined> {
+export async function compareWith(
+  deps: { worker: WorkerClient; store: TraceStore; compare: ComparePanels },
+  target?: vscode.Uri,
+): Promise<CompareResult | undefined> {
   const current = deps.store.current?.trace;
   if (!current) {
-    void vscode.window.showInformationMessage('Decoder Lens: decode a selection first; Compare With… runs the same input through another model.');
+    void vscode.window.showInformationMessage(
+      'Decoder Lens: decode a selection first; Compare With… runs the same input through another model.',
+    );
     return undefined;
   }
   target ??= (
@@ -35,17 +40,32 @@ export async function compareWith(deps: { worker: WorkerClient; store: TraceStor
     // A saved trace is read and parsed in the worker, not on the extension host thread.
     const other = target.fsPath.endsWith('.dltrace') ? { tracePath: target.fsPath } : { modelPath: target.fsPath };
     const s = current.settings;
-    const request = { modelPath: current.model.path, text: current.input.text, maxNewTokens: s.maxNewTokens, sampling: s.sampling, useCache: s.useCache, attentionMask: s.attentionMask, captureMaxBytes: s.captureMaxBytes, other };
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Decoder Lens: comparing', cancellable: true }, async (progress, token) => {
-      const controller = new AbortController();
-      const subscription = token.onCancellationRequested(() => controller.abort());
-      try {
-        const connection = await deps.worker.get();
-        return await connection.request('compare', request, { signal: controller.signal, onProgress: ({ step, total }) => progress.report({ message: `step ${step} of ${total}` }) });
-      } finally {
-        subscription.dispose();
-      }
-    });
+    const request = {
+      modelPath: current.model.path,
+      text: current.input.text,
+      maxNewTokens: s.maxNewTokens,
+      sampling: s.sampling,
+      useCache: s.useCache,
+      attentionMask: s.attentionMask,
+      captureMaxBytes: s.captureMaxBytes,
+      other,
+    };
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Decoder Lens: comparing', cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const subscription = token.onCancellationRequested(() => controller.abort());
+        try {
+          const connection = await deps.worker.get();
+          return await connection.request('compare', request, {
+            signal: controller.signal,
+            onProgress: ({ step, total }) => progress.report({ message: `step ${step} of ${total}` }),
+          });
+        } finally {
+          subscription.dispose();
+        }
+      },
+    );
     log.info(`Compared ${current.model.path} with ${target.fsPath}: ${result.report.summary}`);
     // The attention panel keeps showing what it showed; the compare view shows A vs B and opens either there.
     deps.compare.show(result);

@@ -28,12 +28,19 @@ export async function decodeSelection(deps: DecodeSelectionDeps, options: { atte
   const range = selection.isEmpty ? document.lineAt(selection.active.line).range : new vscode.Range(selection.start, selection.end);
   const text = document.getText(range);
   if (text.trim() === '') {
-    void vscode.window.showInformationMessage('Decoder Lens: the selection is empty. Select some text (or put the cursor on a line with text).');
+    void vscode.window.showInformationMessage(
+      'Decoder Lens: the selection is empty. Select some text (or put the cursor on a line with text).',
+    );
     return undefined;
   }
   const model = await deps.registry.active();
   if (!model.isDemo && !vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Decoder Lens runs workspace models only in a trusted workspace. Trust this folder, or use the built-in demo model.', 'Select Model').then((c) => c && vscode.commands.executeCommand(Commands.selectModel));
+    void vscode.window
+      .showWarningMessage(
+        'Decoder Lens runs workspace models only in a trusted workspace. Trust this folder, or use the built-in demo model.',
+        'Select Model',
+      )
+      .then((c) => c && vscode.commands.executeCommand(Commands.selectModel));
     return undefined;
   }
   deps.setBusy('decoding');

@@ -10,7 +10,11 @@ import type { WorkerClient } from '../workerClient';
  * Runs one decode in the worker with a cancellable progress notification ("step k of n"). The extension host
  * only waits on a message; ONNX Runtime runs on the worker thread.
  */
-export async function runDecode(worker: WorkerClient, request: Omit<DecodeRequest, 'maxNewTokens' | 'sampling' | 'captureMaxBytes' | 'executionProviders'> & Partial<DecodeRequest>, title: string): Promise<Trace | undefined> {
+export async function runDecode(
+  worker: WorkerClient,
+  request: Omit<DecodeRequest, 'maxNewTokens' | 'sampling' | 'captureMaxBytes' | 'executionProviders'> & Partial<DecodeRequest>,
+  title: string,
+): Promise<Trace | undefined> {
   const settings = readSettings();
   const full: DecodeRequest = {
     maxNewTokens: settings.maxNewTokens,
@@ -23,32 +27,35 @@ export async function runDecode(worker: WorkerClient, request: Omit<DecodeReques
   };
   const started = Date.now();
   log.info(`Decoding ${JSON.stringify(full.text.slice(0, 80))}${full.text.length > 80 ? '…' : ''} with ${full.modelPath}`);
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const subscription = token.onCancellationRequested(() => controller.abort());
-    let last = 0;
-    try {
-      const connection = await worker.get();
-      const trace = await connection.request('decode', full, {
-        signal: controller.signal,
-        onProgress: ({ step, total }) => {
-          progress.report({ message: `step ${step} of ${total}`, increment: ((step - last) / total) * 100 });
-          last = step;
-        },
-      });
-      log.info(`Decoded ${trace.generated.length} tokens in ${Date.now() - started} ms (KV cache ${trace.model.kvCache ? 'on' : 'off'})`);
-      for (const note of trace.dropped) log.warn(`Not captured: ${note}`);
-      return trace;
-    } catch (error) {
-      if (error instanceof RemoteError && error.payload.code === 'cancelled') {
-        log.info('Decode cancelled.');
-        return undefined;
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const controller = new AbortController();
+      const subscription = token.onCancellationRequested(() => controller.abort());
+      let last = 0;
+      try {
+        const connection = await worker.get();
+        const trace = await connection.request('decode', full, {
+          signal: controller.signal,
+          onProgress: ({ step, total }) => {
+            progress.report({ message: `step ${step} of ${total}`, increment: ((step - last) / total) * 100 });
+            last = step;
+          },
+        });
+        log.info(`Decoded ${trace.generated.length} tokens in ${Date.now() - started} ms (KV cache ${trace.model.kvCache ? 'on' : 'off'})`);
+        for (const note of trace.dropped) log.warn(`Not captured: ${note}`);
+        return trace;
+      } catch (error) {
+        if (error instanceof RemoteError && error.payload.code === 'cancelled') {
+          log.info('Decode cancelled.');
+          return undefined;
+        }
+        throw error;
+      } finally {
+        subscription.dispose();
       }
-      throw error;
-    } finally {
-      subscription.dispose();
-    }
-  });
+    },
+  );
 }
 
 /** Shows an error a person can act on; model problems offer "Select Model". */

@@ -12,14 +12,27 @@ const LEVELS = 5;
  */
 export class TraceDecorations extends Disposable {
   private readonly tints = Array.from({ length: LEVELS }, (_, i) =>
-    this.register(vscode.window.createTextEditorDecorationType({ backgroundColor: new vscode.ThemeColor(`decoderLens.surprisal${i}`), borderRadius: '2px' })),
+    this.register(
+      vscode.window.createTextEditorDecorationType({
+        backgroundColor: new vscode.ThemeColor(`decoderLens.surprisal${i}`),
+        borderRadius: '2px',
+      }),
+    ),
   );
   // Two alternating types: VS Code merges touching ranges of one type into one element (one border per line).
   private readonly boundaries = [0, 1].map(() =>
-    this.register(vscode.window.createTextEditorDecorationType({ borderColor: new vscode.ThemeColor('decoderLens.tokenBoundary'), borderStyle: 'solid', borderWidth: '0 1px 0 0' })),
+    this.register(
+      vscode.window.createTextEditorDecorationType({
+        borderColor: new vscode.ThemeColor('decoderLens.tokenBoundary'),
+        borderStyle: 'solid',
+        borderWidth: '0 1px 0 0',
+      }),
+    ),
   );
   private readonly ghost = this.register(
-    vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor('editorGhostText.foreground'), fontStyle: 'italic', margin: '0 0 0 0.5em' } }),
+    vscode.window.createTextEditorDecorationType({
+      after: { color: new vscode.ThemeColor('editorGhostText.foreground'), fontStyle: 'italic', margin: '0 0 0 0.5em' },
+    }),
   );
   private enabled: boolean;
 
@@ -60,7 +73,13 @@ export class TraceDecorations extends Disposable {
     }
   }
 
-  private collect(document: vscode.TextDocument, result: DecodedRange, byLevel: vscode.DecorationOptions[][], boundaries: vscode.Range[][], ghosts: vscode.DecorationOptions[]): void {
+  private collect(
+    document: vscode.TextDocument,
+    result: DecodedRange,
+    byLevel: vscode.DecorationOptions[][],
+    boundaries: vscode.Range[][],
+    ghosts: vscode.DecorationOptions[],
+  ): void {
     const { trace, offsets } = result;
     trace.input.tokens.forEach((token, i) => {
       if (token.start === null || token.end === null || token.end <= token.start) return;
@@ -72,7 +91,10 @@ export class TraceDecorations extends Disposable {
     const text = trace.generatedText;
     if (text) {
       const end = document.positionAt(offsets.end);
-      ghosts.push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: `⟶ ${text.replace(/\s+/g, ' ').trim()}` } } });
+      ghosts.push({
+        range: new vscode.Range(end, end),
+        renderOptions: { after: { contentText: `⟶ ${text.replace(/\s+/g, ' ').trim()}` } },
+      });
     }
   }
 }

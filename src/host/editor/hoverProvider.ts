@@ -16,7 +16,8 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     if (index === undefined) return undefined;
     const token = result.trace.input.tokens[index];
     const markdown = hoverMarkdown(result.trace, index, readSettings(document.uri).hover, {
-      openPanel: (query, layer) => `command:${InternalCommands.focusPanel}?${encodeURIComponent(JSON.stringify([{ resultId: result.id, query, layer }]))}`,
+      openPanel: (query, layer) =>
+        `command:${InternalCommands.focusPanel}?${encodeURIComponent(JSON.stringify([{ resultId: result.id, query, layer }]))}`,
     });
     const content = new vscode.MarkdownString(markdown);
     content.isTrusted = { enabledCommands: [InternalCommands.focusPanel] };

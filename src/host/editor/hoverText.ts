@@ -36,7 +36,8 @@ export function pickLayer(trace: Trace, kind: AttentionKind, layer: number): Att
 /** One query row, aggregated over heads as the settings say. */
 export function attentionRow(a: AttentionCapture, query: number, settings: HoverSettings): Float32Array {
   const row = new Float32Array(a.keys);
-  const heads = settings.aggregate === 'head' ? [Math.min(Math.max(0, settings.head), a.heads - 1)] : Array.from({ length: a.heads }, (_, h) => h);
+  const heads =
+    settings.aggregate === 'head' ? [Math.min(Math.max(0, settings.head), a.heads - 1)] : Array.from({ length: a.heads }, (_, h) => h);
   for (const h of heads) {
     const base = (h * a.queries + query) * a.keys;
     for (let k = 0; k < a.keys; k++) {
@@ -86,7 +87,8 @@ export function hoverMarkdown(trace: Trace, index: number, settings: HoverSettin
     lines.push(trace.dropped.length ? `Attention not captured: ${trace.dropped.join('; ')}` : 'No attention was captured for this model.');
     return lines.join('\n');
   }
-  const how = settings.aggregate === 'head' ? `head ${Math.min(settings.head, layer.heads - 1)}` : `${settings.aggregate} over ${layer.heads} heads`;
+  const how =
+    settings.aggregate === 'head' ? `head ${Math.min(settings.head, layer.heads - 1)}` : `${settings.aggregate} over ${layer.heads} heads`;
   lines.push(`Attends to (layer ${layer.layer}, ${how}):`, '');
   const keys = kind === 'encoder' ? trace.input.tokens : trace.positions;
   lines.push('| token | weight | |', '|---|---|---|');

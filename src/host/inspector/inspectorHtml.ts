@@ -7,6 +7,10 @@ import { webviewHtml } from '../webviewHtml';
  */
 export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const html = webviewHtml(webview, extensionUri, 'inspector.js', 'Decoder Lens: Masks');
-  const link = (name: string) => `<link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'media', name)).toString().replace(/"/g, '%22')}">`;
+  const link = (name: string) =>
+    `<link rel="stylesheet" href="${webview
+      .asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'media', name))
+      .toString()
+      .replace(/"/g, '%22')}">`;
   return html.replace('</head>', `${link('panel.css')}\n${link('inspector.css')}\n</head>`);
 }

@@ -1,6 +1,13 @@
 import * as vscode from 'vscode';
 import type { Trace } from '../../core/trace/types';
-import type { InspectorHostEvents, InspectorHostMethods, InspectorRendered, InspectorSnapshot, InspectorViewEvents, InspectorViewMethods } from '../../protocol/inspector';
+import type {
+  InspectorHostEvents,
+  InspectorHostMethods,
+  InspectorRendered,
+  InspectorSnapshot,
+  InspectorViewEvents,
+  InspectorViewMethods,
+} from '../../protocol/inspector';
 import { Connection, RemoteError } from '../../protocol/rpc';
 import { Disposable } from '../dispose';
 import { webviewOptions, webviewPort } from '../webviewHtml';
@@ -39,7 +46,11 @@ export class MasksViewProvider extends Disposable implements vscode.WebviewViewP
     logger: { log(message: string): void } = { log: () => undefined },
   ) {
     super();
-    this.session = new InspectorSession(runner, (snapshot) => this.connection?.notify('snapshot', snapshot), (m) => logger.log(m));
+    this.session = new InspectorSession(
+      runner,
+      (snapshot) => this.connection?.notify('snapshot', snapshot),
+      (m) => logger.log(m),
+    );
     this.register({ dispose: () => this.session.dispose() });
   }
 

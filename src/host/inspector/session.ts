@@ -3,7 +3,19 @@
  * once, the probe-based ones when the worker has run the probes), an optional rerun with a mask override and
  * the comparison of the two. vscode-free: the runner is injected (the worker in the extension, the core in tests).
  */
-import { checkTrace, compareRuns, maskProblem, planProbes, probeOptions, rerunOptions, runChecks, type Finding, type ModelFacts, type ProbeResult, type RunOptions } from '../../core/masks';
+import {
+  checkTrace,
+  compareRuns,
+  maskProblem,
+  planProbes,
+  probeOptions,
+  rerunOptions,
+  runChecks,
+  type Finding,
+  type ModelFacts,
+  type ProbeResult,
+  type RunOptions,
+} from '../../core/masks';
 import type { Trace } from '../../core/trace/types';
 import type { InspectorRun, InspectorSnapshot } from '../../protocol/inspector';
 import { RemoteError, isAbortError, toErrorPayload } from '../../protocol/rpc';
@@ -66,7 +78,15 @@ export class InspectorSession {
     this.checked = undefined;
     this.seq++;
     const findings = checkTrace(trace).map((finding) => ({ finding, runId: this.runId('original') }));
-    this.shown = { original: trace, rerunId: '', findings, notes: [], checking: true, activeRunId: this.runId('original'), runs: new Map() };
+    this.shown = {
+      original: trace,
+      rerunId: '',
+      findings,
+      notes: [],
+      checking: true,
+      activeRunId: this.runId('original'),
+      runs: new Map(),
+    };
     this.emit();
   }
 
@@ -119,11 +139,19 @@ export class InspectorSession {
     const o = s.original;
     const runs = [this.run(s, this.runId('original'), 'original', o, 'Original')];
     // The probe run is worth showing only as the evidence of a finding.
-    if (s.probe && s.findings.some((f) => f.runId === this.runId('probe'))) runs.push(this.run(s, this.runId('probe'), 'probe', s.probe, `Check: ${rerunLabel(s.probe).replace(/^Rerun: /, '')}`));
+    if (s.probe && s.findings.some((f) => f.runId === this.runId('probe')))
+      runs.push(this.run(s, this.runId('probe'), 'probe', s.probe, `Check: ${rerunLabel(s.probe).replace(/^Rerun: /, '')}`));
     if (s.rerun) runs.push(this.run(s, s.rerunId, 'rerun', s.rerun, rerunLabel(s.rerun)));
     return {
       seq: this.seq,
-      model: { name: lastSegment(o.model.path), path: o.model.path, architecture: o.model.architecture, layers: o.model.layers, heads: o.model.heads, kvCache: o.model.kvCache },
+      model: {
+        name: lastSegment(o.model.path),
+        path: o.model.path,
+        architecture: o.model.architecture,
+        layers: o.model.layers,
+        heads: o.model.heads,
+        kvCache: o.model.kvCache,
+      },
       runs,
       activeRunId: runs.some((r) => r.runId === s.activeRunId) ? s.activeRunId : runs[0].runId,
       findings: s.findings.map(({ finding, runId }) => toFinding(finding, runId)),
@@ -156,7 +184,10 @@ export class InspectorSession {
       for (const probe of planProbes(s.original, facts)) {
         if (controller.signal.aborted) return;
         try {
-          results.push({ id: probe.id, trace: await this.runner.probe(s.original.model.path, probeOptions(s.original, probe), controller.signal) });
+          results.push({
+            id: probe.id,
+            trace: await this.runner.probe(s.original.model.path, probeOptions(s.original, probe), controller.signal),
+          });
         } catch (error) {
           if (isAbortError(error) || controller.signal.aborted) return;
           results.push({ id: probe.id, error: toErrorPayload(error) });
@@ -167,7 +198,10 @@ export class InspectorSession {
       const all = runChecks(s.original, results, note);
       s.probe = results.flatMap((r) => (r.id === 'mask-probe' && 'trace' in r ? [r.trace] : []))[0];
       const kept = s.findings.filter((f) => f.runId !== this.runId('original'));
-      s.findings = [...all.map((finding) => ({ finding, runId: finding.run === 'mask-probe' ? probeRunId : this.runId('original') })), ...kept];
+      s.findings = [
+        ...all.map((finding) => ({ finding, runId: finding.run === 'mask-probe' ? probeRunId : this.runId('original') })),
+        ...kept,
+      ];
     } catch (error) {
       note(`The checks that need extra decodes did not run: ${(error as Error).message}`);
       this.log(`mask inspector: probes failed: ${(error as Error).stack ?? error}`);

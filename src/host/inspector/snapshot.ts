@@ -5,7 +5,15 @@
 import { expectedVisible, layerViews, maxOverHeads, type Finding, type RunComparison } from '../../core/masks';
 import type { Trace, TraceToken } from '../../core/trace/types';
 import { probToByte } from '../../panelData/colorScale';
-import { INSPECTOR_KINDS, type InspectorComparison, type InspectorFinding, type InspectorGrid, type InspectorRun, type InspectorRunRole, type InspectorToken } from '../../protocol/inspector';
+import {
+  INSPECTOR_KINDS,
+  type InspectorComparison,
+  type InspectorFinding,
+  type InspectorGrid,
+  type InspectorRun,
+  type InspectorRunRole,
+  type InspectorToken,
+} from '../../protocol/inspector';
 
 const token = (t: TraceToken): InspectorToken => ({ id: t.id, text: t.text, special: t.special, ...(t.partial ? { partial: true } : {}) });
 
@@ -63,4 +71,3 @@ export function rerunLabel(trace: Trace): string {
   if (hidden.length === 1) return `Rerun: token ${hidden[0]} “${trace.input.tokens[hidden[0]]?.text ?? ''}” hidden`;
   return `Rerun: ${hidden.length} tokens hidden`;
 }
-

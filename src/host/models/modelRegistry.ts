@@ -10,7 +10,13 @@ export interface ModelCandidate {
   description: string;
 }
 
-const OPTIMUM_FILES = new Set(['decoder_model.onnx', 'decoder_with_past_model.onnx', 'decoder_model_merged.onnx', 'model.onnx', 'encoder_model.onnx']);
+const OPTIMUM_FILES = new Set([
+  'decoder_model.onnx',
+  'decoder_with_past_model.onnx',
+  'decoder_model_merged.onnx',
+  'model.onnx',
+  'encoder_model.onnx',
+]);
 const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.venv/**,**/venv/**,**/__pycache__/**,**/.cache/**}';
 const CHOSEN_KEY = 'decoderLens.chosenModel';
 
@@ -71,7 +77,11 @@ export class ModelRegistry extends Disposable {
         if (path.basename(folder) === 'onnx') folder = path.dirname(folder);
         const existing = byPath.get(folder);
         const files = existing ? `${existing.description.replace(/ \(.*$/, '')}, ${name}` : name;
-        byPath.set(folder, { path: folder, label: path.basename(folder), description: `${files} (${vscode.workspace.asRelativePath(folder)})` });
+        byPath.set(folder, {
+          path: folder,
+          label: path.basename(folder),
+          description: `${files} (${vscode.workspace.asRelativePath(folder)})`,
+        });
       } else {
         byPath.set(fsPath, { path: fsPath, label: name, description: vscode.workspace.asRelativePath(fsPath) });
       }

@@ -4,7 +4,15 @@
  */
 import * as vscode from 'vscode';
 import { Connection } from '../../protocol/rpc';
-import type { PanelEvents, PanelFocus, PanelHostEvents, PanelHostMethods, PanelMethods, PanelOpenResult, PanelUiState } from '../../protocol/panel';
+import type {
+  PanelEvents,
+  PanelFocus,
+  PanelHostEvents,
+  PanelHostMethods,
+  PanelMethods,
+  PanelOpenResult,
+  PanelUiState,
+} from '../../protocol/panel';
 import { dataHandlers, type PanelDataService } from '../../panelData/serve';
 import { Disposable } from '../dispose';
 import { webviewPort } from '../webviewHtml';

@@ -29,7 +29,11 @@ export class AttentionPanels extends Disposable {
     super();
     this.storage = new TraceStorage(storageUri);
     this.log = options.log;
-    this.register(vscode.window.registerWebviewPanelSerializer(AttentionPanel.viewType, { deserializeWebviewPanel: (panel, state) => this.restore(panel, state) }));
+    this.register(
+      vscode.window.registerWebviewPanelSerializer(AttentionPanel.viewType, {
+        deserializeWebviewPanel: (panel, state) => this.restore(panel, state),
+      }),
+    );
   }
 
   /** The open panel, if any. */
@@ -43,7 +47,8 @@ export class AttentionPanels extends Disposable {
    * `storedAs` names a copy already in storage (the compare view stores its traces), which is used instead.
    */
   async show(trace: Trace, focus?: PanelFocus, storedAs?: string): Promise<AttentionPanel> {
-    if (!this.stored.has(trace) && TraceStorage.isId(storedAs)) this.stored.set(trace, { id: storedAs, service: new PanelDataService(toPanelData(trace, storedAs)) });
+    if (!this.stored.has(trace) && TraceStorage.isId(storedAs))
+      this.stored.set(trace, { id: storedAs, service: new PanelDataService(toPanelData(trace, storedAs)) });
     const known = this.stored.get(trace);
     const id = known?.id ?? TraceStorage.newId();
     const service = known?.service ?? new PanelDataService(toPanelData(trace, id));
@@ -52,7 +57,9 @@ export class AttentionPanels extends Disposable {
     panel.show(shown);
     if (!known) {
       this.stored.set(trace, { id, service });
-      await this.storage.save(id, trace).catch((error: Error) => this.log?.(`Decoder Lens: could not store the trace for restoring the panel: ${error.message}`));
+      await this.storage
+        .save(id, trace)
+        .catch((error: Error) => this.log?.(`Decoder Lens: could not store the trace for restoring the panel: ${error.message}`));
     }
     return panel;
   }
@@ -75,7 +82,16 @@ export class AttentionPanels extends Disposable {
 
   /** The panel, revealed beside the editor (created if there is none). */
   private open(): AttentionPanel {
-    const panel = this.current ?? this.adopt(vscode.window.createWebviewPanel(AttentionPanel.viewType, 'Decoder Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false }));
+    const panel =
+      this.current ??
+      this.adopt(
+        vscode.window.createWebviewPanel(
+          AttentionPanel.viewType,
+          'Decoder Lens',
+          { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+          { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
+        ),
+      );
     if (!panel.panel.visible) panel.panel.reveal(undefined, true);
     return panel;
   }

@@ -13,7 +13,11 @@ function defaultUri(name: string): vscode.Uri | undefined {
 
 export async function savePng(name: string, png: Uint8Array): Promise<string | null> {
   const safe = name.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '') || 'attention.png';
-  const uri = await vscode.window.showSaveDialog({ defaultUri: defaultUri(safe), filters: { 'PNG image': ['png'] }, title: 'Save the attention view as PNG' });
+  const uri = await vscode.window.showSaveDialog({
+    defaultUri: defaultUri(safe),
+    filters: { 'PNG image': ['png'] },
+    title: 'Save the attention view as PNG',
+  });
   if (!uri) return null;
   await vscode.workspace.fs.writeFile(uri, png);
   void vscode.window.showInformationMessage(`Decoder Lens: saved ${uri.fsPath}`);
@@ -31,7 +35,12 @@ export async function saveCompareReport(report: CompareReport, extensionUri: vsc
   const base = (path: string) => lastSegment(path, 'model').replace(/[^\w.-]+/g, '_');
   const name = `decoder-lens-compare-${base(report.a.label)}-vs-${base(report.b.label)}.html`;
   const dist = vscode.Uri.joinPath(extensionUri, 'dist').fsPath;
-  return writeHtml(name, 'Export the comparison as a standalone HTML report', () => compareReportHtml(report, readReportAssets(dist, 'compare')), target);
+  return writeHtml(
+    name,
+    'Export the comparison as a standalone HTML report',
+    () => compareReportHtml(report, readReportAssets(dist, 'compare')),
+    target,
+  );
 }
 
 async function writeHtml(name: string, title: string, html: () => string, target?: vscode.Uri): Promise<string | null> {

@@ -51,7 +51,11 @@ export class TraceStorage {
 
   private async prune(): Promise<void> {
     const entries = await vscode.workspace.fs.readDirectory(this.folder);
-    const ids = entries.map(([name]) => name.replace(/\.dltrace$/, '')).filter((id) => TraceStorage.isId(id)).sort();
-    for (const id of ids.slice(0, Math.max(0, ids.length - KEEP))) await vscode.workspace.fs.delete(this.uriOf(id)).then(undefined, () => undefined);
+    const ids = entries
+      .map(([name]) => name.replace(/\.dltrace$/, ''))
+      .filter((id) => TraceStorage.isId(id))
+      .sort();
+    for (const id of ids.slice(0, Math.max(0, ids.length - KEEP)))
+      await vscode.workspace.fs.delete(this.uriOf(id)).then(undefined, () => undefined);
   }
 }

@@ -12,7 +12,8 @@ function importsBelow(dir: string): { file: string; spec: string }[] {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
       else if (p.endsWith('.ts')) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)) out.push({ file: relative(repoRoot, p), spec: m[1] });
+        for (const m of readFileSync(p, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g))
+          out.push({ file: relative(repoRoot, p), spec: m[1] });
       }
     }
   };
@@ -21,7 +22,9 @@ function importsBelow(dir: string): { file: string; spec: string }[] {
 }
 
 test('the core imports neither vscode, the host, the worker nor the webviews', () => {
-  const bad = importsBelow('src/core').filter(({ spec }) => spec === 'vscode' || /\/(host|worker)\//.test(spec) || spec.includes('webview'));
+  const bad = importsBelow('src/core').filter(
+    ({ spec }) => spec === 'vscode' || /\/(host|worker)\//.test(spec) || spec.includes('webview'),
+  );
   assert.deepEqual(bad, []);
 });
 
@@ -31,11 +34,15 @@ test('the graph core does not run models', () => {
 });
 
 test('the extension host never loads ONNX Runtime or the decoder (inference runs in the worker)', () => {
-  const bad = importsBelow('src/host').filter(({ spec }) => spec === 'onnxruntime-node' || /core\/(decode\/(?!options|sampling)|onnx|lens(?!\/(outputs|hidden)))/.test(spec));
+  const bad = importsBelow('src/host').filter(
+    ({ spec }) => spec === 'onnxruntime-node' || /core\/(decode\/(?!options|sampling)|onnx|lens(?!\/(outputs|hidden)))/.test(spec),
+  );
   assert.deepEqual(bad, []);
 });
 
 test('webviews import only the protocol and their own code', () => {
-  const bad = importsBelow('webview').filter(({ spec }) => spec.startsWith('node:') || spec === 'vscode' || /src\/(core|host|worker)\//.test(spec));
+  const bad = importsBelow('webview').filter(
+    ({ spec }) => spec.startsWith('node:') || spec === 'vscode' || /src\/(core|host|worker)\//.test(spec),
+  );
   assert.deepEqual(bad, []);
 });

@@ -26,7 +26,9 @@ test('the commands table in src/host/commands.ts and the manifest agree; interna
   const internalIds = block('InternalCommands');
   const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
   assert.deepEqual([...publicIds, ...internalIds].sort(), contributed);
-  const hidden = (manifest.contributes.menus.commandPalette ?? []).filter((m: { when: string }) => m.when === 'false').map((m: { command: string }) => m.command);
+  const hidden = (manifest.contributes.menus.commandPalette ?? [])
+    .filter((m: { when: string }) => m.when === 'false')
+    .map((m: { command: string }) => m.command);
   assert.deepEqual(hidden.sort(), [...internalIds].sort());
 });
 

@@ -25,12 +25,29 @@ async function compare(argv: string[]): Promise<{ report: CompareReport; stdout:
 describe('compare command', () => {
   test('two model folders: a JSON report and a readable summary', async () => {
     const json = join(tmpDir(), 'report.json');
-    const { stdout } = await compare(['--model', fixture('tiny-gpt'), '--model-b', fixture('tiny-gpt-finetuned'), '--text', PROMPT, '--max-new-tokens', '10', '--json', json]);
+    const { stdout } = await compare([
+      '--model',
+      fixture('tiny-gpt'),
+      '--model-b',
+      fixture('tiny-gpt-finetuned'),
+      '--text',
+      PROMPT,
+      '--max-new-tokens',
+      '10',
+      '--json',
+      json,
+    ]);
     const report = JSON.parse(readFileSync(json, 'utf8')) as CompareReport;
     assert.equal(report.format, 'decoder-lens-compare');
     assert.equal(report.vocabulary?.same, true);
     assert.equal(report.firstDifferingStep, 5);
-    assert.deepEqual(report.attention.map((l) => [l.layer, l.heads.length]), [[0, 4], [1, 4]]);
+    assert.deepEqual(
+      report.attention.map((l) => [l.layer, l.heads.length]),
+      [
+        [0, 4],
+        [1, 4],
+      ],
+    );
     assert.deepEqual(report.lens?.layers, [0, 1]);
     assert.equal(report.a.generatedText, ' the red fox saw a big moon');
     assert.equal(report.b.generatedText, ' the red fox saw a moon big');
@@ -51,7 +68,11 @@ describe('compare command', () => {
 
   test('clear errors for a missing second side or a bad option', async () => {
     await expectError(compare(['--model', fixture('tiny-gpt'), '--text', PROMPT]), 'bad-input', '--model-b');
-    await expectError(compare(['--model', fixture('tiny-gpt'), '--model-b', fixture('tiny-gpt'), '--text', PROMPT, '--lens-rows', 'some']), 'bad-input', '--lens-rows');
+    await expectError(
+      compare(['--model', fixture('tiny-gpt'), '--model-b', fixture('tiny-gpt'), '--text', PROMPT, '--lens-rows', 'some']),
+      'bad-input',
+      '--lens-rows',
+    );
     await expectError(compare(['--model', fixture('tiny-gpt'), '--trace-b', join(tmpDir(), 'none.dltrace')]), 'not-found');
   });
 });

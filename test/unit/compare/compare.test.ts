@@ -19,7 +19,10 @@ interface FinetunedReference {
 }
 
 const FINETUNED = fixture('tiny-gpt-finetuned');
-assert.ok(existsSync(FINETUNED), `fixture ${FINETUNED} is missing: run /usr/bin/python3 test/fixtures/make_finetuned.py (after make_fixtures.py)`);
+assert.ok(
+  existsSync(FINETUNED),
+  `fixture ${FINETUNED} is missing: run /usr/bin/python3 test/fixtures/make_finetuned.py (after make_fixtures.py)`,
+);
 const ref = reference<FinetunedReference>('tiny-gpt-finetuned');
 const sessions = new SessionCache();
 after(() => sessions.clear());
@@ -35,7 +38,11 @@ async function run(name: string) {
 describe('comparing two models on the same input', () => {
   test('a model compared with itself: zero everywhere', async () => {
     const [a, b] = [await run('tiny-gpt'), await run('tiny-gpt')];
-    const report = compareTraces({ trace: a.trace, label: 'A', lens: a.lens }, { trace: b.trace, label: 'B', lens: b.lens }, compareTokenizerFiles(fixture('tiny-gpt'), fixture('tiny-gpt')));
+    const report = compareTraces(
+      { trace: a.trace, label: 'A', lens: a.lens },
+      { trace: b.trace, label: 'B', lens: b.lens },
+      compareTokenizerFiles(fixture('tiny-gpt'), fixture('tiny-gpt')),
+    );
     assert.equal(report.firstDifferingStep, null);
     assert.equal(report.commonPositions, a.trace.positions.length);
     assert.equal(report.attention.length, 2);
@@ -47,11 +54,21 @@ describe('comparing two models on the same input', () => {
 
   test('base vs fine-tuned: the generations part where torch says, with torch’s attention divergence', async () => {
     const [a, b] = [await run('tiny-gpt'), await run('tiny-gpt-finetuned')];
-    assert.deepEqual(a.trace.generated.map((g) => g.id), ref.base_greedy_ids);
-    assert.deepEqual(b.trace.generated.map((g) => g.id), ref.greedy.ids);
+    assert.deepEqual(
+      a.trace.generated.map((g) => g.id),
+      ref.base_greedy_ids,
+    );
+    assert.deepEqual(
+      b.trace.generated.map((g) => g.id),
+      ref.greedy.ids,
+    );
     const vocabulary = compareTokenizerFiles(fixture('tiny-gpt'), FINETUNED);
     assert.equal(vocabulary.same, true);
-    const report = compareTraces({ trace: a.trace, label: 'base', lens: a.lens }, { trace: b.trace, label: 'fine-tuned', lens: b.lens }, vocabulary);
+    const report = compareTraces(
+      { trace: a.trace, label: 'base', lens: a.lens },
+      { trace: b.trace, label: 'fine-tuned', lens: b.lens },
+      vocabulary,
+    );
     assert.equal(report.firstDifferingStep, ref.first_differing_step);
     assert.equal(report.commonPositions, ref.common_positions);
     for (const expected of ref.attention_jsd) {
@@ -69,7 +86,10 @@ describe('comparing two models on the same input', () => {
     assert.equal(report.steps[ref.first_differing_step + 1].sameContext, false);
     assert.equal(report.steps[ref.first_differing_step + 1].delta, null, 'no delta once the contexts differ');
     assert.ok(report.lens!.meanAbsDelta.some((d) => d > 0));
-    assert.match(report.summary, /^Generations part at step 6 \(A " big" p=.*, B " moon" p=.*\); next-token probabilities move by up to -0\.0\d+ \(step \d\); attention changes most in layer 1 /);
+    assert.match(
+      report.summary,
+      /^Generations part at step 6 \(A " big" p=.*, B " moon" p=.*\); next-token probabilities move by up to -0\.0\d+ \(step \d\); attention changes most in layer 1 /,
+    );
     const text = formatReport(report);
     assert.match(text, /← part here/);
     assert.match(text, /layer 1 self/);
@@ -95,7 +115,12 @@ describe('comparing two models on the same input', () => {
   test('Jensen-Shannon divergence in bits', () => {
     assert.equal(jsd([0.2, 0.8], 0, [0.2, 0.8], 0, 2), 0);
     assertClose(jsd([1, 0], 0, [0, 1], 0, 2), 1, 1e-12, 'disjoint');
-    assertClose(jsd([2, 0, 0], 0, [0.5, 0.5, 0], 0, 3), 0.5 * Math.log2(4 / 3) + 0.25 * Math.log2(2 / 3) + 0.25 * 1, 1e-12, 'renormalised rows');
+    assertClose(
+      jsd([2, 0, 0], 0, [0.5, 0.5, 0], 0, 3),
+      0.5 * Math.log2(4 / 3) + 0.25 * Math.log2(2 / 3) + 0.25 * 1,
+      1e-12,
+      'renormalised rows',
+    );
     assert.ok(Number.isNaN(jsd([0, 0], 0, [1, 0], 0, 2)), 'an empty row has no divergence');
   });
 });

@@ -44,20 +44,31 @@ describe('bad input gets a clear message naming the file or value', () => {
     writeFileSync(join(dir, 'decoder_model.onnx'), '<html>this is a web page saved by mistake</html>');
     const model = await openModel(dir);
     model.layout.files = model.layout.files.filter((f) => f.path.endsWith('decoder_model.onnx'));
-    await assert.rejects(decode(model, sessions, { text: 'copy: the cat =', useCache: false }), (e: unknown) => e instanceof DecoderLensError && e.message.includes('decoder_model.onnx'));
+    await assert.rejects(
+      decode(model, sessions, { text: 'copy: the cat =', useCache: false }),
+      (e: unknown) => e instanceof DecoderLensError && e.message.includes('decoder_model.onnx'),
+    );
   });
 
   test('a mask override of the wrong length, or that hides everything', async () => {
     const model = await openModel(fixture('tiny-gpt'));
     await rejectsNaming(decode(model, sessions, { text: 'copy: the cat =', attentionMask: [1, 0] }), 'bad-input', 'one 0 or 1 per token');
     const n = model.tokenizer.encode('copy: the cat =').length;
-    await rejectsNaming(decode(model, sessions, { text: 'copy: the cat =', attentionMask: new Array(n).fill(0) }), 'bad-input', 'hides every token');
+    await rejectsNaming(
+      decode(model, sessions, { text: 'copy: the cat =', attentionMask: new Array(n).fill(0) }),
+      'bad-input',
+      'hides every token',
+    );
   });
 
   test('impossible settings', async () => {
     const model = await openModel(fixture('tiny-gpt'));
     await rejectsNaming(decode(model, sessions, { text: 'x', maxNewTokens: 0 }), 'bad-input', 'maxNewTokens 0');
-    await rejectsNaming(decode(model, sessions, { text: 'x', sampling: { strategy: 'top-p', topP: 1.5, topK: 5, temperature: 1, seed: 0 } }), 'bad-input', 'topP 1.5');
+    await rejectsNaming(
+      decode(model, sessions, { text: 'x', sampling: { strategy: 'top-p', topP: 1.5, topK: 5, temperature: 1, seed: 0 } }),
+      'bad-input',
+      'topP 1.5',
+    );
   });
 
   test('a 100,000-character input is refused quickly with the model limit, not run', async () => {
@@ -77,9 +88,15 @@ describe('the model file changes between runs', () => {
     const before = await decode(model, sessions, { text: 'copy: the cat =', maxNewTokens: 3, useCache: false });
     // Replace decoder_model.onnx with a different model file: the t5 decoder has other inputs.
     cpSync(fixture('tiny-t5', 'decoder_model.onnx'), join(dir, 'decoder_model.onnx'));
-    await assert.rejects(decode(model, sessions, { text: 'copy: the cat =', maxNewTokens: 3, useCache: false }), (e: unknown) => e instanceof DecoderLensError && e.message.includes('decoder_model.onnx'));
+    await assert.rejects(
+      decode(model, sessions, { text: 'copy: the cat =', maxNewTokens: 3, useCache: false }),
+      (e: unknown) => e instanceof DecoderLensError && e.message.includes('decoder_model.onnx'),
+    );
     cpSync(fixture('tiny-gpt', 'decoder_model.onnx'), join(dir, 'decoder_model.onnx'));
     const again = await decode(model, sessions, { text: 'copy: the cat =', maxNewTokens: 3, useCache: false });
-    assert.deepEqual(again.generated.map((g) => g.id), before.generated.map((g) => g.id));
+    assert.deepEqual(
+      again.generated.map((g) => g.id),
+      before.generated.map((g) => g.id),
+    );
   });
 });

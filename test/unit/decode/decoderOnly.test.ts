@@ -40,18 +40,29 @@ describe('decoder-only decoding against the torch reference (tiny-gpt)', () => {
     test(`${name}: greedy tokens, probabilities and attention equal torch`, async () => {
       const model = await openWith(layout.files);
       const trace = await decode(model, sessions, { text: ref.prompt, maxNewTokens: ref.max_new_tokens, useCache: layout.useCache });
-      assert.deepEqual(trace.input.tokens.map((t) => t.id), ref.input_ids, 'input ids');
+      assert.deepEqual(
+        trace.input.tokens.map((t) => t.id),
+        ref.input_ids,
+        'input ids',
+      );
       assert.equal(trace.model.kvCache, layout.useCache);
       assertGreedy(trace, ref.greedy);
       assertAttention(trace.attention, ref.attention);
-      assert.equal(trace.positions.length, ref.input_ids.length + ref.greedy.ids.length - 1, 'positions: input then fed-back generated tokens');
+      assert.equal(
+        trace.positions.length,
+        ref.input_ids.length + ref.greedy.ids.length - 1,
+        'positions: input then fed-back generated tokens',
+      );
     });
   }
 
   test('the model does its task: the decoded text is the expected copy', async () => {
     const model = await openModel(fixture('tiny-gpt'));
     const trace = await decode(model, sessions, { text: ref.prompt, maxNewTokens: ref.max_new_tokens });
-    const text = model.tokenizer.decode(trace.generated.map((g) => g.id), { skipSpecialTokens: true });
+    const text = model.tokenizer.decode(
+      trace.generated.map((g) => g.id),
+      { skipSpecialTokens: true },
+    );
     assert.equal(text.trim(), ref.expected_text.trim());
   });
 
@@ -82,7 +93,11 @@ describe('decoder-only decoding against the torch reference (tiny-gpt)', () => {
 
   test('an attention-mask override gives what torch gives with that mask', async () => {
     const model = await openModel(fixture('tiny-gpt'));
-    const trace = await decode(model, sessions, { text: ref.prompt, maxNewTokens: ref.max_new_tokens, attentionMask: ref.masked.attention_mask });
+    const trace = await decode(model, sessions, {
+      text: ref.prompt,
+      maxNewTokens: ref.max_new_tokens,
+      attentionMask: ref.masked.attention_mask,
+    });
     assertGreedy(trace, ref.masked.greedy);
     assertAttention(trace.attention, ref.masked.attention);
     // The effective mask the model applied hides exactly the masked keys, plus the future (causal).

@@ -27,8 +27,15 @@ describe('encoder-decoder decoding against the torch reference (tiny-t5)', () =>
       const model = await openModel(fixture('tiny-t5'));
       const trace = await decode(model, sessions, { text: ref.source, maxNewTokens: ref.max_new_tokens, useCache });
       assert.equal(trace.model.architecture, 'encoder-decoder');
-      assert.deepEqual(trace.input.tokens.map((t) => t.id), ref.input_ids);
-      assert.deepEqual(trace.positions.map((t) => t.id), ref.decoder_input_ids, 'decoder positions: start token, then generated tokens fed back');
+      assert.deepEqual(
+        trace.input.tokens.map((t) => t.id),
+        ref.input_ids,
+      );
+      assert.deepEqual(
+        trace.positions.map((t) => t.id),
+        ref.decoder_input_ids,
+        'decoder positions: start token, then generated tokens fed back',
+      );
       assertGreedy(trace, ref.greedy);
       assertAttention(trace.attention, ref.attention);
     });
@@ -37,17 +44,30 @@ describe('encoder-decoder decoding against the torch reference (tiny-t5)', () =>
   test('the model does its task', async () => {
     const model = await openModel(fixture('tiny-t5'));
     const trace = await decode(model, sessions, { text: ref.source, maxNewTokens: ref.max_new_tokens });
-    assert.equal(model.tokenizer.decode(trace.generated.map((g) => g.id), { skipSpecialTokens: true }).trim(), ref.expected_text.trim());
+    assert.equal(
+      model.tokenizer
+        .decode(
+          trace.generated.map((g) => g.id),
+          { skipSpecialTokens: true },
+        )
+        .trim(),
+      ref.expected_text.trim(),
+    );
   });
 
   test('hiding source tokens gives what torch gives with that encoder_attention_mask, and cross attention never reads them', async () => {
     const model = await openModel(fixture('tiny-t5'));
-    const trace = await decode(model, sessions, { text: ref.source, maxNewTokens: ref.max_new_tokens, attentionMask: ref.masked.encoder_attention_mask });
+    const trace = await decode(model, sessions, {
+      text: ref.source,
+      maxNewTokens: ref.max_new_tokens,
+      attentionMask: ref.masked.encoder_attention_mask,
+    });
     assertGreedy(trace, ref.masked.greedy);
     assertAttention(trace.attention, ref.masked.attention);
     const hidden = ref.masked.encoder_attention_mask.flatMap((v, i) => (v === 0 ? [i] : []));
     for (const a of trace.attention.filter((x) => x.kind === 'cross'))
-      for (let h = 0; h < a.heads; h++) for (let q = 0; q < a.queries; q++) for (const k of hidden) assert.ok(a.data[(h * a.queries + q) * a.keys + k] < 1e-6);
+      for (let h = 0; h < a.heads; h++)
+        for (let q = 0; q < a.queries; q++) for (const k of hidden) assert.ok(a.data[(h * a.queries + q) * a.keys + k] < 1e-6);
   });
 
   test('KV-cache and recompute give the same matrices', async () => {

@@ -16,7 +16,10 @@ describe('sampling', () => {
   });
 
   test('top-k returns the k most likely, most likely first', () => {
-    assert.deepEqual(topK([0.1, 0.5, 0.05, 0.3, 0.05], 3).map((t) => t.id), [1, 3, 0]);
+    assert.deepEqual(
+      topK([0.1, 0.5, 0.05, 0.3, 0.05], 3).map((t) => t.id),
+      [1, 3, 0],
+    );
   });
 
   test('top-k sampling never picks outside the k most likely; top-p stays inside the nucleus', () => {
@@ -32,25 +35,42 @@ describe('sampling', () => {
   test('a high temperature spreads choices; greedy ignores the generator', () => {
     const logits = [2, 1.5, 1];
     const random = seededRandom(1);
-    const picks = new Set(Array.from({ length: 200 }, () => chooseToken(logits, { strategy: 'top-k', topK: 3, topP: 1, temperature: 5, seed: 0 }, random)));
+    const picks = new Set(
+      Array.from({ length: 200 }, () => chooseToken(logits, { strategy: 'top-k', topK: 3, topP: 1, temperature: 5, seed: 0 }, random)),
+    );
     assert.equal(picks.size, 3);
-    assert.equal(chooseToken(logits, { strategy: 'greedy', topK: 3, topP: 1, temperature: 5, seed: 0 }, () => 0.99), 0);
+    assert.equal(
+      chooseToken(logits, { strategy: 'greedy', topK: 3, topP: 1, temperature: 5, seed: 0 }, () => 0.99),
+      0,
+    );
   });
 
   test('seeded decoding is reproducible, and the seed matters', async () => {
     const model = await openModel(fixture('tiny-gpt'));
-    const run = (seed: number) => decode(model, sessions, { text: 'copy: the red cat =', maxNewTokens: 12, sampling: { strategy: 'top-k', topK: 50, topP: 1, temperature: 3, seed } });
+    const run = (seed: number) =>
+      decode(model, sessions, {
+        text: 'copy: the red cat =',
+        maxNewTokens: 12,
+        sampling: { strategy: 'top-k', topK: 50, topP: 1, temperature: 3, seed },
+      });
     const ids = async (seed: number) => (await run(seed)).generated.map((g) => g.id).join(',');
     const first = await ids(11);
     assert.equal(await ids(11), first, 'the same seed gives the same tokens');
     const others = await Promise.all([12, 13, 14, 15].map(ids));
-    assert.ok(others.some((o) => o !== first), 'different seeds give different samples at temperature 3');
+    assert.ok(
+      others.some((o) => o !== first),
+      'different seeds give different samples at temperature 3',
+    );
   });
 
   test('shown probabilities are the raw softmax, not the tempered one', async () => {
     const model = await openModel(fixture('tiny-gpt'));
     const greedy = await decode(model, sessions, { text: 'copy: the red cat =', maxNewTokens: 1 });
-    const tempered = await decode(model, sessions, { text: 'copy: the red cat =', maxNewTokens: 1, sampling: { strategy: 'top-k', topK: 1, topP: 1, temperature: 4, seed: 0 } });
+    const tempered = await decode(model, sessions, {
+      text: 'copy: the red cat =',
+      maxNewTokens: 1,
+      sampling: { strategy: 'top-k', topK: 1, topP: 1, temperature: 4, seed: 0 },
+    });
     assert.equal(tempered.generated[0].id, greedy.generated[0].id);
     assert.ok(Math.abs(tempered.generated[0].prob - greedy.generated[0].prob) < 1e-7);
   });

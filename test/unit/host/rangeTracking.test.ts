@@ -21,6 +21,18 @@ test('an edit inside or across the decoded text makes the result stale', () => {
 
 test('several edits of one change event (offsets against the old text) combine', () => {
   // Insert 3 chars at 0 and delete 2 at 30: the range moves by +3 only.
-  assert.deepEqual(moveThroughEdits(range, [{ offset: 0, length: 0, insertedLength: 3 }, { offset: 30, length: 2, insertedLength: 0 }]), { start: 13, end: 23 });
-  assert.equal(moveThroughEdits(range, [{ offset: 0, length: 0, insertedLength: 3 }, { offset: 15, length: 1, insertedLength: 0 }]), undefined);
+  assert.deepEqual(
+    moveThroughEdits(range, [
+      { offset: 0, length: 0, insertedLength: 3 },
+      { offset: 30, length: 2, insertedLength: 0 },
+    ]),
+    { start: 13, end: 23 },
+  );
+  assert.equal(
+    moveThroughEdits(range, [
+      { offset: 0, length: 0, insertedLength: 3 },
+      { offset: 15, length: 1, insertedLength: 0 },
+    ]),
+    undefined,
+  );
 });

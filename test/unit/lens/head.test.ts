@@ -17,7 +17,8 @@ function replaceHead(make: (normed: string) => ReturnType<typeof node>[]) {
   return (p: GptParts) => {
     const i = p.nodes.findIndex((n) => n.output?.includes('logits'));
     p.nodes.splice(i, 1, ...make(p.nodes[i].input![0]));
-    if (!p.nodes.some((n) => n.input?.includes('lm_head.weight'))) p.initializers = p.initializers.filter((t) => t.name !== 'lm_head.weight');
+    if (!p.nodes.some((n) => n.input?.includes('lm_head.weight')))
+      p.initializers = p.initializers.filter((t) => t.name !== 'lm_head.weight');
   };
 }
 
@@ -72,7 +73,10 @@ describe('finding the final norm and LM head', () => {
     const built = await buildLensModel(writeTmp('decoder_model.onnx', gptModel(SPEC)), { taps: true });
     assert.equal(built.lensUnavailable, null);
     assert.equal(built.head!.norm.kind, 'LayerNormalization');
-    assert.deepEqual({ ...built.head!.lmHead }, { node: '/lm_head/MatMul', opType: 'MatMul', weight: 'lm_head.weight', transposed: false, tied: false, vocab: 13 });
+    assert.deepEqual(
+      { ...built.head!.lmHead },
+      { node: '/lm_head/MatMul', opType: 'MatMul', weight: 'lm_head.weight', transposed: false, tied: false, vocab: 13 },
+    );
     assert.deepEqual(built.lens!.layers, [0, 1, 2]);
     const { out } = await runLens(built, false, 5);
     lastRowCheck(built, out);
@@ -80,7 +84,10 @@ describe('finding the final norm and LM head', () => {
   });
 
   test('rows "all" with a KV cache: each row’s probability of the next fed token', async () => {
-    const built = await buildLensModel(writeTmp('decoder_with_past_model.onnx', gptModel({ ...SPEC, past: true })), { taps: false, lens: { rows: 'all', k: 3 } });
+    const built = await buildLensModel(writeTmp('decoder_with_past_model.onnx', gptModel({ ...SPEC, past: true })), {
+      taps: false,
+      lens: { rows: 'all', k: 3 },
+    });
     const { out, feeds } = await runLens(built, true, 4);
     lastRowCheck(built, out);
     const V = SPEC.vocab;
@@ -95,7 +102,10 @@ describe('finding the final norm and LM head', () => {
   });
 
   test('a Gemm head behind Reshapes, its weight transposed in the graph', async () => {
-    const built = await buildLensModel(writeTmp('decoder_model.onnx', gptModel(SPEC, { transform: gemmHead })), { taps: true, lens: { rows: 'all' } });
+    const built = await buildLensModel(writeTmp('decoder_model.onnx', gptModel(SPEC, { transform: gemmHead })), {
+      taps: true,
+      lens: { rows: 'all' },
+    });
     assert.equal(built.head!.lmHead.opType, 'Gemm');
     assert.equal(built.head!.lmHead.weight, 'lm_head.weight');
     assert.equal(built.head!.lmHead.vocab, 13);
@@ -105,7 +115,15 @@ describe('finding the final norm and LM head', () => {
 
   test('a head tied to the token embedding', async () => {
     const built = await buildLensModel(writeTmp('decoder_model.onnx', gptModel(SPEC, { transform: tiedHead })), { taps: true });
-    assert.deepEqual({ weight: built.head!.lmHead.weight, tied: built.head!.lmHead.tied, transposed: built.head!.lmHead.transposed, vocab: built.head!.lmHead.vocab }, { weight: 'model.embed_tokens.weight', tied: true, transposed: true, vocab: 13 });
+    assert.deepEqual(
+      {
+        weight: built.head!.lmHead.weight,
+        tied: built.head!.lmHead.tied,
+        transposed: built.head!.lmHead.transposed,
+        vocab: built.head!.lmHead.vocab,
+      },
+      { weight: 'model.embed_tokens.weight', tied: true, transposed: true, vocab: 13 },
+    );
     lastRowCheck(built, (await runLens(built, false, 4)).out);
   });
 
@@ -113,8 +131,14 @@ describe('finding the final norm and LM head', () => {
     test(`a merged decoder: the head is copied out of the If, both branches give the model's own last layer (taps ${taps})`, async () => {
       const built = await buildLensModel(writeTmp('decoder_model_merged.onnx', mergedGptModel(SPEC)), { taps });
       assert.equal(built.lensUnavailable, null);
-      assert.deepEqual(built.head!.layers.map((l) => l.layer), [0, 1, 2]);
-      assert.ok(built.head!.layers.every((l) => l.tensor.startsWith('decoder_lens/')), 'the lens reads the lifted hidden states');
+      assert.deepEqual(
+        built.head!.layers.map((l) => l.layer),
+        [0, 1, 2],
+      );
+      assert.ok(
+        built.head!.layers.every((l) => l.tensor.startsWith('decoder_lens/')),
+        'the lens reads the lifted hidden states',
+      );
       assert.equal(built.taps.length > 0, taps, 'lifted hidden states are reported as taps only when taps were asked for');
       const session = await ort.InferenceSession.create(built.bytes);
       try {
@@ -131,7 +155,9 @@ describe('finding the final norm and LM head', () => {
   test('no findable LM head: the model still loads, and the reason is given', async () => {
     const noWeight = replaceHead((normed) => [node('Identity', [normed], ['logits'], '/lm_head/Identity')]);
     // vocab = hidden, so the Identity's output fits the declared logits shape.
-    const built = await buildLensModel(writeTmp('decoder_model.onnx', gptModel({ ...SPEC, vocab: SPEC.hidden }, { transform: noWeight })), { taps: true });
+    const built = await buildLensModel(writeTmp('decoder_model.onnx', gptModel({ ...SPEC, vocab: SPEC.hidden }, { transform: noWeight })), {
+      taps: true,
+    });
     assert.equal(built.lens, null);
     assert.match(built.lensUnavailable!, /no MatMul or Gemm with a weight initializer makes the logits/);
     await (await ort.InferenceSession.create(built.bytes)).release();
@@ -147,9 +173,15 @@ describe('finding the final norm and LM head', () => {
     ]);
     const a = await buildLensModel(writeTmp('decoder_model.onnx', gptModel(SPEC, { transform: fromInputs })), { taps: false });
     assert.match(a.lensUnavailable!, /also reads \/lm_head\/m_col, which is computed from the model's inputs/);
-    const branchWeight = await buildLensModel(writeTmp('decoder_model_merged.onnx', mergedGptModel(SPEC, { branchInitializers: ['lm_head.weight'] })), { taps: false });
+    const branchWeight = await buildLensModel(
+      writeTmp('decoder_model_merged.onnx', mergedGptModel(SPEC, { branchInitializers: ['lm_head.weight'] })),
+      { taps: false },
+    );
     assert.equal(branchWeight.lens, null);
-    assert.match(branchWeight.lensUnavailable!, /reads lm_head\.weight, an initializer stored inside the If branch.*decoder_with_past_model\.onnx/);
+    assert.match(
+      branchWeight.lensUnavailable!,
+      /reads lm_head\.weight, an initializer stored inside the If branch.*decoder_with_past_model\.onnx/,
+    );
     const encoder = await buildLensModel(writeTmp('encoder_model.onnx', gptModel({ ...SPEC, encoder: true })), { taps: false });
     assert.equal(encoder.lens, null);
     assert.equal(encoder.lensUnavailable, null, 'an encoder has no logits: nothing to explain');

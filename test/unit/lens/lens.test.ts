@@ -55,10 +55,18 @@ function cell(capture: LensCapture, position: number, layer: number): { ids: num
 describe('logit lens in the graph (tiny-gpt)', () => {
   test('the last layer equals the model’s own next-token probabilities at every step (1e-5)', async () => {
     const { trace, lens } = await last.decode(await openWith(pair), { text: ref.prompt, maxNewTokens: ref.max_new_tokens });
-    assert.deepEqual(trace.generated.map((g) => g.id), ref.greedy.ids, 'the lens does not change the decode');
+    assert.deepEqual(
+      trace.generated.map((g) => g.id),
+      ref.greedy.ids,
+      'the lens does not change the decode',
+    );
     const n = ref.input_ids.length;
     assert.deepEqual(lens.layers, [0, 1]);
-    assert.deepEqual(lens.positions, trace.generated.map((_, s) => n - 1 + s), 'one lens row per generated token');
+    assert.deepEqual(
+      lens.positions,
+      trace.generated.map((_, s) => n - 1 + s),
+      'one lens row per generated token',
+    );
     assert.equal(lens.head?.norm.kind, 'decomposed LayerNorm');
     assert.equal(lens.head?.lmHead.weight.startsWith('onnx::MatMul'), true);
     assert.equal(lens.head?.lmHead.tied, false);
@@ -97,7 +105,11 @@ describe('logit lens in the graph (tiny-gpt)', () => {
   test('rows "all" covers the prompt: the last layer gives the model’s own input-token probabilities', async () => {
     const { trace, lens } = await all.decode(await openWith(pair), { text: ref.prompt, maxNewTokens: 3 });
     const n = ref.input_ids.length;
-    assert.deepEqual(lens.positions, Array.from({ length: n + 2 }, (_, i) => i), 'every fed position');
+    assert.deepEqual(
+      lens.positions,
+      Array.from({ length: n + 2 }, (_, i) => i),
+      'every fed position',
+    );
     for (let p = 0; p < n - 1; p++) {
       const c = cell(lens, p, 1);
       assert.equal(c.nextId, ref.input_ids[p + 1]);
@@ -119,7 +131,11 @@ describe('logit lens in the graph (tiny-gpt)', () => {
     const model = await openWith(pair);
     const { lens } = await last.decode(model, { text: ref.prompt, maxNewTokens: 3 });
     const entries = lensEntries(lens);
-    assert.deepEqual(lensEntries(lens, (id) => model.tokenizer.tokenText(id)), entries, 'the texts kept with the capture');
+    assert.deepEqual(
+      lensEntries(lens, (id) => model.tokenizer.tokenText(id)),
+      entries,
+      'the texts kept with the capture',
+    );
     assert.equal(entries.length, lens.positions.length * lens.layers.length);
     assert.deepEqual(Object.keys(entries[0]), ['layer', 'position', 'top']);
     assert.deepEqual(Object.keys(entries[0].top[0]), ['id', 'text', 'prob']);
@@ -130,18 +146,29 @@ describe('logit lens in the graph (tiny-gpt)', () => {
   test('an encoder-decoder model: the lens runs on the decoder, its last layer the model’s own probabilities', async () => {
     const t5 = reference<{ source: string; max_new_tokens: number; greedy: { ids: number[] } }>('tiny-t5');
     const { trace, lens } = await last.decode(await openModel(fixture('tiny-t5')), { text: t5.source, maxNewTokens: t5.max_new_tokens });
-    assert.deepEqual(trace.generated.map((g) => g.id), t5.greedy.ids);
+    assert.deepEqual(
+      trace.generated.map((g) => g.id),
+      t5.greedy.ids,
+    );
     assert.deepEqual(lens.unavailable, [], 'the encoder file has no logits and needs no excuse');
-    assert.deepEqual(lens.positions, trace.generated.map((_, s) => s), 'decoder positions: start token, then fed-back tokens');
+    assert.deepEqual(
+      lens.positions,
+      trace.generated.map((_, s) => s),
+      'decoder positions: start token, then fed-back tokens',
+    );
     trace.generated.forEach((g, s) => assertClose(cell(lens, s, 1).next, g.prob, 1e-5, `step ${s}`));
   });
 
-  test('a merged-only folder (Optimum\'s If): the same lens as the two files, with the cache and without', async () => {
+  test("a merged-only folder (Optimum's If): the same lens as the two files, with the cache and without", async () => {
     const merged = await openWith(['decoder_model_merged.onnx']);
     const fromPair = await last.decode(await openWith(pair), { text: ref.prompt, maxNewTokens: ref.max_new_tokens });
     for (const useCache of [true, false]) {
       const { trace, lens } = await last.decode(merged, { text: ref.prompt, maxNewTokens: ref.max_new_tokens, useCache });
-      assert.deepEqual(trace.generated.map((g) => g.id), ref.greedy.ids, `cache ${useCache}: the lens does not change the decode`);
+      assert.deepEqual(
+        trace.generated.map((g) => g.id),
+        ref.greedy.ids,
+        `cache ${useCache}: the lens does not change the decode`,
+      );
       assert.deepEqual(lens.unavailable, []);
       assert.deepEqual(lens.positions, fromPair.lens.positions);
       assert.deepEqual(lens.ids, fromPair.lens.ids, `cache ${useCache}: the same top tokens per layer`);
@@ -154,6 +181,10 @@ describe('logit lens in the graph (tiny-gpt)', () => {
       }
     }
     const { lens: everyRow } = await all.decode(merged, { text: ref.prompt, maxNewTokens: 3 });
-    assert.deepEqual(everyRow.positions, Array.from({ length: ref.input_ids.length + 2 }, (_, i) => i), 'rows "all" through the If too');
+    assert.deepEqual(
+      everyRow.positions,
+      Array.from({ length: ref.input_ids.length + 2 }, (_, i) => i),
+      'rows "all" through the If too',
+    );
   });
 });

@@ -20,9 +20,13 @@ after(() => sessions.clear());
 const PROMPT = 'copy: the red fox saw a big moon =';
 const SOURCE = 'the red fox saw a big moon';
 
-async function inspect(name: string, options: { useCache?: boolean; files?: string[] } = {}): Promise<{ trace: Trace; snapshot: InspectorSnapshot; calls: string[] }> {
+async function inspect(
+  name: string,
+  options: { useCache?: boolean; files?: string[] } = {},
+): Promise<{ trace: Trace; snapshot: InspectorSnapshot; calls: string[] }> {
   const model = await openModel(fixture(name));
-  if (options.files) model.layout = { ...model.layout, files: model.layout.files.filter((f) => options.files!.some((n) => f.path.endsWith(n))) };
+  if (options.files)
+    model.layout = { ...model.layout, files: model.layout.files.filter((f) => options.files!.some((n) => f.path.endsWith(n))) };
   const text = model.layout.architecture === 'encoder-decoder' ? SOURCE : PROMPT;
   const trace = await decode(model, sessions, { text, maxNewTokens: 6, useCache: options.useCache ?? true });
   const calls: string[] = [];
@@ -48,8 +52,14 @@ describe('mask checks stay silent on the correct fixtures', () => {
   for (const [name, options] of cases) {
     test(`${name} ${JSON.stringify(options)}: no finding, and the mask probe ran`, async () => {
       const { snapshot, calls } = await inspect(name, options);
-      assert.deepEqual(snapshot.findings.map((f) => f.message), []);
-      assert.ok(calls.some((c) => /^probe .* [01]*0[01]*$/.test(c)), `a probe hid a token: ${calls.join('; ')}`);
+      assert.deepEqual(
+        snapshot.findings.map((f) => f.message),
+        [],
+      );
+      assert.ok(
+        calls.some((c) => /^probe .* [01]*0[01]*$/.test(c)),
+        `a probe hid a token: ${calls.join('; ')}`,
+      );
       assert.deepEqual(snapshot.checkNotes, []);
     });
   }

@@ -20,7 +20,9 @@ export function coreRunner(sessions: SessionCache, calls: string[] = []): Inspec
       const model = await openModel(trace.model.path);
       const decoders = model.layout.files.filter((f) => f.role !== 'encoder');
       const inputs = await Promise.all(decoders.map(async (f) => (await sessions.open(f.path, { taps: false })).session.inputNames));
-      return trace.model.architecture === 'decoder-only' ? { positionIdsInput: inputs.some((names) => names.includes('position_ids')) } : {};
+      return trace.model.architecture === 'decoder-only'
+        ? { positionIdsInput: inputs.some((names) => names.includes('position_ids')) }
+        : {};
     },
   };
 }
@@ -37,15 +39,32 @@ export interface SyntheticLayer {
 }
 
 /** A decoder-only trace over n input tokens (no generated positions) with the given layers. */
-export function syntheticTrace(n: number, layers: SyntheticLayer[], options: { mask?: number[]; kvCache?: boolean; architecture?: Trace['model']['architecture'] } = {}): Trace {
+export function syntheticTrace(
+  n: number,
+  layers: SyntheticLayer[],
+  options: { mask?: number[]; kvCache?: boolean; architecture?: Trace['model']['architecture'] } = {},
+): Trace {
   const tokens = Array.from({ length: n }, (_, i) => tok(i));
   const flat = (m: number[][]) => Float32Array.from(m.flat());
   return {
     format: 'decoder-lens-trace',
     version: 1,
     createdAt: new Date(0).toISOString(),
-    model: { path: '/synthetic', architecture: options.architecture ?? 'decoder-only', layers: layers.length, heads: 1, kvCache: options.kvCache ?? false, files: [], vocabSize: 1000 },
-    settings: { maxNewTokens: 4, sampling: { strategy: 'greedy', temperature: 1, topK: 50, topP: 0.9, seed: 0 }, useCache: options.kvCache ?? false, captureMaxBytes: 1 << 30 },
+    model: {
+      path: '/synthetic',
+      architecture: options.architecture ?? 'decoder-only',
+      layers: layers.length,
+      heads: 1,
+      kvCache: options.kvCache ?? false,
+      files: [],
+      vocabSize: 1000,
+    },
+    settings: {
+      maxNewTokens: 4,
+      sampling: { strategy: 'greedy', temperature: 1, topK: 50, topP: 0.9, seed: 0 },
+      useCache: options.kvCache ?? false,
+      captureMaxBytes: 1 << 30,
+    },
     input: { text: tokens.map((t) => t.text).join(''), tokens, attentionMask: options.mask ?? tokens.map(() => 1) },
     positions: tokens,
     inputProbs: new Float32Array(n).fill(NaN),
@@ -53,8 +72,35 @@ export function syntheticTrace(n: number, layers: SyntheticLayer[], options: { m
     generated: [{ id: 7, text: ' g', prob: 0.5, top: [{ id: 7, text: ' g', prob: 0.5 }] }],
     generatedText: ' g',
     stopReason: 'max-new-tokens',
-    attention: layers.flatMap((l, i) => (l.attention ? [{ layer: l.layer ?? i, kind: l.kind ?? 'self', heads: 1, headAveraged: false, queries: l.attention.length, keys: l.attention[0].length, data: flat(l.attention.map(normalise)) }] : [])),
-    masks: layers.flatMap((l, i) => (l.visible ? [{ layer: l.layer ?? i, kind: l.kind ?? 'self', queries: l.visible.length, keys: l.visible[0].length, visible: Uint8Array.from(l.visible.flat()), raw: Float32Array.from(l.visible.flat().map((v) => (v ? 0 : -Infinity))) }] : [])),
+    attention: layers.flatMap((l, i) =>
+      l.attention
+        ? [
+            {
+              layer: l.layer ?? i,
+              kind: l.kind ?? 'self',
+              heads: 1,
+              headAveraged: false,
+              queries: l.attention.length,
+              keys: l.attention[0].length,
+              data: flat(l.attention.map(normalise)),
+            },
+          ]
+        : [],
+    ),
+    masks: layers.flatMap((l, i) =>
+      l.visible
+        ? [
+            {
+              layer: l.layer ?? i,
+              kind: l.kind ?? 'self',
+              queries: l.visible.length,
+              keys: l.visible[0].length,
+              visible: Uint8Array.from(l.visible.flat()),
+              raw: Float32Array.from(l.visible.flat().map((v) => (v ? 0 : -Infinity))),
+            },
+          ]
+        : [],
+    ),
     hidden: [],
     dropped: [],
     unavailable: [],

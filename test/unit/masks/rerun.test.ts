@@ -58,8 +58,20 @@ describe('rerun with a mask override', () => {
   test('masks that cannot run are refused in words', async () => {
     const trace = await original('tiny-t5', t5.source, 2);
     assert.match(maskProblem(trace, [1, 0])!, /has 2 values but the input has 8 tokens/);
-    assert.match(maskProblem(trace, trace.input.tokens.map(() => 0))!, /show at least one/);
-    assert.equal(maskProblem(trace, trace.input.tokens.map(() => 1)), null);
+    assert.match(
+      maskProblem(
+        trace,
+        trace.input.tokens.map(() => 0),
+      )!,
+      /show at least one/,
+    );
+    assert.equal(
+      maskProblem(
+        trace,
+        trace.input.tokens.map(() => 1),
+      ),
+      null,
+    );
   });
 });
 
@@ -108,14 +120,20 @@ describe('comparing two runs', () => {
     await session.check();
     const snap = (await session.rerun(t5.masked.encoder_attention_mask))!;
     assert.equal((last as InspectorSnapshot | null)?.seq, snap.seq, 'the view was told');
-    assert.deepEqual(snap.runs.map((r) => r.role), ['original', 'rerun']);
+    assert.deepEqual(
+      snap.runs.map((r) => r.role),
+      ['original', 'rerun'],
+    );
     assert.equal(snap.activeRunId, snap.runs[1].runId);
     assert.match(snap.runs[1].label, /2 tokens hidden/);
     assert.ok(snap.comparison?.firstChanged);
     assert.deepEqual(snap.findings, [], 'the correct model stays silent with the override too');
     assert.equal(session.activate(snap.runs[0].runId), trace);
     const reset = session.reset()!;
-    assert.deepEqual(reset.runs.map((r) => r.role), ['original']);
+    assert.deepEqual(
+      reset.runs.map((r) => r.role),
+      ['original'],
+    );
     assert.equal(reset.comparison, null);
     await assert.rejects(session.rerun([1, 1]), /has 2 values/);
   });

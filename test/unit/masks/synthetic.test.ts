@@ -22,7 +22,14 @@ describe('checks over one trace', () => {
     assert.equal(f.check, 'leak');
     assert.deepEqual(rest, []);
     assert.equal(f.cellCount, 3);
-    assert.deepEqual(f.cells.map((c) => [c.query, c.key]), [[2, 2], [3, 2], [4, 2]]);
+    assert.deepEqual(
+      f.cells.map((c) => [c.query, c.key]),
+      [
+        [2, 2],
+        [3, 2],
+        [4, 2],
+      ],
+    );
     assert.match(f.message, /leaks through the mask.*position 2 “ t2”/);
   });
 
@@ -58,7 +65,12 @@ describe('checks over one trace', () => {
   test('cells are capped per layer; the count keeps them all', () => {
     const n = 40;
     const full = Array.from({ length: n }, () => Array(n).fill(1));
-    const [f] = checkTrace(syntheticTrace(n, [{ attention: full, visible: full }, { attention: full, visible: full }]));
+    const [f] = checkTrace(
+      syntheticTrace(n, [
+        { attention: full, visible: full },
+        { attention: full, visible: full },
+      ]),
+    );
     assert.equal(f.cellCount, 2 * ((n * (n - 1)) / 2));
     assert.equal(f.cells.length, 2 * MAX_CELLS_PER_LAYER);
     assert.match(f.message, /layers 0 and 1/);
@@ -72,31 +84,51 @@ describe('probes', () => {
     assert.equal(probe.id, 'mask-probe');
     assert.deepEqual(probe.attentionMask, [1, 1, 0, 1, 1, 1]);
     t.input.tokens[2].special = true;
-    assert.equal(probeToken(t), 1, "the nearest ordinary token, the earlier on a tie");
+    assert.equal(probeToken(t), 1, 'the nearest ordinary token, the earlier on a tie');
     assert.deepEqual(planProbes(syntheticTrace(6, [], { mask: [1, 0, 1, 1, 1, 1] })), []);
   });
 
   test('padding probes only for a decoder-only model known to compute its own position ids', () => {
     const t = syntheticTrace(6, []);
-    assert.deepEqual(planProbes(t, { positionIdsInput: true }).map((p) => p.id), ['mask-probe']);
-    assert.deepEqual(planProbes(t, {}).map((p) => p.id), ['mask-probe']);
+    assert.deepEqual(
+      planProbes(t, { positionIdsInput: true }).map((p) => p.id),
+      ['mask-probe'],
+    );
+    assert.deepEqual(
+      planProbes(t, {}).map((p) => p.id),
+      ['mask-probe'],
+    );
     const probes = planProbes(t, { positionIdsInput: false });
-    assert.deepEqual(probes.map((p) => p.id), ['mask-probe', 'padding-hidden', 'padding-removed']);
+    assert.deepEqual(
+      probes.map((p) => p.id),
+      ['mask-probe', 'padding-hidden', 'padding-removed'],
+    );
     assert.deepEqual(probes[1].attentionMask, [0, 1, 1, 1, 1, 1]);
     assert.equal(probes[2].text, t.input.text.slice(3));
-    assert.deepEqual(planProbes(syntheticTrace(6, [], { architecture: 'encoder-decoder' }), { positionIdsInput: false }).map((p) => p.id), ['mask-probe']);
+    assert.deepEqual(
+      planProbes(syntheticTrace(6, [], { architecture: 'encoder-decoder' }), { positionIdsInput: false }).map((p) => p.id),
+      ['mask-probe'],
+    );
   });
 
   test('padding probes that tokenize differently are skipped with a note, not reported', () => {
     const hidden = syntheticTrace(4, [], { mask: [0, 1, 1, 1] });
     const removed = syntheticTrace(4, []);
     const notes: string[] = [];
-    assert.equal(comparePadding(hidden, removed, (n) => notes.push(n)), null);
+    assert.equal(
+      comparePadding(hidden, removed, (n) => notes.push(n)),
+      null,
+    );
     assert.match(notes[0], /tokenizes differently/);
   });
 
   test('a model without an attention_mask input is told plainly', () => {
-    const findings = runChecks(syntheticTrace(3, []), [{ id: 'mask-probe', error: { code: 'unsupported', message: 'model.onnx has no attention_mask input, so a mask override cannot be applied.' } }]);
+    const findings = runChecks(syntheticTrace(3, []), [
+      {
+        id: 'mask-probe',
+        error: { code: 'unsupported', message: 'model.onnx has no attention_mask input, so a mask override cannot be applied.' },
+      },
+    ]);
     assert.equal(findings.length, 1);
     assert.equal(findings[0].severity, 'warning');
     assert.match(findings[0].message, /cannot be told which tokens are padding/);

@@ -13,7 +13,8 @@ import { SPEC } from './synth';
 const good = gptModel(SPEC);
 
 /** Wraps a graph body into a minimal ModelProto (ir_version, opset, graph). */
-const wrapGraph = (graph: Writer) => new Writer().varint(1, 8).message(8, new Writer().string(1, '').varint(2, 17)).message(7, graph).finish();
+const wrapGraph = (graph: Writer) =>
+  new Writer().varint(1, 8).message(8, new Writer().string(1, '').varint(2, 17)).message(7, graph).finish();
 
 describe('bad input gives a typed error naming the file', () => {
   it('a truncated model (cut anywhere in its structure)', async () => {
@@ -85,7 +86,12 @@ describe('bad input gives a typed error naming the file', () => {
   });
 
   it('a model with no attention cannot be tapped (unsupported, saying why)', async () => {
-    const bytes = model({ name: 'g', node: [node('Relu', ['x'], ['y'], 'relu')], input: [vi('x', T.FLOAT, [2])], output: [vi('y', T.FLOAT, [2])] });
+    const bytes = model({
+      name: 'g',
+      node: [node('Relu', ['x'], ['y'], 'relu')],
+      input: [vi('x', T.FLOAT, [2])],
+      output: [vi('y', T.FLOAT, [2])],
+    });
     const path = writeTmp('relu.onnx', bytes);
     const e = await expectError(buildTappedModel(path), 'unsupported', path);
     assert.match(e.message, /no Softmax/);

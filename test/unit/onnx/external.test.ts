@@ -24,7 +24,11 @@ function externalModel(dir: string, location: string, dataFile = location): stri
       dims: s.dims,
       dataType: T.FLOAT,
       dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-      externalData: [{ key: 'location', value: location }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(bytes.length) }],
+      externalData: [
+        { key: 'location', value: location },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(bytes.length) },
+      ],
     };
     offset += bytes.length;
     return t;
@@ -43,7 +47,10 @@ describe('external data', () => {
     const info = await readModel(path);
     assert.deepEqual(info.externalDataFiles, ['decoder_model.onnx_data']);
     const tapped = await buildTappedModel(path);
-    assert.deepEqual(tapped.externalData?.map((e) => e.path), ['decoder_model.onnx_data']);
+    assert.deepEqual(
+      tapped.externalData?.map((e) => e.path),
+      ['decoder_model.onnx_data'],
+    );
     const plain = await ort.InferenceSession.create(path);
     const session = await ort.InferenceSession.create(tapped.bytes, { externalData: tapped.externalData });
     try {

@@ -10,7 +10,8 @@ const H = 2;
 const D = 8; // GroupQueryAttention on CPU wants a head size that is a multiple of 8
 const E = H * D;
 const ms = { msOpset: true };
-const rand = (n: number, seed: number) => new ort.Tensor('float32', fillRandom(new Float32Array(n), seed, 1), n === B * S * E ? [B, S, E] : [B, H, S, D]);
+const rand = (n: number, seed: number) =>
+  new ort.Tensor('float32', fillRandom(new Float32Array(n), seed, 1), n === B * S * E ? [B, S, E] : [B, H, S, D]);
 
 async function tapAndRun(path: string, feeds: Record<string, ort.Tensor>) {
   const tapped = await buildTappedModel(path);
@@ -52,7 +53,16 @@ describe('fused attention ops', () => {
     const bytes = model(
       {
         name: 'g',
-        node: [node('MultiHeadAttention', ['q', 'k', 'v', '', '', 'bias'], ['y'], '/model/layers.0/attn/MultiHeadAttention', { num_heads: H }, 'com.microsoft')],
+        node: [
+          node(
+            'MultiHeadAttention',
+            ['q', 'k', 'v', '', '', 'bias'],
+            ['y'],
+            '/model/layers.0/attn/MultiHeadAttention',
+            { num_heads: H },
+            'com.microsoft',
+          ),
+        ],
         input: [vi('q', T.FLOAT, [B, S, E]), vi('k', T.FLOAT, [B, S, E]), vi('v', T.FLOAT, [B, S, E]), vi('bias', T.FLOAT, [B, H, S, S])],
         output: [vi('y', T.FLOAT)],
       },
@@ -60,9 +70,17 @@ describe('fused attention ops', () => {
     );
     const path = writeTmp('mha.onnx', bytes);
     const r = findTaps(await readModel(path));
-    assert.deepEqual(r.attention.map((a) => [a.id, a.heads, a.source, a.mask, a.opType]), [['attn.self.0', H, 'fused', 'bias', 'MultiHeadAttention']]);
-    const bias = new Float32Array(B * H * S * S).map((_, i) => ((i % S) > Math.floor(i / S) % S ? -1e9 : 0)); // causal
-    const feeds = { q: rand(B * S * E, 1), k: rand(B * S * E, 2), v: rand(B * S * E, 3), bias: new ort.Tensor('float32', bias, [B, H, S, S]) };
+    assert.deepEqual(
+      r.attention.map((a) => [a.id, a.heads, a.source, a.mask, a.opType]),
+      [['attn.self.0', H, 'fused', 'bias', 'MultiHeadAttention']],
+    );
+    const bias = new Float32Array(B * H * S * S).map((_, i) => (i % S > Math.floor(i / S) % S ? -1e9 : 0)); // causal
+    const feeds = {
+      q: rand(B * S * E, 1),
+      k: rand(B * S * E, 2),
+      v: rand(B * S * E, 3),
+      bias: new ort.Tensor('float32', bias, [B, H, S, S]),
+    };
     const { tapped, got } = await tapAndRun(path, feeds);
     const probs = got[tapped.outputs[0].output];
     assertProbabilities(probs, { heads: H, queries: S, keys: S, causalPast: 0 }, 'MHA');
@@ -74,18 +92,39 @@ describe('fused attention ops', () => {
     const bytes = model(
       {
         name: 'g',
-        node: [node('GroupQueryAttention', ['q', 'k', 'v', '', '', 'seqlens_k', 'total'], ['y', 'pk', 'pv'], 'gqa', { num_heads: H, kv_num_heads: H }, 'com.microsoft')],
-        input: [vi('q', T.FLOAT, [B, S, E]), vi('k', T.FLOAT, [B, S, E]), vi('v', T.FLOAT, [B, S, E]), vi('seqlens_k', T.INT32, [B]), vi('total', T.INT32, [])],
+        node: [
+          node(
+            'GroupQueryAttention',
+            ['q', 'k', 'v', '', '', 'seqlens_k', 'total'],
+            ['y', 'pk', 'pv'],
+            'gqa',
+            { num_heads: H, kv_num_heads: H },
+            'com.microsoft',
+          ),
+        ],
+        input: [
+          vi('q', T.FLOAT, [B, S, E]),
+          vi('k', T.FLOAT, [B, S, E]),
+          vi('v', T.FLOAT, [B, S, E]),
+          vi('seqlens_k', T.INT32, [B]),
+          vi('total', T.INT32, []),
+        ],
         output: [vi('y', T.FLOAT)],
       },
       ms,
     );
     const path = writeTmp('gqa.onnx', bytes);
     const r = findTaps(await readModel(path));
-    assert.deepEqual(r.attention.map((a) => [a.id, a.heads, a.source]), [['attn.self.0', H, 'fused']]);
+    assert.deepEqual(
+      r.attention.map((a) => [a.id, a.heads, a.source]),
+      [['attn.self.0', H, 'fused']],
+    );
     const feeds = {
-      q: rand(B * S * E, 1), k: rand(B * S * E, 2), v: rand(B * S * E, 3),
-      seqlens_k: new ort.Tensor('int32', Int32Array.from([S - 1]), [B]), total: new ort.Tensor('int32', Int32Array.from([S]), []),
+      q: rand(B * S * E, 1),
+      k: rand(B * S * E, 2),
+      v: rand(B * S * E, 3),
+      seqlens_k: new ort.Tensor('int32', Int32Array.from([S - 1]), [B]),
+      total: new ort.Tensor('int32', Int32Array.from([S]), []),
     };
     const { tapped, got } = await tapAndRun(path, feeds);
     assertProbabilities(got[tapped.outputs[0].output], { heads: H, queries: S, keys: S, causalPast: 0 }, 'GQA');
@@ -103,8 +142,15 @@ describe('fused attention ops', () => {
     );
     const path = writeTmp('attention23.onnx', bytes);
     const r = findTaps(await readModel(path));
-    assert.deepEqual(r.attention.map((a) => [a.id, a.heads, a.source, a.opType]), [['attn.self.0', H, 'fused', 'Attention']]);
-    const { tapped, got } = await tapAndRun(path, { q: rand(B * S * E + 0, 4).reshape([B, H, S, D]), k: rand(B * S * E, 5).reshape([B, H, S, D]), v: rand(B * S * E, 6).reshape([B, H, S, D]) });
+    assert.deepEqual(
+      r.attention.map((a) => [a.id, a.heads, a.source, a.opType]),
+      [['attn.self.0', H, 'fused', 'Attention']],
+    );
+    const { tapped, got } = await tapAndRun(path, {
+      q: rand(B * S * E + 0, 4).reshape([B, H, S, D]),
+      k: rand(B * S * E, 5).reshape([B, H, S, D]),
+      v: rand(B * S * E, 6).reshape([B, H, S, D]),
+    });
     assertProbabilities(got[tapped.outputs[0].output], { heads: H, queries: S, keys: S, causalPast: 0 }, 'Attention-23');
   });
 
@@ -112,7 +158,13 @@ describe('fused attention ops', () => {
     const w = floatTensor('w', fillRandom(new Float32Array(E * 3 * E), 7, 0.1), [E, 3 * E]);
     const b = floatTensor('b', new Float32Array(3 * E), [3 * E]);
     const bytes = model(
-      { name: 'g', node: [node('Attention', ['x', 'w', 'b'], ['y'], '/layers.0/attn/Attention', { num_heads: H, unidirectional: 1 }, 'com.microsoft')], input: [vi('x', T.FLOAT, [B, S, E])], output: [vi('y', T.FLOAT)], initializer: [w, b] },
+      {
+        name: 'g',
+        node: [node('Attention', ['x', 'w', 'b'], ['y'], '/layers.0/attn/Attention', { num_heads: H, unidirectional: 1 }, 'com.microsoft')],
+        input: [vi('x', T.FLOAT, [B, S, E])],
+        output: [vi('y', T.FLOAT)],
+        initializer: [w, b],
+      },
       ms,
     );
     const path = writeTmp('ms-attention.onnx', bytes);
@@ -126,7 +178,7 @@ describe('fused attention ops', () => {
     assert.deepEqual(tapped.unavailable, r.unavailable);
   });
 
-  it("SkipLayerNormalization: the residual sum (input_skip_bias_sum) is switched on as the hidden state", async () => {
+  it('SkipLayerNormalization: the residual sum (input_skip_bias_sum) is switched on as the hidden state', async () => {
     const ones = floatTensor('gamma', new Float32Array(E).fill(1), [E]);
     const zeros = floatTensor('beta', new Float32Array(E), [E]);
     const bytes = model(
@@ -144,7 +196,10 @@ describe('fused attention ops', () => {
     );
     const path = writeTmp('skipln.onnx', bytes);
     const r = findTaps(await readModel(path));
-    assert.deepEqual(r.hiddenStates.map((h) => [h.id, h.source]), [['hidden.0', 'skip-layernorm']]);
+    assert.deepEqual(
+      r.hiddenStates.map((h) => [h.id, h.source]),
+      [['hidden.0', 'skip-layernorm']],
+    );
     const { tapped, got } = await tapAndRun(path, { x: rand(B * S * E, 9) });
     const sum = got[tapped.outputs.find((o) => o.tap === 'hidden')!.output].data as Float32Array;
     const y = got.y.data as Float32Array;

@@ -80,7 +80,12 @@ describe('fuzzing', () => {
   it(`${MUTATIONS} seeded mutations of the fixtures: only DecoderLensError escapes, nothing hangs`, async () => {
     const dir = tmpDir();
     const sources: [string, Uint8Array][] = [];
-    for (const [model, file] of [['tiny-gpt', 'decoder_model_merged.onnx'], ['tiny-gpt', 'decoder_model.onnx'], ['tiny-t5', 'decoder_model.onnx'], ['tiny-t5', 'encoder_model.onnx']]) {
+    for (const [model, file] of [
+      ['tiny-gpt', 'decoder_model_merged.onnx'],
+      ['tiny-gpt', 'decoder_model.onnx'],
+      ['tiny-t5', 'decoder_model.onnx'],
+      ['tiny-t5', 'encoder_model.onnx'],
+    ]) {
       const p = fixture(model, file);
       if (existsSync(p)) sources.push([`${model}/${file}`, readFileSync(p)]);
     }

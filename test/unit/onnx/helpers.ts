@@ -47,7 +47,10 @@ export interface CheckCase {
 
 /** The fixture's check.json cases (feeds and expected outputs per file; `outputs_same_as` points at another case). */
 export function checkCases(model: string): CheckCase[] {
-  const json = JSON.parse(readFileSync(fixtureFile(model, 'check.json'), 'utf8')) as { tolerance: number; cases: (CheckCase & { outputs_same_as?: number })[] };
+  const json = JSON.parse(readFileSync(fixtureFile(model, 'check.json'), 'utf8')) as {
+    tolerance: number;
+    cases: (CheckCase & { outputs_same_as?: number })[];
+  };
   const raw = json.cases;
   return raw.map((c) => ({ ...c, tolerance: json.tolerance, outputs: c.outputs ?? raw[c.outputs_same_as ?? -1]?.outputs ?? {} }));
 }
@@ -62,7 +65,11 @@ export function feedsOf(c: CheckCase): Record<string, ort.Tensor> {
   return Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, toTensor(v)]));
 }
 
-export async function expectError(body: Promise<unknown> | (() => unknown), code: ErrorCode | ErrorCode[], mentions?: string): Promise<DecoderLensError> {
+export async function expectError(
+  body: Promise<unknown> | (() => unknown),
+  code: ErrorCode | ErrorCode[],
+  mentions?: string,
+): Promise<DecoderLensError> {
   let error: unknown;
   try {
     await (typeof body === 'function' ? body() : body);
@@ -98,7 +105,8 @@ export function assertProbabilities(t: ort.Tensor, c: ProbsCheck, label: string)
       for (let qi = 0; qi < q; qi++) {
         const row = data.subarray(((bi * h + hi) * q + qi) * k, ((bi * h + hi) * q + qi + 1) * k);
         const sum = row.reduce((s, x) => s + x, 0);
-        const hidden = (ki: number) => (c.causalPast !== undefined && ki > c.causalPast + qi) || (c.hiddenKeys?.[bi]?.includes(ki) ?? false);
+        const hidden = (ki: number) =>
+          (c.causalPast !== undefined && ki > c.causalPast + qi) || (c.hiddenKeys?.[bi]?.includes(ki) ?? false);
         // A query that may see nothing (a padded position) gets a uniform row: nothing to check there.
         if (Array.from({ length: k }, (_, ki) => ki).every(hidden)) continue;
         assert.ok(Math.abs(sum - 1) < 1e-4, `${label}: row b${bi} h${hi} q${qi} sums to ${sum}`);

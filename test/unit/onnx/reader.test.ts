@@ -13,8 +13,16 @@ const num = (v: unknown) => (typeof v === 'number' ? v : Number(v));
 
 /** The reader's view of a graph must match onnx-proto's full decode, and its byte ranges must hold the weights. */
 function compareGraph(file: Uint8Array, mine: GraphInfo, full: onnx.IGraphProto, where: string): void {
-  assert.deepEqual(mine.inputs.map((v) => v.name), (full.input ?? []).map((v) => v.name), `${where}: inputs`);
-  assert.deepEqual(mine.outputs.map((v) => v.name), (full.output ?? []).map((v) => v.name), `${where}: outputs`);
+  assert.deepEqual(
+    mine.inputs.map((v) => v.name),
+    (full.input ?? []).map((v) => v.name),
+    `${where}: inputs`,
+  );
+  assert.deepEqual(
+    mine.outputs.map((v) => v.name),
+    (full.output ?? []).map((v) => v.name),
+    `${where}: outputs`,
+  );
   assert.equal(mine.nodes.length, full.node?.length ?? 0, `${where}: node count`);
   mine.nodes.forEach((n, i) => {
     const f = full.node![i];
@@ -52,7 +60,10 @@ async function compareFile(path: string): Promise<void> {
   const full = onnx.ModelProto.decode(file);
   const mine = await readModel(path);
   assert.equal(mine.irVersion, num(full.irVersion));
-  assert.deepEqual(mine.opsets, (full.opsetImport ?? []).map((o) => ({ domain: o.domain ?? '', version: num(o.version) })));
+  assert.deepEqual(
+    mine.opsets,
+    (full.opsetImport ?? []).map((o) => ({ domain: o.domain ?? '', version: num(o.version) })),
+  );
   assert.equal(mine.byteLength, file.length);
   compareGraph(file, mine.graph, full.graph!, path);
   assert.deepEqual(readModelBytes(path, file), mine, 'reading from memory gives the same structure');
@@ -103,9 +114,18 @@ describe('lazy reader on generated models', () => {
       dims: [2, 2],
       dataType: T.FLOAT,
       dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-      externalData: [{ key: 'location', value: 'weights.onnx_data' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(length) }],
+      externalData: [
+        { key: 'location', value: 'weights.onnx_data' },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(length) },
+      ],
     });
-    const bytes = model({ name: 'g', node: [node('Add', ['a', 'b'], ['y'], 'add')], initializer: [ext('a', 0, 16), ext('b', 16, 16)], output: [vi('y', T.FLOAT, [2, 2])] });
+    const bytes = model({
+      name: 'g',
+      node: [node('Add', ['a', 'b'], ['y'], 'add')],
+      initializer: [ext('a', 0, 16), ext('b', 16, 16)],
+      output: [vi('y', T.FLOAT, [2, 2])],
+    });
     const info = await readModel(writeTmp('ext.onnx', bytes));
     assert.deepEqual(info.externalDataFiles, ['weights.onnx_data']);
     assert.deepEqual(info.graph.initializers[1].external, { location: 'weights.onnx_data', offset: 16, length: 16 });
@@ -117,8 +137,17 @@ describe('lazy reader on generated models', () => {
     // onnx-proto 8 (ONNX 1.10) has no NodeProto.metadata_props; append field 9 to the node by hand.
     const entry = new Writer().string(1, 'pkg.torch.onnx.name_scopes').string(2, "['', 'model', 'layers.3', 'self_attn', 'softmax']");
     const nodeBytes = concatBytes([onnx.NodeProto.encode(n).finish(), new Writer().message(9, entry).finish()]);
-    const graph = new Writer().bytes(1, nodeBytes).string(2, 'g').message(11, new Writer().string(1, 'x')).message(12, new Writer().string(1, 'y'));
-    const withMeta = new Writer().varint(1, 10).message(7, graph).message(8, new Writer().string(1, '').varint(2, 18)).message(14, new Writer().string(1, 'source').string(2, 'test')).finish();
+    const graph = new Writer()
+      .bytes(1, nodeBytes)
+      .string(2, 'g')
+      .message(11, new Writer().string(1, 'x'))
+      .message(12, new Writer().string(1, 'y'));
+    const withMeta = new Writer()
+      .varint(1, 10)
+      .message(7, graph)
+      .message(8, new Writer().string(1, '').varint(2, 18))
+      .message(14, new Writer().string(1, 'source').string(2, 'test'))
+      .finish();
     const info = await readModel(writeTmp('meta.onnx', withMeta));
     assert.equal(info.graph.nodes[0].metadata['pkg.torch.onnx.name_scopes'], "['', 'model', 'layers.3', 'self_attn', 'softmax']");
     assert.deepEqual(info.metadata, { source: 'test' });
@@ -127,14 +156,25 @@ describe('lazy reader on generated models', () => {
   it('never reads the weights: a 3 GB sparse model is scanned with a few KB of I/O', async () => {
     // graph { node, initializer { dims, data_type, name, raw_data: <3 GB hole> }, input, output }
     const payload = 3 * 1024 ** 3;
-    const head = new Writer().varint(1, payload / 4).varint(2, T.FLOAT).string(8, 'huge').finish();
+    const head = new Writer()
+      .varint(1, payload / 4)
+      .varint(2, T.FLOAT)
+      .string(8, 'huge')
+      .finish();
     const rawKey = Uint8Array.from([0x4a, ...varint(payload)]); // field 9, wire type 2
     const tensorLen = head.length + rawKey.length + payload;
     const nodeField = new Writer().message(1, new Writer().string(1, 'huge').string(1, 'x').string(2, 'y').string(4, 'Add')).finish();
     const tail = new Writer().message(11, new Writer().string(1, 'x')).message(12, new Writer().string(1, 'y')).finish();
     const initKey = Uint8Array.from([0x2a, ...varint(tensorLen)]); // GraphProto field 5
     const graphLen = nodeField.length + initKey.length + tensorLen + tail.length;
-    const prefix = concatBytes([new Writer().varint(1, 8).message(8, new Writer().string(1, '').varint(2, 17)).finish(), Uint8Array.from([0x3a, ...varint(graphLen)]), nodeField, initKey, head, rawKey]);
+    const prefix = concatBytes([
+      new Writer().varint(1, 8).message(8, new Writer().string(1, '').varint(2, 17)).finish(),
+      Uint8Array.from([0x3a, ...varint(graphLen)]),
+      nodeField,
+      initKey,
+      head,
+      rawKey,
+    ]);
     const path = join(tmpDir(), 'sparse.onnx');
     const fd = openSync(path, 'w');
     writeSync(fd, prefix, 0, prefix.length, 0);
@@ -145,12 +185,20 @@ describe('lazy reader on generated models', () => {
     const info = await readModel(path, { stats });
     assert.equal(info.graph.initializers[0].name, 'huge');
     assert.deepEqual(info.graph.initializers[0].data, { offset: prefix.length, length: payload });
-    assert.deepEqual(info.graph.outputs.map((o) => o.name), ['y']);
+    assert.deepEqual(
+      info.graph.outputs.map((o) => o.name),
+      ['y'],
+    );
     assert.ok(stats.bytes < 256 * 1024, `read ${stats.bytes} bytes of a ${payload}-byte file`);
   });
 
   it('a float initializer in a small model keeps no copy of its weights', async () => {
-    const bytes = model({ name: 'g', node: [node('Identity', ['w'], ['y'], 'id')], initializer: [floatTensor('w', new Float32Array(4096), [4096])], output: [vi('y')] });
+    const bytes = model({
+      name: 'g',
+      node: [node('Identity', ['w'], ['y'], 'id')],
+      initializer: [floatTensor('w', new Float32Array(4096), [4096])],
+      output: [vi('y')],
+    });
     const info = await readModel(writeTmp('w.onnx', bytes));
     assert.equal(info.graph.initializers[0].small, undefined);
     assert.equal(info.graph.initializers[0].data?.length, 4096 * 4);
@@ -189,7 +237,11 @@ describe('lazy reader on the committed fixtures', () => {
         assert.ok(info.graph.inputs.some((i) => i.name === 'use_cache_branch'));
       }
       if (dir === 'tiny-gpt') assert.ok(info.graph.outputs.some((o) => o.name === 'logits'));
-      if (file === 'encoder_model.onnx') assert.deepEqual(info.graph.outputs.map((o) => o.name), ['last_hidden_state']);
+      if (file === 'encoder_model.onnx')
+        assert.deepEqual(
+          info.graph.outputs.map((o) => o.name),
+          ['last_hidden_state'],
+        );
     });
   }
 });

@@ -17,7 +17,12 @@ export interface Expect {
 }
 
 /** Runs the untapped and the tapped model on the same feeds and checks every tap against the invariants. */
-export async function runAndCheck(path: string, feeds: Feeds, e: Expect, label: string): Promise<{ outputs: TapOutput[]; result: ort.InferenceSession.OnnxValueMapType }> {
+export async function runAndCheck(
+  path: string,
+  feeds: Feeds,
+  e: Expect,
+  label: string,
+): Promise<{ outputs: TapOutput[]; result: ort.InferenceSession.OnnxValueMapType }> {
   const tapped = await buildTappedModel(path);
   const plain = await ort.InferenceSession.create(path);
   const session = await ort.InferenceSession.create(tapped.bytes);
@@ -35,13 +40,17 @@ export async function runAndCheck(path: string, feeds: Feeds, e: Expect, label: 
       assert.ok(t, `${label}: output ${o.output} (${o.id}) returned`);
       const cross = o.kind === 'cross';
       if (o.tap === 'attention') {
-        assertProbabilities(t, {
-          heads: 4,
-          queries: e.queries,
-          keys: cross ? e.crossKeys! : e.selfKeys,
-          causalPast: cross ? undefined : e.causalPast,
-          hiddenKeys: cross ? e.crossHidden : e.selfHidden,
-        }, `${label} ${o.id}`);
+        assertProbabilities(
+          t,
+          {
+            heads: 4,
+            queries: e.queries,
+            keys: cross ? e.crossKeys! : e.selfKeys,
+            causalPast: cross ? undefined : e.causalPast,
+            hiddenKeys: cross ? e.crossHidden : e.selfHidden,
+          },
+          `${label} ${o.id}`,
+        );
       } else if (o.tap === 'mask') {
         // The mask the model applied hides exactly what the probabilities give no weight.
         const probs = got[byId.get(`attn.${o.kind}.${o.layer}`)!.output];
@@ -81,4 +90,3 @@ export function assertMaskMatches(mask: ort.Tensor, probs: ort.Tensor, label: st
   }
   return hidden;
 }
-

@@ -14,13 +14,21 @@ describe('surgery on generated layouts (tapped vs untapped, same feeds)', () => 
   const shape: FeedShape = { batch: 2, seq: 4, pad: [0, 2], encSeq: 5, encPad: [0, 2] };
 
   it('decoder: probabilities, masks and hidden states, logits unchanged', async () => {
-    const { outputs, result } = await runAndCheck(m.decoder, synthFeeds(SPEC, {}, shape), { queries: 4, selfKeys: 4, causalPast: 0, selfHidden: padded([0, 2], 4), hidden: 16 }, 'decoder');
+    const { outputs, result } = await runAndCheck(
+      m.decoder,
+      synthFeeds(SPEC, {}, shape),
+      { queries: 4, selfKeys: 4, causalPast: 0, selfHidden: padded([0, 2], 4), hidden: 16 },
+      'decoder',
+    );
     const mask = result[outputs[1].output];
     assert.deepEqual(mask.dims, [2, 1, 4, 4]);
     // Row 1 of batch 1: causal hides keys 2, 3; padding hides keys 0, 1.
     assert.deepEqual([...maskVisibility((mask.data as Float32Array).subarray(16 + 4, 16 + 8))], [0, 0, 0, 0]);
     assert.deepEqual([...maskVisibility((mask.data as Float32Array).subarray(16 + 12, 16 + 16))], [0, 0, 1, 1]);
-    assert.deepEqual(outputs.map((o) => o.id), ['attn.self.0', 'mask.self.0', 'attn.self.1', 'mask.self.1', 'hidden.0', 'hidden.1']);
+    assert.deepEqual(
+      outputs.map((o) => o.id),
+      ['attn.self.0', 'mask.self.0', 'attn.self.1', 'mask.self.1', 'hidden.0', 'hidden.1'],
+    );
     assert.equal(outputs[0].output, '/model/layers.0/self_attn/Softmax_output_0', 'a top-level tensor is exposed under its own name');
   });
 
@@ -33,7 +41,12 @@ describe('surgery on generated layouts (tapped vs untapped, same feeds)', () => 
 
   it('decoder with past: causal against the cache', async () => {
     const feeds = synthFeeds(SPEC, { past: true }, { ...shape, seq: 2, past: 3, pad: [0, 1] });
-    await runAndCheck(m.withPast, feeds, { queries: 2, selfKeys: 5, causalPast: 3, selfHidden: padded([0, 1], 5), hidden: 16 }, 'with-past');
+    await runAndCheck(
+      m.withPast,
+      feeds,
+      { queries: 2, selfKeys: 5, causalPast: 3, selfHidden: padded([0, 1], 5), hidden: 16 },
+      'with-past',
+    );
   });
 
   for (const useCache of [false, true]) {
@@ -41,7 +54,12 @@ describe('surgery on generated layouts (tapped vs untapped, same feeds)', () => 
       const past = useCache ? 3 : 0;
       const seq = useCache ? 2 : 4;
       const feeds = synthFeeds(SPEC, { merged: true, useCache }, { ...shape, seq, past, pad: [0, 1] });
-      const { outputs } = await runAndCheck(m.merged, feeds, { queries: seq, selfKeys: past + seq, causalPast: past, selfHidden: padded([0, 1], past + seq), hidden: 16 }, `merged/${useCache}`);
+      const { outputs } = await runAndCheck(
+        m.merged,
+        feeds,
+        { queries: seq, selfKeys: past + seq, causalPast: past, selfHidden: padded([0, 1], past + seq), hidden: 16 },
+        `merged/${useCache}`,
+      );
       assert.ok(outputs.every((o) => o.output.startsWith('decoder_lens/')));
       assert.equal(outputs[0].tensor, '/model/layers.0/self_attn/Softmax_output_0', 'the tensor keeps its branch name');
     });
@@ -53,16 +71,35 @@ describe('surgery on generated layouts (tapped vs untapped, same feeds)', () => 
   });
 
   it('encoder-decoder decoder: cross attention hides padded encoder positions', async () => {
-    await runAndCheck(m.t5Decoder, synthFeeds(SPEC, { cross: true }, shape), {
-      queries: 4, selfKeys: 4, causalPast: 0, selfHidden: padded([0, 2], 4), crossKeys: 5, crossHidden: tail([0, 2], 5), hidden: 16,
-    }, 't5');
+    await runAndCheck(
+      m.t5Decoder,
+      synthFeeds(SPEC, { cross: true }, shape),
+      {
+        queries: 4,
+        selfKeys: 4,
+        causalPast: 0,
+        selfHidden: padded([0, 2], 4),
+        crossKeys: 5,
+        crossHidden: tail([0, 2], 5),
+        hidden: 16,
+      },
+      't5',
+    );
     const feeds = synthFeeds(SPEC, { cross: true, past: true }, { ...shape, seq: 1, past: 3, pad: [0, 0] });
-    await runAndCheck(m.t5WithPast, feeds, { queries: 1, selfKeys: 4, causalPast: 3, selfHidden: [[], []], crossKeys: 5, crossHidden: tail([0, 2], 5), hidden: 16 }, 't5-past');
+    await runAndCheck(
+      m.t5WithPast,
+      feeds,
+      { queries: 1, selfKeys: 4, causalPast: 3, selfHidden: [[], []], crossKeys: 5, crossHidden: tail([0, 2], 5), hidden: 16 },
+      't5-past',
+    );
   });
 
   it('exposes only the selected taps', async () => {
     const tapped = await buildTappedModel(m.merged, { attention: ['attn.self.1'], masks: 'none', hidden: ['hidden.0'] });
-    assert.deepEqual(tapped.outputs.map((o) => o.id), ['attn.self.1', 'hidden.0']);
+    assert.deepEqual(
+      tapped.outputs.map((o) => o.id),
+      ['attn.self.1', 'hidden.0'],
+    );
     const none = await buildTappedModel(m.decoder, { attention: 'none', masks: 'none', hidden: 'none' });
     assert.deepEqual(none.outputs, []);
     assert.deepEqual(none.bytes, new Uint8Array(readFileSync(m.decoder)));
@@ -85,22 +122,31 @@ describe('surgery on the committed fixtures (check.json feeds)', () => {
         const selfKeys = pastLen + queries;
         const encMask = feeds.encoder_attention_mask;
         const hiddenOf = (mask: ort.Tensor | undefined, width: number) =>
-          Array.from({ length: ids[0] }, (_, b) => (mask ? Array.from({ length: width }, (_, k) => k).filter((k) => (mask.data as BigInt64Array)[b * width + k] === 0n) : []));
+          Array.from({ length: ids[0] }, (_, b) =>
+            mask ? Array.from({ length: width }, (_, k) => k).filter((k) => (mask.data as BigInt64Array)[b * width + k] === 0n) : [],
+          );
         const label = `${dir}/${c.file}${feeds.use_cache_branch ? `[use_cache=${(feeds.use_cache_branch.data as Uint8Array)[0]}]` : ''}`;
-        const { result } = await runAndCheck(fixtureFile(dir, c.file), feeds, {
-          queries,
-          selfKeys,
-          causalPast: encoder ? undefined : pastLen,
-          selfHidden: hiddenOf(selfMask, selfKeys),
-          crossKeys: encMask?.dims[1],
-          crossHidden: hiddenOf(encMask, encMask?.dims[1] ?? 0),
-          hidden: hiddenSize(dir),
-        }, label);
+        const { result } = await runAndCheck(
+          fixtureFile(dir, c.file),
+          feeds,
+          {
+            queries,
+            selfKeys,
+            causalPast: encoder ? undefined : pastLen,
+            selfHidden: hiddenOf(selfMask, selfKeys),
+            crossKeys: encMask?.dims[1],
+            crossHidden: hiddenOf(encMask, encMask?.dims[1] ?? 0),
+            hidden: hiddenSize(dir),
+          },
+          label,
+        );
         // The tapped run reproduces the exporter's reference outputs.
         assert.ok(c.outputs.logits ?? c.outputs.last_hidden_state, `${label}: check.json has expected outputs`);
         const [name, expected] = c.outputs.logits ? ['logits', c.outputs.logits] : ['last_hidden_state', c.outputs.last_hidden_state];
         const got = result[name].data as Float32Array;
-        expected.data.forEach((v, i) => assert.ok(Math.abs(got[i] - (v as number)) <= c.tolerance, `${label}: ${name}[${i}] ${got[i]} vs ${v}`));
+        expected.data.forEach((v, i) =>
+          assert.ok(Math.abs(got[i] - (v as number)) <= c.tolerance, `${label}: ${name}[${i}] ${got[i]} vs ${v}`),
+        );
       }
     });
   }

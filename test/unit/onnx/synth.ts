@@ -41,7 +41,11 @@ export interface FeedShape {
 }
 
 /** Feeds for a generated model (see gpt-graph.ts for its inputs). */
-export function synthFeeds(spec: GptSpec, kind: { past?: boolean; cross?: boolean; encoder?: boolean; merged?: boolean; useCache?: boolean }, f: FeedShape): Record<string, ort.Tensor> {
+export function synthFeeds(
+  spec: GptSpec,
+  kind: { past?: boolean; cross?: boolean; encoder?: boolean; merged?: boolean; useCache?: boolean },
+  f: FeedShape,
+): Record<string, ort.Tensor> {
   const past = kind.past || kind.merged ? (f.past ?? 0) : 0;
   const total = past + f.seq;
   const feeds: Record<string, ort.Tensor> = {};
@@ -55,14 +59,26 @@ export function synthFeeds(spec: GptSpec, kind: { past?: boolean; cross?: boolea
   if (kind.cross) {
     const m = BigInt64Array.from({ length: f.batch * enc }, (_, i) => (i % enc >= enc - (f.encPad?.[Math.floor(i / enc)] ?? 0) ? 0n : 1n));
     feeds.encoder_attention_mask = new ort.Tensor('int64', m, [f.batch, enc]);
-    if (!kind.past) feeds.encoder_hidden_states = new ort.Tensor('float32', rand(f.batch * enc * spec.hidden, 99), [f.batch, enc, spec.hidden]);
+    if (!kind.past)
+      feeds.encoder_hidden_states = new ort.Tensor('float32', rand(f.batch * enc * spec.hidden, 99), [f.batch, enc, spec.hidden]);
   }
   if (kind.past || kind.merged) {
     for (let i = 0; i < spec.layers; i++) {
       const tag = kind.cross ? '.decoder' : '';
       for (const kv of ['key', 'value']) {
-        feeds[`past_key_values.${i}${tag}.${kv}`] = new ort.Tensor('float32', rand(f.batch * spec.heads * past * dh, 10 + i), [f.batch, spec.heads, past, dh]);
-        if (kind.cross) feeds[`past_key_values.${i}.encoder.${kv}`] = new ort.Tensor('float32', rand(f.batch * spec.heads * enc * dh, 20 + i), [f.batch, spec.heads, enc, dh]);
+        feeds[`past_key_values.${i}${tag}.${kv}`] = new ort.Tensor('float32', rand(f.batch * spec.heads * past * dh, 10 + i), [
+          f.batch,
+          spec.heads,
+          past,
+          dh,
+        ]);
+        if (kind.cross)
+          feeds[`past_key_values.${i}.encoder.${kv}`] = new ort.Tensor('float32', rand(f.batch * spec.heads * enc * dh, 20 + i), [
+            f.batch,
+            spec.heads,
+            enc,
+            dh,
+          ]);
       }
     }
   }

@@ -14,7 +14,11 @@ const taps = async (path: string) => findTaps(await readModel(path));
 function assertLayout(r: TapReport, expect: { self: number; cross: number; heads: number; logits: boolean }, label: string): void {
   for (const kind of ['self', 'cross'] as const) {
     const layers = r.attention.filter((a) => a.kind === kind).map((a) => a.layer);
-    assert.deepEqual(layers, Array.from({ length: expect[kind] }, (_, i) => i), `${label}: ${kind} layers`);
+    assert.deepEqual(
+      layers,
+      Array.from({ length: expect[kind] }, (_, i) => i),
+      `${label}: ${kind} layers`,
+    );
   }
   for (const a of r.attention) {
     assert.equal(a.heads, expect.heads, `${label}: ${a.id} heads`);
@@ -23,7 +27,11 @@ function assertLayout(r: TapReport, expect: { self: number; cross: number; heads
     for (const s of a.sites) assert.ok(s.tensor.length > 0);
   }
   const layers = Math.max(expect.self, expect.cross);
-  assert.deepEqual(r.hiddenStates.map((h) => h.layer), Array.from({ length: layers }, (_, i) => i), `${label}: hidden states`);
+  assert.deepEqual(
+    r.hiddenStates.map((h) => h.layer),
+    Array.from({ length: layers }, (_, i) => i),
+    `${label}: hidden states`,
+  );
   assert.equal(r.logits, expect.logits ? 'logits' : null, `${label}: logits`);
 }
 
@@ -38,7 +46,10 @@ describe('tap finder on generated layouts', () => {
     assert.deepEqual([...r.attention[0].maskOrigins].sort(), ['causal', 'input']);
     assert.equal(r.attention[0].maskKind, 'additive');
     // The residual stream leaving each block: the second residual Add of the layer.
-    assert.deepEqual(r.hiddenStates.map((h) => h.tensor), ['/model/layers.0/Add_1_output_0', '/model/layers.1/Add_1_output_0']);
+    assert.deepEqual(
+      r.hiddenStates.map((h) => h.tensor),
+      ['/model/layers.0/Add_1_output_0', '/model/layers.1/Add_1_output_0'],
+    );
     assert.deepEqual(r.unavailable, []);
   });
 
@@ -53,7 +64,10 @@ describe('tap finder on generated layouts', () => {
     assert.equal(r.role, 'decoder-merged');
     assertLayout(r, { self: 2, cross: 0, heads: 4, logits: true }, 'merged');
     for (const a of [...r.attention, ...r.hiddenStates]) {
-      assert.deepEqual(a.sites.map((s) => s.branchPath.map((b) => `${b.node}.${b.attribute}`)), [['optimum::if.then_branch'], ['optimum::if.else_branch']]);
+      assert.deepEqual(
+        a.sites.map((s) => s.branchPath.map((b) => `${b.node}.${b.attribute}`)),
+        [['optimum::if.then_branch'], ['optimum::if.else_branch']],
+      );
     }
   });
 
@@ -81,25 +95,41 @@ describe('tap finder on generated layouts', () => {
     // Tensor names still carry the generator's scopes; the finder could not use node names.
     assert.equal(r.attention.find((a) => a.id === 'attn.cross.0')!.tensor, '/model/layers.0/encoder_attn/Softmax_output_0');
     assert.equal(r.attention.find((a) => a.id === 'attn.self.1')!.tensor, '/model/layers.1/self_attn/Softmax_output_0');
-    assert.deepEqual(r.hiddenStates.map((h) => [h.tensor, h.source]), [
-      ['/model/layers.0/Add_2_output_0', 'residual'],
-      ['/model/layers.1/Add_2_output_0', 'residual'],
-    ]);
+    assert.deepEqual(
+      r.hiddenStates.map((h) => [h.tensor, h.source]),
+      [
+        ['/model/layers.0/Add_2_output_0', 'residual'],
+        ['/model/layers.1/Add_2_output_0', 'residual'],
+      ],
+    );
   });
 
   it('reads the head count from value_info shapes when the exporter recorded them', async () => {
     const r = await taps(writeTmp('vi.onnx', gptModel({ ...SPEC, heads: 2, valueInfo: true })));
-    assert.deepEqual(r.attention.map((a) => a.heads), [2, 2]);
+    assert.deepEqual(
+      r.attention.map((a) => a.heads),
+      [2, 2],
+    );
   });
 
   it('a graph with no Softmax has no taps (and says nothing is unavailable)', async () => {
-    const bytes = model({ name: 'g', node: [node('Relu', ['x'], ['y'], 'relu')], input: [vi('x', T.FLOAT, [2])], output: [vi('y', T.FLOAT, [2])] });
+    const bytes = model({
+      name: 'g',
+      node: [node('Relu', ['x'], ['y'], 'relu')],
+      input: [vi('x', T.FLOAT, [2])],
+      output: [vi('y', T.FLOAT, [2])],
+    });
     const r = await taps(writeTmp('relu.onnx', bytes));
     assert.deepEqual([r.attention, r.hiddenStates, r.unavailable, r.logits], [[], [], [], null]);
   });
 
   it('a Softmax that does not weigh V (a classifier head) is not attention', async () => {
-    const bytes = model({ name: 'g', node: [node('Softmax', ['x'], ['y'], 'head/Softmax', { axis: -1 })], input: [vi('x', T.FLOAT, [2, 3])], output: [vi('y', T.FLOAT, [2, 3])] });
+    const bytes = model({
+      name: 'g',
+      node: [node('Softmax', ['x'], ['y'], 'head/Softmax', { axis: -1 })],
+      input: [vi('x', T.FLOAT, [2, 3])],
+      output: [vi('y', T.FLOAT, [2, 3])],
+    });
     assert.deepEqual((await taps(writeTmp('cls.onnx', bytes))).attention, []);
   });
 });

@@ -16,7 +16,10 @@ describe('wire format', () => {
 
   it('bounds: a length past the message, an unfinished varint, a group wire type', () => {
     const len = new Writer().bytes(1, new Uint8Array(10)).finish();
-    assert.throws(() => readField(len, 0, len.length - 1, 100), (e: unknown) => e instanceof FormatError && /declared length 10/.test(e.message) && e.offset === 101);
+    assert.throws(
+      () => readField(len, 0, len.length - 1, 100),
+      (e: unknown) => e instanceof FormatError && /declared length 10/.test(e.message) && e.offset === 101,
+    );
     assert.throws(() => readVarint(Uint8Array.from([0x80, 0x80]), 0, 2, 0), FormatError);
     assert.throws(() => readVarint(new Uint8Array(11).fill(0x80), 0, 11, 0), /longer than 10 bytes/);
     assert.throws(() => readField(Uint8Array.from([0x0b]), 0, 1, 0), /wire type 3/);

@@ -49,13 +49,36 @@ const BYTE_PIECES = Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).t
 export function llamaJson(): Record<string, unknown> {
   const base = ['<unk>', '<s>', '</s>', ...BYTE_PIECES, '▁', ...LETTERS, ...LETTERS.toUpperCase(), ...'.,!:', '你', '好'];
   const { vocab, merges } = bpe(base, [
-    ['h', 'e'], ['l', 'l'], ['he', 'll'], ['hell', 'o'], ['▁', 'hello'], ['▁', 'H'], ['▁H', 'e'], ['▁He', 'll'], ['▁Hell', 'o'],
-    ['▁', 'w'], ['o', 'r'], ['▁w', 'or'], ['l', 'd'], ['▁wor', 'ld'], ['▁', '▁'], ['▁', 't'], ['▁t', 'h'], ['▁th', 'e'], ['你', '好'],
+    ['h', 'e'],
+    ['l', 'l'],
+    ['he', 'll'],
+    ['hell', 'o'],
+    ['▁', 'hello'],
+    ['▁', 'H'],
+    ['▁H', 'e'],
+    ['▁He', 'll'],
+    ['▁Hell', 'o'],
+    ['▁', 'w'],
+    ['o', 'r'],
+    ['▁w', 'or'],
+    ['l', 'd'],
+    ['▁wor', 'ld'],
+    ['▁', '▁'],
+    ['▁', 't'],
+    ['▁t', 'h'],
+    ['▁th', 'e'],
+    ['你', '好'],
   ]);
   return {
     version: '1.0',
     added_tokens: [added(0, '<unk>'), added(1, '<s>'), added(2, '</s>')],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: '▁' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: {
       type: 'TemplateProcessing',
@@ -72,19 +95,41 @@ export function llamaJson(): Record<string, unknown> {
         { type: 'Strip', content: ' ', start: 1, stop: 0 },
       ],
     },
-    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      ignore_merges: false,
+      vocab,
+      merges,
+    },
   };
 }
 
 /** T5-like: NFKC, WhitespaceSplit + Metaspace pre-tokenizer, Unigram (unknown characters become <unk>), … </s>. */
 export function unigramJson(): Record<string, unknown> {
-  const pieces: [string, number][] = [['<pad>', 0], ['</s>', 0], ['<unk>', 0], ['▁', -2], ['▁hello', -3], ['▁world', -3], ['▁the', -3]];
+  const pieces: [string, number][] = [
+    ['<pad>', 0],
+    ['</s>', 0],
+    ['<unk>', 0],
+    ['▁', -2],
+    ['▁hello', -3],
+    ['▁world', -3],
+    ['▁the', -3],
+  ];
   for (const c of LETTERS + LETTERS.toUpperCase() + '.,!:你') pieces.push([c, -6], ['▁' + c, -7]);
   return {
     version: '1.0',
     added_tokens: [added(0, '<pad>'), added(1, '</s>'), added(2, '<unk>')],
     normalizer: { type: 'NFKC' },
-    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'WhitespaceSplit' }, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true }] },
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [{ type: 'WhitespaceSplit' }, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true }],
+    },
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
@@ -98,7 +143,17 @@ export function unigramJson(): Record<string, unknown> {
 
 /** GPT-2 style byte-level BPE with add_prefix_space, an NFKC + Lowercase normaliser and two added tokens. */
 export function byteLevelJson(): Record<string, unknown> {
-  const { vocab, merges } = bpe([...BYTE_TO_CHAR], [['Ġ', 't'], ['h', 'e'], ['Ġt', 'he'], ['l', 'l'], ['ll', 'o'], ['Ġ', 'Ġ']]);
+  const { vocab, merges } = bpe(
+    [...BYTE_TO_CHAR],
+    [
+      ['Ġ', 't'],
+      ['h', 'e'],
+      ['Ġt', 'he'],
+      ['l', 'l'],
+      ['ll', 'o'],
+      ['Ġ', 'Ġ'],
+    ],
+  );
   const eot = Object.keys(vocab).length;
   vocab['<|endoftext|>'] = eot;
   vocab['<|user|>'] = eot + 1;
@@ -114,6 +169,16 @@ export function byteLevelJson(): Record<string, unknown> {
       special_tokens: { '<|endoftext|>': { id: '<|endoftext|>', ids: [eot], tokens: ['<|endoftext|>'] } },
     },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
+    },
   };
 }

@@ -8,7 +8,8 @@ import { assertByteGroups, assertFamily, TEXTS } from './invariants';
 const json = byteLevelJson();
 const tok = TextTokenizer.fromJson(json, { eos_token: '<|endoftext|>' });
 const fold = (s: string) => s.normalize('NFKC').toLowerCase();
-const brief = (text: string) => tok.encode(text).map((t) => (t.special ? t.piece : `${t.piece}@${t.start}-${t.end}${t.partial ? '~' : ''}`));
+const brief = (text: string) =>
+  tok.encode(text).map((t) => (t.special ? t.piece : `${t.piece}@${t.start}-${t.end}${t.partial ? '~' : ''}`));
 
 test('byte-level (add_prefix_space, NFKC + Lowercase): ids equal the library’s and offsets hold', () => {
   assertFamily(tok, json, {}, { fold });
@@ -17,7 +18,10 @@ test('byte-level (add_prefix_space, NFKC + Lowercase): ids equal the library’s
 
 test('byte-level: the added prefix space maps to no character; lowercasing maps back', () => {
   assert.deepEqual(brief('Hello The'), ['Ġ@0-0', 'he@0-2', 'llo@2-5', 'Ġthe@5-9', '<|endoftext|>']);
-  assert.deepEqual(tok.encode('HELLO', { addSpecialTokens: false }).map((t) => t.text), ['', 'he', 'llo']);
+  assert.deepEqual(
+    tok.encode('HELLO', { addSpecialTokens: false }).map((t) => t.text),
+    ['', 'he', 'llo'],
+  );
   assert.deepEqual(brief('ＡＢ'), ['Ġ@0-0', 'a@0-1', 'b@1-2', '<|endoftext|>']); // fullwidth → NFKC → lowercase
 });
 

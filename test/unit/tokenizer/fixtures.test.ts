@@ -32,8 +32,17 @@ for (const m of models) {
     const tok = await loadTokenizer(dir);
     for (const c of cases[m.name]) {
       const tokens = tok.encode(c.text);
-      assert.deepEqual(tokens.map((t) => t.id), c.ids, JSON.stringify(c.text));
-      if (c.tokens) assert.deepEqual(tokens.map((t) => t.piece), c.tokens, JSON.stringify(c.text));
+      assert.deepEqual(
+        tokens.map((t) => t.id),
+        c.ids,
+        JSON.stringify(c.text),
+      );
+      if (c.tokens)
+        assert.deepEqual(
+          tokens.map((t) => t.piece),
+          c.tokens,
+          JSON.stringify(c.text),
+        );
       if (c.decoded !== undefined) assert.equal(tok.decode(c.ids, { skipSpecialTokens: true }), c.decoded);
       assertOffsets(c.text, tokens);
       assertByteGroups(c.text, tokens, m.bytesOf, m.groups);
@@ -48,10 +57,14 @@ for (const m of models) {
   });
 }
 
-test('tiny-t5: special ids and flags come from tokenizer_config.json', { skip: existsSync(fixture('tiny-t5', 'tokenizer.json')) ? false : 'fixture tiny-t5 is absent' }, async () => {
-  const tok = await loadTokenizer(fixture('tiny-t5'));
-  assert.deepEqual([tok.padId, tok.eosId, tok.unkId, tok.bosId, tok.addBosToken, tok.addEosToken], [0, 1, 2, 3, false, true]);
-  const tokens = tok.encode('你好 😀');
-  assert.equal(tokens.at(-1)!.id, tok.eosId);
-  assert.ok(tokens.filter((t) => t.partial).every((t) => t.text === '' && t.end! > t.start!));
-});
+test(
+  'tiny-t5: special ids and flags come from tokenizer_config.json',
+  { skip: existsSync(fixture('tiny-t5', 'tokenizer.json')) ? false : 'fixture tiny-t5 is absent' },
+  async () => {
+    const tok = await loadTokenizer(fixture('tiny-t5'));
+    assert.deepEqual([tok.padId, tok.eosId, tok.unkId, tok.bosId, tok.addBosToken, tok.addEosToken], [0, 1, 2, 3, false, true]);
+    const tokens = tok.encode('你好 😀');
+    assert.equal(tokens.at(-1)!.id, tok.eosId);
+    assert.ok(tokens.filter((t) => t.partial).every((t) => t.text === '' && t.end! > t.start!));
+  },
+);

@@ -53,7 +53,8 @@ export function assertOffsets(text: string, tokens: EncodedToken[], rules: Offse
   let prev: EncodedToken | null = null;
   let cursor = 0;
   let specials: string[] = []; // special tokens found in the text have no offsets: their text is a gap
-  const where = (t: EncodedToken) => `${JSON.stringify(t)} in ${JSON.stringify(text.length > 200 ? text.slice(Math.max(0, (t.start ?? 0) - 40), (t.end ?? 0) + 40) : text)}`;
+  const where = (t: EncodedToken) =>
+    `${JSON.stringify(t)} in ${JSON.stringify(text.length > 200 ? text.slice(Math.max(0, (t.start ?? 0) - 40), (t.end ?? 0) + 40) : text)}`;
   for (const t of tokens) {
     if (t.special) {
       check(t.start === null && t.end === null, () => `special token has no offsets: ${where(t)}`);
@@ -67,7 +68,8 @@ export function assertOffsets(text: string, tokens: EncodedToken[], rules: Offse
     if (prev) {
       const p = prev;
       check(start >= p.start! && end >= p.end!, () => `monotonic: ${where(t)} after ${JSON.stringify(p)}`);
-      if (start < p.end!) check(t.partial || p.partial || (start === p.start && end === p.end), () => `overlap only within a character: ${where(t)}`);
+      if (start < p.end!)
+        check(t.partial || p.partial || (start === p.start && end === p.end), () => `overlap only within a character: ${where(t)}`);
     }
     const slice = text.slice(start, end);
     if (t.partial) {
@@ -83,7 +85,10 @@ export function assertOffsets(text: string, tokens: EncodedToken[], rules: Offse
     cursor = Math.max(cursor, end);
     prev = t;
   }
-  check(gap.test(specials.reduce((g, sp) => g.replace(sp, ''), text.slice(cursor))), () => `only droppable text after the last token of ${JSON.stringify(text.slice(cursor, cursor + 80))}`);
+  check(
+    gap.test(specials.reduce((g, sp) => g.replace(sp, ''), text.slice(cursor))),
+    () => `only droppable text after the last token of ${JSON.stringify(text.slice(cursor, cursor + 80))}`,
+  );
 }
 
 /**
@@ -92,7 +97,7 @@ export function assertOffsets(text: string, tokens: EncodedToken[], rules: Offse
  */
 export function assertByteGroups(text: string, tokens: EncodedToken[], bytesOf: (piece: string) => number[], only?: 'partial'): void {
   const plain = tokens.filter((t) => !t.special);
-  for (let i = 0; i < plain.length; ) {
+  for (let i = 0; i < plain.length;) {
     let j = i + 1;
     let end = plain[i].end!;
     while (j < plain.length && plain[j].start! < end) end = Math.max(end, plain[j++].end!);
@@ -100,7 +105,8 @@ export function assertByteGroups(text: string, tokens: EncodedToken[], bytesOf: 
     if (only !== 'partial' || group.some((t) => t.partial)) {
       const got = group.flatMap((t) => bytesOf(t.piece));
       const slice = text.slice(plain[i].start!, end);
-      if (!hasLoneSurrogate(slice)) assert.deepEqual(got, utf8Bytes(slice), `bytes of ${JSON.stringify(group.map((t) => t.piece))} are ${JSON.stringify(slice)}`);
+      if (!hasLoneSurrogate(slice))
+        assert.deepEqual(got, utf8Bytes(slice), `bytes of ${JSON.stringify(group.map((t) => t.piece))} are ${JSON.stringify(slice)}`);
     }
     i = j;
   }
@@ -110,12 +116,17 @@ export function assertByteGroups(text: string, tokens: EncodedToken[], bytesOf: 
 export function assertSameIds(got: number[], want: number[], label: string): void {
   let k = 0;
   while (k < got.length && k < want.length && got[k] === want[k]) k++;
-  check(k === got.length && k === want.length, () => `${label}: ids differ at ${k}: ${JSON.stringify(got.slice(k, k + 8))} vs ${JSON.stringify(want.slice(k, k + 8))}`);
+  check(
+    k === got.length && k === want.length,
+    () => `${label}: ids differ at ${k}: ${JSON.stringify(got.slice(k, k + 8))} vs ${JSON.stringify(want.slice(k, k + 8))}`,
+  );
 }
 
 /** The library's own ids for the same files, to show the wrapper changes none. */
 export function libraryIds(json: object, config: object, text: string, addSpecialTokens = true): number[] {
-  return createHfTokenizer(json as Record<string, unknown>, config as Record<string, unknown>).encode(text, { add_special_tokens: addSpecialTokens }).ids;
+  return createHfTokenizer(json as Record<string, unknown>, config as Record<string, unknown>).encode(text, {
+    add_special_tokens: addSpecialTokens,
+  }).ids;
 }
 
 /** Runs the shared checks over TEXTS and ODD_TEXTS for one tokenizer. */
@@ -124,7 +135,11 @@ export function assertFamily(tok: TextTokenizer, json: object, config: object, r
   for (const text of [...TEXTS, ...ODD_TEXTS]) {
     for (const add of [true, false]) {
       const tokens = tok.encode(text, { addSpecialTokens: add });
-      assertSameIds(tokens.map((t) => t.id), lib.encode(text, { add_special_tokens: add }).ids, `ids of ${JSON.stringify(text)}`);
+      assertSameIds(
+        tokens.map((t) => t.id),
+        lib.encode(text, { add_special_tokens: add }).ids,
+        `ids of ${JSON.stringify(text)}`,
+      );
       if (ODD_TEXTS.includes(text)) assertOffsets(text, tokens, { ...rules, fold: () => '', gap: /[^]*/ });
       else assertOffsets(text, tokens, rules);
     }

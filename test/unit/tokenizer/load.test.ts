@@ -29,7 +29,11 @@ async function rejects(p: Promise<unknown>, code: string, mentions: string | Reg
 test('loads tokenizer.json with tokenizer_config.json beside it', async () => {
   const dir = folder('ok', {
     'tokenizer.json': JSON.stringify(wordPieceJson()),
-    'tokenizer_config.json': JSON.stringify({ bos_token: '[CLS]', eos_token: { content: '[SEP]', __type: 'AddedToken' }, pad_token: '[PAD]' }),
+    'tokenizer_config.json': JSON.stringify({
+      bos_token: '[CLS]',
+      eos_token: { content: '[SEP]', __type: 'AddedToken' },
+      pad_token: '[PAD]',
+    }),
   });
   const tok = await loadTokenizer(dir);
   assert.deepEqual([tok.bosId, tok.eosId, tok.padId, tok.unkId], [2, 3, 0, 1]);
@@ -48,16 +52,27 @@ test('a missing folder or tokenizer.json is not-found, naming the path and what 
 
 test('an unreadable, truncated or foreign tokenizer.json is bad-model; an unknown component is unsupported', async () => {
   await rejects(loadTokenizer(folder('trunc', { 'tokenizer.json': '{"model": {"type": "BPE", "vo' })), 'bad-model', /not valid JSON/);
-  await rejects(loadTokenizer(folder('lfs', { 'tokenizer.json': 'version https://git-lfs.github.com/spec/v1\noid sha256:00\n' })), 'bad-model', /git lfs pull/);
+  await rejects(
+    loadTokenizer(folder('lfs', { 'tokenizer.json': 'version https://git-lfs.github.com/spec/v1\noid sha256:00\n' })),
+    'bad-model',
+    /git lfs pull/,
+  );
   await rejects(loadTokenizer(folder('array', { 'tokenizer.json': '[1, 2]' })), 'bad-model', /JSON object/);
   await rejects(loadTokenizer(folder('nomodel', { 'tokenizer.json': '{"version": "1.0"}' })), 'bad-model', /no "model" section/);
   const odd = { ...wordPieceJson(), normalizer: { type: 'Frobnicate' } };
   await rejects(loadTokenizer(folder('odd', { 'tokenizer.json': JSON.stringify(odd) })), 'unsupported', /Frobnicate/);
-  await rejects(loadTokenizer(folder('badcfg', { 'tokenizer.json': JSON.stringify(wordPieceJson()), 'tokenizer_config.json': '{' })), 'bad-model', /tokenizer_config\.json/);
+  await rejects(
+    loadTokenizer(folder('badcfg', { 'tokenizer.json': JSON.stringify(wordPieceJson()), 'tokenizer_config.json': '{' })),
+    'bad-model',
+    /tokenizer_config\.json/,
+  );
   const dirAsFile = folder('file', { 'x.txt': 'x' });
   await rejects(loadTokenizer(join(dirAsFile, 'x.txt')), 'not-found', /not a folder/);
 });
 
 test('fromJson names the source in its errors', () => {
-  assert.throws(() => TextTokenizer.fromJson({}, {}, '/m/tokenizer.json'), (e: unknown) => e instanceof DecoderLensError && e.file === '/m/tokenizer.json');
+  assert.throws(
+    () => TextTokenizer.fromJson({}, {}, '/m/tokenizer.json'),
+    (e: unknown) => e instanceof DecoderLensError && e.file === '/m/tokenizer.json',
+  );
 });

@@ -12,7 +12,13 @@ const brief = (tok: TextTokenizer, text: string) =>
 const spBytes = (piece: string) => (/^<0x[0-9A-F]{2}>$/.test(piece) ? [parseInt(piece.slice(3, 5), 16)] : utf8Bytes(piece, '▁'));
 
 const llama = llamaJson();
-const lt = TextTokenizer.fromJson(llama, { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', add_bos_token: true, add_eos_token: false });
+const lt = TextTokenizer.fromJson(llama, {
+  bos_token: '<s>',
+  eos_token: '</s>',
+  unk_token: '<unk>',
+  add_bos_token: true,
+  add_eos_token: false,
+});
 
 test('Metaspace (Llama layout): ids equal the library’s and offsets hold for every text', () => {
   assertFamily(lt, llama, {}, {});
@@ -27,7 +33,17 @@ test('Metaspace (Llama layout): the prepended ▁ maps to no character and does 
 });
 
 test('Metaspace (Llama layout): byte-fallback pieces are partial and cover their whole character', () => {
-  assert.deepEqual(brief(lt, '你好世界'), ['<s>', '▁@0-0', '你好@0-2', '<0xE4>@2-3~', '<0xB8>@2-3~', '<0x96>@2-3~', '<0xE7>@3-4~', '<0x95>@3-4~', '<0x8C>@3-4~']);
+  assert.deepEqual(brief(lt, '你好世界'), [
+    '<s>',
+    '▁@0-0',
+    '你好@0-2',
+    '<0xE4>@2-3~',
+    '<0xB8>@2-3~',
+    '<0x96>@2-3~',
+    '<0xE7>@3-4~',
+    '<0x95>@3-4~',
+    '<0x8C>@3-4~',
+  ]);
   const emoji = lt.encode('😀', { addSpecialTokens: false }).filter((t) => t.partial);
   assert.equal(emoji.length, 4);
   for (const t of emoji) assert.deepEqual([t.start, t.end, t.text], [0, 2, '']);
@@ -40,8 +56,20 @@ test('Metaspace (Llama layout): config ids and flags', () => {
   assert.deepEqual([lt.bosId, lt.eosId, lt.padId, lt.unkId, lt.addBosToken, lt.addEosToken], [1, 2, null, 0, true, false]);
   const bare = TextTokenizer.fromJson(llama);
   assert.deepEqual([bare.bosId, bare.addBosToken, bare.addEosToken], [null, false, false]);
-  assert.equal(lt.decode(lt.encode('Hello world').map((t) => t.id), { skipSpecialTokens: true }), 'Hello world');
-  assert.equal(lt.decode(lt.encode('你好世界').map((t) => t.id), { skipSpecialTokens: true }), '你好世界');
+  assert.equal(
+    lt.decode(
+      lt.encode('Hello world').map((t) => t.id),
+      { skipSpecialTokens: true },
+    ),
+    'Hello world',
+  );
+  assert.equal(
+    lt.decode(
+      lt.encode('你好世界').map((t) => t.id),
+      { skipSpecialTokens: true },
+    ),
+    '你好世界',
+  );
 });
 
 const uni = unigramJson();
@@ -66,5 +94,8 @@ test('BPE without byte fallback: a run of unknown characters is one fused <unk> 
   const tok = TextTokenizer.fromJson(json);
   assertFamily(tok, json, {}, {});
   const unk = tok.encode('你好世界!', { addSpecialTokens: false }).filter((t) => t.piece === '<unk>');
-  assert.deepEqual(unk.map((t) => [t.start, t.end, t.text, t.special]), [[2, 4, '世界', false]]);
+  assert.deepEqual(
+    unk.map((t) => [t.start, t.end, t.text, t.special]),
+    [[2, 4, '世界', false]],
+  );
 });

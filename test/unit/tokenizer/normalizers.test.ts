@@ -16,7 +16,10 @@ const spans = (tok: TextTokenizer, text: string) =>
 test('Strip + Replace(regex) collapse whitespace; the kept space maps to the whole run it replaced', () => {
   const { json, tok } = withNormalizer({
     type: 'Sequence',
-    normalizers: [{ type: 'Strip', strip_left: true, strip_right: true }, { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' }],
+    normalizers: [
+      { type: 'Strip', strip_left: true, strip_right: true },
+      { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' },
+    ],
   });
   assertFamily(tok, json, {}, { fold: (s) => s.replace(/\s+/g, ' '), gap: /^\s*$/ });
   assert.deepEqual(spans(tok, '  ab   cd  '), ['a@2-3', 'b@3-4', ' @4-7', 'c@7-8', 'd@8-9']);
@@ -34,9 +37,19 @@ test('NFKC expands a ligature and Lowercase expands İ: each output piece points
   assertFamily(tok, json, {}, { fold });
   const text = 'ﬁİx';
   const tokens = tok.encode(text, { addSpecialTokens: false });
-  assertSameIds(tokens.map((t) => t.id), libraryIds(json, {}, text, false), text);
+  assertSameIds(
+    tokens.map((t) => t.id),
+    libraryIds(json, {}, text, false),
+    text,
+  );
   assertOffsets(text, tokens, { fold: () => '' }); // a piece of an expansion reads as part of its source character
-  assert.deepEqual(tokens.slice(0, 2).map((t) => [t.text, t.start, t.end]), [['f', 0, 1], ['i', 0, 1]]); // both from 'ﬁ'
+  assert.deepEqual(
+    tokens.slice(0, 2).map((t) => [t.text, t.start, t.end]),
+    [
+      ['f', 0, 1],
+      ['i', 0, 1],
+    ],
+  ); // both from 'ﬁ'
   assert.deepEqual(tokens.at(-1)!.text + '@' + tokens.at(-1)!.start, 'x@2');
 });
 
@@ -65,7 +78,11 @@ test('added tokens matched after normalisation (normalized: true) get the span o
   const tok = TextTokenizer.fromJson(json);
   const text = 'Go STOP now';
   const tokens = tok.encode(text);
-  assertSameIds(tokens.map((t) => t.id), libraryIds(json, {}, text), text);
+  assertSameIds(
+    tokens.map((t) => t.id),
+    libraryIds(json, {}, text),
+    text,
+  );
   const stop = tokens.find((t) => t.id === 9000)!;
   assert.deepEqual([stop.piece, stop.start, stop.end, stop.special], ['stop', 3, 7, false]);
 });

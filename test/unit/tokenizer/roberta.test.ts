@@ -29,14 +29,21 @@ test('RoBERTa: decode(encode(x)) gives x back (lone surrogates become U+FFFD, as
 
 test('RoBERTa: known tokens, partial pieces of Chinese and emoji, <mask> with lstrip', { skip }, async () => {
   const tok = await loadTokenizer(dirname(file));
-  const brief = (text: string) => tok.encode(text).map((t) => (t.special ? t.piece : `${t.piece}@${t.start}-${t.end}${t.partial ? '~' : ''}`));
+  const brief = (text: string) =>
+    tok.encode(text).map((t) => (t.special ? t.piece : `${t.piece}@${t.start}-${t.end}${t.partial ? '~' : ''}`));
   assert.deepEqual(brief('Hello world'), ['<s>', 'Hello@0-5', 'Ġworld@5-11', '</s>']);
-  assert.deepEqual(tok.encode('Hello world').map((t) => t.id), [0, 31414, 232, 2]);
+  assert.deepEqual(
+    tok.encode('Hello world').map((t) => t.id),
+    [0, 31414, 232, 2],
+  );
   assert.deepEqual(brief('你好'), ['<s>', 'ä½@0-1~', 'ł@0-1~', 'å¥@1-2~', '½@1-2~', '</s>']);
   assert.deepEqual(brief('😀!'), ['<s>', 'ðŁĺ@0-2~', 'Ģ@0-2~', '!@2-3', '</s>']);
   // A space plus the first bytes of an emoji: partial, reads ' ', spans both characters.
   const mixed = tok.encode(' 😀', { addSpecialTokens: false }).map((t) => [t.piece, t.start, t.end, t.partial, t.text]);
-  assert.deepEqual(mixed, [['ĠðŁĺ', 0, 3, true, ' '], ['Ģ', 1, 3, true, '']]);
+  assert.deepEqual(mixed, [
+    ['ĠðŁĺ', 0, 3, true, ' '],
+    ['Ģ', 1, 3, true, ''],
+  ]);
   assert.equal(tok.tokenText(tok.pieceToId('ĠðŁĺ')!), ' ');
   // '<mask>' strips the space on its left (lstrip): that space belongs to no token.
   assert.deepEqual(brief('a <mask> b'), ['<s>', 'a@0-1', '<mask>', 'Ġb@8-10', '</s>']);

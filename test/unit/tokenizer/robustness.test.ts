@@ -18,7 +18,14 @@ if (existsSync(roberta)) families.push(['RoBERTa', () => JSON.parse(readFileSync
 
 /** About 100,000 characters of prose, code, whitespace runs, CJK, emoji and odd characters. */
 function bigText(): string {
-  const parts = ['The quick brown fox, café naïve.\n', 'function f(x) {\r\n\treturn x * 2;  }\n', '你好世界，東京。', ' 😀 👍🏽 👨‍👩‍👧 ', '      ', ...ODD_TEXTS];
+  const parts = [
+    'The quick brown fox, café naïve.\n',
+    'function f(x) {\r\n\treturn x * 2;  }\n',
+    '你好世界，東京。',
+    ' 😀 👍🏽 👨‍👩‍👧 ',
+    '      ',
+    ...ODD_TEXTS,
+  ];
   let s = '';
   for (let i = 0; s.length < 100_000; i++) s += parts[i % parts.length];
   return s.slice(0, 100_000).replace(/[\uD800-\uDBFF]$/, 'x');
@@ -32,9 +39,16 @@ for (const [name, make] of families) {
     const t0 = performance.now();
     const tokens = tok.encode(text);
     t.diagnostic(`${tokens.length} tokens in ${Math.round(performance.now() - t0)} ms`);
-    assertSameIds(tokens.map((k) => k.id), libraryIds(json, {}, text), name);
+    assertSameIds(
+      tokens.map((k) => k.id),
+      libraryIds(json, {}, text),
+      name,
+    );
     assertOffsets(text, tokens, { fold: () => '', gap: /[^]*/ });
-    assert.ok(tokens.some((k) => !k.special && k.end! > 99_000), 'offsets reach the end');
+    assert.ok(
+      tokens.some((k) => !k.special && k.end! > 99_000),
+      'offsets reach the end',
+    );
   });
 
   test(`${name}: empty input, odd inputs and bad ids never throw`, () => {

@@ -7,7 +7,11 @@ import { assertFamily } from './invariants';
 const json = wordPieceJson();
 const tok = TextTokenizer.fromJson(json, {}, 'wordpiece');
 /** BertNormalizer lowercases and strips accents; BertPreTokenizer drops whitespace and the normaliser control characters. */
-const fold = (s: string) => s.toLowerCase().normalize('NFD').replace(/[\p{Mn}\p{Cf}]/gu, '');
+const fold = (s: string) =>
+  s
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[\p{Mn}\p{Cf}]/gu, '');
 const gap = /^[\s\p{Cc}\p{Cf}]*$/u;
 
 const brief = (text: string) =>
@@ -19,15 +23,31 @@ test('WordPiece: ids equal the library’s and offsets hold for ASCII, whitespac
 
 test('WordPiece: ## continuations, punctuation and lowercasing map back to the source', () => {
   assert.deepEqual(brief('Hello, PLAYING!'), ['[CLS]', 'hello@0-5', ',@5-6', 'play@7-11', '##ing@11-14', '!@14-15', '[SEP]']);
-  assert.deepEqual(tok.encode('playing', { addSpecialTokens: false }).map((t) => t.text), ['play', 'ing']);
+  assert.deepEqual(
+    tok.encode('playing', { addSpecialTokens: false }).map((t) => t.text),
+    ['play', 'ing'],
+  );
   assert.equal(tok.tokenText(tok.pieceToId('##ing')!), 'ing');
 });
 
 test('WordPiece: accents stripped by the normaliser keep the accented source span', () => {
   const tokens = tok.encode('Café au', { addSpecialTokens: false });
-  assert.deepEqual(tokens.map((t) => [t.piece, t.start, t.end]), [['cafe', 0, 4], ['a', 5, 6], ['##u', 6, 7]]);
+  assert.deepEqual(
+    tokens.map((t) => [t.piece, t.start, t.end]),
+    [
+      ['cafe', 0, 4],
+      ['a', 5, 6],
+      ['##u', 6, 7],
+    ],
+  );
   const decomposed = 'Cafe\u0301!'; // e + combining acute: one character of two code units
-  assert.deepEqual(tok.encode(decomposed, { addSpecialTokens: false }).map((t) => [t.piece, t.start, t.end]), [['cafe', 0, 5], ['!', 5, 6]]);
+  assert.deepEqual(
+    tok.encode(decomposed, { addSpecialTokens: false }).map((t) => [t.piece, t.start, t.end]),
+    [
+      ['cafe', 0, 5],
+      ['!', 5, 6],
+    ],
+  );
 });
 
 test('WordPiece: each Chinese character is its own word; an unknown emoji word is one [UNK] over the whole word', () => {

@@ -36,7 +36,11 @@ test('bad trace files give a clear error naming the file, never a crash', () => 
     ['header past the end', Uint8Array.from([...new TextEncoder().encode('DLTRACE1'), 0xff, 0xff, 0, 0])],
   ];
   for (const [what, bytes] of cases) {
-    assert.throws(() => decodeTrace(bytes, 'broken.dltrace'), (e: unknown) => e instanceof DecoderLensError && e.message.includes('broken.dltrace'), what);
+    assert.throws(
+      () => decodeTrace(bytes, 'broken.dltrace'),
+      (e: unknown) => e instanceof DecoderLensError && e.message.includes('broken.dltrace'),
+      what,
+    );
   }
 });
 

@@ -45,6 +45,21 @@ export function decoderOnlyMeta(input: string[], generated: string[], captures: 
 export function decoderOnlyData(): PanelData {
   const attention = [causal(0, 2, 5), causal(1, 2, 5)];
   const masks = [causalMask(0, 5), causalMask(1, 5)];
-  const meta = decoderOnlyMeta(['a', 'b', 'c', 'd'], ['x', 'y'], attention.map((a) => ({ layer: a.layer, kind: a.kind, heads: a.heads, headAveraged: false, queries: 5, keys: 5, masked: true })));
-  return { meta, top: [[{ id: 100, text: 'x', prob: 0.5 }, { id: 7, text: 'z', prob: 0.2 }], [{ id: 101, text: 'y', prob: 0.5 }]], attention, masks };
+  const meta = decoderOnlyMeta(
+    ['a', 'b', 'c', 'd'],
+    ['x', 'y'],
+    attention.map((a) => ({ layer: a.layer, kind: a.kind, heads: a.heads, headAveraged: false, queries: 5, keys: 5, masked: true })),
+  );
+  return {
+    meta,
+    top: [
+      [
+        { id: 100, text: 'x', prob: 0.5 },
+        { id: 7, text: 'z', prob: 0.2 },
+      ],
+      [{ id: 101, text: 'y', prob: 0.5 }],
+    ],
+    attention,
+    masks,
+  };
 }

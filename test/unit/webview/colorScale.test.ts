@@ -56,5 +56,8 @@ test('buildLut: byte 0 is the first stop, 255 the last; sqrt places bytes linear
   assert.equal(linear[128 * 4], Math.round((128 / 255) ** 2 * 255));
   // Three stops: the middle stop sits at the middle of the ramp.
   const three = buildLut([black, [255, 0, 0, 255], white], 'sqrt');
-  assert.deepEqual([...three.subarray(128 * 4, 128 * 4 + 3)].map((v) => Math.round(v / 10)), [26, 0, 0]);
+  assert.deepEqual(
+    [...three.subarray(128 * 4, 128 * 4 + 3)].map((v) => Math.round(v / 10)),
+    [26, 0, 0],
+  );
 });

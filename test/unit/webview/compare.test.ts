@@ -13,13 +13,38 @@ function report(): CompareReport {
     version: 1,
     a: { label: '/m/a', model: '/m/a', generatedText: ' x y', steps: 2 },
     b: { label: '/m/b', model: '/m/b', generatedText: ' x z', steps: 2 },
-    vocabulary: { same: true, sizeA: 10, sizeB: 10, moved: 0, onlyA: 0, onlyB: 0, examples: [], note: 'Same vocabulary (10 tokens): token ids compare directly.' },
+    vocabulary: {
+      same: true,
+      sizeA: 10,
+      sizeB: 10,
+      moved: 0,
+      onlyA: 0,
+      onlyB: 0,
+      examples: [],
+      note: 'Same vocabulary (10 tokens): token ids compare directly.',
+    },
     commonPositions: 4,
     sameInput: true,
     firstDifferingStep: 1,
     steps: [
-      { step: 0, sameContext: true, a: { id: 1, text: ' x', prob: 0.9 }, b: { id: 1, text: ' x', prob: 0.8 }, bOfA: 0.8, delta: -0.1, topOverlap: 3 },
-      { step: 1, sameContext: true, a: { id: 2, text: ' y', prob: 0.6 }, b: { id: 3, text: ' z', prob: 0.7 }, bOfA: null, delta: null, topOverlap: 2 },
+      {
+        step: 0,
+        sameContext: true,
+        a: { id: 1, text: ' x', prob: 0.9 },
+        b: { id: 1, text: ' x', prob: 0.8 },
+        bOfA: 0.8,
+        delta: -0.1,
+        topOverlap: 3,
+      },
+      {
+        step: 1,
+        sameContext: true,
+        a: { id: 2, text: ' y', prob: 0.6 },
+        b: { id: 3, text: ' z', prob: 0.7 },
+        bOfA: null,
+        delta: null,
+        topOverlap: 2,
+      },
     ],
     attention: [
       { layer: 1, kind: 'self', heads: [0.5], maxRow: [0.9], mean: 0.5, rows: 4 },
@@ -37,12 +62,22 @@ test('the core’s report is the view’s report; a JSON round trip (NaN → nul
   const revived = reviveCompareReport(JSON.parse(JSON.stringify(r)));
   assert.deepEqual(revived, r);
   assert.ok(Number.isNaN(revived!.attention[1].heads[2]) && Number.isNaN(revived!.lens!.meanAbsDelta[1]));
-  const open = reviveCompareOpen(JSON.parse(JSON.stringify({ compareId: 'c-1', report: r, traces: { a: 't-abc-0123abcd', b: '../../etc/passwd' } })));
+  const open = reviveCompareOpen(
+    JSON.parse(JSON.stringify({ compareId: 'c-1', report: r, traces: { a: 't-abc-0123abcd', b: '../../etc/passwd' } })),
+  );
   assert.deepEqual(open?.traces, { a: 't-abc-0123abcd', b: null }, 'only well-formed trace ids are kept');
 });
 
 test('anything else is not a report', () => {
-  for (const bad of [null, 'x', {}, { ...report(), format: 'other' }, { ...report(), steps: [{ step: 'one' }] }, { ...report(), attention: [{ layer: 0, kind: 'evil', heads: [], maxRow: [], mean: 0, rows: 0 }] }, { ...report(), summary: 3 }]) {
+  for (const bad of [
+    null,
+    'x',
+    {},
+    { ...report(), format: 'other' },
+    { ...report(), steps: [{ step: 'one' }] },
+    { ...report(), attention: [{ layer: 0, kind: 'evil', heads: [], maxRow: [], mean: 0, rows: 0 }] },
+    { ...report(), summary: 3 },
+  ]) {
     assert.equal(reviveCompareReport(bad), undefined, JSON.stringify(bad)?.slice(0, 80));
   }
   assert.equal(reviveCompareOpen({ compareId: 'c', report: {} }), undefined);
@@ -50,7 +85,13 @@ test('anything else is not a report', () => {
 
 test('one grid per kind, layers ascending; a head-averaged layer fills one column, the rest are not compared', () => {
   const grids = kindGrids(report());
-  assert.deepEqual(grids.map((g) => [g.kind, g.layers, g.heads]), [['self', [0, 1], 3], ['cross', [0], 2]]);
+  assert.deepEqual(
+    grids.map((g) => [g.kind, g.layers, g.heads]),
+    [
+      ['self', [0, 1], 3],
+      ['cross', [0], 2],
+    ],
+  );
   const self = grids[0];
   assert.deepEqual(Array.from(self.mean), [0, 0.25, NaN, 0.5, NaN, NaN]);
   assert.deepEqual(self.stored, [3, 1]);

@@ -10,7 +10,13 @@ test('pooledSize keeps the aspect ratio, never upscales, never reaches 0', () =>
 });
 
 test('binRange covers every source cell exactly once, in order', () => {
-  for (const [n, total] of [[64, 256], [7, 10], [10, 10], [3, 1000], [64, 100]]) {
+  for (const [n, total] of [
+    [64, 256],
+    [7, 10],
+    [10, 10],
+    [3, 1000],
+    [64, 100],
+  ]) {
     let next = 0;
     for (let i = 0; i < n; i++) {
       const [a, b] = binRange(i, n, total);

@@ -24,7 +24,10 @@ test('lensView: top-1 ids, probabilities and texts as [layer][position] rows; de
   const v = lensView(capture);
   assert.deepEqual([...v.positions], [4, 5]);
   assert.deepEqual([...v.topIds], [1, 3, 2, 3, 2, 7]);
-  assert.deepEqual([...v.topProbs].map((p) => +p.toFixed(2)), [0.5, 0.2, 0.6, 0.3, 0.7, 0.9]);
+  assert.deepEqual(
+    [...v.topProbs].map((p) => +p.toFixed(2)),
+    [0.5, 0.2, 0.6, 0.3, 0.7, 0.9],
+  );
   assert.deepEqual(v.topTexts, ['a', 'c', 'b', 'c', 'b', 'g']);
   assert.deepEqual([...v.decision], [1, 2]);
   assert.equal(v.nextProbs.length, 6);

@@ -9,7 +9,7 @@ const T = 5;
 const id = 't-test';
 const ownsBuffer = (a: ArrayBufferView) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
 
-test('matrix: one head is that head\'s [query][key] slice, in a buffer of its own (a view would post the whole trace)', () => {
+test("matrix: one head is that head's [query][key] slice, in a buffer of its own (a view would post the whole trace)", () => {
   const s = new PanelDataService(decoderOnlyData());
   const m = s.matrix({ traceId: id, layer: 1, kind: 'self', head: 1 });
   assert.equal(m.queries, T);
@@ -30,8 +30,15 @@ test('matrix: the head mean averages the heads; every row still sums to 1', () =
 
 test('matrix: an unknown head, layer or kind is a bad-input error reply', () => {
   const s = new PanelDataService(decoderOnlyData());
-  for (const p of [{ layer: 0, head: 5 }, { layer: 9, head: 0 }, { layer: 0, head: -1 }]) {
-    assert.throws(() => s.matrix({ traceId: id, kind: 'self', ...p }), (e: unknown) => e instanceof RemoteError && e.payload.code === 'bad-input');
+  for (const p of [
+    { layer: 0, head: 5 },
+    { layer: 9, head: 0 },
+    { layer: 0, head: -1 },
+  ]) {
+    assert.throws(
+      () => s.matrix({ traceId: id, kind: 'self', ...p }),
+      (e: unknown) => e instanceof RemoteError && e.payload.code === 'bad-input',
+    );
   }
   assert.throws(() => s.matrix({ traceId: id, layer: 0, kind: 'cross', head: 0 }), RemoteError);
 });
@@ -64,7 +71,7 @@ test('thumbnails: layers × heads × √p bytes, never larger than the matrix, m
   assert.notEqual(again.data.buffer, t.data.buffer);
 });
 
-test('acrossLayers: the query\'s row in every layer; entropy per layer and head, with the visible-key maximum', () => {
+test("acrossLayers: the query's row in every layer; entropy per layer and head, with the visible-key maximum", () => {
   const data = decoderOnlyData();
   const s = new PanelDataService(data);
   const r = s.acrossLayers({ traceId: id, kind: 'self', query: 2, head: 0 });

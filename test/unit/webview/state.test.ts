@@ -1,10 +1,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PanelCaptureInfo } from '../../../src/protocol/panel';
-import { applyFocus, defaultState, freshState, headChoices, kindsOf, moveHead, moveLayer, readState, reconcile } from '../../../webview/panel/state';
+import {
+  applyFocus,
+  defaultState,
+  freshState,
+  headChoices,
+  kindsOf,
+  moveHead,
+  moveLayer,
+  readState,
+  reconcile,
+} from '../../../webview/panel/state';
 import { decoderOnlyMeta } from './build';
 
-const cap = (layer: number, kind: PanelCaptureInfo['kind'], heads = 2, headAveraged = false): PanelCaptureInfo => ({ layer, kind, heads, headAveraged, queries: 5, keys: 5, masked: false });
+const cap = (layer: number, kind: PanelCaptureInfo['kind'], heads = 2, headAveraged = false): PanelCaptureInfo => ({
+  layer,
+  kind,
+  heads,
+  headAveraged,
+  queries: 5,
+  keys: 5,
+  masked: false,
+});
 const meta = decoderOnlyMeta(['a', 'b', 'c', 'd'], ['x', 'y'], [cap(0, 'self'), cap(1, 'self'), cap(2, 'self', 1, true)]);
 
 test('readState keeps only well-formed fields of whatever getState returned', () => {

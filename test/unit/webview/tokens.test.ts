@@ -25,7 +25,10 @@ test('decoder-only: step s was predicted at position n-1+s; a position past the 
 });
 
 test('encoder-decoder: step s was predicted at decoder position s; axes per kind', () => {
-  const meta = { ...decoderOnlyMeta(['a', 'b'], ['x', 'y']), model: { ...decoderOnlyMeta([], []).model, architecture: 'encoder-decoder' as const } };
+  const meta = {
+    ...decoderOnlyMeta(['a', 'b'], ['x', 'y']),
+    model: { ...decoderOnlyMeta([], []).model, architecture: 'encoder-decoder' as const },
+  };
   meta.positions = [tok('<pad>', 0, true), tok('x', 100)];
   assert.equal(stepOfQuery(meta, 0), 0);
   assert.equal(stepOfQuery(meta, 1), 1);
@@ -33,13 +36,25 @@ test('encoder-decoder: step s was predicted at decoder position s; axes per kind
   assert.equal(axisTokens(meta, 'cross').queries, meta.positions);
   assert.equal(axisTokens(meta, 'encoder').queries, meta.inputTokens);
   const items = stripItems(meta);
-  assert.deepEqual(items.map((i) => [i.role, i.axis, i.index]), [['input', 'input', 0], ['input', 'input', 1], ['decoder-start', 'positions', 0], ['generated', 'positions', 1], ['generated', 'positions', null]]);
+  assert.deepEqual(
+    items.map((i) => [i.role, i.axis, i.index]),
+    [
+      ['input', 'input', 0],
+      ['input', 'input', 1],
+      ['decoder-start', 'positions', 0],
+      ['generated', 'positions', 1],
+      ['generated', 'positions', null],
+    ],
+  );
 });
 
 test('stripItems (decoder-only): input then generated; the last generated token selects the position that predicted it', () => {
   const meta = decoderOnlyMeta(['a', 'b', 'c'], ['x', 'y']);
   const items = stripItems(meta);
-  assert.deepEqual(items.map((i) => i.index), [0, 1, 2, 3, null]);
+  assert.deepEqual(
+    items.map((i) => i.index),
+    [0, 1, 2, 3, null],
+  );
   assert.equal(items[4].select, queryOfStep(meta, 1));
   assert.equal(items[4].prob, 0.5);
   assert.ok(Number.isNaN(items[0].prob));

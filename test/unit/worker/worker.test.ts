@@ -30,16 +30,29 @@ describe('the worker thread owns ORT and speaks the protocol', () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     const steps: number[] = [];
-    const trace = await connection.request('decode', { modelPath: fixture('tiny-gpt'), text: prompt, maxNewTokens: 12 }, { onProgress: (p) => steps.push(p.step) });
+    const trace = await connection.request(
+      'decode',
+      { modelPath: fixture('tiny-gpt'), text: prompt, maxNewTokens: 12 },
+      { onProgress: (p) => steps.push(p.step) },
+    );
     clearInterval(timer);
-    assert.deepEqual(steps, trace.generated.map((_, i) => i + 1));
+    assert.deepEqual(
+      steps,
+      trace.generated.map((_, i) => i + 1),
+    );
     assert.ok(trace.attention[0].data instanceof Float32Array, 'tensors cross as typed arrays');
     assert.ok(ticks > 0, 'the event loop was not blocked');
   });
 
   test('cancel mid-decode stops before the decode ends and says so', async () => {
     // Hot sampling (seeded, so the same every run) keeps the tiny model from stopping at its end-of-sequence.
-    const long = { modelPath: fixture('tiny-gpt'), text: 'copy: the red', maxNewTokens: 48, useCache: false, sampling: { strategy: 'top-k' as const, topK: 300, topP: 1, temperature: 5, seed: 3 } };
+    const long = {
+      modelPath: fixture('tiny-gpt'),
+      text: 'copy: the red',
+      maxNewTokens: 48,
+      useCache: false,
+      sampling: { strategy: 'top-k' as const, topK: 300, topP: 1, temperature: 5, seed: 3 },
+    };
     const full = await connection.request('decode', long);
     assert.ok(full.generated.length > 20, `the uncancelled run is long (${full.generated.length} steps)`);
     const controller = new AbortController();
@@ -58,8 +71,12 @@ describe('the worker thread owns ORT and speaks the protocol', () => {
 
   test('a second request while one runs: both finish, in order, with their own results', async () => {
     const order: string[] = [];
-    const a = connection.request('decode', { modelPath: fixture('tiny-gpt'), text: prompt, maxNewTokens: 10 }).then((t) => (order.push('a'), t));
-    const b = connection.request('decode', { modelPath: fixture('tiny-t5'), text: 'red cat sat', maxNewTokens: 6 }).then((t) => (order.push('b'), t));
+    const a = connection
+      .request('decode', { modelPath: fixture('tiny-gpt'), text: prompt, maxNewTokens: 10 })
+      .then((t) => (order.push('a'), t));
+    const b = connection
+      .request('decode', { modelPath: fixture('tiny-t5'), text: 'red cat sat', maxNewTokens: 6 })
+      .then((t) => (order.push('b'), t));
     const [ta, tb] = await Promise.all([a, b]);
     assert.deepEqual(order, ['a', 'b']);
     assert.equal(ta.model.architecture, 'decoder-only');
@@ -67,7 +84,10 @@ describe('the worker thread owns ORT and speaks the protocol', () => {
   });
 
   test('errors come back as typed replies and the worker stays alive', async () => {
-    await assert.rejects(connection.request('decode', { modelPath: '/no/such/model', text: 'x' }), (e: unknown) => e instanceof RemoteError && e.payload.code === 'not-found' && e.message.includes('/no/such/model'));
+    await assert.rejects(
+      connection.request('decode', { modelPath: '/no/such/model', text: 'x' }),
+      (e: unknown) => e instanceof RemoteError && e.payload.code === 'not-found' && e.message.includes('/no/such/model'),
+    );
     const summary = await connection.request('inspectModel', { modelPath: fixture('tiny-gpt') });
     assert.ok(summary.files.some((f) => f.outputs.includes('logits')));
   });
