@@ -16,6 +16,8 @@ export interface TapsFileJson {
     mask: string | null;
     id: string;
     maskKind: string | null;
+    /** How kind and layer were inferred: 'structure' (data flow), 'scope' (module names), 'order', 'assumed'. */
+    inferred: { kind: string; layer: string };
     branch?: string;
   }[];
   hiddenStates: { tensor: string; layer: number; id: string }[];
@@ -84,6 +86,7 @@ async function describe(path: string, file: string): Promise<TapsFileJson> {
       mask: a.mask,
       id: a.id,
       maskKind: a.maskKind,
+      inferred: a.inferred,
       ...(a.branchPath
         ? { branch: a.sites.map((s) => s.branchPath.map((b) => `${b.node || b.opType}.${b.attribute}`).join('/')).join(' | ') }
         : {}),
