@@ -19,11 +19,16 @@ export function keyMask(trace: Trace, kind: AttentionKind, keys: number): Uint8A
 /** Decoder self attention is causal; the encoder and cross attention are not. */
 export const isCausal = (kind: AttentionKind): boolean => kind === 'self';
 
-/** [query][key] 1 where a correct model lets the query see the key. */
-export function expectedVisible(trace: Trace, kind: AttentionKind, queries: number, keys: number): Uint8Array {
+/**
+ * [query][key] 1 where a correct model lets the query see the key. `window`: the layer's sliding window (keys
+ * a query sees, itself included), when it has one.
+ */
+export function expectedVisible(trace: Trace, kind: AttentionKind, queries: number, keys: number, window?: number): Uint8Array {
   const m = keyMask(trace, kind, keys);
   const out = new Uint8Array(queries * keys);
-  for (let q = 0; q < queries; q++) for (let k = 0; k < keys; k++) out[q * keys + k] = m[k] && (!isCausal(kind) || k <= q) ? 1 : 0;
+  const band = isCausal(kind) && window !== undefined ? window : Infinity;
+  for (let q = 0; q < queries; q++)
+    for (let k = 0; k < keys; k++) out[q * keys + k] = m[k] && (!isCausal(kind) || (k <= q && q - k < band)) ? 1 : 0;
   return out;
 }
 
