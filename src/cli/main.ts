@@ -12,6 +12,8 @@ const USAGE = `Usage: decoder-lens <command> [options]
         [--strategy greedy|top-k|top-p] [--temperature T] [--top-k K] [--top-p P] [--seed S]
         [--attention-mask 1,1,0,…] [--no-cache] [--hidden-vectors] [--out FILE.dltrace] [--json FILE.json]
         [--lens [--lens-rows last|all] [--lens-k K]]   each layer's next-token distribution (logit lens)
+  check --model PATH (--text STR | --text-file F) [--json FILE.json] [--locale en|zh-cn] [--max-new-tokens N]
+        the mask checks, probe decodes included; exit 0 no findings, 3 findings, 1 errors
   compare --model A (--model-b B | --trace-b FILE.dltrace) (--text STR | --text-file F) [--max-new-tokens N]
         [--json FILE.json] [--html FILE.html] [--no-lens] [--lens-rows last|all]   where two models (or a saved trace) differ
 PATH is an Optimum model folder (decoder_model.onnx, …, config.json, tokenizer.json) or one .onnx file.
@@ -65,6 +67,8 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'compare':
         await (await import('./compare.js')).compareCommand(args);
         return 0;
+      case 'check':
+        return await (await import('./check.js')).checkCommand(requireModel(args), args);
       case 'help':
       case '--help':
         process.stdout.write(USAGE);
