@@ -27,7 +27,10 @@ export async function runCli(argv: string[]): Promise<number> {
     switch (args.command) {
       case 'demo': {
         // Loaded here, not at the top: ONNX Runtime costs every other command (taps) its load time.
-        const [{ traceCommand }, { writeHtmlReport }] = await Promise.all([import('./trace.js'), import('../panelData/reportHtml.js')]);
+        const [{ traceCommand }, { writeHtmlReport }] = await Promise.all([
+          import('./trace.js'),
+          import('../panelData/node/reportHtml.js'),
+        ]);
         const trace = await traceCommand(demoModelPath(), withDefaults(args, { text: DEMO_PROMPT }));
         const report = resolve(stringFlag(args, 'report') ?? 'decoder-lens-demo.html');
         writeHtmlReport(trace, __dirname, report);

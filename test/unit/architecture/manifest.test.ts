@@ -42,5 +42,6 @@ test('the manifest runs where the model is, and activates only from its contribu
 });
 
 test('onnxruntime-node is installed without its CUDA download', () => {
-  assert.match(readFileSync(join(repoRoot, '.npmrc'), 'utf8'), /^onnxruntime-node-install=skip$/m);
+  // npm 11 runs a dependency's install script only when allowScripts allows it; the CPU binaries ship in the package.
+  assert.equal(manifest.allowScripts?.['onnxruntime-node'], false);
 });
