@@ -50,7 +50,7 @@ const DEFAULT_NEW_TOKENS = 6;
 export async function checkModel(modelPath: string, args: ParsedArgs): Promise<CheckJson> {
   const options = traceOptions(args);
   const locale = stringFlag(args, 'locale');
-  const model = await openModel(modelPath);
+  const model = await openModel(modelPath, stringFlag(args, 'variant') ?? '');
   const { taps, inputs } = await tapFacts(model);
   const notes: string[] = [];
   const note = (why: string) => void (notes.includes(why) || notes.push(why));
