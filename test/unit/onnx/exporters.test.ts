@@ -131,3 +131,47 @@ describe('sliding window built in the graph', () => {
           assert.equal(m.visible[q * m.keys + k], k <= q && q - k < 4 ? 1 : 0, `layer ${m.layer} [${q}, ${k}]`);
   });
 });
+
+describe('every committed fixture: kinds and layers from structure', () => {
+  const expected: Record<string, string[]> = {
+    'tiny-gpt': ['self.0', 'self.1'],
+    'tiny-t5': ['self.0', 'cross.0', 'self.1', 'cross.1'],
+    'tiny-nn-transformer': ['self.0', 'cross.0', 'self.1', 'cross.1'],
+  };
+  const models = [
+    'tiny-gpt',
+    'tiny-gpt-dynamo',
+    'tiny-gpt-finetuned',
+    'tiny-gpt-ignores-mask',
+    'tiny-gpt-kv-upper-left',
+    'tiny-gpt-no-causal',
+    'tiny-gpt-positions-from-mask',
+    'tiny-gpt-positions-ignore-padding',
+    'tiny-gpt-tjs',
+    'tiny-gpt-window',
+    'tiny-gpt-window-ignored',
+    'tiny-nn-transformer',
+    'tiny-t5',
+    'tiny-t5-cross-reads-padding',
+    'tiny-t5-quantized',
+  ];
+  for (const model of models) {
+    test(model, async () => {
+      const json = await tapsCommand(fixture(model));
+      for (const f of json.files) {
+        assert.equal(f.error, undefined);
+        const family = /t5/.test(model) ? 'tiny-t5' : /nn-transformer/.test(model) ? 'tiny-nn-transformer' : 'tiny-gpt';
+        const want = f.role === 'encoder' ? ['self.0', 'self.1'] : expected[family];
+        assert.deepEqual(
+          f.attention.map((a) => `${a.kind}.${a.layer}`),
+          want,
+          `${model}/${f.file}`,
+        );
+        for (const a of f.attention) {
+          assert.deepEqual(a.inferred, { kind: 'structure', layer: 'structure' }, `${model}/${f.file} ${a.id}`);
+          assert.equal(a.heads, 4);
+        }
+      }
+    });
+  }
+});
