@@ -2,24 +2,20 @@
 // inspector's checks, headless, probe decodes included, so a CI pipeline can lint an export. Exit code: 0 no
 // findings, 3 findings (runCli maps errors to 1).
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { decode, openModel, type OpenedModel } from '../core/decode';
+import { decode, openModel } from '../core/decode';
 import { SessionCache } from '../core/decode/sessionCache';
 import { DecoderLensError } from '../core/errors';
 import {
-  declaredWindow,
   factsFromInputs,
   planProbes,
   probeOptions,
   runChecks,
-  type DeclaredWindow,
   type Evidence,
   type Finding,
+  type Locale,
   type ProbeResult,
-  type TapFacts,
 } from '../core/masks';
-import { readJsonIfPresent } from '../core/model/config';
-import { findTaps, readModel } from '../core/onnx';
+import { modelCheckFacts } from '../core/masks/context';
 import type { AttentionKind } from '../core/trace/types';
 import { stringFlag, type ParsedArgs } from './args';
 import { traceOptions } from './trace';
@@ -49,9 +45,9 @@ const DEFAULT_NEW_TOKENS = 6;
 
 export async function checkModel(modelPath: string, args: ParsedArgs): Promise<CheckJson> {
   const options = traceOptions(args);
-  const locale = stringFlag(args, 'locale');
+  const locale = localeOf(stringFlag(args, 'locale'));
   const model = await openModel(modelPath, stringFlag(args, 'variant') ?? '');
-  const { taps, inputs } = await tapFacts(model);
+  const { context, inputs } = await modelCheckFacts(model, locale);
   const notes: string[] = [];
   const note = (why: string) => void (notes.includes(why) || notes.push(why));
   const sessions = new SessionCache();
@@ -66,7 +62,7 @@ export async function checkModel(modelPath: string, args: ParsedArgs): Promise<C
         probes.push({ id: probe.id, error: { code: error.code, message: error.message } });
       }
     }
-    const findings = runChecks(trace, probes, note, { taps, window: windowOf(model), locale: locale as 'en' | 'zh-cn' | undefined });
+    const findings = runChecks(trace, probes, note, context);
     return { model: modelPath, text: trace.input.text, findings: findings.map(toJson), notes };
   } finally {
     await sessions.clear();
@@ -124,33 +120,10 @@ function toJson(f: Finding): CheckFindingJson {
   };
 }
 
-/**
- * What the checks need from the graphs: each captured layer's tensors and how its kind and layer were inferred
- * (the weakest over the model's files), and each file's inputs.
- */
-async function tapFacts(model: OpenedModel): Promise<{ taps: TapFacts[]; inputs: { role: string; inputs: string[] }[] }> {
-  const taps = new Map<string, TapFacts>();
-  const inputs: { role: string; inputs: string[] }[] = [];
-  const rank = { structure: 0, scope: 1, order: 2, assumed: 3 } as const;
-  for (const file of model.layout.files) {
-    const info = await readModel(file.path);
-    inputs.push({ role: file.role, inputs: info.graph.inputs.map((i) => i.name) });
-    for (const a of findTaps(info).attention) {
-      const kind: AttentionKind = file.role === 'encoder' ? 'encoder' : a.kind;
-      const key = `${kind}.${a.layer}`;
-      const seen = taps.get(key);
-      if (!seen) taps.set(key, { layer: a.layer, kind, tensor: a.tensor, mask: a.mask, inferred: { ...a.inferred } });
-      else {
-        if (rank[a.inferred.kind] > rank[seen.inferred.kind]) seen.inferred.kind = a.inferred.kind;
-        if (rank[a.inferred.layer] > rank[seen.inferred.layer]) seen.inferred.layer = a.inferred.layer;
-      }
-    }
-  }
-  return { taps: [...taps.values()], inputs };
-}
-
-/** config.json's sliding window; undefined without a config.json (then the window is not checked). */
-function windowOf(model: OpenedModel): DeclaredWindow | undefined {
-  const config = readJsonIfPresent(join(model.layout.dir, 'config.json'));
-  return config ? declaredWindow(config, model.config.layers) : undefined;
+function localeOf(value: string | undefined): Locale | undefined {
+  if (value === undefined) return undefined;
+  const l = value.toLowerCase();
+  if (l === 'en' || l.startsWith('en-')) return 'en';
+  if (l === 'zh-cn' || l === 'zh' || l.startsWith('zh-hans')) return 'zh-cn';
+  throw new DecoderLensError('bad-input', `--locale ${value}: expected en or zh-cn.`);
 }

@@ -8,7 +8,7 @@ import { checkCommand, checkModel } from '../../../src/cli/check';
 import { parseCommandLine as parseArgs, runCli } from '../../../src/cli/main';
 import { decode, openModel } from '../../../src/core/decode';
 import { SessionCache } from '../../../src/core/decode/sessionCache';
-import { checkTrace, type TapFacts } from '../../../src/core/masks';
+import { checkTrace, planProbes, probeOptions, runChecks, type ProbeResult, type TapFacts } from '../../../src/core/masks';
 import { findTaps, readModel } from '../../../src/core/onnx';
 import type { ModelInfo } from '../../../src/core/onnx';
 import { tmpDir } from '../onnx/helpers';
@@ -33,6 +33,24 @@ describe('check: silent on correct exports', () => {
       const report = await checkModel(fixture(model), args(model));
       assert.deepEqual(
         report.findings.map((f) => f.message),
+        [],
+      );
+    });
+  }
+});
+
+describe('the trace-only path (no graph facts, as the Masks view runs the checks) is silent on the new exports too', () => {
+  const sessions = new SessionCache();
+  after(() => sessions.clear());
+  for (const model of ['tiny-nn-transformer', 'tiny-gpt-dynamo', 'tiny-gpt-window']) {
+    test(model, async () => {
+      const opened = await openModel(fixture(model));
+      const trace = await decode(opened, sessions, { text: textFor(model), maxNewTokens: 4 });
+      const probes: ProbeResult[] = [];
+      for (const p of planProbes(trace)) probes.push({ id: p.id, trace: await decode(opened, sessions, probeOptions(trace, p)) });
+      assert.ok(probes.length > 0, 'the mask probe ran');
+      assert.deepEqual(
+        runChecks(trace, probes).map((f) => f.message),
         [],
       );
     });
