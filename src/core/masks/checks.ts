@@ -69,7 +69,7 @@ function scanLayer(trace: Trace, view: LayerView, add: (bucket: Bucket, hit: Hit
   const { layer, kind, queries, keys } = view;
   // A sliding window the graph applies is judged by the window check (against config.json), not here.
   const shape = kind === 'self' ? layerWindow(trace, view) : undefined;
-  const expected = expectedVisible(trace, kind, queries, keys, shape?.shape === 'band' ? shape.size : undefined);
+  const expected = expectedVisible(trace, kind, queries, keys, shape?.shape === 'band' ? shape : undefined);
   const applied = view.mask?.visible;
   const weights = view.attention ? maxOverHeads(view.attention) : undefined;
   for (let q = 0; q < queries; q++) {

@@ -23,12 +23,19 @@ export const isCausal = (kind: AttentionKind): boolean => kind === 'self';
  * [query][key] 1 where a correct model lets the query see the key. `window`: the layer's sliding window (keys
  * a query sees, itself included), when it has one.
  */
-export function expectedVisible(trace: Trace, kind: AttentionKind, queries: number, keys: number, window?: number): Uint8Array {
+export function expectedVisible(
+  trace: Trace,
+  kind: AttentionKind,
+  queries: number,
+  keys: number,
+  window?: { size: number; sinks: number },
+): Uint8Array {
   const m = keyMask(trace, kind, keys);
   const out = new Uint8Array(queries * keys);
-  const band = isCausal(kind) && window !== undefined ? window : Infinity;
+  const band = isCausal(kind) && window !== undefined ? window.size : Infinity;
+  const sinks = window?.sinks ?? 0;
   for (let q = 0; q < queries; q++)
-    for (let k = 0; k < keys; k++) out[q * keys + k] = m[k] && (!isCausal(kind) || (k <= q && q - k < band)) ? 1 : 0;
+    for (let k = 0; k < keys; k++) out[q * keys + k] = m[k] && (!isCausal(kind) || (k <= q && (q - k < band || k < sinks))) ? 1 : 0;
   return out;
 }
 

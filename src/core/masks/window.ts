@@ -37,8 +37,11 @@ export function declaredWindow(config: Record<string, unknown>, layers: number |
 export type LayerWindow =
   /** Every earlier visible key is seen; `longest` is the largest query–key distance the run had. */
   | { shape: 'full'; longest: number; far: { query: number; key: number } | null }
-  /** Keys at distance ≥ size are hidden, nearer ones seen (size counts the query itself). */
-  | { shape: 'band'; size: number; cell: { query: number; key: number } }
+  /**
+   * Keys at distance ≥ size are hidden, nearer ones seen (size counts the query itself), except the first
+   * `sinks` keys, which every query sees (StreamingLLM-style attention sinks).
+   */
+  | { shape: 'band'; size: number; sinks: number; cell: { query: number; key: number } }
   /** Neither: left to the other checks. */
   | { shape: 'other' };
 
@@ -53,24 +56,40 @@ export function layerWindow(trace: Trace, view: LayerView): LayerWindow {
   if (!seen) return { shape: 'other' };
   // Positions of the queries on the key axis: the last `queries` keys (bottom-right aligned).
   const offset = keys - queries;
-  let nearestHidden = Infinity;
-  let hiddenAt: { query: number; key: number } | null = null;
-  let farthestSeen = -1;
-  let far: { query: number; key: number } | null = null;
-  for (let q = 0; q < queries; q++) {
-    const qp = q + offset;
-    for (let k = 0; k <= Math.min(qp, keys - 1); k++) {
-      if (!mask[k]) continue;
-      const d = qp - k;
-      if (seen[q * keys + k]) {
-        if (d > farthestSeen) [farthestSeen, far] = [d, { query: q, key: k }];
-      } else if (d < nearestHidden) [nearestHidden, hiddenAt] = [d, { query: q, key: k }];
+  const scan = (from: number) => {
+    let nearestHidden = Infinity;
+    let hiddenAt: { query: number; key: number } | null = null;
+    let farthestSeen = -1;
+    let far: { query: number; key: number } | null = null;
+    for (let q = 0; q < queries; q++) {
+      const qp = q + offset;
+      for (let k = from; k <= Math.min(qp, keys - 1); k++) {
+        if (!mask[k]) continue;
+        const d = qp - k;
+        if (seen[q * keys + k]) {
+          if (d > farthestSeen) [farthestSeen, far] = [d, { query: q, key: k }];
+        } else if (d < nearestHidden) [nearestHidden, hiddenAt] = [d, { query: q, key: k }];
+      }
     }
-  }
-  if (hiddenAt === null) return { shape: 'full', longest: Math.max(0, farthestSeen), far: farthestSeen > 0 ? far : null };
+    return { nearestHidden, hiddenAt, farthestSeen, far };
+  };
+  const all = scan(0);
+  if (all.hiddenAt === null) return { shape: 'full', longest: Math.max(0, all.farthestSeen), far: all.farthestSeen > 0 ? all.far : null };
+  // Leading keys every later query sees are sinks; the band is judged on the keys after them.
+  let sinks = 0;
+  while (sinks < keys && isSink(sinks)) sinks++;
+  const rest = sinks === 0 ? all : scan(sinks);
   // A band: nothing seen at or beyond the nearest hidden distance, and that distance is at least 1.
-  if (nearestHidden >= 1 && farthestSeen < nearestHidden) return { shape: 'band', size: nearestHidden, cell: hiddenAt };
+  if (rest.hiddenAt && rest.nearestHidden >= 1 && rest.farthestSeen < rest.nearestHidden) {
+    return { shape: 'band', size: rest.nearestHidden, sinks, cell: rest.hiddenAt };
+  }
   return { shape: 'other' };
+
+  function isSink(k: number): boolean {
+    if (!mask[k]) return false;
+    for (let q = 0; q < queries; q++) if (q + offset >= k && !seen![q * keys + k]) return false;
+    return true;
+  }
 }
 
 function seenCells(view: LayerView): Uint8Array | undefined {
