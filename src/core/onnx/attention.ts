@@ -173,6 +173,9 @@ export function effectiveMask(masks: MaskRef[]): MaskRef | null {
   return masks.find((m) => m.origins.length > 0) ?? null;
 }
 
+/** Fused ops that compute K and V from their own (single) input: self attention whatever the names say. */
+const SELF_ONLY_OPS = new Set(['GroupQueryAttention', 'Attention', 'PackedAttention', 'DecoderMaskedSelfAttention', 'QAttention']);
+
 /** How the last kindOf call for a node decided (read by findTaps; fused ops call kindOf too). */
 const kindBases = new WeakMap<NodeInfo, InferenceBasis>();
 
@@ -185,11 +188,11 @@ export const kindBasisOf = (node: NodeInfo): InferenceBasis => kindBases.get(nod
  */
 export function kindOf(view: GraphView, node: NodeInfo, keyOrValue: string | undefined, query?: string): 'self' | 'cross' {
   const decide = (kind: 'self' | 'cross', basis: InferenceBasis) => (kindBases.set(node, basis), kind);
-  if (!keyOrValue)
-    return decide(
-      scopeSaysCross(node) ? 'cross' : 'self',
-      node.opType === 'GroupQueryAttention' ? 'structure' : scopeSaysCross(node) ? 'scope' : 'assumed',
-    );
+  if (!keyOrValue) {
+    // Ops whose only activation input is the packed (or query) hidden state are self attention by definition.
+    if (SELF_ONLY_OPS.has(node.opType)) return decide('self', 'structure');
+    return decide(scopeSaysCross(node) ? 'cross' : 'self', scopeSaysCross(node) ? 'scope' : 'assumed');
+  }
   const k = operandOrigin(view, keyOrValue);
   if ([...k.inputs].some(isEncoderSource)) return decide('cross', 'structure');
   const q = query ?? (node.opType === 'Softmax' ? undefined : node.inputs[0]);

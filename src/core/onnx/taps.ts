@@ -117,6 +117,8 @@ export function findTaps(model: ModelInfo): TapReport {
   };
 }
 
+const BASIS_RANK: Record<InferenceBasis, number> = { structure: 0, scope: 1, order: 2, assumed: 3 };
+
 interface Layered {
   found: FoundAttention;
   layer: number;
@@ -194,6 +196,10 @@ function groupAttention(items: Layered[]): AttentionTap[] {
     if (tap) {
       tap.sites.push(s);
       tap.heads ??= f.heads;
+      // One site known only by name makes the whole tap so.
+      const basis = kindBasisOf(f.node);
+      if (BASIS_RANK[basis] > BASIS_RANK[tap.inferred.kind]) tap.inferred.kind = basis;
+      if (BASIS_RANK[layerBasis] > BASIS_RANK[tap.inferred.layer]) tap.inferred.layer = layerBasis;
       continue;
     }
     byKey.set(id, {
