@@ -7,6 +7,7 @@ import { SessionCache } from '../../../src/core/decode/sessionCache';
 import { DecoderLensError } from '../../../src/core/errors';
 import { readModelConfig } from '../../../src/core/model/config';
 import { findModelLayout } from '../../../src/core/model/layout';
+import { parseVariantFileName } from '../../../src/core/model/variants';
 import { tmpDir } from '../onnx/helpers';
 import { fixture } from '../paths';
 
@@ -34,6 +35,21 @@ describe('model variants', () => {
     assert.equal(layout.variants[2].bytes, bytes(onnx, ['model_q4.onnx']));
     assert.deepEqual(layout.variant, { name: 'fp32', dtype: 'fp32' });
     assert.deepEqual(names(layout.files), ['model.onnx']);
+  });
+
+  it('file names: role and suffix as transformers.js and Optimum write them', () => {
+    const cases: [string, ReturnType<typeof parseVariantFileName>][] = [
+      ['model.onnx', { role: 'model', suffix: 'fp32' }],
+      ['model_q4f16.onnx', { role: 'model', suffix: 'q4f16' }],
+      ['decoder_model_merged.onnx', { role: 'decoder-merged', suffix: 'fp32' }],
+      ['decoder_model_merged_quantized.onnx', { role: 'decoder-merged', suffix: 'quantized' }],
+      ['decoder_model_fp16.onnx', { role: 'decoder', suffix: 'fp16' }],
+      ['decoder_with_past_model_bnb4.onnx', { role: 'decoder-with-past', suffix: 'bnb4' }],
+      ['encoder_model_uint8.onnx', { role: 'encoder', suffix: 'uint8' }],
+      ['phi-3-mini-4k-instruct-cpu-int4-rtn-block-32.onnx', null],
+      ['model.onnx_data', null],
+    ];
+    for (const [name, want] of cases) assert.deepEqual(parseVariantFileName(name), want, name);
   });
 
   it('picks by suffix or by file name; an unknown name lists what there is', () => {
