@@ -89,8 +89,17 @@ describe('model variants', () => {
     assert.deepEqual(
       layout.variants.map((v) => [v.name, v.dtype, names(v.files)]),
       [
-        ['fp32', 'fp32', ['encoder_model.onnx', 'decoder_model.onnx', 'decoder_with_past_model.onnx']],
-        ['quantized', 'q8', ['encoder_model_quantized.onnx', 'decoder_model_quantized.onnx', 'decoder_with_past_model_quantized.onnx']],
+        ['fp32', 'fp32', ['encoder_model.onnx', 'decoder_model_merged.onnx']],
+        [
+          'quantized',
+          'q8',
+          [
+            'encoder_model_quantized.onnx',
+            'decoder_model_quantized.onnx',
+            'decoder_with_past_model_quantized.onnx',
+            'decoder_model_merged_quantized.onnx',
+          ],
+        ],
       ],
     );
     assert.deepEqual(names(findModelLayout(T5Q, 'q8').files), names(layout.variants[1].files));
@@ -175,4 +184,16 @@ describe('decoding a chosen variant', () => {
     assert.equal(trace.generatedText, 'moon big a saw fox red the');
     assert.equal(trace.model.variant?.name, 'quantized');
   });
+
+  // transformers.js v3 seq2seq: the merged decoder's with-past branch returns empty present.N.encoder.* (Optimum's
+  // merge), so the encoder key/values of the first step must be kept, not replaced by those.
+  it(
+    'tiny-t5-quantized fp32 (encoder + decoder_model_merged): reverses the words',
+    { todo: 'the decode loop feeds back the empty encoder presents of the merged with-past branch' },
+    async () => {
+      const model = await openModel(T5Q, 'fp32');
+      const trace = await decode(model, sessions, { text: 'the red fox saw a big moon', maxNewTokens: 10 });
+      assert.equal(trace.generatedText, 'moon big a saw fox red the');
+    },
+  );
 });
