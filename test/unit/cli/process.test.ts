@@ -86,6 +86,7 @@ describe('decoder-lens process', () => {
         ['onnx/model_fp16.onnx', 'fp16'],
         ['onnx/model_int8.onnx', 'int8'],
         ['onnx/model_q4.onnx', 'q4'],
+        ['onnx/model_q4f16.onnx', 'q4f16'],
       ],
     );
 

@@ -27,6 +27,7 @@ describe('model variants', () => {
         ['fp32', 'fp32', ['model.onnx']],
         ['fp16', 'fp16', ['model_fp16.onnx']],
         ['q4', 'q4', ['model_q4.onnx']],
+        ['q4f16', 'q4f16', ['model_q4f16.onnx']],
         ['int8', 'int8', ['model_int8.onnx']],
       ],
     );
@@ -57,9 +58,9 @@ describe('model variants', () => {
     assert.deepEqual(names(findModelLayout(TJS, 'model_int8.onnx').files), ['model_int8.onnx']);
     assert.deepEqual(names(findModelLayout(TJS, 'model_fp16').files), ['model_fp16.onnx']);
     assert.throws(
-      () => findModelLayout(TJS, 'q4f16'),
+      () => findModelLayout(TJS, 'bnb4'),
       (e: unknown) =>
-        e instanceof DecoderLensError && /No variant "q4f16"/.test(e.message) && /fp32 \(model\.onnx, .* MB\)/.test(e.message),
+        e instanceof DecoderLensError && /No variant "bnb4"/.test(e.message) && /fp32 \(model\.onnx, .* MB\)/.test(e.message),
     );
   });
 
