@@ -59,8 +59,7 @@ describe('model variants', () => {
     assert.deepEqual(names(findModelLayout(TJS, 'model_fp16').files), ['model_fp16.onnx']);
     assert.throws(
       () => findModelLayout(TJS, 'bnb4'),
-      (e: unknown) =>
-        e instanceof DecoderLensError && /No variant "bnb4"/.test(e.message) && /fp32 \(model\.onnx, .* MB\)/.test(e.message),
+      (e: unknown) => e instanceof DecoderLensError && /No variant "bnb4"/.test(e.message) && /fp32 \(model\.onnx, .* MB\)/.test(e.message),
     );
   });
 
