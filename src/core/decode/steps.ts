@@ -2,10 +2,10 @@
 import type * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
 import type { TextTokenizer } from '../tokenizer';
-import type { AttentionKind, GeneratedToken, TraceToken } from '../trace/types';
+import type { AttentionKind, GeneratedToken, TopToken, TraceToken } from '../trace/types';
 import type { AttentionRecorder, CapturePlan, MaskKind } from './capture';
 import { pastNameFor } from './feeds';
-import { chooseToken, distributionSummary, type SamplingSettings } from './sampling';
+import { argmax, chooseToken, distributionSummary, type SamplingSettings } from './sampling';
 import type { DecodeSession } from './session';
 import { floatData } from './tensors';
 import { rowSummary, SUMMARY_OUTPUTS } from '../lens/summary';
@@ -46,6 +46,25 @@ export function chooseNext(
   outputs?: Record<string, ort.Tensor>,
 ): GeneratedToken {
   const id = chooseToken(logits.row, sampling, random);
+  return { id, text: tokenizer.tokenText(id), ...rowDistribution(logits, id, tokenizer, outputs) };
+}
+
+/** The most likely next tokens after the last position (a score, where nothing is chosen). */
+export function topOfRow(
+  logits: ReturnType<typeof lastLogits>,
+  tokenizer: TextTokenizer,
+  outputs?: Record<string, ort.Tensor>,
+): TopToken[] {
+  return rowDistribution(logits, argmax(logits.row), tokenizer, outputs).top;
+}
+
+/** The last row's probability of `id` and its top tokens: from the graph's summary when it has one, else a pass here. */
+function rowDistribution(
+  logits: ReturnType<typeof lastLogits>,
+  id: number,
+  tokenizer: TextTokenizer,
+  outputs?: Record<string, ort.Tensor>,
+): { prob: number; top: TopToken[] } {
   const topLogProbs = outputs?.[SUMMARY_OUTPUTS.topLogProbs];
   const topIds = outputs?.[SUMMARY_OUTPUTS.topIds];
   const k = topLogProbs?.dims[topLogProbs.dims.length - 1] ?? 0;
@@ -53,12 +72,7 @@ export function chooseNext(
     topLogProbs && topIds && k >= TOP_K_SHOWN && topLogProbs.data.length === logits.rows * k
       ? rowSummary(logits.all, logits.vocab, logits.rows - 1, topLogProbs.data as Float32Array, topIds.data as BigInt64Array, k, id)
       : distributionSummary(logits.row, id, TOP_K_SHOWN);
-  return {
-    id,
-    text: tokenizer.tokenText(id),
-    prob,
-    top: top.slice(0, TOP_K_SHOWN).map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })),
-  };
+  return { prob, top: top.slice(0, TOP_K_SHOWN).map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })) };
 }
 
 /** The axis lengths the recorder should allocate for each kind. */

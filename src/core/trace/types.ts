@@ -112,9 +112,12 @@ export interface Trace {
   /** Decoder-only: the model's most likely tokens at each input position (what it expected there); [] for the first. */
   inputTop: TopToken[][];
   generated: GeneratedToken[];
+  /** A score (nothing generated): the most likely tokens after the last position (encoder-decoder: the first target token). */
+  nextTop?: TopToken[];
   /** The generated tokens decoded to text (special tokens skipped). Untrusted: render as text. */
   generatedText: string;
-  stopReason: 'eos' | 'max-new-tokens';
+  /** 'scored': maxNewTokens 0, the input was scored in one pass and nothing generated. */
+  stopReason: 'eos' | 'max-new-tokens' | 'scored';
   attention: AttentionCapture[];
   masks: MaskCapture[];
   hidden: HiddenCapture[];
