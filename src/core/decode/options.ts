@@ -5,6 +5,7 @@ import { defaultSampling, type SamplingSettings } from './sampling';
 export interface DecodeOptions {
   /** Decoder-only: the prompt. Encoder-decoder: the source text. */
   text: string;
+  /** 0 scores the text: one pass, nothing generated. */
   maxNewTokens: number;
   sampling: SamplingSettings;
   /** Use the KV cache when the model has one; false forces full recompute every step. */
@@ -42,8 +43,11 @@ export function decodeOptions(partial: Partial<DecodeOptions> & { text: string }
     lens: false,
     ...partial,
   };
-  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1 || options.maxNewTokens > 4096) {
-    throw new DecoderLensError('bad-input', `maxNewTokens ${options.maxNewTokens}: expected a whole number from 1 to 4096.`);
+  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 0 || options.maxNewTokens > 4096) {
+    throw new DecoderLensError(
+      'bad-input',
+      `maxNewTokens ${options.maxNewTokens}: expected a whole number from 0 (score the text without generating) to 4096.`,
+    );
   }
   const s = options.sampling;
   if (!(s.temperature > 0)) throw new DecoderLensError('bad-input', `temperature ${s.temperature}: expected a number above 0.`);
