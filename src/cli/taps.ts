@@ -29,7 +29,7 @@ export interface TapsJson {
   files: TapsFileJson[];
 }
 
-export async function tapsCommand(modelPath: string): Promise<TapsJson> {
+export async function tapsCommand(modelPath: string, _options: { variant?: string } = {}): Promise<TapsJson> {
   const info = await stat(modelPath).catch(() => {
     throw new DecoderLensError(
       'not-found',

@@ -23,7 +23,7 @@ export function traceOptions(args: ParsedArgs): Partial<DecodeOptions> & { text:
   return {
     text,
     ...definedOnly({
-      maxNewTokens: numberFlag(args, 'max-new-tokens', Number.isInteger, 'a whole number'),
+      maxNewTokens: numberFlag(args, 'max-new-tokens', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0 (0: score the text only)'),
       attentionMask: mask === undefined ? undefined : mask.split(',').map((v) => Number(v.trim())),
       hiddenVectors: args.flags.has('hidden-vectors') || undefined,
     }),
