@@ -16,7 +16,12 @@ export async function runSession(session: DecodeSession, feeds: Record<string, o
   try {
     return (await session.session.run(feeds)) as Record<string, ort.Tensor>;
   } catch (error) {
-    throw new DecoderLensError('bad-model', `ONNX Runtime failed running ${session.file}: ${(error as Error).message}`, session.file);
+    const message = (error as Error).message;
+    // ONNX's data type 16 is bfloat16, which onnxruntime-node cannot pass to or from JavaScript.
+    const hint = /data type:? 16\b/i.test(message)
+      ? ' (bfloat16 inputs or outputs: onnxruntime-node cannot exchange bfloat16 tensors; use the float16 or float32 export of the model)'
+      : '';
+    throw new DecoderLensError('bad-model', `ONNX Runtime failed running ${session.file}${hint}: ${message}`, session.file);
   }
 }
 

@@ -1,0 +1,140 @@
+/**
+ * The reference a variant is held to: a plain onnxruntime-node greedy KV-cache loop over the same file, written
+ * here with ORT directly (none of our decode code). Attention probabilities come from the same plain session
+ * with the model's Softmax outputs added as graph outputs by a test-local protobuf append (a second `graph`
+ * field holding only `output` entries, which protobuf merges into the first).
+ */
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+
+export interface PlainStep {
+  id: number;
+  prob: number;
+  top: { id: number; prob: number }[];
+}
+
+export interface PlainRun {
+  steps: PlainStep[];
+  /** p(input token i | tokens before it) from the prefill logits; NaN for the first. */
+  inputProbs: number[];
+  /** Per Softmax output (in file order): the prefill's attention [heads][query][key]. */
+  attention: Float64Array[][][];
+}
+
+function half(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return sign * f * 2 ** -24;
+  if (e === 31) return f ? NaN : sign * Infinity;
+  return sign * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+function values(tensor: ort.Tensor): Float64Array {
+  if (tensor.type === 'float16') return Float64Array.from(tensor.data as Uint16Array, half);
+  return Float64Array.from(tensor.data as Float32Array);
+}
+
+/** softmax of one row in float64: the chosen id's probability and the top 5. */
+function distribution(row: Float64Array): { argmax: number; probs: Float64Array } {
+  let argmax = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[argmax]) argmax = i;
+  let sum = 0;
+  const probs = new Float64Array(row.length);
+  for (let i = 0; i < row.length; i++) sum += probs[i] = Math.exp(row[i] - row[argmax]);
+  for (let i = 0; i < row.length; i++) probs[i] /= sum;
+  return { argmax, probs };
+}
+
+const top5 = (probs: Float64Array) =>
+  [...probs]
+    .map((prob, id) => ({ id, prob }))
+    .sort((a, b) => b.prob - a.prob)
+    .slice(0, 5);
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return out;
+}
+const field = (no: number, body: Uint8Array) => Uint8Array.from([...varint((no << 3) | 2), ...varint(body.length), ...body]);
+
+/** A copy of the model (in a temp folder, beside its external data files) that also outputs every Softmax. */
+function withSoftmaxOutputs(file: string): { file: string; names: string[]; cleanup: () => void } {
+  const bytes = readFileSync(file);
+  const names = [...new Set(bytes.toString('latin1').match(/[\w./]*Softmax[\w./]*_output_0/g) ?? [])];
+  const outputs = names.map((name) => field(12, field(1, Buffer.from(name))));
+  const graph = field(7, Buffer.concat(outputs));
+  const dir = mkdtempSync(join(tmpdir(), 'decoder-lens-plain-'));
+  for (const f of readdirSync(dirname(file)))
+    if (f.startsWith(basename(file) + '_data') || f === basename(file) + '.data') copyFileSync(join(dirname(file), f), join(dir, f));
+  const copy = join(dir, basename(file));
+  writeFileSync(copy, Buffer.concat([bytes, graph]));
+  return { file: copy, names, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const int64 = (v: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), dims);
+
+/** Greedy decode of `ids` with the file's own KV cache, fed back as ORT returned it (its own dtype). */
+export async function plainGreedy(file: string, ids: number[], maxNewTokens: number, eos: number): Promise<PlainRun> {
+  const tapped = withSoftmaxOutputs(file);
+  const session = await ort.InferenceSession.create(tapped.file);
+  try {
+    const pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+    let past: Record<string, ort.Tensor> = {};
+    for (const name of pastNames) {
+      const meta = session.inputMetadata.find((m) => m.name === name)!;
+      const shape = meta.isTensor ? meta.shape : [];
+      const type = meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
+      past[name] = new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [
+        1,
+        shape[1] as number,
+        0,
+        shape[3] as number,
+      ]);
+    }
+    const run: PlainRun = { steps: [], inputProbs: [NaN], attention: [] };
+    let fed = ids;
+    let done = 0;
+    for (let step = 0; step < maxNewTokens; step++) {
+      const total = done + fed.length;
+      const feeds: Record<string, ort.Tensor> = { input_ids: int64(fed, [1, fed.length]), ...past };
+      if (session.inputNames.includes('attention_mask')) feeds.attention_mask = int64(new Array<number>(total).fill(1), [1, total]);
+      if (session.inputNames.includes('position_ids'))
+        feeds.position_ids = int64(
+          fed.map((_, i) => done + i),
+          [1, fed.length],
+        );
+      const out = await session.run(feeds);
+      const logits = values(out.logits);
+      const vocab = out.logits.dims[2];
+      if (step === 0) {
+        for (let i = 1; i < ids.length; i++) run.inputProbs.push(distribution(logits.subarray((i - 1) * vocab, i * vocab)).probs[ids[i]]);
+        for (const name of tapped.names) {
+          const [, heads, q, k] = out[name].dims;
+          const data = values(out[name]);
+          run.attention.push(
+            Array.from({ length: heads }, (_, h) => Array.from({ length: q }, (_, r) => data.slice((h * q + r) * k, (h * q + r + 1) * k))),
+          );
+        }
+      }
+      const { argmax, probs } = distribution(logits.subarray((fed.length - 1) * vocab, fed.length * vocab));
+      run.steps.push({ id: argmax, prob: probs[argmax], top: top5(probs) });
+      if (argmax === eos) break;
+      past = {};
+      for (const name of pastNames) past[name] = out[name.replace('past_key_values.', 'present.')];
+      done = total;
+      fed = [argmax];
+    }
+    return run;
+  } finally {
+    await session.release();
+    tapped.cleanup();
+  }
+}
