@@ -64,6 +64,13 @@ export async function decodeDecoderOnly(
   }
   const inputMask = checkMaskOverride(options.attentionMask, n);
   const plan = await planSessions(model, sessions, options);
+  if (inputMask.includes(0) && plan.first.session.inputNames.includes('seqlens_k')) {
+    throw new DecoderLensError(
+      'unsupported',
+      `${plan.first.file} takes sequence lengths (seqlens_k), not a mask: GroupQueryAttention cannot hide single tokens, so a mask override cannot be applied.`,
+      plan.first.file,
+    );
+  }
   if (options.attentionMask && !plan.first.session.inputNames.includes('attention_mask')) {
     throw new DecoderLensError(
       'unsupported',

@@ -11,7 +11,7 @@ import { withTokenTexts } from '../lens/outputs';
 import type { AttentionKind, Trace, TraceToken } from '../trace/types';
 import { planCapture, type CapturePlanning } from './budget';
 import { AttentionRecorder } from './capture';
-import { checkFeedable, emptyPast } from './feeds';
+import { checkFeedable, emptyPast, lengthFeeds } from './feeds';
 import { stopIds, type OpenedModel } from './model';
 import type { DecodeContext, DecodeOptions } from './options';
 import { seededRandom } from './sampling';
@@ -88,7 +88,11 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
     const queryStart = cached ? ids.length - 1 : 0;
     const fed = ids.slice(queryStart);
     const names = session.session.inputNames;
-    const feeds: Record<string, ort.Tensor> = { input_ids: int64Tensor(fed, [1, fed.length]), ...arch.feeds(session, ids, queryStart) };
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: int64Tensor(fed, [1, fed.length]),
+      ...arch.feeds(session, ids, queryStart),
+      ...lengthFeeds(session, ids.length),
+    };
     if (names.includes('use_cache_branch')) feeds.use_cache_branch = boolTensor(cached);
     for (const name of pastInputs(session)) feeds[name] = cached ? past[name] : emptyPast(session, name, fallback);
 

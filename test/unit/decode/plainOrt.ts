@@ -81,8 +81,18 @@ function withSoftmaxOutputs(file: string): { file: string; names: string[]; clea
 
 const int64 = (v: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), dims);
 
-/** Greedy decode of `ids` with the file's own KV cache, fed back as ORT returned it (its own dtype). */
-export async function plainGreedy(file: string, ids: number[], maxNewTokens: number, eos: number): Promise<PlainRun> {
+/**
+ * Greedy decode of `ids` with the file's own KV cache, fed back as ORT returned it (its own dtype).
+ * `shareBuffer`: the past is a preallocated buffer of that many positions, as ONNX Runtime GenAI feeds it with
+ * past_present_share_buffer (GroupQueryAttention's present is then the same length, passed back whole).
+ */
+export async function plainGreedy(
+  file: string,
+  ids: number[],
+  maxNewTokens: number,
+  eos: number,
+  options: { shareBuffer?: number } = {},
+): Promise<PlainRun> {
   const tapped = withSoftmaxOutputs(file);
   const session = await ort.InferenceSession.create(tapped.file);
   try {
@@ -92,10 +102,12 @@ export async function plainGreedy(file: string, ids: number[], maxNewTokens: num
       const meta = session.inputMetadata.find((m) => m.name === name)!;
       const shape = meta.isTensor ? meta.shape : [];
       const type = meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
-      past[name] = new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [
+      const length = options.shareBuffer ?? 0;
+      const size = (shape[1] as number) * length * (shape[3] as number);
+      past[name] = new ort.Tensor(type, type === 'float16' ? new Uint16Array(size) : new Float32Array(size), [
         1,
         shape[1] as number,
-        0,
+        length,
         shape[3] as number,
       ]);
     }
@@ -106,6 +118,9 @@ export async function plainGreedy(file: string, ids: number[], maxNewTokens: num
       const total = done + fed.length;
       const feeds: Record<string, ort.Tensor> = { input_ids: int64(fed, [1, fed.length]), ...past };
       if (session.inputNames.includes('attention_mask')) feeds.attention_mask = int64(new Array<number>(total).fill(1), [1, total]);
+      if (session.inputNames.includes('seqlens_k')) feeds.seqlens_k = new ort.Tensor('int32', Int32Array.of(total - 1), [1]);
+      if (session.inputNames.includes('total_sequence_length'))
+        feeds.total_sequence_length = new ort.Tensor('int32', Int32Array.of(total), []);
       if (session.inputNames.includes('position_ids'))
         feeds.position_ids = int64(
           fed.map((_, i) => done + i),
