@@ -1,8 +1,8 @@
 // The built CLI as a user runs it (`node dist/cli.js …`, after `node scripts/build.mjs`): exit codes and messages.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tmpDir } from '../onnx/helpers';
 import { fixture, repoRoot } from '../paths';
@@ -57,6 +57,30 @@ describe('decoder-lens process', () => {
       ],
     );
     assert.ok(files[1].error, 'an empty file is an error too');
+  });
+
+  it('--variant picks the file on trace and taps; an unknown variant is exit 1 naming the ones there are', () => {
+    const json = join(tmpDir(), 'trace.json');
+    const tjs = fixture('tiny-gpt-tjs');
+    const r = run('trace', '--model', tjs, '--variant', 'q4', '--text', 'copy: cat on mat =', '--max-new-tokens', '4', '--json', json);
+    assert.equal(r.code, 0, r.stderr);
+    const model = (JSON.parse(readFileSync(json, 'utf8')) as { model: { variant: { name: string }; files: string[] } }).model;
+    assert.equal(model.variant.name, 'q4');
+    assert.deepEqual(
+      model.files.map((f) => basename(f)),
+      ['model_q4.onnx'],
+    );
+
+    const taps = run('taps', '--model', tjs, '--variant', 'model_int8.onnx', '--json');
+    assert.equal(taps.code, 0, taps.stderr);
+    assert.deepEqual(
+      (JSON.parse(taps.stdout) as { files: { file: string }[] }).files.map((f) => f.file),
+      ['onnx/model_int8.onnx'],
+    );
+
+    const bad = run('trace', '--model', tjs, '--variant', 'q2', '--text', 'x');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /No variant "q2".*fp32 \(model\.onnx/);
   });
 
   it('a model path that does not exist: exit 1 with a message naming it', () => {
