@@ -59,8 +59,9 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
   const heads = config.heads ?? 1;
   const layers = [...new Set(arch.first.taps.filter((t) => t.tap === 'attention').map((t) => t.layer))];
   const maxAxes = arch.axes(arch.start.length + runs - 1);
-  const capture = planCapture({ layers, kinds: arch.kinds.map((k) => ({ heads, ...maxAxes(k) })) }, options.captureMaxBytes);
-  const recorder = options.taps ? new AttentionRecorder(capture.averageHeads, options.hiddenVectors) : undefined;
+  const kinds = arch.kinds.map((k) => ({ heads, ...maxAxes(k) }));
+  const capture = planCapture({ layers, kinds }, options.captureMaxBytes, options.compactAttention);
+  const recorder = options.taps ? new AttentionRecorder(capture.averageHeads, options.hiddenVectors, capture.bits) : undefined;
   const lens = options.lens ? new LensRecorder() : undefined;
   const random = seededRandom(options.sampling.seed);
   const stops = stopIds(model);

@@ -18,6 +18,11 @@ export interface DecodeOptions {
   taps: boolean;
   /** Cap on captured bytes; past it the capture degrades and says so in trace.dropped. */
   captureMaxBytes: number;
+  /**
+   * Past the cap, keep every head as 16- or 8-bit probabilities (AttentionCapture.quantized) before averaging
+   * heads. Off until every reader of a trace reads values through attentionValues (trace/attention.ts).
+   */
+  compactAttention: boolean;
   /** ONNX Runtime execution providers in order of preference; ORT falls back to cpu for what they lack. */
   executionProviders: string[];
   /** The logit lens: each layer's next-token distribution, computed in the graph (false: off). */
@@ -39,6 +44,7 @@ export function decodeOptions(partial: Partial<DecodeOptions> & { text: string }
     hiddenVectors: false,
     taps: true,
     captureMaxBytes: DEFAULT_CAPTURE_BYTES,
+    compactAttention: false,
     executionProviders: ['cpu'],
     lens: false,
     ...partial,
