@@ -68,15 +68,22 @@ const field = (no: number, body: Uint8Array) => Uint8Array.from([...varint((no <
 /** A copy of the model (in a temp folder, beside its external data files) that also outputs every Softmax. */
 function withSoftmaxOutputs(file: string): { file: string; names: string[]; cleanup: () => void } {
   const bytes = readFileSync(file);
-  const names = [...new Set(bytes.toString('latin1').match(/[\w./]*Softmax[\w./]*_output_0/g) ?? [])];
-  const outputs = names.map((name) => field(12, field(1, Buffer.from(name))));
+  // Each name is a protobuf string: its one-byte length comes right before it (which may itself read as '/').
+  const names = new Set<string>();
+  for (const m of bytes.toString('latin1').matchAll(/[\w./]*Softmax[\w./]*_output_0/g))
+    for (let j = 0; j < m[0].length; j++)
+      if (bytes[m.index + j - 1] === m[0].length - j) {
+        names.add(m[0].slice(j));
+        break;
+      }
+  const outputs = [...names].map((name) => field(12, field(1, Buffer.from(name))));
   const graph = field(7, Buffer.concat(outputs));
   const dir = mkdtempSync(join(tmpdir(), 'decoder-lens-plain-'));
   for (const f of readdirSync(dirname(file)))
     if (f.startsWith(basename(file) + '_data') || f === basename(file) + '.data') copyFileSync(join(dirname(file), f), join(dir, f));
   const copy = join(dir, basename(file));
   writeFileSync(copy, Buffer.concat([bytes, graph]));
-  return { file: copy, names, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { file: copy, names: [...names], cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 const int64 = (v: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), dims);
@@ -151,5 +158,71 @@ export async function plainGreedy(
   } finally {
     await session.release();
     tapped.cleanup();
+  }
+}
+
+export interface PlainSeq2SeqRun {
+  steps: PlainStep[];
+  /** Per layer: the encoder's self attention [heads][query][key]. */
+  encoder: Map<number, Float64Array[][]>;
+  /** Per layer: the first decoder step's cross attention [heads][1][source key]. */
+  firstCross: Map<number, Float64Array[][]>;
+}
+
+function matrices(tensor: ort.Tensor): Float64Array[][] {
+  const [, heads, q, k] = tensor.dims;
+  const data = values(tensor);
+  return Array.from({ length: heads }, (_, h) => Array.from({ length: q }, (_, r) => data.slice((h * q + r) * k, (h * q + r + 1) * k)));
+}
+
+const layerOf = (name: string) => Number(/layers\.(\d+)/.exec(name)?.[1] ?? -1);
+
+/** Optimum's encoder → decoder → decoder-with-past greedy loop, plain ORT on the given three files. */
+export async function plainSeq2SeqGreedy(
+  files: { encoder: string; decoder: string; withPast: string },
+  sourceIds: number[],
+  start: number,
+  maxNewTokens: number,
+  eos: number,
+): Promise<PlainSeq2SeqRun> {
+  const encoderTapped = withSoftmaxOutputs(files.encoder);
+  const decoderTapped = withSoftmaxOutputs(files.decoder);
+  const encoder = await ort.InferenceSession.create(encoderTapped.file);
+  const decoder = await ort.InferenceSession.create(decoderTapped.file);
+  const withPast = await ort.InferenceSession.create(files.withPast);
+  try {
+    const n = sourceIds.length;
+    const mask = int64(new Array<number>(n).fill(1), [1, n]);
+    const encoded = await encoder.run({ input_ids: int64(sourceIds, [1, n]), attention_mask: mask });
+    const run: PlainSeq2SeqRun = { steps: [], encoder: new Map(), firstCross: new Map() };
+    for (const name of encoderTapped.names) run.encoder.set(layerOf(name), matrices(encoded[name]));
+    let past: Record<string, ort.Tensor> = {};
+    let token = start;
+    for (let step = 0; step < maxNewTokens; step++) {
+      const out =
+        step === 0
+          ? await decoder.run({
+              input_ids: int64([token], [1, 1]),
+              encoder_hidden_states: encoded.last_hidden_state,
+              encoder_attention_mask: mask,
+            })
+          : await withPast.run({ input_ids: int64([token], [1, 1]), encoder_attention_mask: mask, ...past });
+      if (step === 0)
+        for (const name of decoderTapped.names.filter((x) => x.includes('encoder_attn')))
+          run.firstCross.set(layerOf(name), matrices(out[name]));
+      const { argmax, probs } = distribution(values(out.logits));
+      run.steps.push({ id: argmax, prob: probs[argmax], top: top5(probs) });
+      if (argmax === eos) break;
+      // The with-past file returns only the decoder presents: the encoder ones from step 0 carry on.
+      for (const [name, tensor] of Object.entries(out))
+        if (name.startsWith('present.')) past[name.replace('present.', 'past_key_values.')] = tensor;
+      past = { ...past };
+      token = argmax;
+    }
+    return run;
+  } finally {
+    await Promise.all([encoder.release(), decoder.release(), withPast.release()]);
+    encoderTapped.cleanup();
+    decoderTapped.cleanup();
   }
 }
