@@ -24,6 +24,13 @@ export function emptyPast(session: DecodeSession, name: string, fallback: { head
   const shape = meta && meta.isTensor ? meta.shape : [];
   const dim = (i: number, otherwise: number) =>
     typeof shape[i] === 'number' && (shape[i] as number) > 0 ? (shape[i] as number) : otherwise;
+  if (typeof shape[2] === 'number' && shape[2] > 0) {
+    throw new DecoderLensError(
+      'unsupported',
+      `${session.file} declares ${name} with a fixed length of ${shape[2]} positions (a preallocated KV buffer). Decoder Lens feeds a cache that grows by one position per step: export the model with a dynamic past length (ONNX Runtime GenAI's builder and Optimum do).`,
+      session.file,
+    );
+  }
   const dims = [1, dim(1, fallback.heads), 0, dim(3, fallback.headDim)];
   const type = meta && meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
   return new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), dims);

@@ -92,4 +92,12 @@ describe('GroupQueryAttention models decode what plain ONNX Runtime decodes on t
       (e: unknown) => e instanceof DecoderLensError && e.code === 'unsupported' && e.message.includes('seqlens_k'),
     );
   });
+
+  test('past inputs declared at a fixed length (a preallocated KV buffer) are refused with the reason', async () => {
+    const file = fixture('tiny-gpt-kv-buffer', 'model.onnx');
+    await assert.rejects(
+      decode(await openModel(file), sessions, { text: ref.prompt, maxNewTokens: 2 }),
+      (e: unknown) => e instanceof DecoderLensError && e.code === 'unsupported' && /fixed length of 64 positions/.test(e.message),
+    );
+  });
 });
