@@ -11,7 +11,7 @@ import { DecoderLensError } from '../core/errors';
 import { findModelLayout } from '../core/model/layout';
 import { readTraceFile } from '../core/trace/readTraceFile';
 import type { Trace } from '../core/trace/types';
-import { writeCompareReport } from '../panelData/compareReportHtml';
+import { writeCompareReport } from '../panelData/node/compareReportHtml';
 import { stringFlag, type ParsedArgs } from './args';
 import { traceOptions } from './trace';
 

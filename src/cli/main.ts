@@ -102,7 +102,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
 async function demo(args: ParsedArgs): Promise<number> {
   // Loaded here, not at the top: ONNX Runtime costs every other command (taps) its load time.
-  const [{ traceCommand }, { writeHtmlReport }] = await Promise.all([import('./trace.js'), import('../panelData/reportHtml.js')]);
+  const [{ traceCommand }, { writeHtmlReport }] = await Promise.all([import('./trace.js'), import('../panelData/node/reportHtml.js')]);
   const trace = await traceCommand(demoModelPath(), withDefaults(args, { text: DEMO_PROMPT }));
   const report = resolve(stringFlag(args, 'report') ?? 'decoder-lens-demo.html');
   writeHtmlReport(trace, __dirname, report);
