@@ -43,7 +43,7 @@ export interface PanelTraceMeta {
   /** The self-attention axis (see Trace.positions). */
   positions: PanelToken[];
   generated: { id: number; text: string; prob: number }[];
-  stopReason: 'eos' | 'max-new-tokens';
+  stopReason: 'eos' | 'max-new-tokens' | 'scored';
   captures: PanelCaptureInfo[];
   dropped: string[];
   unavailable: { node: string; reason: string }[];
