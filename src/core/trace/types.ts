@@ -98,6 +98,9 @@ export interface TraceSettings {
   captureMaxBytes: number;
 }
 
+/** Why generation ended ('scored': nothing was asked to be generated). */
+export type StopReason = 'eos' | 'max-new-tokens' | 'scored';
+
 export interface Trace {
   format: 'decoder-lens-trace';
   version: 1;
@@ -125,7 +128,7 @@ export interface Trace {
   /** The generated tokens decoded to text (special tokens skipped). Untrusted: render as text. */
   generatedText: string;
   /** 'scored': maxNewTokens 0, the input was scored in one pass and nothing generated. */
-  stopReason: 'eos' | 'max-new-tokens' | 'scored';
+  stopReason: StopReason;
   attention: AttentionCapture[];
   masks: MaskCapture[];
   hidden: HiddenCapture[];
