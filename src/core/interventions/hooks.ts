@@ -14,7 +14,8 @@ import type { GraphInfo, ModelInfo, NodeInfo } from '../onnx/types';
 import { type LensNode, encodeNode, int64Constant } from '../lens/nodes';
 import { Writer } from '../onnx/wire';
 
-export type HookKind = 'self' | 'cross';
+/** 'encoder': the self attention of an encoder-decoder model's encoder file. */
+export type HookKind = 'self' | 'cross' | 'encoder';
 
 /** One attention layer's head hooks. */
 export interface HeadHook {
@@ -31,6 +32,7 @@ export interface HeadHook {
 /** One layer's residual-stream patch. */
 export interface PatchHook {
   layer: number;
+  encoder: boolean;
   /** Model inputs: bool [batch, q, 1] (or broadcastable) and float [batch, q, hidden]. */
   mask: string;
   value: string;
@@ -46,10 +48,12 @@ export interface HookPlan {
 }
 
 export const HOOK_PREFIX = 'decoder_lens.';
-export const headGateName = (kind: HookKind, layer: number) => `${HOOK_PREFIX}head_gate.${kind === 'cross' ? 'cross.' : ''}${layer}`;
-export const headMeanName = (kind: HookKind, layer: number) => `${HOOK_PREFIX}head_mean.${kind === 'cross' ? 'cross.' : ''}${layer}`;
-export const patchMaskName = (layer: number) => `${HOOK_PREFIX}patch_mask.${layer}`;
-export const patchValueName = (layer: number) => `${HOOK_PREFIX}patch_value.${layer}`;
+const kindPart = (kind: HookKind) => (kind === 'self' ? '' : `${kind}.`);
+export const headGateName = (kind: HookKind, layer: number) => `${HOOK_PREFIX}head_gate.${kindPart(kind)}${layer}`;
+export const headMeanName = (kind: HookKind, layer: number) => `${HOOK_PREFIX}head_mean.${kindPart(kind)}${layer}`;
+/** `encoder`: the residual stream of an encoder-decoder model's encoder file. */
+export const patchMaskName = (layer: number, encoder = false) => `${HOOK_PREFIX}patch_mask.${encoder ? 'encoder.' : ''}${layer}`;
+export const patchValueName = (layer: number, encoder = false) => `${HOOK_PREFIX}patch_value.${encoder ? 'encoder.' : ''}${layer}`;
 
 const FLOAT = 1;
 const BOOL = 9;
@@ -93,8 +97,9 @@ export function planHooks(
       unavailable.push({ node: tap.node, reason: 'the head count is not in the graph nor in config.json' });
       continue;
     }
-    const gate = headGateName(tap.kind, tap.layer);
-    const mean = headMeanName(tap.kind, tap.layer);
+    const kind: HookKind = report.role === 'encoder' ? 'encoder' : tap.kind;
+    const gate = headGateName(kind, tap.layer);
+    const mean = headMeanName(kind, tap.layer);
     const hooked: { tensor: string; path: BranchStep[]; nodeIndex: number }[] = [];
     let rank = 4;
     for (const site of tap.sites) {
@@ -127,14 +132,17 @@ export function planHooks(
     inputs.push({ name: gate, elemType: FLOAT, rank: 2 }, { name: mean, elemType: FLOAT, rank: 3 });
     const output = options.exposeHeadOutputs
       ? plan.expose(
-          `head_out.${tap.kind}.${tap.layer}`,
+          `head_out.${kind}.${tap.layer}`,
           hooked.map((h) => ({ tensor: h.tensor, node: '', branchPath: h.path, nodeIndex: h.nodeIndex })),
         )
       : null;
-    heads.push({ layer: tap.layer, kind: tap.kind, heads: count, gate, mean, output });
+    heads.push({ layer: tap.layer, kind, heads: count, gate, mean, output });
   }
 
+  const encoder = report.role === 'encoder';
   for (const tap of report.hiddenStates) {
+    const mask = patchMaskName(tap.layer, encoder);
+    const value = patchValueName(tap.layer, encoder);
     if (tap.source === 'skip-layernorm') continue; // the sum lives inside a fused op
     let done = false;
     for (const site of tap.sites) {
@@ -147,15 +155,15 @@ export function planHooks(
       change.edit = { outputs: node.outputs.map((o) => (o === site.tensor ? unpatched : o)) };
       (change.insertAfter ??= []).push({
         opType: 'Where',
-        inputs: [patchMaskName(tap.layer), patchValueName(tap.layer), unpatched],
+        inputs: [mask, value, unpatched],
         outputs: [site.tensor],
         name: `${site.tensor}/decoder_lens.patch`,
       });
       done = true;
     }
     if (!done) continue;
-    inputs.push({ name: patchMaskName(tap.layer), elemType: BOOL, rank: 3 }, { name: patchValueName(tap.layer), elemType: FLOAT, rank: 3 });
-    patches.push({ layer: tap.layer, mask: patchMaskName(tap.layer), value: patchValueName(tap.layer) });
+    inputs.push({ name: mask, elemType: BOOL, rank: 3 }, { name: value, elemType: FLOAT, rank: 3 });
+    patches.push({ layer: tap.layer, encoder, mask, value });
   }
 
   const graph = new Writer();

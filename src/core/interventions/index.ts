@@ -4,3 +4,7 @@ export { headGateName, headMeanName, patchMaskName, patchValueName, planHooks } 
 export type { HeadHook, HookKind, HookPlan, PatchHook } from './hooks';
 export { HookedSessions } from './sessions';
 export type { HookFeeds, HookedSession, HookedSessionOptions } from './sessions';
+export { ablate, ablationFeeds, ablationSessions } from './ablate';
+export type { AblateOptions, AblationMode, HeadRef } from './ablate';
+export { forward, fullPassFile } from './forward';
+export type { ForwardInput, ForwardResult } from './forward';
