@@ -12,6 +12,9 @@ const USAGE = `Usage: decoder-lens <command> [options]
         [--strategy greedy|top-k|top-p] [--temperature T] [--top-k K] [--top-p P] [--seed S]
         [--attention-mask 1,1,0,…] [--no-cache] [--hidden-vectors] [--out FILE.dltrace] [--json FILE.json]
         [--lens [--lens-rows last|all] [--lens-k K]]   each layer's next-token distribution (logit lens)
+        [--ablate L.H[,L.H…] [--ablate-mode zero|mean]]   with heads ablated (cross:L.H, encoder:L.H; from 0)
+  rank-heads --model PATH (--text STR | --text-file F) [--step K] [--batch N] [--json FILE.json]
+        the drop in the chosen token's probability at step K when each head is knocked out in turn
   compare --model A (--model-b B | --trace-b FILE.dltrace) (--text STR | --text-file F) [--max-new-tokens N]
         [--json FILE.json] [--html FILE.html] [--no-lens] [--lens-rows last|all]   where two models (or a saved trace) differ
 PATH is an Optimum model folder (decoder_model.onnx, …, config.json, tokenizer.json) or one .onnx file.
@@ -60,7 +63,12 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       }
       case 'trace':
-        await (await import('./trace.js')).traceCommand(requireModel(args), args);
+        // Interventions: `trace --ablate …` decodes with heads ablated (src/cli/ablate.ts).
+        if (args.flags.has('ablate')) await (await import('./ablate.js')).ablateCommand(requireModel(args), args);
+        else await (await import('./trace.js')).traceCommand(requireModel(args), args);
+        return 0;
+      case 'rank-heads':
+        await (await import('./rankHeads.js')).rankHeadsCommand(requireModel(args), args);
         return 0;
       case 'compare':
         await (await import('./compare.js')).compareCommand(args);
