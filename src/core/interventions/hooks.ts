@@ -43,6 +43,8 @@ export interface HookPlan {
   patches: PatchHook[];
   /** Attention the hooks could not reach, and why. */
   unavailable: { node: string; reason: string }[];
+  /** The logits hold only the last position (asked for with `lastRowLogits` and possible in this graph). */
+  lastRowLogits: boolean;
   /** The top-level nodes and graph inputs, one more `graph { … }` field for the end of the model. */
   appendix: Uint8Array;
 }
@@ -67,7 +69,7 @@ export function planHooks(
   model: ModelInfo,
   report: TapReport,
   plan: Planner,
-  options: { fallbackHeads: number | null; exposeHeadOutputs: boolean },
+  options: { fallbackHeads: number | null; exposeHeadOutputs: boolean; lastRowLogits?: boolean },
 ): HookPlan {
   const opset = model.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
   const top: LensNode[] = [];
@@ -166,10 +168,60 @@ export function planHooks(
     patches.push({ layer: tap.layer, encoder, mask, value });
   }
 
+  const lastRow = options.lastRowLogits ? lastRowLogits(model, report, plan, opset) : null;
+  if (lastRow) top.push(int64Constant(LAST_INDEX, [-1]));
+
   const graph = new Writer();
   for (const n of top) graph.message(1, encodeNode(n));
   for (const i of inputs) graph.message(11, inputInfo(i.name, i.elemType, i.rank));
-  return { heads, patches, unavailable, appendix: new Writer().message(7, graph).finish() };
+  return { heads, patches, unavailable, lastRowLogits: lastRow === true, appendix: new Writer().message(7, graph).finish() };
+}
+
+const LAST_INDEX = 'decoder_lens/hooks/last_index';
+const ROW_WISE = new Set(['Add', 'Cast', 'Identity', 'Mul']);
+
+/**
+ * Makes the LM head read only the last position (logits [batch, 1, vocab]) where it can: a Gather of the last row
+ * right before the head's MatMul/Gemm (in each If branch for a merged decoder). For passes that score one next
+ * token: an [batch × T × vocab] tensor is most of their memory and a fifth of their time.
+ */
+function lastRowLogits(model: ModelInfo, report: TapReport, plan: Planner, opset: number): boolean {
+  if (!report.logits) return false;
+  const top = viewAt(model, [], opset);
+  const producer = top.producer.get(report.logits);
+  const sites: { path: BranchStep[]; tensor: string }[] = [];
+  if (producer?.opType === 'If') {
+    const at = producer.outputs.indexOf(report.logits);
+    for (const [attribute, g] of Object.entries(producer.subgraphs)) {
+      const out = g.outputs[at]?.name;
+      if (out) sites.push({ path: [{ node: producer.name, nodeIndex: producer.index, opType: 'If', attribute }], tensor: out });
+    }
+  } else sites.push({ path: [], tensor: report.logits });
+  const edits: { path: BranchStep[]; node: NodeInfo; tensor: string }[] = [];
+  for (const site of sites) {
+    const view = viewAt(model, site.path, opset);
+    let p = view.producer.get(site.tensor);
+    const live = (n: NodeInfo) => n.inputs.filter((i) => i && !view.isConstant(i));
+    while (p && ROW_WISE.has(p.opType) && live(p).length === 1) p = view.producer.get(live(p)[0]);
+    if (!p || (p.opType !== 'MatMul' && p.opType !== 'Gemm') || live(p).length !== 1) return false;
+    const x = live(p)[0];
+    const r = view.producer.get(x);
+    if (!r || nodeChange(plan.root, site.path, r.index).edit) return false;
+    edits.push({ path: site.path, node: r, tensor: x });
+  }
+  for (const { path, node, tensor } of edits) {
+    const change = nodeChange(plan.root, path, node.index);
+    const rows = `${tensor}/decoder_lens.all_rows`;
+    change.edit = { outputs: node.outputs.map((o) => (o === tensor ? rows : o)) };
+    (change.insertAfter ??= []).push({
+      opType: 'Gather',
+      inputs: [rows, LAST_INDEX],
+      outputs: [tensor],
+      name: `${tensor}/decoder_lens.last_row`,
+      axis: 1,
+    });
+  }
+  return edits.length > 0;
 }
 
 function reshape(input: string, shapeName: string): LensNode {

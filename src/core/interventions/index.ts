@@ -8,5 +8,5 @@ export { ablate, ablationFeeds, ablationSessions } from './ablate';
 export type { AblateOptions, AblationMode, HeadRef } from './ablate';
 export { forward, fullPassFile } from './forward';
 export type { ForwardInput, ForwardResult } from './forward';
-export { rankHeads } from './rank';
+export { rankHeads, rankSessions } from './rank';
 export type { HeadImportance, HeadRanking, RankHeadsOptions } from './rank';

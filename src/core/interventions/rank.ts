@@ -38,6 +38,11 @@ export interface HeadRanking {
   heads: HeadImportance[];
 }
 
+/** Sessions for ranking: the hooks, and logits of the last position only (what is scored). */
+export function rankSessions(model: OpenedModel): HookedSessions {
+  return new HookedSessions({ fallbackHeads: model.config.heads ?? null, lastRowLogits: true });
+}
+
 export async function rankHeads(
   model: OpenedModel,
   sessions: HookedSessions | null,
@@ -50,9 +55,10 @@ export async function rankHeads(
     throw new DecoderLensError('bad-input', `step ${step}: expected a whole number from 0 (the first generated token).`);
   if (!Number.isInteger(batch) || batch < 1) throw new DecoderLensError('bad-input', `batch ${batch}: expected a whole number ≥ 1.`);
   const own = sessions === null;
-  const source = sessions ?? new HookedSessions({ fallbackHeads: model.config.heads ?? null });
+  const source = sessions ?? rankSessions(model);
   try {
     source.feeds = {};
+    // Only its generated tokens are used (with last-row logits its per-input probabilities would not be right).
     const unablated = await decode(
       model,
       source,

@@ -22,6 +22,8 @@ export interface HookedSessionOptions {
   fallbackHeads: number | null;
   /** Also return each hooked layer's head outputs (for mean ablation). */
   exposeHeadOutputs?: boolean;
+  /** Logits of the last position only ([batch, 1, vocab]): for passes that score the next token (head ranking). */
+  lastRowLogits?: boolean;
   /** Called after every run with what was fed (hook inputs included) and returned. */
   onRun?: (session: HookedSession, feeds: Record<string, ort.Tensor>, outputs: Record<string, ort.Tensor>) => void;
 }
@@ -61,6 +63,7 @@ export class HookedSessions implements SessionSource {
         hooks = planHooks(model, report, plan, {
           fallbackHeads: this.options.fallbackHeads,
           exposeHeadOutputs: this.options.exposeHeadOutputs ?? false,
+          lastRowLogits: this.options.lastRowLogits ?? false,
         });
       },
     );

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { parseArgs } from '../../../src/cli/args';
 import { rankHeadsCommand } from '../../../src/cli/rankHeads';
 import { openModel } from '../../../src/core/decode';
-import { ablate, ablationSessions, HookedSessions, rankHeads } from '../../../src/core/interventions';
+import { ablate, ablationSessions, forward, HookedSessions, rankHeads, rankSessions } from '../../../src/core/interventions';
 import { fixture } from '../paths';
 
 interface RankCell {
@@ -28,7 +28,7 @@ describe('rank heads', () => {
     test(`${name}: every head's probability and drop equal torch within 1e-4`, async (t) => {
       const ref = refOf(name);
       const model = await openModel(fixture(name));
-      const sessions = new HookedSessions({ fallbackHeads: model.config.heads ?? null });
+      const sessions = rankSessions(model);
       pool.push(sessions);
       const r = await rankHeads(model, sessions, { text: ref.prompt ?? ref.source ?? '', step: ref.rank.step, batch: 3 });
       assert.equal(r.chosen.id, ref.rank.chosen, 'the chosen token');
@@ -42,18 +42,21 @@ describe('rank heads', () => {
         worst = Math.max(worst, Math.abs(h.prob - cell.prob), Math.abs(h.drop - cell.drop));
         assert.ok(Math.abs(h.drop - cell.drop) <= 1e-4, `${h.kind} ${h.layer}.${h.head}: drop ${h.drop} vs torch ${cell.drop}`);
       }
+      for (const f of model.layout.files.filter((x) => x.role !== 'encoder'))
+        assert.ok((await sessions.open(f.path, { taps: false })).hooks.lastRowLogits, `${f.role}: logits of the last row only`);
       t.diagnostic(`max |Δ| vs torch over ${r.heads.length} heads: ${worst.toExponential(2)}`);
     });
   }
 
-  test('batched knock-outs equal one head per run, and a single-head zero-ablation decode', async () => {
+  test('batched knock-outs (last-row logits) equal one head per run (all rows), and a single-head zero-ablation decode', async () => {
     const ref = refOf('tiny-gpt');
     const model = await openModel(fixture('tiny-gpt'));
-    const sessions = new HookedSessions({ fallbackHeads: model.config.heads ?? null });
-    pool.push(sessions);
+    const lastRow = rankSessions(model);
+    const allRows = new HookedSessions({ fallbackHeads: model.config.heads ?? null });
+    pool.push(lastRow, allRows);
     const text = ref.prompt!;
-    const batched = await rankHeads(model, sessions, { text, step: 0, batch: 8 });
-    const single = await rankHeads(model, sessions, { text, step: 0, batch: 1 });
+    const batched = await rankHeads(model, lastRow, { text, step: 0, batch: 8 });
+    const single = await rankHeads(model, allRows, { text, step: 0, batch: 1 });
     batched.heads.forEach((h, i) => assert.ok(Math.abs(h.prob - single.heads[i].prob) <= 1e-6, `${h.layer}.${h.head}`));
     const ablation = ablationSessions(model, 'zero');
     pool.push(ablation);
@@ -78,5 +81,27 @@ describe('rank heads', () => {
     );
     assert.equal(r.heads.length, 8);
     assert.match(out, /^Step 1: .* 8 heads knocked out/);
+  });
+});
+
+describe('last-row logits', () => {
+  test('the merged If (both branches) returns [batch, 1, vocab] equal to the untouched last row', async () => {
+    const model = await openModel(fixture('tiny-gpt'));
+    model.layout = { ...model.layout, files: model.layout.files.filter((f) => f.role === 'decoder-merged') };
+    const full = new HookedSessions({ fallbackHeads: 4 });
+    const last = rankSessions(model);
+    pool.push(full, last);
+    const ids = refOf('tiny-gpt').prompt
+      ? model.tokenizer.encode(refOf('tiny-gpt').prompt!, { addSpecialTokens: true }).map((t) => t.id)
+      : [];
+    const a = await forward(model, full, { ids, batch: 2, taps: false });
+    const b = await forward(model, last, { ids, batch: 2, taps: false });
+    assert.ok(b.session.hooks.lastRowLogits);
+    const [B, T, V] = a.outputs.logits.dims;
+    assert.deepEqual(b.outputs.logits.dims, [B, 1, V]);
+    const x = a.outputs.logits.data as Float32Array;
+    const y = b.outputs.logits.data as Float32Array;
+    for (let r = 0; r < B; r++)
+      for (let v = 0; v < V; v++) assert.ok(Math.abs(x[(r * T + T - 1) * V + v] - y[r * V + v]) <= 1e-5, `row ${r} id ${v}`);
   });
 });
