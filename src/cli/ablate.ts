@@ -1,5 +1,5 @@
-// `decoder-lens trace … --ablate L.H[,L.H…] [--ablate-mode zero|mean]` (also `decoder-lens ablate …`): the trace
-// command's decode with heads ablated. Heads are `L.H` (self attention), `cross:L.H` or `encoder:L.H`, from 0.
+// `decoder-lens trace … --ablate L.H[,L.H…] [--ablate-mode zero|mean]`: the trace command's decode with heads
+// ablated. Heads are `L.H` (self attention), `cross:L.H` or `encoder:L.H`, from 0.
 import { writeFileSync } from 'node:fs';
 import { openModel } from '../core/decode';
 import { DecoderLensError } from '../core/errors';
@@ -44,7 +44,7 @@ export async function ablateCommand(
 ): Promise<Trace> {
   const { heads, mode } = ablateArgs(args);
   const options = traceOptions(args);
-  const model = await openModel(modelPath);
+  const model = await openModel(modelPath, stringFlag(args, 'variant') ?? '');
   const sessions = ablationSessions(model, mode);
   try {
     const trace = await ablate(model, sessions, { ...options, lens: false, heads, mode });

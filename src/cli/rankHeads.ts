@@ -15,7 +15,7 @@ export async function rankHeadsCommand(
   const { text } = traceOptions(args);
   const step = numberFlag(args, 'step', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0 (steps count from 0)') ?? 0;
   const batch = numberFlag(args, 'batch', (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? 16;
-  const model = await openModel(modelPath);
+  const model = await openModel(modelPath, stringFlag(args, 'variant') ?? '');
   const ranking = await rankHeads(model, null, { text, step, batch });
   const json = stringFlag(args, 'json');
   if (json) writeFileSync(json, JSON.stringify(ranking));

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { parseArgs } from '../../../src/cli/args';
+import { parseCommandLine } from '../../../src/cli/main';
 import { rankHeadsCommand } from '../../../src/cli/rankHeads';
 import { openModel } from '../../../src/core/decode';
 import { ablate, ablationSessions, forward, HookedSessions, rankHeads, rankSessions } from '../../../src/core/interventions';
@@ -76,7 +76,7 @@ describe('rank heads', () => {
     let out = '';
     const r = await rankHeadsCommand(
       fixture('tiny-gpt'),
-      parseArgs(['rank-heads', '--model', fixture('tiny-gpt'), '--text', refOf('tiny-gpt').prompt!, '--step', '1']),
+      parseCommandLine(['rank-heads', '--model', fixture('tiny-gpt'), '--text', refOf('tiny-gpt').prompt!, '--step', '1']),
       (s) => (out += s),
     );
     assert.equal(r.heads.length, 8);
