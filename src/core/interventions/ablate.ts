@@ -133,13 +133,16 @@ async function meanOutputs(
         'unsupported',
         `The head outputs of ${hook.kind} layer ${hook.layer} could not be read for mean ablation.`,
       );
-    const [, H, Q, D] = tensor.dims;
+    const headsFirst = hook.layout === 'heads-first';
+    const [H, Q] = headsFirst ? [tensor.dims[1], tensor.dims[2]] : [tensor.dims[2], tensor.dims[1]];
+    const D = tensor.dims[3];
     const data = tensor.data as Float32Array;
+    const at = (h: number, q: number) => (headsFirst ? (h * Q + q) * D : (q * H + h) * D);
     const mean = new Float32Array(H * D);
     for (let h = 0; h < H; h++)
       for (let d = 0; d < D; d++) {
         let sum = 0;
-        for (let q = 0; q < Q; q++) sum += data[(h * Q + q) * D + d];
+        for (let q = 0; q < Q; q++) sum += data[at(h, q) + d];
         mean[h * D + d] = sum / Q;
       }
     means.set(key, { data: mean, headDim: D });

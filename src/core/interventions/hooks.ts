@@ -8,7 +8,7 @@
 // inputs as outer-scope values, in both branches.
 import { GraphView, type BranchStep } from '../onnx/graph-view';
 import type { Planner } from '../onnx/planner';
-import type { GraphEdit, NodeChange } from '../onnx/surgery-bytes';
+import type { GraphEdit, NewNode, NodeChange } from '../onnx/surgery-bytes';
 import type { TapReport } from '../onnx/taps';
 import type { GraphInfo, ModelInfo, NodeInfo } from '../onnx/types';
 import { type LensNode, encodeNode, int64Constant } from '../lens/nodes';
@@ -25,8 +25,9 @@ export interface HeadHook {
   /** Model inputs: float [batch, heads] and float [batch, heads, head_dim] (or [batch, heads, 1]). */
   gate: string;
   mean: string;
-  /** When asked for: the graph output with the (hooked) head outputs [batch, heads, q, head_dim]. */
+  /** When asked for: the graph output with the (hooked) head outputs, [batch, heads, q, head_dim] or (layout 'positions-first', fused ops) [batch, q, heads, head_dim]. */
   output: string | null;
+  layout: 'heads-first' | 'positions-first';
 }
 
 /** One layer's residual-stream patch. */
@@ -90,10 +91,6 @@ export function planHooks(
   };
 
   for (const tap of report.attention) {
-    if (tap.source !== 'softmax') {
-      unavailable.push({ node: tap.node, reason: `${tap.opType} is a fused attention op; its per-head outputs are not hooked yet` });
-      continue;
-    }
     const count = tap.heads ?? options.fallbackHeads;
     if (!count) {
       unavailable.push({ node: tap.node, reason: 'the head count is not in the graph nor in config.json' });
@@ -102,10 +99,39 @@ export function planHooks(
     const kind: HookKind = report.role === 'encoder' ? 'encoder' : tap.kind;
     const gate = headGateName(kind, tap.layer);
     const mean = headMeanName(kind, tap.layer);
+    const g4 = `decoder_lens/hooks/${gate}`;
+    const m4 = `decoder_lens/hooks/${mean}`;
     const hooked: { tensor: string; path: BranchStep[]; nodeIndex: number }[] = [];
+    let layout: HeadHook['layout'] = 'heads-first';
     let rank = 4;
     for (const site of tap.sites) {
       const view = viewAt(model, site.branchPath, opset);
+      if (tap.source === 'fused') {
+        // The op's output [b, s, heads · d] seen as [b, s, heads, d] (ONNX Attention with 4-D inputs: [b, heads, s, d]).
+        const node = view.graph.nodes[site.nodeIndex];
+        const out = node?.outputs[0];
+        if (!node || !out) continue;
+        const change = nodeChange(plan.root, site.branchPath, node.index);
+        const raw = `${out}/decoder_lens.raw`;
+        const base = change.edit ?? {};
+        change.edit = { ...base, outputs: (base.outputs ?? node.outputs).map((o) => (o === out ? raw : o)) };
+        if ((view.rank(node.inputs[0] ?? '') ?? 3) === 4) {
+          (change.insertAfter ??= []).push(...gateNodes(raw, out, g4, m4));
+          hooked.push({ tensor: out, path: site.branchPath, nodeIndex: node.index });
+          continue;
+        }
+        layout = 'positions-first';
+        const split = `${out}/decoder_lens.heads`;
+        const gated = `${out}/decoder_lens.hooked_heads`;
+        (change.insertAfter ??= []).push(
+          { opType: 'Reshape', inputs: [raw, shape([0, 0, count, -1])], outputs: [split], name: `${out}/decoder_lens.split` },
+          ...gateNodes(split, gated, g4, m4),
+          { opType: 'Shape', inputs: [raw], outputs: [`${out}/decoder_lens.shape`], name: `${out}/decoder_lens.shape` },
+          { opType: 'Reshape', inputs: [gated, `${out}/decoder_lens.shape`], outputs: [out], name: `${out}/decoder_lens.merge` },
+        );
+        hooked.push({ tensor: gated, path: site.branchPath, nodeIndex: node.index });
+        continue;
+      }
       const matmul = probsMatMul(view, site.tensor);
       const out = matmul?.outputs[0];
       if (!matmul || !out || !view.producer.has(out)) {
@@ -119,18 +145,19 @@ export function planHooks(
         continue;
       }
       const raw = `${out}/decoder_lens.raw`;
-      const gated = `${out}/decoder_lens.gated`;
       change.edit = { outputs: matmul.outputs.map((o) => (o === out ? raw : o)) };
-      (change.insertAfter ??= []).push(
-        { opType: 'Mul', inputs: [raw, `decoder_lens/hooks/${gate}`], outputs: [gated], name: `${out}/decoder_lens.gate` },
-        { opType: 'Add', inputs: [gated, `decoder_lens/hooks/${mean}`], outputs: [out], name: `${out}/decoder_lens.mean` },
-      );
+      (change.insertAfter ??= []).push(...gateNodes(raw, out, g4, m4));
       hooked.push({ tensor: out, path: site.branchPath, nodeIndex: matmul.index });
     }
     if (hooked.length === 0) continue;
-    // [b, h] → [b, h, 1, 1] and [b, h, d] → [b, h, 1, d]; exports that keep heads in the batch axis ([b·h, q, d]) get [b·h, 1, 1] and [b·h, 1, d].
-    top.push(reshape(gate, rank === 3 ? shape([-1, 1, 1]) : shape([0, 0, 1, 1])));
-    top.push(reshape(mean, rank === 3 ? shape([-1, 1, 0]) : shape([0, 0, 1, -1])));
+    // [b, h, q, d] (heads first): gate [b, h] → [b, h, 1, 1], mean [b, h, d] → [b, h, 1, d]; exports that keep heads
+    // in the batch axis ([b·h, q, d]) get [b·h, 1, 1] and [b·h, 1, d]; [b, s, h, d] (fused ops): [b, 1, h, 1], [b, 1, h, d].
+    if (layout === 'positions-first') {
+      top.push(reshape(gate, shape([0, 1, -1, 1])), reshape(mean, shape([0, 1, count, -1])));
+    } else {
+      top.push(reshape(gate, rank === 3 ? shape([-1, 1, 1]) : shape([0, 0, 1, 1])));
+      top.push(reshape(mean, rank === 3 ? shape([-1, 1, 0]) : shape([0, 0, 1, -1])));
+    }
     inputs.push({ name: gate, elemType: FLOAT, rank: 2 }, { name: mean, elemType: FLOAT, rank: 3 });
     const output = options.exposeHeadOutputs
       ? plan.expose(
@@ -138,7 +165,7 @@ export function planHooks(
           hooked.map((h) => ({ tensor: h.tensor, node: '', branchPath: h.path, nodeIndex: h.nodeIndex })),
         )
       : null;
-    heads.push({ layer: tap.layer, kind, heads: count, gate, mean, output });
+    heads.push({ layer: tap.layer, kind, heads: count, gate, mean, output, layout });
   }
 
   const encoder = report.role === 'encoder';
@@ -222,6 +249,14 @@ function lastRowLogits(model: ModelInfo, report: TapReport, plan: Planner, opset
     });
   }
   return edits.length > 0;
+}
+
+/** out = x · gate + mean, the gate and mean already shaped to broadcast over x. */
+function gateNodes(x: string, out: string, gate: string, mean: string): NewNode[] {
+  return [
+    { opType: 'Mul', inputs: [x, gate], outputs: [`${out}/decoder_lens.gated`], name: `${out}/decoder_lens.gate` },
+    { opType: 'Add', inputs: [`${out}/decoder_lens.gated`, mean], outputs: [out], name: `${out}/decoder_lens.mean` },
+  ];
 }
 
 function reshape(input: string, shapeName: string): LensNode {
