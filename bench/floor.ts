@@ -20,7 +20,7 @@ import { decodeTrace } from '../src/core/trace/file';
 import { plainGreedy } from './floor/plainLoop';
 import { runPlainProcess, runTraceProcess, scratchFile } from './floor/processes';
 import { openBenchModel, type BenchLayout } from './models/gpt2';
-import { gb, interleaved, median, pairCount, summarise, timeMs, type BenchRow } from './table';
+import { gb, interleaved, median, medianRatio, pairCount, summarise, withCpu, type BenchRow } from './table';
 
 const T = 256;
 const NEW_TOKENS = 64;
@@ -75,14 +75,15 @@ async function inProcess(model: OpenedModel, file: string, text: string, ids: nu
     for (const n of [1, NEW_TOKENS]) {
       const what = n === 1 ? `prefill T = ${ids.length}, 1 new token` : `T = ${ids.length} + ${n} new tokens`;
       log(`${label}: in-process ${what}: plain loop / ORT with tap outputs / decode…`);
-      const rounds = await interleaved(pairCount(n === 1 ? 9 : 5), [
-        () => timeMs(() => plainGreedy(plain, ids, n)),
-        () => timeMs(() => plainGreedy(tapped, ids, n)),
-        () => timeMs(() => ours(n)),
-      ]);
+      const sides = [withCpu(() => plainGreedy(plain, ids, n)), withCpu(() => plainGreedy(tapped, ids, n)), withCpu(() => ours(n))];
+      const rounds = await interleaved(
+        pairCount(n === 1 ? 7 : 3),
+        sides.map((s) => s.side),
+      );
       const full = summarise(rounds, 2);
       const ortOnly = summarise(rounds, 1);
       const jsOnly = summarise(rounds, 2, 1);
+      const cpu = (a: number, b: number) => medianRatio(sides[a].cpu, sides[b].cpu).toFixed(2);
       rows.push(
         {
           name: `${label}: ${what}, default capture, in-process`,
@@ -90,14 +91,14 @@ async function inProcess(model: OpenedModel, file: string, text: string, ids: nu
           ratio: full.ratio,
           spread: full.spread,
           goal: '≤ 1.10',
-          detail: `${full.measured.toFixed(0)} vs ${full.baseline.toFixed(0)} ms; ${spreadText(full)}; tokens ${same ? 'identical' : 'DIFFER'}; ${captured}`,
+          detail: `${full.measured.toFixed(0)} vs ${full.baseline.toFixed(0)} ms; ${spreadText(full)}; CPU-time ratio ${cpu(2, 0)}; tokens ${same ? 'identical' : 'DIFFER'}; ${captured}`,
         },
         {
           name: `${label}: ${what}, ORT alone with the tap outputs`,
           baseline: 'the same plain loop on the untapped session',
           ratio: ortOnly.ratio,
           spread: ortOnly.spread,
-          detail: `${ortOnly.measured.toFixed(0)} vs ${ortOnly.baseline.toFixed(0)} ms; the tapped session of the row above run by the plain loop (no capture code): decode costs ${jsOnly.ratio.toFixed(3)} × this (${jsOnly.spread[0].toFixed(2)}–${jsOnly.spread[1].toFixed(2)})`,
+          detail: `${ortOnly.measured.toFixed(0)} vs ${ortOnly.baseline.toFixed(0)} ms; CPU-time ratio ${cpu(1, 0)}; the tapped session of the row above run by the plain loop (no capture code): decode costs ${jsOnly.ratio.toFixed(3)} × this (${jsOnly.spread[0].toFixed(2)}–${jsOnly.spread[1].toFixed(2)}; CPU ${cpu(2, 1)})`,
         },
       );
     }
@@ -123,21 +124,25 @@ async function wholeProcess(
     const job = { file, ids, newTokens: n, options: SESSION_OPTIONS };
     const out = scratchFile(`floor-${n}.dltrace`);
     const rss: number[][] = [[], []];
+    const cpu: number[][] = [[], []];
     let plainTokens: number[] = [];
     const plainSide = async () => {
       const r = await runPlainProcess(job);
       rss[0].push(r.peakRss);
+      cpu[0].push(r.cpu);
       plainTokens = r.tokens;
       return r.ms;
     };
     const traceSide = async () => {
       const r = await runTraceProcess(dir, text, ['--max-new-tokens', String(n), ...TRACE_FLAGS, '--out', out]);
       rss[1].push(r.peakRss);
+      cpu[1].push(r.cpu);
       return r.ms;
     };
     await plainSide(); // page cache warm for both
     await traceSide();
-    const s = summarise(await interleaved(pairCount(5), [plainSide, traceSide]), 1);
+    for (const xs of [...rss, ...cpu]) xs.length = 0;
+    const s = summarise(await interleaved(pairCount(3), [plainSide, traceSide]), 1);
     if (label === 'single file' && n === 1) oneToken.single = { ms: s.measured, rss: median(rss[1]) };
     const saved = decodeTrace(readFileSync(out));
     const same = saved.generated.map((g) => g.id).join() === plainTokens.join();
@@ -147,7 +152,7 @@ async function wholeProcess(
       ratio: s.ratio,
       spread: s.spread,
       goal: n === 1 ? '≤ 1.12' : '≤ 1.15',
-      detail: `${fmtS(s.measured)} vs ${fmtS(s.baseline)}; ${spreadText(s)}; peak RSS ${gb(median(rss[1]))} vs ${gb(median(rss[0]))}; ${(statSync(out).size / 1e6).toFixed(0)} MB .dltrace written; tokens ${same ? 'identical' : 'DIFFER'}`,
+      detail: `${fmtS(s.measured)} vs ${fmtS(s.baseline)}; ${spreadText(s)}; CPU-time ratio ${medianRatio(cpu[1], cpu[0]).toFixed(2)}; peak RSS ${gb(median(rss[1]))} vs ${gb(median(rss[0]))}; ${(statSync(out).size / 1e6).toFixed(0)} MB .dltrace written; tokens ${same ? 'identical' : 'DIFFER'}`,
     });
   }
   return rows;
@@ -160,19 +165,23 @@ async function splitFolder(log: (line: string) => void, single: { ms: number; rs
   const job = { file: fileOf(dir, 'split'), ids, newTokens: 1, options: SESSION_OPTIONS };
   log('split folder: `trace --max-new-tokens 1` vs a plain process on decoder_model.onnx…');
   const rss: number[][] = [[], []];
+  const cpu: number[][] = [[], []];
   const plainSide = async () => {
     const r = await runPlainProcess(job);
     rss[0].push(r.peakRss);
+    cpu[0].push(r.cpu);
     return r.ms;
   };
   const traceSide = async () => {
     const r = await runTraceProcess(dir, text, ['--max-new-tokens', '1', ...TRACE_FLAGS, '--out', scratchFile('split.dltrace')]);
     rss[1].push(r.peakRss);
+    cpu[1].push(r.cpu);
     return r.ms;
   };
   await plainSide();
   await traceSide();
-  const s = summarise(await interleaved(pairCount(3), [plainSide, traceSide]), 1);
+  for (const xs of [...rss, ...cpu]) xs.length = 0;
+  const s = summarise(await interleaved(pairCount(2), [plainSide, traceSide]), 1);
   const onFile = single ? `; the same trace on the single-file model: ${fmtS(single.ms)}, ${gb(single.rss)}` : '';
   return {
     name: `split folder (decoder + with-past): \`trace --max-new-tokens 1\` process (T = ${ids.length})`,
@@ -180,6 +189,6 @@ async function splitFolder(log: (line: string) => void, single: { ms: number; rs
     ratio: s.ratio,
     spread: s.spread,
     goal: '≤ 1.12',
-    detail: `${fmtS(s.measured)} vs ${fmtS(s.baseline)}; ${spreadText(s)}; peak RSS ${gb(median(rss[1]))} vs ${gb(median(rss[0]))} (×${(median(rss[1]) / median(rss[0])).toFixed(2)})${onFile}`,
+    detail: `${fmtS(s.measured)} vs ${fmtS(s.baseline)}; ${spreadText(s)}; CPU-time ratio ${medianRatio(cpu[1], cpu[0]).toFixed(2)}; peak RSS ${gb(median(rss[1]))} vs ${gb(median(rss[0]))} (×${(median(rss[1]) / median(rss[0])).toFixed(2)})${onFile}`,
   };
 }

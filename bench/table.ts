@@ -88,6 +88,25 @@ export async function timeMs(body: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/**
+ * A side that records its process CPU time (user + system, every ORT thread) beside the wall time it returns:
+ * on a shared machine wall time swings with the neighbours' load, CPU time much less. `cpu[i]` is round i's.
+ */
+export function withCpu(body: () => Promise<unknown>): { side: () => Promise<number>; cpu: number[] } {
+  const cpu: number[] = [];
+  const side = async () => {
+    const used = process.cpuUsage();
+    const ms = await timeMs(body);
+    const d = process.cpuUsage(used);
+    cpu.push((d.user + d.system) / 1000);
+    return ms;
+  };
+  return { side, cpu };
+}
+
+/** Median of the per-round ratios of two sides' recorded figures. */
+export const medianRatio = (measured: number[], baseline: number[]) => median(measured.map((m, i) => m / baseline[i]));
+
 /** How many interleaved pairs a section runs: DECODER_LENS_BENCH_PAIRS overrides the section's default. */
 export const pairCount = (fallback: number) => Number(process.env.DECODER_LENS_BENCH_PAIRS) || fallback;
 

@@ -9,6 +9,8 @@ export interface ProcessRun {
   ms: number;
   /** Peak resident memory in bytes (from the child's own resource usage), NaN when it did not report. */
   peakRss: number;
+  /** CPU time of the child (user + system, all threads), ms; NaN when it did not report. */
+  cpu: number;
   stdout: string;
   /** Set when the watchdog stopped the child: the resident memory it had reached. */
   killedAt?: number;
@@ -69,11 +71,13 @@ export function runNode(args: string[], o: { killAbove?: number; label?: string 
     child.on('close', (code) => {
       if (watch) clearInterval(watch);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const peakRss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN;
+      const usage = existsSync(rssFile)
+        ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { rss: number; cpu: number })
+        : { rss: NaN, cpu: NaN };
       rmSync(rssFile, { force: true });
-      if (killedAt !== undefined) return resolve({ ms, peakRss: killedAt, stdout, killedAt });
+      if (killedAt !== undefined) return resolve({ ms, peakRss: killedAt, cpu: usage.cpu, stdout, killedAt });
       if (code !== 0) return reject(new Error(`${o.label ?? `node ${args.join(' ')}`} exited with ${code}: ${stderr.slice(-2000)}`));
-      resolve({ ms, peakRss, stdout });
+      resolve({ ms, peakRss: usage.rss, cpu: usage.cpu, stdout });
     });
   });
 }
