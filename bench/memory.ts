@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openModel } from '../src/core/decode';
 import { SESSION_OPTIONS } from '../src/core/decode/sessionCache';
 import { memoryFree, shortOf } from './floor/resources';
-import { runPlainProcess, runTraceProcess, scratchFile } from './floor/processes';
+import { runPlainProcess, runTraceProcess, scratchFile, type ProcessRun } from './floor/processes';
 import type { GptSpec } from './graph/gpt-graph';
 import { benchFolder, benchPrompt, benchTokenizerDir, ensureGpt2Folder } from './models/gpt2';
 import { gb, interleaved, median, pairCount, summarise, type BenchRow } from './table';
@@ -20,6 +20,9 @@ export const EXTERNAL_SPEC: GptSpec = { layers: 44, hidden: 1024, heads: 16, voc
 const WEIGHTS = 2.63e9;
 const T = 64;
 const NEW_TOKENS = 8;
+
+const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const side = (xs: number[], f: (x: number) => string) => (xs.length ? f(median(xs)) : 'failed');
 
 export async function runMemoryBench(log: (line: string) => void): Promise<BenchRow[]> {
   const started = Date.now();
@@ -49,27 +52,26 @@ export async function runMemoryBench(log: (line: string) => void): Promise<Bench
   const rss: number[][] = [[], []];
   const ms: number[][] = [[], []];
   let killed = '';
-  const plainSide = async () => {
-    const r = await runPlainProcess({ file, ids, newTokens: NEW_TOKENS, options: SESSION_OPTIONS }, { killAbove });
-    rss[0].push(r.peakRss);
-    ms[0].push(r.ms);
-    if (r.killedAt) killed = `the plain process passed ${gb(r.killedAt)} and was stopped`;
-    return r.peakRss;
+  const failed: string[] = [];
+  /** A side that fails is reported in the row (NaN figure), not thrown: the other side's figure still says something. */
+  const guarded = async (side: number, run: () => Promise<ProcessRun>, who: string) => {
+    try {
+      const r = await run();
+      rss[side].push(r.peakRss);
+      ms[side].push(r.ms);
+      if (r.killedAt) killed = `${who} passed ${gb(r.killedAt)} and was stopped`;
+      return r.peakRss;
+    } catch (error) {
+      const message = (error as Error).message.split('\n')[0];
+      if (!failed.includes(message)) failed.push(message);
+      log(`memory: ${message}`);
+      return NaN;
+    }
   };
-  const traceSide = async () => {
-    const r = await runTraceProcess(
-      dir,
-      text,
-      ['--max-new-tokens', String(NEW_TOKENS), '--lens-k', '5', '--out', scratchFile('memory.dltrace')],
-      {
-        killAbove,
-      },
-    );
-    rss[1].push(r.peakRss);
-    ms[1].push(r.ms);
-    if (r.killedAt) killed = `trace passed ${gb(r.killedAt)} and was stopped`;
-    return r.peakRss;
-  };
+  const plainSide = () =>
+    guarded(0, () => runPlainProcess({ file, ids, newTokens: NEW_TOKENS, options: SESSION_OPTIONS }, { killAbove }), 'the plain process');
+  const flags = ['--max-new-tokens', String(NEW_TOKENS), '--lens-k', '5', '--out', scratchFile('memory.dltrace')];
+  const traceSide = () => guarded(1, () => runTraceProcess(dir, text, flags, { killAbove }), 'trace');
   log(`memory: ${(size / 1e9).toFixed(2)} GB model with external data; peak RSS of a plain ORT process vs trace…`);
   const s = summarise(await interleaved(pairCount(2), [plainSide, traceSide]), 1);
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
@@ -81,7 +83,7 @@ export async function runMemoryBench(log: (line: string) => void): Promise<Bench
       ratio: s.ratio,
       spread: s.spread,
       goal: '≤ 1.2',
-      detail: `${gb(s.measured)} vs ${gb(s.baseline)}; median of ${s.pairs} interleaved pairs; time ${(median(ms[1]) / 1000).toFixed(1)} s vs ${(median(ms[0]) / 1000).toFixed(1)} s; T = ${ids.length}${killed ? `; ${killed}` : ''}; section ${seconds} s`,
+      detail: `${side(rss[1], gb)} vs ${side(rss[0], gb)}; median of ${s.pairs} interleaved pairs; time ${side(ms[1], sec)} vs ${side(ms[0], sec)}; T = ${ids.length}${killed ? `; ${killed}` : ''}${failed.length ? `; FAILED: ${failed.join('; ')}` : ''}; section ${seconds} s`,
     },
   ];
 }

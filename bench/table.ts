@@ -21,7 +21,7 @@ export function meets(ratio: number, goal: string | undefined): string {
 export function printTable(rows: BenchRow[]): string {
   const lines = ['| measure | against | ratio | spread | goal | met | detail |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) {
-    const spread = r.spread ? `${r.spread[0].toFixed(2)}–${r.spread[1].toFixed(2)}` : '';
+    const spread = r.spread && r.spread.every(Number.isFinite) ? `${r.spread[0].toFixed(2)}–${r.spread[1].toFixed(2)}` : '';
     const ratio = Number.isFinite(r.ratio) ? r.ratio.toFixed(3) : 'n/a';
     lines.push(`| ${r.name} | ${r.baseline} | ${ratio} | ${spread} | ${r.goal ?? ''} | ${meets(r.ratio, r.goal)} | ${r.detail} |`);
   }
