@@ -31,6 +31,12 @@ describe('decoder-lens process', () => {
     assert.match(r.stderr, /Usage: decoder-lens taps/);
   });
 
+  it('a command with --help: its usage on stdout, exit 0', () => {
+    const r = run('taps', '--help');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^Usage: decoder-lens taps --model PATH/);
+  });
+
   it('an unknown command: exit 2 with the usage of every command', () => {
     const r = run('tarce');
     assert.equal(r.code, 2);
