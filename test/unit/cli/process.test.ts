@@ -89,6 +89,7 @@ describe('decoder-lens process', () => {
       (JSON.parse(all.stdout) as { files: { file: string; variant?: string }[] }).files.map((f) => [f.file, f.variant]),
       [
         ['onnx/model.onnx', 'fp32'],
+        ['onnx/model_bnb4.onnx', 'bnb4'],
         ['onnx/model_fp16.onnx', 'fp16'],
         ['onnx/model_int8.onnx', 'int8'],
         ['onnx/model_q4.onnx', 'q4'],
