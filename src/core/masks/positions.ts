@@ -48,7 +48,7 @@ export function comparePadding(
   const want = [...ids.slice(0, pad), ...ids.slice(pad + 1)];
   const got = removed.input.tokens.map((t) => t.id);
   if (pad < 0 || want.join() !== got.join()) {
-    note('the prompt without its first token tokenizes differently, so the padding check was skipped');
+    note(w.paddingRetokenized());
     return null;
   }
   const map = (p: number) => (p < pad ? p : p - 1);

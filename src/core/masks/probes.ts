@@ -82,7 +82,7 @@ export function runChecks(
       evidence: [{ run: 'mask-probe', layer: null, kind: null, read: 'output', tensor: 'attention_mask', cells: [] }],
     });
   } else if (mask) {
-    note(`the mask probe failed: ${mask.error.message}`);
+    note(wording(context.locale).maskProbeFailed(mask.error.message));
   }
   const hidden = result('padding-hidden');
   const removed = result('padding-removed');
@@ -90,7 +90,7 @@ export function runChecks(
     const f = comparePadding(hidden.trace, removed.trace, note, context.locale);
     if (f) findings.push(f);
   } else if (hidden || removed) {
-    note('a padding probe failed, so the position-id check was skipped');
+    note(wording(context.locale).paddingProbeFailed());
   }
   return findings;
 }

@@ -69,6 +69,9 @@ export interface Wording {
   probeHide(token: string): string;
   paddingHide(token: string): string;
   paddingLeaveOut(token: string): string;
+  paddingRetokenized(): string;
+  paddingProbeFailed(): string;
+  maskProbeFailed(reason: string): string;
 }
 
 const EN_KINDS: Record<AttentionKind, string> = { self: 'self-attention', cross: 'cross-attention', encoder: 'encoder self-attention' };
@@ -140,6 +143,9 @@ const en: Wording = {
   probeHide: (token) => `hide ${token} to see whether the model applies its mask`,
   paddingHide: (token) => `hide ${token} as padding`,
   paddingLeaveOut: (token) => `leave ${token} out`,
+  paddingRetokenized: () => 'the prompt without its first token tokenizes differently, so the padding check was skipped',
+  paddingProbeFailed: () => 'a padding probe failed, so the position-id check was skipped',
+  maskProbeFailed: (reason) => `the mask probe failed: ${reason}`,
 };
 
 const ZH_KINDS: Record<AttentionKind, string> = { self: '自注意力', cross: '交叉注意力', encoder: '编码器自注意力' };
@@ -201,6 +207,9 @@ const zhCn: Wording = {
   probeHide: (token) => `遮住${token}，看模型是否应用了它的掩码`,
   paddingHide: (token) => `把${token}当作填充遮住`,
   paddingLeaveOut: (token) => `去掉${token}`,
+  paddingRetokenized: () => '去掉第一个 token 后提示词的分词结果不同，因此跳过了填充检查',
+  paddingProbeFailed: () => '一次填充探测解码失败，因此跳过了位置编号检查',
+  maskProbeFailed: (reason) => `掩码探测解码失败：${reason}`,
 };
 
 const TABLES: Record<Locale, Wording> = { en, 'zh-cn': zhCn };

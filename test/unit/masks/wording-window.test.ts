@@ -32,6 +32,9 @@ describe('wording tables', () => {
     w.kindName('cross'),
     w.token({ source: true, index: 2, text: 'fox' }),
     w.cells(3),
+    w.paddingRetokenized(),
+    w.paddingProbeFailed(),
+    w.maskProbeFailed('X.'),
   ];
 
   test('every message exists in both, and the Chinese ones are Chinese', () => {
