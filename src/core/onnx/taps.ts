@@ -140,13 +140,27 @@ function assignLayers(view: GraphView, found: FoundAttention[]): Layered[] {
   };
   const scoped = found.map((f) => f.scope?.index ?? null);
   if (structural && perKindUnique(structural)) {
-    return found.map((f, i) => ({ found: f, layer: structural[i], layerBasis: 'structure' }));
+    // The model's own numbering (layers.N) where the data flow confirms it (a hybrid model's first attention
+    // may be its layers.1); else the count.
+    const numbers = perKindUnique(scoped) && sameOrder(structural, scoped) ? (scoped as number[]) : structural;
+    return found.map((f, i) => ({ found: f, layer: numbers[i], layerBasis: 'structure' }));
   }
   if (perKindUnique(scoped)) return found.map((f, i) => ({ found: f, layer: scoped[i]!, layerBasis: 'scope' }));
   const next = { self: 0, cross: 0 };
   return [...found]
     .sort((a, b) => a.node.index - b.node.index)
     .map((f) => ({ found: f, layer: next[f.kind]++, layerBasis: 'order' as const }));
+}
+
+/** Whether `b` numbers the items as `a` does: equal where `a` is equal, increasing where `a` increases. */
+function sameOrder(a: number[], b: (number | null)[]): boolean {
+  const pairs = a.map((x, i) => [x, b[i]] as const).sort((p, q) => p[0] - q[0]);
+  return pairs.every(([x, y], i) => {
+    if (y === null) return false;
+    if (i === 0) return true;
+    const [px, py] = pairs[i - 1];
+    return x === px ? y === py : py !== null && y > py;
+  });
 }
 
 /**

@@ -95,4 +95,31 @@ describe('K/V followed through every projection form', () => {
       ],
     );
   });
+
+  test("the model's own layer numbers where the data flow confirms them, the data flow's where names contradict it", async () => {
+    const info = await readModel(fixture('tiny-gpt', 'decoder_model.onnx'));
+    const renamed = (map: Record<string, string>) => ({
+      ...info,
+      graph: {
+        ...info.graph,
+        nodes: info.graph.nodes.map((n) => ({ ...n, name: n.name.replace(/layers\.(\d)/, (_, d: string) => `layers.${map[d]}`) })),
+      },
+    });
+    // A hybrid model whose attention sits in blocks 1 and 3 (the others being, say, Mamba blocks).
+    assert.deepEqual(
+      findTaps(renamed({ '0': '1', '1': '3' })).attention.map((a) => [a.id, a.inferred.layer]),
+      [
+        ['attn.self.1', 'structure'],
+        ['attn.self.3', 'structure'],
+      ],
+    );
+    // Names that run against the data flow are not believed.
+    assert.deepEqual(
+      findTaps(renamed({ '0': '1', '1': '0' })).attention.map((a) => [a.id, a.node.match(/layers\.\d/)?.[0]]),
+      [
+        ['attn.self.0', 'layers.1'],
+        ['attn.self.1', 'layers.0'],
+      ],
+    );
+  });
 });
