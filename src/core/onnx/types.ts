@@ -162,10 +162,10 @@ export interface ImpliedMask {
   op: string;
   /**
    * Queries see keys at or before their own position. 'end': the queries are the last rows of the keys (a past
-   * before them), 'start': query i sees keys 0 … i whatever the past (ONNX Attention's upper-left alignment).
+   * before them), 'start': query i sees keys 0 … i whatever the past (upper-left alignment).
    */
   causal: 'end' | 'start' | null;
-  /** Sliding window: the query at position p also hides keys before p − window (GroupQueryAttention's local_window_size). */
+  /** Sliding window: the query at position p sees only `window` keys, its own included (GroupQueryAttention's local_window_size). */
   window: number | null;
   /** The input that hides keys per batch row, and how the kernel reads it. */
   padding: { input: string; form: '2d' | '3d' | '1d-end' | '1d-end-start' | 'seqlens-k' } | null;

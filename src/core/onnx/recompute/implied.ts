@@ -1,9 +1,11 @@
 // The mask a fused attention kernel applies inside itself, from the op's inputs and attributes alone, so the mask
 // inspector can show it ("implied by <op>") beside the observed one (the exact zeros of the captured probabilities).
 // The rules follow ONNX Runtime's CPU kernels: com.microsoft Attention (attention_cpu_base: mask_index forms,
-// unidirectional aligned to the end of the keys), GroupQueryAttention (gqa_attention_base: seqlens_k + 1 keys per
-// row, a query at position p sees keys p − local_window_size … p) and ONNX Attention (opset 23 spec: is_causal is
-// the upper-left lower-triangular mask).
+// unidirectional aligned to the end of the keys), GroupQueryAttention (seqlens_k + 1 keys per row; the query at
+// position p sees local_window_size keys, its own included: p − local_window_size + 1 … p, as onnxruntime-node 1.30's
+// CPU kernel computes its output — checked against a reference, see fused-implied.test.ts) and ONNX Attention (is_causal: the spec's words say
+// upper-left, but onnxruntime-node 1.30's CPU kernel, checked with a past_key, aligns it to the end of the keys like
+// the others — the same thing when there is no past).
 import type { GraphView } from '../graph-view';
 import type { ImpliedMask, NodeInfo } from '../types';
 import { rankThrough } from './shapes';
@@ -39,7 +41,7 @@ export function describeImpliedMask(view: GraphView, node: NodeInfo): ImpliedMas
     return { label: label(op, parts), op, causal: 'end', window, padding };
   }
   if (node.domain === '' && node.opType === 'Attention' && int(node, 'is_causal', 0) === 1) {
-    return { label: label('Attention', ['is_causal=1']), op: 'Attention', causal: 'start', window: null, padding: null };
+    return { label: label('Attention', ['is_causal=1']), op: 'Attention', causal: 'end', window: null, padding: null };
   }
   return null;
 }
@@ -86,7 +88,7 @@ export function impliedVisibility(mask: ImpliedMask, inputs: ImpliedMaskInputs):
       for (let j = 0; j < T; j++) {
         let visible = j < rowKeys;
         if (mask.causal && j > p) visible = false;
-        if (mask.window !== null && j < p - mask.window) visible = false;
+        if (mask.window !== null && j <= p - mask.window) visible = false;
         if (pad && mask.padding) visible &&= padVisible(mask.padding.form, pad, b, i, j, B, S, T);
         out[(b * S + i) * T + j] = visible ? 1 : 0;
       }
