@@ -31,9 +31,6 @@ const UNAVAILABLE: Record<string, string> = {
   QOrderedAttention: `com.microsoft QOrderedAttention (quantized) ${NO_SCORES}`,
   DecoderAttention: `com.microsoft DecoderAttention ${NO_SCORES}`,
   DecoderMaskedSelfAttention: `com.microsoft DecoderMaskedSelfAttention ${NO_SCORES}`,
-  DecoderMaskedMultiHeadAttention:
-    'com.microsoft DecoderMaskedMultiHeadAttention has only a CUDA kernel in ONNX Runtime (its scores, output_qk, too); ' +
-    'Decoder Lens runs on the CPU provider, where the op cannot run, so there is nothing to recompute from',
 };
 
 /** A stable, unique name for a tensor surgery creates. */
@@ -103,6 +100,19 @@ export function findFusedAttention(view: GraphView, unavailable: Unavailable[]):
         addNodes: [{ opType: 'Softmax', inputs: [qk], outputs: [probs], name: createdName(node, 'Softmax'), axis: -1 }],
       };
       const mask = optionalMask(view, node.inputs[5], 'additive') ?? optionalMask(view, node.inputs[4], 'keep-where-true');
+      out.push(found(view, node, probs, intAttr(node, 'num_heads'), mask, node.inputs[1], edit));
+    } else if (node.domain === 'com.microsoft' && node.opType === 'DecoderMaskedMultiHeadAttention') {
+      // output_qk=1 switches on output 3: the scaled Q·Kᵀ with mask_index (as −10000) and the bias added, before
+      // softmax (checked with onnxruntime-node 1.30 CPU, which runs the op), so a Softmax over it is the probabilities.
+      const qk = node.outputs[3] || createdName(node, 'qk');
+      const probs = createdName(node, 'attention_probs');
+      const edit: NodeEdit = {
+        outputs: node.outputs[3] ? undefined : withOutput(node, 3, qk),
+        setInts: { output_qk: 1 },
+        valueInfo: [{ name: qk, elemType: elemOf(view, node) }],
+        addNodes: [{ opType: 'Softmax', inputs: [qk], outputs: [probs], name: createdName(node, 'Softmax'), axis: -1 }],
+      };
+      const mask = optionalMask(view, node.inputs[4], 'additive') ?? optionalMask(view, node.inputs[3], 'keep-where-true');
       out.push(found(view, node, probs, intAttr(node, 'num_heads'), mask, node.inputs[1], edit));
     } else if (node.domain === 'com.microsoft' && node.opType === 'GroupQueryAttention') {
       const name = node.outputs[3] || createdName(node, 'attention_probs');

@@ -169,3 +169,82 @@ describe('com.microsoft Attention: every mask form recomputed', () => {
     assert.match(shared.unavailable[0].reason, /past_present_share_buffer=1/);
   });
 });
+
+describe('com.microsoft DecoderMaskedMultiHeadAttention (runs on the CPU provider)', () => {
+  it('its output_qk is switched on and normalised: probabilities × V give the op’s own output; the masked key gets 0', async () => {
+    const [Hd, Dd, M, P] = [2, 8, 8, 3];
+    const Ed = Hd * Dd;
+    const bytes = model(
+      {
+        name: 'g',
+        node: [
+          node(
+            'DecoderMaskedMultiHeadAttention',
+            ['q', 'k', 'v', 'mask_index', '', 'past_key', 'past_value', 'past_sequence_length'],
+            ['y', 'present_key', 'present_value'],
+            'DecoderMaskedMultiHeadAttention_0',
+            { num_heads: Hd, past_present_share_buffer: 1 },
+            'com.microsoft',
+          ),
+        ],
+        input: [
+          vi('q', T.FLOAT, [1, 1, Ed]),
+          vi('k', T.FLOAT, [1, 1, Ed]),
+          vi('v', T.FLOAT, [1, 1, Ed]),
+          vi('mask_index', T.INT32, [1, 'total']),
+          vi('past_key', T.FLOAT, [1, Hd, M, Dd]),
+          vi('past_value', T.FLOAT, [1, Hd, M, Dd]),
+          vi('past_sequence_length', T.INT32, [1]),
+        ],
+        output: [vi('y', T.FLOAT), vi('present_key', T.FLOAT), vi('present_value', T.FLOAT)],
+      },
+      { msOpset: true },
+    );
+    const path = writeTmp('dmmha.onnx', bytes);
+    const report = findTaps(await readModel(path));
+    assert.deepEqual(report.unavailable, []);
+    assert.deepEqual(
+      report.attention.map((a) => [a.id, a.heads, a.opType, a.implied?.label]),
+      [
+        [
+          'attn.self.0',
+          Hd,
+          'DecoderMaskedMultiHeadAttention',
+          'implied by com.microsoft DecoderMaskedMultiHeadAttention (causal, 2-D mask_index mask_index)',
+        ],
+      ],
+    );
+    const rand = (dims: number[], seed: number) =>
+      new ort.Tensor('float32', fillRandom(new Float32Array(dims.reduce((a, b) => a * b)), seed, 1), dims);
+    const feeds = {
+      q: rand([1, 1, Ed], 1),
+      k: rand([1, 1, Ed], 2),
+      v: rand([1, 1, Ed], 3),
+      mask_index: new ort.Tensor('int32', Int32Array.from([1, 0, 1, 1]), [1, P + 1]),
+      past_key: rand([1, Hd, M, Dd], 4),
+      past_value: rand([1, Hd, M, Dd], 5),
+      past_sequence_length: new ort.Tensor('int32', Int32Array.from([P]), [1]),
+    };
+    const tapped = await buildTappedModel(path);
+    const session = await ort.InferenceSession.create(tapped.bytes);
+    try {
+      const out = await session.run(feeds);
+      const probs = out[tapped.outputs.find((o) => o.tap === 'attention')!.output];
+      assert.deepEqual(probs.dims, [1, Hd, 1, P + 1]);
+      const p = probs.data as Float32Array;
+      const pv = feeds.past_value.data as Float32Array;
+      const v = feeds.v.data as Float32Array;
+      for (let h = 0; h < Hd; h++) {
+        assert.equal(p[h * (P + 1) + 1], 0, 'the masked key');
+        for (let x = 0; x < Dd; x++) {
+          let y = p[h * (P + 1) + P] * v[h * Dd + x];
+          for (let j = 0; j < P; j++) y += p[h * (P + 1) + j] * pv[(h * M + j) * Dd + x];
+          const got = (out.y.data as Float32Array)[h * Dd + x];
+          assert.ok(Math.abs(got - y) < 1e-5, `head ${h} output ${x}: ${got} vs ${y}`);
+        }
+      }
+    } finally {
+      await session.release();
+    }
+  });
+});

@@ -31,6 +31,13 @@ export function describeImpliedMask(view: GraphView, node: NodeInfo): ImpliedMas
     const parts = [...(causal ? ['unidirectional=1'] : []), ...(padding ? [`${formWords[padding.form]} ${mask}`] : [])];
     return { label: label(op, parts), op, causal, window: null, padding };
   }
+  if (node.domain === 'com.microsoft' && node.opType === 'DecoderMaskedMultiHeadAttention') {
+    // One new token per step: it sees every key so far, except those its 2-D mask_index hides.
+    const op = 'com.microsoft DecoderMaskedMultiHeadAttention';
+    const mask = node.inputs[3] || '';
+    const padding = mask ? { input: mask, form: '2d' as const } : null;
+    return { label: label(op, ['causal', ...(padding ? [`2-D mask_index ${mask}`] : [])]), op, causal: 'end', window: null, padding };
+  }
   if (node.domain === 'com.microsoft' && node.opType === 'GroupQueryAttention') {
     const op = 'com.microsoft GroupQueryAttention';
     const w = int(node, 'local_window_size', -1);
