@@ -86,7 +86,9 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
   const substitutes: Record<string, 'hidden' | 'zeros' | 'none'> = {};
   let path: NodeInfo[] | null;
   if (skip) {
-    const [x = '', residual = '', , , bias = ''] = skip.inputs;
+    // SkipLayerNormalization: input, skip, gamma, beta, bias; SkipSimplifiedLayerNormalization: input, skip, gamma, bias.
+    const [x = '', residual = ''] = skip.inputs;
+    const bias = skip.inputs[skip.opType === 'SkipSimplifiedLayerNormalization' ? 3 : 4] ?? '';
     if (!x || !residual || x === residual || !skip.outputs[0])
       throw fail(`${skip.name || skip.opType}, the final SkipLayerNormalization, has no separate input and skip.`);
     substitutes[x] = 'hidden';
@@ -201,9 +203,11 @@ function describeNorm(view: GraphView, nodes: NodeInfo[]): LensHead['norm'] {
   const names = nodes.map((n) => n.name || n.opType);
   const fused = nodes.find((n) => FUSED_NORMS.has(n.opType));
   if (fused) {
-    // SkipLayerNormalization: input, skip, gamma, beta, bias; the others: input, scale, bias.
+    // SkipLayerNormalization: input, skip, gamma, beta, bias; SkipSimplified: no beta (its input 3 is the residual's
+    // bias); the others: input, scale, bias.
     const at = fused.opType.startsWith('Skip') ? 2 : 1;
-    return { kind: fused.opType as NormKind, nodes: names, weight: fused.inputs[at] || null, bias: fused.inputs[at + 1] || null };
+    const bias = fused.opType === 'SkipSimplifiedLayerNormalization' ? null : fused.inputs[at + 1] || null;
+    return { kind: fused.opType as NormKind, nodes: names, weight: fused.inputs[at] || null, bias };
   }
   if (nodes.length === 0) return { kind: 'none', nodes: names, weight: null, bias: null };
   const param = (op: string) =>
