@@ -2,41 +2,20 @@
  * Tokens as the panel shows them, DOM-free: visible whitespace, which axis each kind of attention uses, the
  * strip's items, and how generation steps map to query positions.
  */
-import type { PanelKind, PanelToken, PanelTraceMeta } from '../../src/protocol/panel';
+import type { PanelTraceMeta } from '../../src/protocol/panel';
+import type { AttentionKind, ViewToken } from '../../src/protocol/trace';
 import { surprisalBits } from '../../src/panelData/stats';
-
-const INVISIBLE: Record<string, string> = { ' ': '·', '\n': '↵', '\r': '␍', '\t': '⇥', '\u00a0': '⍽' };
-
-/** A token's text with whitespace, control, zero-width and bidi-override characters made visible. Still plain text. */
-export function displayText(token: Pick<PanelToken, 'text' | 'partial'>): string {
-  if (token.partial || token.text === '') return '◌';
-  let out = '';
-  for (const ch of token.text) {
-    const code = ch.codePointAt(0)!;
-    if (INVISIBLE[ch]) out += INVISIBLE[ch];
-    else if (
-      code < 0x20 ||
-      code === 0x7f ||
-      (code >= 0x200b && code <= 0x200f) ||
-      code === 0xfeff ||
-      (code >= 0x2028 && code <= 0x202e) ||
-      (code >= 0x2066 && code <= 0x2069)
-    )
-      out += `\\u{${code.toString(16)}}`;
-    else out += ch;
-  }
-  return out;
-}
+import { displayText, formatProb } from '../shared/tokenText';
 
 /** Query and key tokens of one kind of attention. */
-export function axisTokens(meta: PanelTraceMeta, kind: PanelKind): { queries: PanelToken[]; keys: PanelToken[] } {
+export function axisTokens(meta: PanelTraceMeta, kind: AttentionKind): { queries: ViewToken[]; keys: ViewToken[] } {
   if (kind === 'encoder') return { queries: meta.inputTokens, keys: meta.inputTokens };
   if (kind === 'cross') return { queries: meta.positions, keys: meta.inputTokens };
   return { queries: meta.positions, keys: meta.positions };
 }
 
 /** The axis a kind's queries live on: the decoder positions, or the input tokens (encoder attention). */
-export const queryAxis = (kind: PanelKind): 'positions' | 'input' => (kind === 'encoder' ? 'input' : 'positions');
+export const queryAxis = (kind: AttentionKind): 'positions' | 'input' => (kind === 'encoder' ? 'input' : 'positions');
 
 /** The position whose output predicted generated token 0. */
 function firstStepPosition(meta: PanelTraceMeta): number {
@@ -55,7 +34,7 @@ export function queryOfStep(meta: PanelTraceMeta, s: number): number {
 }
 
 export interface StripItem {
-  token: PanelToken;
+  token: ViewToken;
   label: string;
   role: 'input' | 'generated' | 'decoder-start';
   axis: 'positions' | 'input';
@@ -91,7 +70,7 @@ export function stripItems(meta: PanelTraceMeta): StripItem[] {
   const offset = decoderOnly ? n : 1;
   const last = meta.positions.length - 1;
   meta.generated.forEach((g, s) => {
-    const token: PanelToken = { id: g.id, text: g.text, special: meta.positions[offset + s]?.special ?? false };
+    const token: ViewToken = { id: g.id, text: g.text, special: meta.positions[offset + s]?.special ?? false };
     const index = offset + s <= last ? offset + s : null;
     // The last token has no query row of its own: clicking it selects the position that predicted it.
     items.push(item(token, 'generated', 'positions', index, index ?? queryOfStep(meta, s), g.prob, `generated step ${s}`));
@@ -100,7 +79,7 @@ export function stripItems(meta: PanelTraceMeta): StripItem[] {
 }
 
 function item(
-  token: PanelToken,
+  token: ViewToken,
   role: StripItem['role'],
   axis: StripItem['axis'],
   index: number | null,
@@ -113,10 +92,4 @@ function item(
   if (token.partial) facts.push('part of a character');
   if (Number.isFinite(prob)) facts.push(`p = ${formatProb(prob)} (${surprisalBits(prob).toFixed(2)} bits)`);
   return { token, label: displayText(token), role, axis, index, select, prob, tint: tintOf(prob), title: facts.join(' · ') };
-}
-
-export function formatProb(p: number): string {
-  if (!Number.isFinite(p)) return '–';
-  if (p >= 0.001) return `${(p * 100).toFixed(p >= 0.1 ? 1 : 2)}%`;
-  return p.toExponential(1);
 }

@@ -6,17 +6,9 @@
 import { DecoderLensError } from '../errors';
 import type { ModelInfo, NodeInfo, TapReport } from '../onnx';
 import { type BranchStep, GraphView } from '../onnx/graph-view';
+import type { LensLmHead, LensNorm, NormKind } from './outputs';
 
-export type NormKind =
-  | 'LayerNormalization'
-  | 'SkipLayerNormalization'
-  | 'SkipSimplifiedLayerNormalization'
-  | 'SimplifiedLayerNormalization'
-  | 'RMSNormalization'
-  | 'decomposed LayerNorm'
-  | 'decomposed RMSNorm'
-  | 'other'
-  | 'none';
+export type { NormKind };
 
 export interface LensHead {
   /** The last layer's hidden state, where the head starts (as the head's own graph names it). */
@@ -33,8 +25,8 @@ export interface LensHead {
    * `bias` is left out (the hidden states already hold it), so the copy computes the norm alone.
    */
   substitutes?: Record<string, 'hidden' | 'zeros' | 'none'>;
-  norm: { kind: NormKind; nodes: string[]; weight: string | null; bias: string | null };
-  lmHead: { node: string; opType: string; weight: string; transposed: boolean; tied: boolean; vocab: number | null };
+  norm: LensNorm;
+  lmHead: LensLmHead;
   /**
    * Each layer's hidden-state tensor, in layer order, with its tap id. In a merged decoder the tensors live in
    * the If branches: `tensor` is the tap id until the tensors are lifted to top-level outputs (`lifted`).
