@@ -73,10 +73,11 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
   if (layers.some((l) => !l.tensor)) throw fail("some layers' hidden states are at top level and some inside If branches.");
   const input = home.tensor;
   // A fused final norm: the last hidden state is SkipLayerNormalization's residual sum (output 3), a sibling of
-  // the normed output the head reads, so the chain starts at that node, fed through `substitutes`.
-  const skip = last.source === 'skip-layernorm' ? (view.producer.get(input) ?? view.graph.nodes[home.nodeIndex]) : undefined;
+  // the normed output the head reads, so the chain starts at that node, fed through `substitutes`. (When the sum
+  // itself leads to the logits, through a norm of its own, the plain path serves.)
+  let path = pathNodes(view, input, located.logits);
+  const skip = !path && last.source === 'skip-layernorm' ? (view.producer.get(input) ?? view.graph.nodes[home.nodeIndex]) : undefined;
   const substitutes: Record<string, 'hidden' | 'zeros' | 'none'> = {};
-  let path: NodeInfo[] | null;
   if (skip) {
     // SkipLayerNormalization: input, skip, gamma, beta, bias; SkipSimplifiedLayerNormalization: input, skip, gamma, bias.
     const [x = '', residual = ''] = skip.inputs;
@@ -88,7 +89,7 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
     if (bias) substitutes[bias] = 'none';
     const rest = pathNodes(view, skip.outputs[0], located.logits);
     path = rest ? [skip, ...rest] : null;
-  } else path = pathNodes(view, input, located.logits);
+  }
   if (!path) throw fail(`the last layer's hidden state ${input} does not lead to ${located.logits} within ${MAX_CHAIN} nodes.`);
   const made = new Set(path.flatMap((n) => n.outputs));
   const constants = new Map<string, NodeInfo>();
