@@ -64,7 +64,7 @@ function applyToValues(probs: Float32Array): Float32Array {
   return out;
 }
 
-function attentionModel(attrs: Record<string, AttrValue>, mask?: { dims: (number | string)[] }): string {
+function attentionModel(attrs: Record<string, AttrValue>, mask?: { dims?: (number | string)[] }): string {
   const bytes = model(
     {
       name: 'g',
@@ -161,12 +161,16 @@ describe('com.microsoft Attention: every mask form recomputed', () => {
     );
   });
 
-  it('a 4-D (Megatron) mask_index, or past_present_share_buffer: unavailable, saying why', async () => {
+  it('a 4-D (Megatron) mask_index, a shared past/present buffer, rotary, or a mask of unknown rank: unavailable, saying why', async () => {
     const r4 = findTaps(await readModel(attentionModel({ unidirectional: 1 }, { dims: [B, 1, S, S] })));
     assert.deepEqual(r4.attention, []);
     assert.match(r4.unavailable[0].reason, /cannot be recomputed: .*4-D \(Megatron\)/);
     const shared = findTaps(await readModel(attentionModel({ unidirectional: 1, past_present_share_buffer: 1 })));
     assert.match(shared.unavailable[0].reason, /past_present_share_buffer=1/);
+    const rotary = findTaps(await readModel(attentionModel({ unidirectional: 1, do_rotary: 1 })));
+    assert.match(rotary.unavailable[0].reason, /rotary .*do_rotary=1/);
+    const unknown = findTaps(await readModel(attentionModel({ unidirectional: 1 }, {})));
+    assert.match(unknown.unavailable[0].reason, /the rank of its mask_index mask_index is not recorded/);
   });
 });
 
