@@ -103,7 +103,10 @@ export async function plainGreedy(
   const tapped = withSoftmaxOutputs(file);
   const session = await ort.InferenceSession.create(tapped.file);
   try {
-    const pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+    // Optimum/GenAI default names (past_key_values.N.key → present.N.key), or GenAI's past_key_N → present_key_N.
+    const pastNames = session.inputNames.filter((n) => n.startsWith('past_'));
+    const presentOf = (past: string) =>
+      past.startsWith('past_key_values.') ? past.replace('past_key_values.', 'present.') : past.replace(/^past_/, 'present_');
     let past: Record<string, ort.Tensor> = {};
     for (const name of pastNames) {
       const meta = session.inputMetadata.find((m) => m.name === name)!;
@@ -150,7 +153,7 @@ export async function plainGreedy(
       run.steps.push({ id: argmax, prob: probs[argmax], top: top5(probs) });
       if (argmax === eos) break;
       past = {};
-      for (const name of pastNames) past[name] = out[name.replace('past_key_values.', 'present.')];
+      for (const name of pastNames) past[name] = out[presentOf(name)];
       done = total;
       fed = [argmax];
     }
