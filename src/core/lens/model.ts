@@ -7,15 +7,9 @@ import { externalDataFolder } from '../onnx/external';
 import { concatBytes } from '../onnx/wire';
 import { type LensGraph, type LensGraphOptions, buildLensGraph } from './graph';
 import { type LensHead, findLensHead } from './head';
+import type { LensHeadInfo } from './outputs';
 
-/** What the lens applies, in words and names (for the trace, the CLI and the panel). */
-export interface LensHeadInfo {
-  input: string;
-  logits: string;
-  norm: LensHead['norm'];
-  lmHead: LensHead['lmHead'];
-  layers: { layer: number; tensor: string }[];
-}
+export type { LensHeadInfo };
 
 export interface LensModel {
   bytes: Uint8Array;

@@ -1,7 +1,40 @@
 // Pure functions over the lens: ORT outputs → entries, the capture a trace keeps, and what the panel reads
 // from it. The tensors are plain { dims, data } so tests and the webview need no ONNX Runtime.
 import { halfToFloat } from '../decode/float16';
-import type { LensHeadInfo } from './model';
+
+export type NormKind =
+  | 'LayerNormalization'
+  | 'SimplifiedLayerNormalization'
+  | 'RMSNormalization'
+  | 'decomposed LayerNorm'
+  | 'decomposed RMSNorm'
+  | 'other'
+  | 'none';
+
+export interface LensNorm {
+  kind: NormKind;
+  nodes: string[];
+  weight: string | null;
+  bias: string | null;
+}
+
+export interface LensLmHead {
+  node: string;
+  opType: string;
+  weight: string;
+  transposed: boolean;
+  tied: boolean;
+  vocab: number | null;
+}
+
+/** What the lens applies, in words and names (for the trace, the CLI and the panel). */
+export interface LensHeadInfo {
+  input: string;
+  logits: string;
+  norm: LensNorm;
+  lmHead: LensLmHead;
+  layers: { layer: number; tensor: string }[];
+}
 
 export interface TensorLike {
   dims: readonly number[];

@@ -8,6 +8,7 @@ import { assemble } from './assemble';
 import { readModel } from './reader';
 import { Planner } from './planner';
 import { type TapReport, findTaps } from './taps';
+import type { ModelInfo } from './types';
 import { FormatError } from './wire';
 
 export type TapFilter = 'all' | 'none' | readonly string[];
@@ -52,6 +53,8 @@ export async function buildTappedModel(
   path: string,
   selection: TapSelection = {},
   append: (report: TapReport, outputs: TapOutput[]) => Uint8Array[] | Promise<Uint8Array[]> = () => [],
+  /** Interventions (src/core/interventions/hooks.ts): more edits planned beside the taps, before the bytes are written. */
+  edit?: (plan: Planner, report: TapReport, model: ModelInfo) => void,
 ): Promise<TappedModel> {
   const model = await readModel(path);
   const report = findTaps(model);
@@ -93,6 +96,7 @@ export async function buildTappedModel(
       outputs.push({ output: plan.expose(h.id, h.sites), tap: 'hidden', id: h.id, layer: h.layer, kind: null, tensor: h.tensor });
     }
   }
+  edit?.(plan, report, model);
   const extra = await append(report, outputs);
   const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra));
   const externalDataDir = model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined;

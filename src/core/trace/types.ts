@@ -98,6 +98,9 @@ export interface TraceSettings {
   captureMaxBytes: number;
 }
 
+/** Why generation ended ('scored': nothing was asked to be generated). */
+export type StopReason = 'eos' | 'max-new-tokens' | 'scored';
+
 export interface Trace {
   format: 'decoder-lens-trace';
   version: 1;
@@ -125,7 +128,7 @@ export interface Trace {
   /** The generated tokens decoded to text (special tokens skipped). Untrusted: render as text. */
   generatedText: string;
   /** 'scored': maxNewTokens 0, the input was scored in one pass and nothing generated. */
-  stopReason: 'eos' | 'max-new-tokens' | 'scored';
+  stopReason: StopReason;
   attention: AttentionCapture[];
   masks: MaskCapture[];
   hidden: HiddenCapture[];
@@ -135,4 +138,14 @@ export interface Trace {
   unavailable: { node: string; reason: string }[];
   /** The logit lens (decode option `lens`): each layer's top tokens per position, and why it is missing if it is. */
   lens?: LensCapture;
+  /** Heads whose outputs were ablated in this run (src/core/interventions); absent for an ordinary decode. */
+  ablation?: TraceAblation;
+}
+
+export interface TraceAblation {
+  /** 'zero': the head's output is 0; 'mean': its mean output over `meanOver` of the unablated run. */
+  mode: 'zero' | 'mean';
+  /** Layers and heads counted from 0; kind 'encoder' is an encoder-decoder model's encoder self attention. */
+  heads: { layer: number; head: number; kind: 'self' | 'cross' | 'encoder' }[];
+  meanOver?: string;
 }
