@@ -6,7 +6,7 @@ import { type BranchStep, GraphView } from './graph-view';
 import { type FoundHidden, findHiddenStates } from './hidden';
 import type { MaskOrigin } from './mask';
 import type { MaskKind } from './score-path';
-import type { ModelInfo } from './types';
+import type { ImpliedMask, ModelInfo } from './types';
 
 export type ModelRole = 'decoder' | 'decoder-with-past' | 'decoder-merged' | 'encoder' | 'unknown';
 
@@ -52,6 +52,8 @@ export interface AttentionTap {
   sites: AttentionSite[];
   /** How `kind` and `layer` were inferred (checks trust only 'structure'). */
   inferred: { kind: InferenceBasis; layer: InferenceBasis };
+  /** Fused ops: the mask their kernel applies inside itself, as their inputs and attributes imply it. */
+  implied?: ImpliedMask;
 }
 
 export interface HiddenStateTap {
@@ -229,6 +231,7 @@ function groupAttention(items: Layered[]): AttentionTap[] {
       node: f.node.name,
       opType: f.node.opType,
       source: f.source,
+      ...(f.implied ? { implied: f.implied } : {}), // fused ops' in-kernel mask (recompute/implied.ts)
       ...(f.view.path.length ? { branchPath: f.view.path } : {}),
       sites: [s],
       inferred: { kind: kindBasisOf(f.node), layer: layerBasis },
