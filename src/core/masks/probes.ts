@@ -14,6 +14,11 @@ export interface ModelFacts {
    * itself). Unknown: the padding probes are skipped.
    */
   positionIdsInput?: boolean;
+  /**
+   * The attention ops take sequence lengths, not a mask (GroupQueryAttention's seqlens_k): a token in the middle
+   * cannot be hidden, so the mask probe would only show the lengths misaligned. It is not run.
+   */
+  lengthsOnly?: boolean;
 }
 
 /** Facts from the input names of a model's files (the worker's inspectModel lists them). */
@@ -32,12 +37,18 @@ export function probeToken(trace: Trace): number {
   return candidates.find((k) => !tokens[k].special && k > 0) ?? candidates.find((k) => !tokens[k].special) ?? candidates[0] ?? 0;
 }
 
-export function planProbes(trace: Trace, facts: ModelFacts = {}, locale?: string): ProbeRequest[] {
+export function planProbes(
+  trace: Trace,
+  facts: ModelFacts = {},
+  locale?: string,
+  note: (why: string) => void = () => undefined,
+): ProbeRequest[] {
   const w = wording(locale);
   const probes: ProbeRequest[] = [];
   const n = trace.input.tokens.length;
   // A trace that already hides a token shows whether the mask is applied; otherwise hide one.
-  if (n >= 2 && !trace.input.attentionMask.includes(0)) {
+  if (facts.lengthsOnly) note(w.lengthsOnly());
+  else if (n >= 2 && !trace.input.attentionMask.includes(0)) {
     const k = probeToken(trace);
     const kind = trace.model.architecture === 'decoder-only' ? 'self' : 'cross';
     probes.push({

@@ -72,6 +72,7 @@ export interface Wording {
   paddingRetokenized(): string;
   paddingProbeFailed(): string;
   maskProbeFailed(reason: string): string;
+  lengthsOnly(): string;
 }
 
 const EN_KINDS: Record<AttentionKind, string> = { self: 'self-attention', cross: 'cross-attention', encoder: 'encoder self-attention' };
@@ -146,6 +147,8 @@ const en: Wording = {
   paddingRetokenized: () => 'the prompt without its first token tokenizes differently, so the padding check was skipped',
   paddingProbeFailed: () => 'a padding probe failed, so the position-id check was skipped',
   maskProbeFailed: (reason) => `the mask probe failed: ${reason}`,
+  lengthsOnly: () =>
+    'the mask probe was not run: the attention takes sequence lengths (GroupQueryAttention seqlens_k), not a mask, so a token in the middle cannot be hidden',
 };
 
 const ZH_KINDS: Record<AttentionKind, string> = { self: '自注意力', cross: '交叉注意力', encoder: '编码器自注意力' };
@@ -210,6 +213,7 @@ const zhCn: Wording = {
   paddingRetokenized: () => '去掉第一个 token 后提示词的分词结果不同，因此跳过了填充检查',
   paddingProbeFailed: () => '一次填充探测解码失败，因此跳过了位置编号检查',
   maskProbeFailed: (reason) => `掩码探测解码失败：${reason}`,
+  lengthsOnly: () => '未运行掩码探测：注意力算子接收的是序列长度（GroupQueryAttention 的 seqlens_k）而不是掩码，无法遮住中间的 token',
 };
 
 const TABLES: Record<Locale, Wording> = { en, 'zh-cn': zhCn };

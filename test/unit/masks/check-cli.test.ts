@@ -28,6 +28,12 @@ describe('check: silent on correct exports', () => {
     'tiny-gpt-window',
     'tiny-t5',
     'tiny-nn-transformer',
+    // Other helpers' exporter fixtures: transformers.js, quantized, ORT-optimised, GenAI (GroupQueryAttention).
+    'tiny-gpt-tjs',
+    'tiny-t5-quantized',
+    'tiny-gpt-ort-optimized',
+    'tiny-gpt-genai',
+    'tiny-gpt-gqa-lengths',
   ]) {
     test(model, async () => {
       const report = await checkModel(fixture(model), args(model));
@@ -55,6 +61,15 @@ describe('the trace-only path (no graph facts, as the Masks view runs the checks
       );
     });
   }
+});
+
+test('GroupQueryAttention takes lengths, not a mask: the mask probe is not run, and a note says why', async () => {
+  const report = await checkModel(fixture('tiny-gpt-genai'), args('tiny-gpt-genai'));
+  assert.deepEqual(report.findings, []);
+  assert.ok(
+    report.notes.some((n) => /mask probe was not run: the attention takes sequence lengths/.test(n)),
+    report.notes.join('\n'),
+  );
 });
 
 describe('check: each broken export fires exactly its check, with evidence', () => {

@@ -35,6 +35,7 @@ describe('wording tables', () => {
     w.paddingRetokenized(),
     w.paddingProbeFailed(),
     w.maskProbeFailed('X.'),
+    w.lengthsOnly(),
   ];
 
   test('every message exists in both, and the Chinese ones are Chinese', () => {
