@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
 import { decode, type DecodeContext, type DecodeOptions, type OpenedModel } from '../decode';
 import type { Trace, TraceAblation } from '../trace/types';
+import { floatData } from '../decode/tensors';
 import { forward } from './forward';
 import type { HeadHook, HookKind } from './hooks';
 import { HookedSessions } from './sessions';
@@ -27,7 +28,7 @@ export interface AblateOptions extends Partial<DecodeOptions> {
 
 /** Sessions for ablation runs on this model (mean ablation needs the head outputs as graph outputs). */
 export function ablationSessions(model: OpenedModel, mode: AblationMode): HookedSessions {
-  return new HookedSessions({ fallbackHeads: model.config.heads ?? null, exposeHeadOutputs: mode === 'mean' });
+  return new HookedSessions({ fallbackHeads: model.config.heads ?? null, exposeHeadOutputs: mode === 'mean', residualPatches: false });
 }
 
 /**
@@ -136,7 +137,7 @@ async function meanOutputs(
     const headsFirst = hook.layout === 'heads-first';
     const [H, Q] = headsFirst ? [tensor.dims[1], tensor.dims[2]] : [tensor.dims[2], tensor.dims[1]];
     const D = tensor.dims[3];
-    const data = tensor.data as Float32Array;
+    const data = floatData(tensor, hook.output ?? 'head outputs');
     const at = (h: number, q: number) => (headsFirst ? (h * Q + q) * D : (q * H + h) * D);
     const mean = new Float32Array(H * D);
     for (let h = 0; h < H; h++)

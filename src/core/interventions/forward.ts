@@ -82,5 +82,8 @@ function emptyPast(session: HookedSession, name: string, batch: number, heads: n
   const shape = meta && meta.isTensor ? meta.shape : [];
   const dim = (i: number, otherwise: number) =>
     typeof shape[i] === 'number' && (shape[i] as number) > 0 ? (shape[i] as number) : otherwise;
-  return new ort.Tensor('float32', new Float32Array(0), [batch, dim(1, heads), 0, dim(3, headDim)]);
+  const dims = [batch, dim(1, heads), 0, dim(3, headDim)];
+  return meta && meta.isTensor && meta.type === 'float16'
+    ? new ort.Tensor('float16', new Uint16Array(0), dims)
+    : new ort.Tensor('float32', new Float32Array(0), dims);
 }

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { checkpoint, DecoderLensError } from '../errors';
 import { decode, type DecodeContext, type OpenedModel } from '../decode';
 import { defaultSampling } from '../decode/sampling';
+import { floatData } from '../decode/tensors';
 import { forward } from './forward';
 import type { HeadHook, HookKind } from './hooks';
 import { HookedSessions } from './sessions';
@@ -40,7 +41,7 @@ export interface HeadRanking {
 
 /** Sessions for ranking: the hooks, and logits of the last position only (what is scored). */
 export function rankSessions(model: OpenedModel): HookedSessions {
-  return new HookedSessions({ fallbackHeads: model.config.heads ?? null, lastRowLogits: true });
+  return new HookedSessions({ fallbackHeads: model.config.heads ?? null, lastRowLogits: true, residualPatches: false });
 }
 
 export async function rankHeads(
@@ -114,11 +115,12 @@ function knockoutFeeds(hooks: HeadHook[], chunk: { hook: HeadHook; head: number 
 
 /** Each batch row's softmax probability of `id` at the last position. */
 function chosenProbs(logits: ort.Tensor | undefined, rows: number, id: number, file: string): number[] {
-  if (!logits || logits.type !== 'float32') throw new DecoderLensError('unsupported', `${file} has no float32 "logits" output.`, file);
+  if (!logits) throw new DecoderLensError('unsupported', `${file} has no "logits" output.`, file);
+  const data = floatData(logits, 'logits');
   const V = logits.dims[logits.dims.length - 1];
-  const perRow = (logits.data as Float32Array).length / rows;
+  const perRow = data.length / rows;
   return Array.from({ length: rows }, (_, b) => {
-    const row = (logits.data as Float32Array).subarray(b * perRow + perRow - V, b * perRow + perRow);
+    const row = data.subarray(b * perRow + perRow - V, b * perRow + perRow);
     let max = -Infinity;
     for (const v of row) if (v > max) max = v;
     let sum = 0;
