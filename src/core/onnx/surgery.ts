@@ -2,7 +2,7 @@
 // assemble.ts writes the bytes), and hands over external data in memory.
 import { type FileHandle, open } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
-import { loadExternalData } from './external';
+import { externalDataFolder } from './external';
 import type { MaskKind } from './score-path';
 import { assemble } from './assemble';
 import { readModel } from './reader';
@@ -36,8 +36,8 @@ export interface TapOutput {
 export interface TappedModel {
   bytes: Uint8Array;
   outputs: TapOutput[];
-  /** For models with external data: pass as the `externalData` session option. */
-  externalData?: { path: string; data: Uint8Array }[];
+  /** For models with external data: the folder ONNX Runtime reads the data files from (see external.ts). */
+  externalDataDir?: string;
   unavailable: TapReport['unavailable'];
   report: TapReport;
 }
@@ -99,8 +99,8 @@ export async function buildTappedModel(
   edit?.(plan, report, model);
   const extra = await append(report, outputs);
   const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra));
-  const externalData = model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined;
-  return { bytes, outputs, ...(externalData ? { externalData } : {}), unavailable: report.unavailable, report };
+  const externalDataDir = model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined;
+  return { bytes, outputs, ...(externalDataDir ? { externalDataDir } : {}), unavailable: report.unavailable, report };
 }
 
 async function withFile<T>(path: string, body: (handle: FileHandle) => Promise<T>): Promise<T> {
