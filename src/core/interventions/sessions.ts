@@ -40,6 +40,7 @@ export class HookedSessions implements SessionSource {
 
   constructor(readonly options: HookedSessionOptions) {}
 
+  /** The session of `file` with the hooks (and the taps when asked). The logit lens is not built into these sessions. */
   open(file: string, options: SessionOptions): Promise<HookedSession> {
     const providers = options.executionProviders?.length ? options.executionProviders : ['cpu'];
     const key = `${options.taps ? 'tapped' : 'plain'}:${providers.join(',')}:${file}`;
