@@ -5,8 +5,8 @@ import * as ort from 'onnxruntime-node';
 import { checkpoint, DecoderLensError } from '../errors';
 import { decode, type DecodeContext, type OpenedModel } from '../decode';
 import { defaultSampling } from '../decode/sampling';
-import { floatData } from '../decode/tensors';
 import { forward } from './forward';
+import { lastRowProbs } from './probs';
 import type { HeadHook, HookKind } from './hooks';
 import { HookedSessions } from './sessions';
 
@@ -113,18 +113,8 @@ function knockoutFeeds(hooks: HeadHook[], chunk: { hook: HeadHook; head: number 
   return feeds;
 }
 
-/** Each batch row's softmax probability of `id` at the last position. */
+/** Each batch row's probability of `id` at the last position. */
 function chosenProbs(logits: ort.Tensor | undefined, rows: number, id: number, file: string): number[] {
   if (!logits) throw new DecoderLensError('unsupported', `${file} has no "logits" output.`, file);
-  const data = floatData(logits, 'logits');
-  const V = logits.dims[logits.dims.length - 1];
-  const perRow = data.length / rows;
-  return Array.from({ length: rows }, (_, b) => {
-    const row = data.subarray(b * perRow + perRow - V, b * perRow + perRow);
-    let max = -Infinity;
-    for (const v of row) if (v > max) max = v;
-    let sum = 0;
-    for (const v of row) sum += Math.exp(v - max);
-    return Math.exp(row[id] - max) / sum;
-  });
+  return lastRowProbs(logits, rows, id);
 }
