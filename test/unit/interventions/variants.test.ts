@@ -28,6 +28,8 @@ const layouts: [string, string, string][] = [
   ['tiny-gpt-tjs', 'int8', 'copy: the red fox saw a big moon ='],
   ['tiny-gpt-tjs', 'q4', 'copy: the red fox saw a big moon ='],
   ['tiny-gpt-genai', '', 'copy: the red fox saw a big moon ='],
+  ['tiny-gpt-gqa-lengths', '', 'copy: the red fox saw a big moon ='],
+  ['tiny-gpt-genai-names', '', 'copy: the red fox saw a big moon ='],
   ['tiny-t5-quantized', 'quantized', 'the red fox saw a big moon'],
 ];
 
@@ -89,4 +91,30 @@ describe('ablation on the transformers.js layout against torch (tiny-gpt weights
       }
     });
   }
+});
+
+describe('ablation through GroupQueryAttention plumbing (the same int4 weights three ways)', () => {
+  test('lengths as graph inputs and GenAI input names give the same ablated runs as the GenAI folder, zero and mean', async () => {
+    const run = async (dir: string) => {
+      const model = await openModel(fixture(dir));
+      const sessions = ablationSessions(model, 'mean');
+      pool.push(sessions);
+      const traces = [];
+      for (const c of ref.cases)
+        traces.push(await ablate(model, sessions, { text: ref.prompt, maxNewTokens: ref.max_new_tokens, heads: c.heads, mode: c.mode }));
+      return traces;
+    };
+    const base = await run('tiny-gpt-genai');
+    for (const dir of ['tiny-gpt-gqa-lengths', 'tiny-gpt-genai-names']) {
+      const other = await run(dir);
+      other.forEach((t, i) => {
+        assert.deepEqual(
+          t.generated.map((g) => g.id),
+          base[i].generated.map((g) => g.id),
+          `${dir} case ${i}`,
+        );
+        t.generated.forEach((g, j) => assert.ok(Math.abs(g.prob - base[i].generated[j].prob) <= 1e-6, `${dir} case ${i} step ${j}`));
+      });
+    }
+  });
 });
