@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { BASE_STYLE, VIEW_PAGES, type ViewName } from '../panelData/viewPages';
 import type { Port, Wire } from '../protocol/rpc';
 
 /** Only the extension's bundles and media may load into a webview. */
@@ -10,13 +11,24 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
+export interface WebviewPageOptions {
+  /** Which view: its bundle and stylesheets come from VIEW_PAGES. */
+  view: ViewName;
+  title: string;
+}
+
 /**
  * The page every webview starts from: a strict CSP (a nonce for our one script, no inline code, no eval),
- * codicons and our stylesheet, and a root element the bundle fills in.
+ * codicons, the shared and the view's own stylesheets, and a root element the bundle fills in.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: string, title: string): string {
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, { view, title }: WebviewPageOptions): string {
   const nonce = randomBytes(16).toString('base64');
-  const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', ...p)).toString();
+  const asset = (...p: string[]) =>
+    webview
+      .asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', ...p))
+      .toString()
+      .replace(/"/g, '%22');
+  const { bundle, styles } = VIEW_PAGES[view];
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data: blob:`,
@@ -31,7 +43,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, b
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${asset('media', 'codicon.css')}" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="${asset('media', 'webview.css')}">
+${[BASE_STYLE, ...styles].map((name) => `<link rel="stylesheet" href="${asset('media', name)}">`).join('\n')}
 <title>${escapeHtml(title)}</title>
 </head>
 <body>

@@ -15,9 +15,8 @@ import type {
 } from '../../protocol/panel';
 import { dataHandlers, type PanelDataService } from '../../panelData/serve';
 import { Disposable } from '../dispose';
-import { webviewPort } from '../webviewHtml';
+import { webviewHtml, webviewPort } from '../webviewHtml';
 import { saveHtmlReport, savePng } from './exportFiles';
-import { panelHtml } from './panelHtml';
 
 export type PanelHostConnection = Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>;
 
@@ -53,7 +52,7 @@ export class AttentionPanel extends Disposable {
     this.register({ dispose: () => this.connection.dispose() });
     this.register(this.connection.onEvent('selection', (s) => (this.selection = s)));
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'dist', 'media', 'decoder-lens.svg');
-    panel.webview.html = panelHtml(panel.webview, extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, { view: 'panel', title: 'Decoder Lens: Attention' });
     this.register(panel.onDidDispose(() => this.dispose()));
   }
 
