@@ -2,6 +2,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { DecoderLensError } from '../core/errors';
+import { findModelLayout } from '../core/model/layout';
 import { type ModelRole, findTaps, readModel } from '../core/onnx';
 
 export interface TapsFileJson {
@@ -21,6 +22,8 @@ export interface TapsFileJson {
   hiddenStates: { tensor: string; layer: number; id: string }[];
   logits: string | null;
   unavailable: { node: string; reason: string }[];
+  /** The variant of the folder this file belongs to ('fp32', 'q4', …, or GenAI's file name), when it has a known name. */
+  variant?: string;
   /** Set when this file could not be read (the other files are still reported). */
   error?: { code: string; message: string };
 }
@@ -29,7 +32,8 @@ export interface TapsJson {
   files: TapsFileJson[];
 }
 
-export async function tapsCommand(modelPath: string): Promise<TapsJson> {
+/** Every .onnx file of the folder (and its onnx/ subfolder), or with `variant` only that variant's files. */
+export async function tapsCommand(modelPath: string, { variant }: { variant?: string } = {}): Promise<TapsJson> {
   const info = await stat(modelPath).catch(() => {
     throw new DecoderLensError(
       'not-found',
@@ -38,28 +42,41 @@ export async function tapsCommand(modelPath: string): Promise<TapsJson> {
     );
   });
   if (info.isFile()) return { files: [await describe(modelPath, basename(modelPath))] };
-  const files = await onnxFiles(modelPath);
+  const files = variant ? findModelLayout(modelPath, variant).files.map((f) => f.path) : await onnxFiles(modelPath);
   if (files.length === 0) {
     throw new DecoderLensError('not-found', `No .onnx files in ${modelPath} or its onnx/ subfolder.`, modelPath);
   }
+  const variantOf = variantNames(modelPath);
   const out: TapsFileJson[] = [];
   for (const file of files) {
+    const named = variantOf.has(file) ? { variant: variantOf.get(file) } : {};
     try {
-      out.push(await describe(file, relative(modelPath, file).split('\\').join('/')));
+      out.push({ ...(await describe(file, relative(modelPath, file).split('\\').join('/'))), ...named });
     } catch (e) {
       if (!(e instanceof DecoderLensError)) throw e;
       out.push({
-        file: relative(modelPath, file),
+        file: relative(modelPath, file).split('\\').join('/'),
         role: 'unknown',
         attention: [],
         hiddenStates: [],
         logits: null,
         unavailable: [],
+        ...named,
         error: { code: e.code, message: e.message },
       });
     }
   }
   return { files: out };
+}
+
+/** File path → variant name, for the files of the folder's known variants (none when the folder has none). */
+function variantNames(dir: string): Map<string, string> {
+  try {
+    return new Map(findModelLayout(dir).variants.flatMap((v) => v.files.map((f) => [f.path, v.name] as const)));
+  } catch (error) {
+    if (error instanceof DecoderLensError) return new Map();
+    throw error;
+  }
 }
 
 async function onnxFiles(dir: string): Promise<string[]> {

@@ -4,7 +4,7 @@
  * The same handlers also serve the standalone HTML report from data embedded in the page.
  */
 import type { Method } from './rpc';
-import type { AttentionKind, TopToken, ViewModel, ViewToken } from './trace';
+import type { AttentionKind, StopReason, TopToken, ViewModel, ViewToken } from './trace';
 import type { ModelSummary } from './model';
 
 export type HeadChoice = number | 'mean';
@@ -33,7 +33,7 @@ export interface PanelTraceMeta {
   /** The self-attention axis (see Trace.positions). */
   positions: ViewToken[];
   generated: TopToken[];
-  stopReason: 'eos' | 'max-new-tokens';
+  stopReason: StopReason;
   captures: PanelCaptureInfo[];
   dropped: string[];
   unavailable: { node: string; reason: string }[];

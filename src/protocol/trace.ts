@@ -2,9 +2,9 @@
  * The parts of the core's Trace the views receive as they are: the attention kinds (and the order every view
  * lists them in), a token, a chosen token, the model's facts. Declared once in the core; type-only here.
  */
-import type { AttentionKind, TopToken, TraceModel, TraceToken } from '../core/trace/types';
+import type { AttentionKind, StopReason, TopToken, TraceModel, TraceToken } from '../core/trace/types';
 
-export type { AttentionKind, TopToken };
+export type { AttentionKind, StopReason, TopToken };
 
 export const ATTENTION_KINDS: readonly AttentionKind[] = ['self', 'cross', 'encoder'];
 
