@@ -13,9 +13,10 @@ import type { TapReport } from '../onnx/taps';
 import type { GraphInfo, ModelInfo, NodeInfo } from '../onnx/types';
 import { type LensNode, encodeNode, int64Constant } from '../lens/nodes';
 import { Writer } from '../onnx/wire';
+import type { AttentionKind } from '../trace/types';
 
 /** 'encoder': the self attention of an encoder-decoder model's encoder file. */
-export type HookKind = 'self' | 'cross' | 'encoder';
+export type HookKind = AttentionKind;
 
 /** One attention layer's head hooks. */
 export interface HeadHook {
