@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { Disposable, DisposableValue, type SelfDisposing } from './dispose';
-import { webviewOptions } from './webviewHtml';
+import { webviewHtml, webviewOptions, type WebviewPageOptions } from './webviewHtml';
 
 export interface PanelWrapper extends SelfDisposing {
   readonly panel: vscode.WebviewPanel;
@@ -62,5 +62,33 @@ export class SingletonPanel<P extends PanelWrapper> extends Disposable {
     const panel = this.options.wrap(webviewPanel);
     this.held.value = panel;
     return panel;
+  }
+}
+
+/**
+ * The part every panel class shares: it owns its webview panel (closing either closes both), gives it our icon
+ * and its page, and says once when it is gone.
+ */
+export abstract class OwnedWebviewPanel extends Disposable implements PanelWrapper {
+  private readonly disposeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposeEmitter.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    page: WebviewPageOptions,
+  ) {
+    super();
+    this.register(panel);
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'dist', 'media', 'decoder-lens.svg');
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, page);
+    this.register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
+    this.disposeEmitter.fire();
+    this.disposeEmitter.dispose();
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { LensDelta, CompareReport } from '../../src/protocol/compare';
 import { mix, toCss } from '../../src/panelData/colorScale';
-import { baseOptions, ChartBox } from '../shared/chartBox';
+import { baseOptions, ChartBox, lineSeries } from '../shared/chartBox';
 import { t, tn } from '../shared/strings';
 import { displayText, formatProb } from '../shared/tokenText';
 import type { Theme } from '../shared/theme';
@@ -42,24 +42,14 @@ export class ProbabilityChart extends ChartBox {
           datasets: [
             {
               type: 'line',
-              label: t('compare.seriesA'),
-              data: s.aProb,
-              borderColor: toCss(theme.palette[0]),
-              backgroundColor: toCss(theme.palette[0]),
-              borderWidth: 2,
-              pointRadius: 3,
+              ...lineSeries(t('compare.seriesA'), s.aProb, theme.palette[0]),
               yAxisID: 'y',
               order: 0,
             },
             {
               type: 'line',
-              label: t('compare.seriesB'),
-              data: s.bOfA,
-              borderColor: toCss(theme.palette[1]),
-              backgroundColor: toCss(theme.palette[1]),
-              borderWidth: 2,
+              ...lineSeries(t('compare.seriesB'), s.bOfA, theme.palette[1]),
               borderDash: [5, 3],
-              pointRadius: 3,
               spanGaps: false,
               yAxisID: 'y',
               order: 1,
@@ -147,16 +137,7 @@ export class LensDeltaChart extends ChartBox {
         type: 'line',
         data: {
           labels: lens.layers.map((l) => `L${l}`),
-          datasets: [
-            {
-              label: 'mean |p_B − p_A|',
-              data,
-              borderColor: toCss(theme.accent),
-              backgroundColor: toCss(theme.accent),
-              borderWidth: 2,
-              pointRadius: 3,
-            },
-          ],
+          datasets: [lineSeries('mean |p_B − p_A|', data, theme.accent)],
         },
         options: baseOptions(theme, {
           scales: { y: { min: 0, suggestedMax: top, ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 1000) / 10} pt` } } },

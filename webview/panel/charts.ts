@@ -9,7 +9,7 @@ import type { ViewToken } from '../../src/protocol/trace';
 import { mix, toCss } from '../../src/panelData/colorScale';
 import { topIndices } from '../../src/panelData/stats';
 import type { Theme } from '../shared/theme';
-import { baseOptions, ChartBox } from '../shared/chartBox';
+import { baseOptions, ChartBox, lineSeries } from '../shared/chartBox';
 import { t } from '../shared/strings';
 import { displayText, formatProb } from '../shared/tokenText';
 
@@ -158,16 +158,7 @@ export class LensChart extends ChartBox {
         type: 'line',
         data: {
           labels: r.layers.map((l) => `L${l}`),
-          datasets: [
-            {
-              label: 'p(chosen)',
-              data,
-              borderColor: toCss(theme.accent),
-              backgroundColor: toCss(theme.accent),
-              borderWidth: 2,
-              pointRadius: 3,
-            },
-          ],
+          datasets: [lineSeries('p(chosen)', data, theme.accent)],
         },
         options: baseOptions(theme, {
           scales: { y: { min: 0, max: 1, ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 100)}%` } } },
@@ -197,12 +188,7 @@ export class HiddenChart extends ChartBox {
           datasets: [
             {
               type: 'line',
-              label: 'mean norm',
-              data: Array.from(r.meanNorm, nullIfNaN),
-              borderColor: toCss(theme.accent),
-              backgroundColor: toCss(theme.accent),
-              borderWidth: 2,
-              pointRadius: 3,
+              ...lineSeries('mean norm', Array.from(r.meanNorm, nullIfNaN), theme.accent),
               yAxisID: 'y',
               order: 0,
             },

@@ -25,8 +25,8 @@ import { Connection } from '../../protocol/rpc';
 import { Disposable } from '../dispose';
 import { saveCompareReport } from '../panel/exportFiles';
 import { TraceStorage } from '../panel/traceStorage';
-import { SingletonPanel } from '../singletonPanel';
-import { webviewHtml, webviewPort } from '../webviewHtml';
+import { OwnedWebviewPanel, SingletonPanel } from '../singletonPanel';
+import { webviewPort } from '../webviewHtml';
 import { lastSegment } from '../../panelData/pathName';
 
 export type CompareHostConnection = Connection<CompareHostMethods, CompareViewMethods, CompareHostEvents, CompareViewEvents>;
@@ -38,7 +38,7 @@ interface CompareActions {
   exportHtml(open: CompareOpenResult): Promise<{ saved: string | null }>;
 }
 
-export class ComparePanel extends Disposable {
+export class ComparePanel extends OwnedWebviewPanel {
   static readonly viewType = 'decoderLens.compare';
   readonly connection: CompareHostConnection;
   private shown?: CompareOpenResult;
@@ -46,16 +46,9 @@ export class ComparePanel extends Disposable {
   rendered?: CompareRendered;
   private readonly renderEmitter = new vscode.EventEmitter<CompareRendered>();
   readonly onDidRender = this.renderEmitter.event;
-  private readonly disposeEmitter = new vscode.EventEmitter<void>();
-  readonly onDidDispose = this.disposeEmitter.event;
 
-  constructor(
-    readonly panel: vscode.WebviewPanel,
-    extensionUri: vscode.Uri,
-    actions: CompareActions,
-  ) {
-    super();
-    this.register(panel);
+  constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, actions: CompareActions) {
+    super(panel, extensionUri, { view: 'compare', title: 'Decoder Lens: Compare' });
     this.register(this.renderEmitter);
     const current = (compareId: string) => {
       if (this.shown?.compareId !== compareId)
@@ -71,16 +64,13 @@ export class ComparePanel extends Disposable {
         exportHtml: ({ compareId }) => actions.exportHtml(current(compareId)),
       },
     );
-    this.register({ dispose: () => this.connection.dispose() });
+    this.register(this.connection);
     this.register(
       this.connection.onEvent('rendered', (r) => {
         this.rendered = r;
         this.renderEmitter.fire(r);
       }),
     );
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'dist', 'media', 'decoder-lens.svg');
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, { view: 'compare', title: 'Decoder Lens: Compare' });
-    this.register(panel.onDidDispose(() => this.dispose()));
   }
 
   get comparison(): CompareOpenResult | undefined {
@@ -92,13 +82,6 @@ export class ComparePanel extends Disposable {
     this.shown = open;
     this.panel.title = `Compare: ${lastSegment(open.report.a.label)} vs ${lastSegment(open.report.b.label)}`;
     this.connection.notify('show', open);
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    super.dispose();
-    this.disposeEmitter.fire();
-    this.disposeEmitter.dispose();
   }
 }
 
