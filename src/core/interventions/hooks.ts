@@ -14,7 +14,6 @@ import type { AttentionKind } from '../trace/types';
 import type { GraphInfo, ModelInfo, NodeInfo } from '../onnx/types';
 import { type LensNode, encodeNode, int64Constant } from '../lens/nodes';
 import { Writer } from '../onnx/wire';
-import type { AttentionKind } from '../trace/types';
 
 /** 'encoder': the self attention of an encoder-decoder model's encoder file. */
 export type HookKind = AttentionKind;

@@ -116,9 +116,9 @@ test('the graph core does not run models', () => {
 });
 
 test('the extension host never loads ONNX Runtime or the decoder (inference runs in the worker)', () => {
-  // What the host may read from the core's decode and lens folders: options, sampling settings, lens outputs
-  // (and the fp16 → fp32 conversion they use): pure code that runs no session.
-  const allowed = /^src\/core\/(decode\/(options|sampling|float16)|lens\/(outputs|hidden))\.ts$/;
+  // What the host may read from the core's decode and lens folders: options, sampling settings, lens outputs:
+  // pure code that runs no session.
+  const allowed = /^src\/core\/(decode\/(options|sampling)|lens\/(outputs|hidden))\.ts$/;
   const forbidden = (f: string) => f === 'onnxruntime-node' || (/^src\/core\/(decode|onnx|lens)\//.test(f) && !allowed.test(f));
   const direct = edges.filter((e) => roomOf(e.from) === 'host' && forbidden(e.to)).map(show);
   assert.deepEqual(direct, []);
