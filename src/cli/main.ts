@@ -7,6 +7,7 @@ import {
   CHECK_OPTIONS,
   DEMO_OPTIONS,
   type ParsedArgs,
+  PATCH_OPTIONS,
   RANK_HEADS_OPTIONS,
   TAPS_OPTIONS,
   TRACE_OPTIONS,
@@ -70,6 +71,15 @@ export const COMMANDS: Record<string, Command> = {
     options: CHECK_OPTIONS,
     async run(args) {
       return (await import('./check.js')).checkCommand(requireModel(args), args);
+    },
+  },
+  patch: {
+    usage: `patch --model PATH [--variant NAME] --clean-text A --corrupt-text B [--batch N] [--json FILE.json]
+        how much of the clean next-token probability returns when each layer's clean residual, at each position, is patched into the corrupted run`,
+    options: PATCH_OPTIONS,
+    async run(args) {
+      await (await import('./patch.js')).patchCommand(requireModel(args), args);
+      return 0;
     },
   },
   compare: {
