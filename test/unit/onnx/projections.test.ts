@@ -82,9 +82,13 @@ describe('K/V followed through every projection form', () => {
     });
   }
 
-  test('without any names (scopes stripped), layers and kinds still come from the structure', async () => {
+  test('without any names (scopes stripped) or recorded shapes, layers, kinds and heads still come from the structure', async () => {
     const info = await readModel(fixture('tiny-nn-transformer', 'decoder_model.onnx'));
-    const anonymous = { ...info, graph: { ...info.graph, nodes: info.graph.nodes.map((n) => ({ ...n, name: '', metadata: {} })) } };
+    // No value_info either: heads come from the reshape to [s, b·heads, d], where b·heads is Mul(b, 4) at run time.
+    const anonymous = {
+      ...info,
+      graph: { ...info.graph, valueInfo: [], nodes: info.graph.nodes.map((n) => ({ ...n, name: '', metadata: {} })) },
+    };
     assert.deepEqual(
       findTaps(anonymous).attention.map((a) => [a.id, a.heads, a.inferred.kind, a.inferred.layer]),
       [
