@@ -47,14 +47,14 @@ export async function checkModel(modelPath: string, args: ParsedArgs): Promise<C
   const options = traceOptions(args);
   const locale = localeOf(stringFlag(args, 'locale'));
   const model = await openModel(modelPath, stringFlag(args, 'variant') ?? '');
-  const { context, inputs, lengthsOnly } = await modelCheckFacts(model, locale);
+  const { context, inputs } = await modelCheckFacts(model, locale);
   const notes: string[] = [];
   const note = (why: string) => void (notes.includes(why) || notes.push(why));
   const sessions = new SessionCache();
   try {
     const trace = await decode(model, sessions, { ...options, maxNewTokens: options.maxNewTokens ?? DEFAULT_NEW_TOKENS });
     const probes: ProbeResult[] = [];
-    for (const probe of planProbes(trace, { ...factsFromInputs(inputs), lengthsOnly }, locale, note)) {
+    for (const probe of planProbes(trace, factsFromInputs(inputs), locale, note)) {
       try {
         probes.push({ id: probe.id, trace: await decode(model, sessions, probeOptions(trace, probe)) });
       } catch (error) {

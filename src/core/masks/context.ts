@@ -14,23 +14,24 @@ import { declaredWindow } from './window';
 
 export interface ModelCheckFacts {
   context: CheckContext;
-  /** Each file's role and input names (see factsFromInputs). */
-  inputs: { role: string; inputs: string[] }[];
-  /** The attention takes sequence lengths, not a mask (see ModelFacts.lengthsOnly). */
-  lengthsOnly: boolean;
+  /** Each file's role, input names and attention op types (see factsFromInputs). */
+  inputs: { role: string; inputs: string[]; attentionOps: string[] }[];
 }
 
 const RANK: Record<InferenceBasis, number> = { structure: 0, scope: 1, order: 2, assumed: 3 };
 
 export async function modelCheckFacts(model: OpenedModel, locale?: Locale): Promise<ModelCheckFacts> {
   const taps = new Map<string, TapFacts>();
-  const inputs: { role: string; inputs: string[] }[] = [];
-  let lengthsOnly = false;
+  const inputs: { role: string; inputs: string[]; attentionOps: string[] }[] = [];
   for (const file of model.layout.files) {
     const info = await readModel(file.path);
-    inputs.push({ role: file.role, inputs: info.graph.inputs.map((i) => i.name) });
-    for (const a of findTaps(info).attention) {
-      if (a.opType === 'GroupQueryAttention') lengthsOnly = true;
+    const attention = findTaps(info).attention;
+    inputs.push({
+      role: file.role,
+      inputs: info.graph.inputs.map((i) => i.name),
+      attentionOps: [...new Set(attention.map((a) => a.opType))],
+    });
+    for (const a of attention) {
       const kind: AttentionKind = file.role === 'encoder' ? 'encoder' : a.kind;
       const seen = taps.get(`${kind}.${a.layer}`);
       if (!seen) taps.set(`${kind}.${a.layer}`, { layer: a.layer, kind, tensor: a.tensor, mask: a.mask, inferred: { ...a.inferred } });
@@ -43,5 +44,5 @@ export async function modelCheckFacts(model: OpenedModel, locale?: Locale): Prom
   // No config.json: the window is unknown and not checked.
   const config = readJsonIfPresent(join(model.layout.dir, 'config.json'));
   const window = config ? declaredWindow(config, model.config.layers) : undefined;
-  return { context: { taps: [...taps.values()], ...(window ? { window } : {}), ...(locale ? { locale } : {}) }, inputs, lengthsOnly };
+  return { context: { taps: [...taps.values()], ...(window ? { window } : {}), ...(locale ? { locale } : {}) }, inputs };
 }

@@ -21,10 +21,15 @@ export interface ModelFacts {
   lengthsOnly?: boolean;
 }
 
-/** Facts from the input names of a model's files (the worker's inspectModel lists them). */
-export function factsFromInputs(files: { role: string; inputs: string[] }[]): ModelFacts {
+/**
+ * Facts from a model's files: their input names (the worker's inspectModel lists them) and, where the caller
+ * ran findTaps, the op types of their attention (GroupQueryAttention takes lengths, not a mask).
+ */
+export function factsFromInputs(files: { role: string; inputs: string[]; attentionOps?: string[] }[]): ModelFacts {
   const decoders = files.filter((f) => f.role !== 'encoder');
-  return decoders.length ? { positionIdsInput: decoders.some((f) => f.inputs.includes('position_ids')) } : {};
+  if (!decoders.length) return {};
+  const lengthsOnly = decoders.some((f) => f.attentionOps?.includes('GroupQueryAttention'));
+  return { positionIdsInput: decoders.some((f) => f.inputs.includes('position_ids')), ...(lengthsOnly ? { lengthsOnly } : {}) };
 }
 
 /** The token a mask probe hides: an ordinary token near the middle, never the last of a decoder-only prompt. */
