@@ -57,6 +57,7 @@ export function toPanelData(trace: Trace, traceId: string): PanelData {
       queries: a.queries,
       keys: a.keys,
       data: a.data,
+      ...(a.quantized ? { quantized: a.quantized } : {}),
     })),
     masks: trace.masks.map((m) => ({ layer: m.layer, kind: m.kind, queries: m.queries, keys: m.keys, visible: m.visible })),
     ...(trace.lens ? { lens: lensView(trace.lens) } : {}),
