@@ -5,7 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import { attentionDivergence } from '../../../src/core/compare/divergence';
 import { decode, openModel } from '../../../src/core/decode';
 import { SessionCache } from '../../../src/core/decode/sessionCache';
+import { checkTrace } from '../../../src/core/masks/checks';
 import { compareRuns } from '../../../src/core/masks/compare';
+import { maxOverHeads, readCells } from '../../../src/core/masks/expected';
 import {
   attentionAt,
   attentionHead,
@@ -146,6 +148,13 @@ describe('readers of compact attention', () => {
       const divergence = attentionDivergence(trace.attention, float.attention, () => ({ queries: 1e9, keys: 1e9 }));
       assert.equal(divergence.layers.length, trace.attention.length);
       for (const layer of divergence.layers) for (const d of layer.heads) assert.ok(d <= jsdBound, `JSD ${d} > ${jsdBound}`);
+      // The mask checks: the weight over heads, the cells read, the findings.
+      assert.ok(maxDiff(maxOverHeads(a), maxOverHeads(f)) <= tolerance(a));
+      assert.equal(readCells(a).length, a.queries * a.keys);
+      assert.deepEqual(
+        checkTrace(trace).map((x) => x.check),
+        checkTrace(float).map((x) => x.check),
+      );
       const runs = compareRuns(trace, float);
       assert.equal(runs.firstChanged, null);
       for (const kind of runs.divergence) for (const d of kind.max) assert.ok(d <= jsdBound, `compareRuns JSD ${d} > ${jsdBound}`);
