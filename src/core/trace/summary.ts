@@ -61,7 +61,7 @@ function scoreLines(trace: Trace): string[] {
       const known = Number.isFinite(p);
       const bits = known ? `${(-Math.log2(p)).toFixed(2)} bits` : '—';
       lines.push(
-        `${String(i).padStart(4)}  ${show(t.text).padEnd(14)} ${(known ? pct(p) : '—').padStart(6)}  ${bits.padStart(10)}  ${tops(trace.inputTop[i], 3)}`,
+        `${String(i).padStart(4)}  ${show(t.text).padEnd(14)} ${(known ? pct(p) : '—').padStart(6)}  ${bits.padStart(10)}  ${tops(trace.inputTop[i], 3)}`.trimEnd(),
       );
     });
     const known = trace.input.tokens.map((_, i) => trace.inputProbs[i]).filter((p) => Number.isFinite(p) && p > 0);

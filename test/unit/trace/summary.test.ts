@@ -26,7 +26,7 @@ test('a score lists each input token with the probability torch gives it, its su
   const rows = text.split('\n').filter((line) => /^ {0,3}\d+ {2}"/.test(line));
   assert.equal(rows.length, ref.tokens.length, text);
   // The first token has no probability; token i + 1 has torch's probs[i].
-  assert.match(rows[0], /^ {3}0 {2}"copy" +— +— /);
+  assert.match(rows[0], /^ {3}0 {2}"copy" +— +—$/);
   ref.input_surprisal.probs.forEach((p, i) => {
     const row = rows[i + 1];
     assert.ok(row.includes(`${(p * 100).toFixed(1)}%`), `${row} has ${(p * 100).toFixed(1)}%`);
