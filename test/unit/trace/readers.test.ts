@@ -21,6 +21,7 @@ import { traceToJson } from '../../../src/core/trace/json';
 import { mostAttended, summarizeTrace } from '../../../src/core/trace/summary';
 import type { AttentionCapture, Trace } from '../../../src/core/trace/types';
 import { attentionRow } from '../../../src/host/editor/hoverText';
+import { embedPanelData, readPanelData } from '../../../src/panelData/embedded';
 import { toPanelData } from '../../../src/panelData/fromTrace';
 import { PanelDataService } from '../../../src/panelData/serve';
 import { fixture } from '../paths';
@@ -123,6 +124,18 @@ describe('readers of compact attention', () => {
       // p log p moves by at most ~ error × (log2(1/error) + 2) bits per key; 21 keys.
       const bound = 21 * a.quantized!.maxError * (Math.log2(1 / a.quantized!.maxError) + 2);
       assert.ok(maxDiff(eq.data, ef.data) <= bound, `entropy ${maxDiff(eq.data, ef.data)} > ${bound}`);
+    });
+
+    test(`${bits}-bit: the HTML report's embedded data keeps the codes (smaller than float32) and serves the same heads`, () => {
+      const embedded = embedPanelData(toPanelData(compact[bits], 'r'));
+      const data = readPanelData(embedded);
+      // The meta the webview gets whole carries no codes.
+      assert.ok(data.meta.captures.every((c) => !('quantized' in c) && !('data' in c)));
+      assert.ok(data.attention.every((a) => a.quantized?.bits === bits));
+      assert.ok(embedded.length < embedPanelData(toPanelData(float, 'f')).length);
+      const fromReport = new PanelDataService(data).matrix({ traceId: 'r', layer: 0, kind: 'self', head: 1 });
+      const live = new PanelDataService(toPanelData(compact[bits], 'q')).matrix({ traceId: 'q', layer: 0, kind: 'self', head: 1 });
+      assert.deepEqual(fromReport.data, live.data);
     });
 
     test(`${bits}-bit: the hover, the JSON, the summary and the run comparison read the codes`, () => {
