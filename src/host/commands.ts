@@ -4,6 +4,7 @@
  */
 export const Commands = {
   decodeSelection: 'decoderLens.decodeSelection',
+  scoreSelection: 'decoderLens.scoreSelection',
   selectModel: 'decoderLens.selectModel',
   showAttentionPanel: 'decoderLens.showAttentionPanel',
   openMaskInspector: 'decoderLens.openMaskInspector',
