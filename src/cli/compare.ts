@@ -1,4 +1,4 @@
-// `decoder-lens compare --model A (--model-b B | --trace-b FILE.dltrace) --text … [--max-new-tokens N]
+// `decoder-lens compare --model A [--variant V] (--model-b B [--variant-b V] | --trace-b FILE.dltrace) --text … [--max-new-tokens N]
 // [--json OUT.json] [--html OUT.html] [--no-lens] [--lens-rows last|all]`: runs the same input through both (or
 // against a saved trace) and reports where they differ. Prints a readable report; --json writes the whole
 // report, --html the compare view as a standalone page.
@@ -11,7 +11,7 @@ import { DecoderLensError } from '../core/errors';
 import { findModelLayout } from '../core/model/layout';
 import { readTraceFile } from '../core/trace/readTraceFile';
 import type { Trace } from '../core/trace/types';
-import { writeCompareReport } from '../panelData/compareReportHtml';
+import { writeCompareReport } from '../panelData/node/compareReportHtml';
 import { stringFlag, type ParsedArgs } from './args';
 import { traceOptions } from './trace';
 
@@ -50,16 +50,19 @@ export async function compareCommand(
 
   const sessions = new SessionCache();
   try {
-    const run = async (path: string): Promise<{ trace: Trace; dir: string }> => {
-      const model = await openModel(path);
-      return { trace: await decode(model, sessions, { ...options, lens }), dir: model.layout.dir };
+    const sameFolder = !!pathB && resolve(pathA) === resolve(pathB);
+    const run = async (path: string, variant: string | undefined): Promise<{ trace: Trace; dir: string; label: string }> => {
+      const model = await openModel(path, variant ?? '');
+      // Two variants of one folder (fp32 vs q4) differ only by variant: say it in the labels.
+      const label = variant || sameFolder ? `${path} [${model.layout.variant.name}]` : path;
+      return { trace: await decode(model, sessions, { ...options, lens }), dir: model.layout.dir, label };
     };
-    const a = await run(pathA);
-    const b = pathB ? await run(pathB) : { trace: saved!, dir: savedModelDir(saved!) };
+    const a = await run(pathA, stringFlag(args, 'variant'));
+    const b = pathB ? await run(pathB, stringFlag(args, 'variant-b')) : { trace: saved!, dir: savedModelDir(saved!), label: traceFile! };
     const vocabulary = b.dir ? safeVocab(a.dir, b.dir) : null;
     const report = compareTraces(
-      { trace: a.trace, label: pathA, lens: a.trace.lens },
-      { trace: b.trace, label: pathB ?? traceFile!, lens: b.trace.lens },
+      { trace: a.trace, label: a.label, lens: a.trace.lens },
+      { trace: b.trace, label: b.label, lens: b.trace.lens },
       vocabulary,
     );
     if (!vocabulary)

@@ -1,79 +1,97 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DecoderLensError } from '../core/errors';
-import { parseArgs, stringFlag, type ParsedArgs } from './args';
+import {
+  COMPARE_OPTIONS,
+  type CommandSpec,
+  DEMO_OPTIONS,
+  type ParsedArgs,
+  TAPS_OPTIONS,
+  TRACE_OPTIONS,
+  UsageError,
+  parseArgs,
+  stringFlag,
+} from './args';
 import { tapsCommand } from './taps';
 
-const USAGE = `Usage: decoder-lens <command> [options]
-  demo [--report FILE.html]    decode the built-in demo model, print a summary, write an HTML report
-                               (and, in the source tree, compare it with its fine-tuned variant)
-  taps  --model PATH [--json]  the attention, mask and hidden-state tensors Decoder Lens can capture
-  trace --model PATH (--text STR | --text-file F) [--max-new-tokens N]
+interface Command extends CommandSpec {
+  /** Returns the exit code: 0 done, 1 failed (a DecoderLensError thrown here also gives 1). */
+  run(args: ParsedArgs): Promise<number>;
+}
+
+/** Every command: its usage, its options (anything else is an error, exit 2) and what it does. */
+export const COMMANDS: Record<string, Command> = {
+  demo: {
+    usage: `demo [--report FILE.html] [--text STR]   decode the built-in demo model, print a summary, write an HTML report
+                               (and, in the source tree, compare it with its fine-tuned variant)`,
+    options: DEMO_OPTIONS,
+    run: demo,
+  },
+  taps: {
+    usage: `taps --model PATH [--variant NAME] [--json]   the attention, mask and hidden-state tensors Decoder Lens can capture
+        (exit 1 when a file cannot be read; the JSON lists the error for that file)`,
+    options: TAPS_OPTIONS,
+    async run(args) {
+      const report = await tapsCommand(requireModel(args), { variant: stringFlag(args, 'variant') });
+      process.stdout.write(JSON.stringify(report, null, args.flags.has('json') ? undefined : 2) + '\n');
+      return report.files.some((f) => f.error) ? 1 : 0;
+    },
+  },
+  trace: {
+    usage: `trace --model PATH [--variant NAME] (--text STR | --text-file F) [--max-new-tokens N (0: score the text only)]
         [--strategy greedy|top-k|top-p] [--temperature T] [--top-k K] [--top-p P] [--seed S]
         [--attention-mask 1,1,0,…] [--no-cache] [--hidden-vectors] [--out FILE.dltrace] [--json FILE.json]
-        [--lens [--lens-rows last|all] [--lens-k K]]   each layer's next-token distribution (logit lens)
-  compare --model A (--model-b B | --trace-b FILE.dltrace) (--text STR | --text-file F) [--max-new-tokens N]
-        [--json FILE.json] [--html FILE.html] [--no-lens] [--lens-rows last|all]   where two models (or a saved trace) differ
-PATH is an Optimum model folder (decoder_model.onnx, …, config.json, tokenizer.json) or one .onnx file.
+        [--lens [--lens-rows last|all] [--lens-k K]]   each layer's next-token distribution (logit lens)`,
+    options: TRACE_OPTIONS,
+    async run(args) {
+      await (await import('./trace.js')).traceCommand(requireModel(args), args);
+      return 0;
+    },
+  },
+  compare: {
+    usage: `compare --model A [--variant NAME] (--model-b B [--variant-b NAME] | --trace-b FILE.dltrace) (--text STR | --text-file F)
+        [--max-new-tokens N] [--json FILE.json] [--html FILE.html] [--no-lens] [--lens-rows last|all]   where two models (or a saved trace) differ`,
+    options: COMPARE_OPTIONS,
+    async run(args) {
+      await (await import('./compare.js')).compareCommand(args);
+      return 0;
+    },
+  },
+};
+
+const usage = () =>
+  `Usage: decoder-lens <command> [options]\n${Object.values(COMMANDS)
+    .map((c) => `  ${c.usage}\n`)
+    .join('')}PATH is a model folder (Optimum or transformers.js layout with its onnx/ subfolder, or ONNX Runtime GenAI), its onnx/
+subfolder, or one .onnx file. NAME picks a variant of the folder: fp32, fp16, q4, q4f16, quantized, int8, uint8, bnb4, or a
+file name.
 `;
 
 /** The built-in demo model sits beside the bundle (dist/demo-model). */
 export const demoModelPath = () => join(__dirname, 'demo-model');
 export const DEMO_PROMPT = 'copy: the cat sat on the mat =';
 
+/** Parses a command line against the command table (for callers that run a command's function directly). */
+export const parseCommandLine = (argv: string[]) => parseArgs(argv, COMMANDS);
+
 export async function runCli(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
   try {
-    switch (args.command) {
-      case 'demo': {
-        // Loaded here, not at the top: ONNX Runtime costs every other command (taps) its load time.
-        const [{ traceCommand }, { writeHtmlReport }] = await Promise.all([import('./trace.js'), import('../panelData/reportHtml.js')]);
-        const trace = await traceCommand(demoModelPath(), withDefaults(args, { text: DEMO_PROMPT }));
-        const report = resolve(stringFlag(args, 'report') ?? 'decoder-lens-demo.html');
-        writeHtmlReport(trace, __dirname, report);
-        process.stdout.write(`\nThe whole trace as an HTML report (opens in any browser): ${report}\n`);
-        // In the source tree: the fine-tuned variant of the demo model (the fixtures) shows what Compare does.
-        const finetuned = join(__dirname, '..', 'test', 'fixtures', 'models', 'tiny-gpt-finetuned');
-        if (existsSync(finetuned) && !args.flags.has('report')) {
-          process.stdout.write(`\n── Compare: the demo model vs its fine-tuned variant (${finetuned}) ──\n`);
-          const { compareCommand } = await import('./compare.js');
-          const text = stringFlag(args, 'text') ?? DEMO_PROMPT;
-          await compareCommand(
-            parseArgs([
-              'compare',
-              '--model',
-              demoModelPath(),
-              '--model-b',
-              finetuned,
-              '--text',
-              text,
-              '--html',
-              'decoder-lens-compare-demo.html',
-            ]),
-          );
-        }
-        return 0;
-      }
-      case 'taps': {
-        const report = await tapsCommand(requireModel(args));
-        process.stdout.write(JSON.stringify(report, null, args.flags.has('json') ? undefined : 2) + '\n');
-        return 0;
-      }
-      case 'trace':
-        await (await import('./trace.js')).traceCommand(requireModel(args), args);
-        return 0;
-      case 'compare':
-        await (await import('./compare.js')).compareCommand(args);
-        return 0;
-      case 'help':
-      case '--help':
-        process.stdout.write(USAGE);
-        return 0;
-      default:
-        process.stderr.write(`${args.command ? `Unknown command "${args.command}".\n` : ''}${USAGE}`);
-        return 2;
+    const args = parseCommandLine(argv);
+    if (args.command === 'help' || args.command === '--help' || args.command === '-h') {
+      process.stdout.write(usage());
+      return 0;
     }
+    const command = args.command === undefined ? undefined : COMMANDS[args.command];
+    if (!command) {
+      process.stderr.write(`${args.command ? `Unknown command "${args.command}".\n` : ''}${usage()}`);
+      return 2;
+    }
+    return await command.run(args);
   } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`decoder-lens: ${error.message}\nUsage: ${error.usage}\n`);
+      return 2;
+    }
     if (error instanceof DecoderLensError) {
       process.stderr.write(`decoder-lens: ${error.message}\n`);
       return 1;
@@ -82,9 +100,28 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+async function demo(args: ParsedArgs): Promise<number> {
+  // Loaded here, not at the top: ONNX Runtime costs every other command (taps) its load time.
+  const [{ traceCommand }, { writeHtmlReport }] = await Promise.all([import('./trace.js'), import('../panelData/node/reportHtml.js')]);
+  const trace = await traceCommand(demoModelPath(), withDefaults(args, { text: DEMO_PROMPT }));
+  const report = resolve(stringFlag(args, 'report') ?? 'decoder-lens-demo.html');
+  writeHtmlReport(trace, __dirname, report);
+  process.stdout.write(`\nThe whole trace as an HTML report (opens in any browser): ${report}\n`);
+  // In the source tree: the fine-tuned variant of the demo model (the fixtures) shows what Compare does.
+  const finetuned = join(__dirname, '..', 'test', 'fixtures', 'models', 'tiny-gpt-finetuned');
+  if (existsSync(finetuned) && !args.flags.has('report')) {
+    process.stdout.write(`\n── Compare: the demo model vs its fine-tuned variant (${finetuned}) ──\n`);
+    const { compareCommand } = await import('./compare.js');
+    const text = stringFlag(args, 'text') ?? DEMO_PROMPT;
+    const argv = ['compare', '--model', demoModelPath(), '--model-b', finetuned, '--text', text];
+    await compareCommand(parseCommandLine([...argv, '--html', 'decoder-lens-compare-demo.html']));
+  }
+  return 0;
+}
+
 function requireModel(args: ParsedArgs): string {
   const model = stringFlag(args, 'model');
-  if (!model) throw new DecoderLensError('bad-input', '--model PATH is required (an Optimum model folder or an .onnx file).');
+  if (!model) throw new UsageError('--model PATH is required.', `decoder-lens ${COMMANDS[args.command ?? '']?.usage ?? ''}`);
   return model;
 }
 

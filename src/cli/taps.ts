@@ -2,6 +2,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { DecoderLensError } from '../core/errors';
+import { findModelLayout } from '../core/model/layout';
 import { type ModelRole, findTaps, readModel } from '../core/onnx';
 
 export interface TapsFileJson {
@@ -29,7 +30,8 @@ export interface TapsJson {
   files: TapsFileJson[];
 }
 
-export async function tapsCommand(modelPath: string): Promise<TapsJson> {
+/** Every .onnx file of the folder (and its onnx/ subfolder), or with `variant` only that variant's files. */
+export async function tapsCommand(modelPath: string, { variant }: { variant?: string } = {}): Promise<TapsJson> {
   const info = await stat(modelPath).catch(() => {
     throw new DecoderLensError(
       'not-found',
@@ -38,7 +40,7 @@ export async function tapsCommand(modelPath: string): Promise<TapsJson> {
     );
   });
   if (info.isFile()) return { files: [await describe(modelPath, basename(modelPath))] };
-  const files = await onnxFiles(modelPath);
+  const files = variant ? findModelLayout(modelPath, variant).files.map((f) => f.path) : await onnxFiles(modelPath);
   if (files.length === 0) {
     throw new DecoderLensError('not-found', `No .onnx files in ${modelPath} or its onnx/ subfolder.`, modelPath);
   }
@@ -49,7 +51,7 @@ export async function tapsCommand(modelPath: string): Promise<TapsJson> {
     } catch (e) {
       if (!(e instanceof DecoderLensError)) throw e;
       out.push({
-        file: relative(modelPath, file),
+        file: relative(modelPath, file).split('\\').join('/'),
         role: 'unknown',
         attention: [],
         hiddenStates: [],

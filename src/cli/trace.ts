@@ -23,7 +23,7 @@ export function traceOptions(args: ParsedArgs): Partial<DecodeOptions> & { text:
   return {
     text,
     ...definedOnly({
-      maxNewTokens: numberFlag(args, 'max-new-tokens', Number.isInteger, 'a whole number'),
+      maxNewTokens: numberFlag(args, 'max-new-tokens', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0 (0: score the text only)'),
       attentionMask: mask === undefined ? undefined : mask.split(',').map((v) => Number(v.trim())),
       hiddenVectors: args.flags.has('hidden-vectors') || undefined,
     }),
@@ -42,7 +42,7 @@ export function traceOptions(args: ParsedArgs): Partial<DecodeOptions> & { text:
 /** Runs a decode and writes what was asked: --out FILE.dltrace, --json FILE.json, else a summary on stdout. */
 export async function traceCommand(modelPath: string, args: ParsedArgs): Promise<Trace> {
   const options = traceOptions(args);
-  const model = await openModel(modelPath);
+  const model = await openModel(modelPath, stringFlag(args, 'variant') ?? '');
   const sessions = new SessionCache();
   try {
     const trace = await decode(model, sessions, options);

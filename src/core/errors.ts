@@ -1,4 +1,6 @@
-import type { ErrorCode, ErrorPayload } from '../protocol/errors';
+import type { ErrorCode, ErrorPayload } from './errorCodes';
+
+export type { ErrorCode, ErrorPayload };
 
 /** The one error type the core throws: a code, a message a person can act on, and the file it is about. */
 export class DecoderLensError extends Error {

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Connection } from '../protocol/rpc';
-import { nodePort } from '../worker/port';
+import { nodePort } from '../protocol/nodePort';
 import type { WorkerEvents, WorkerMethods } from '../protocol/worker';
 
 export type WorkerConnection = Connection<Record<string, never>, WorkerMethods, Record<string, never>, WorkerEvents>;

@@ -3,7 +3,7 @@
  * Each side declares the methods it serves and the events it emits; `Connection` gives the other side
  * typed `request`/`notify`, request ids, progress, cancellation and error replies over any message port.
  */
-import type { ErrorPayload } from './errors';
+import type { ErrorPayload } from '../core/errorCodes';
 
 export interface Method<P, R, Progress = never> {
   params: P;

@@ -33,7 +33,7 @@ export async function hostModules() {
   await esbuild.build({
     stdin: {
       contents: `export { panelHtml } from './src/host/panel/panelHtml';
-export { reportHtml, readReportAssets } from './src/panelData/reportHtml';
+export { reportHtml, readReportAssets } from './src/panelData/node/reportHtml';
 export { toPanelData } from './src/panelData/fromTrace';
 export { decodeTrace, encodeTrace } from './src/core/trace/file';`,
       resolveDir: repoRoot,

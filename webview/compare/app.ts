@@ -13,7 +13,7 @@ import type {
   CompareViewMethods,
 } from '../../src/protocol/compare';
 import { buildLut } from '../../src/panelData/colorScale';
-import { actionButton, KindTabs } from '../panel/controls';
+import { actionButton, KindTabs } from '../shared/controls';
 import { el } from '../shared/dom';
 import { onThemeChange, readTheme, type Theme } from '../shared/theme';
 import { LensDeltaChart, ProbabilityChart } from './charts';

@@ -5,8 +5,8 @@
  */
 import type { CompareLens, CompareViewReport } from '../../src/protocol/compare';
 import { mix, toCss } from '../../src/panelData/colorScale';
-import { baseOptions, ChartBox } from '../panel/charts';
-import { displayText, formatProb } from '../panel/tokens';
+import { baseOptions, ChartBox } from '../shared/chartBox';
+import { displayText, formatProb } from '../shared/tokenText';
 import type { Theme } from '../shared/theme';
 import { formatDelta, probabilitySeries } from './model';
 

@@ -6,7 +6,7 @@
  */
 import type { CompareSide } from '../../src/protocol/compare';
 import { toCss } from '../../src/panelData/colorScale';
-import { actionButton } from '../panel/controls';
+import { actionButton } from '../shared/controls';
 import { el } from '../shared/dom';
 import { paintBytes, sizeCanvas } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';

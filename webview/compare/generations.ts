@@ -4,7 +4,7 @@
  * becomes a text node.
  */
 import type { CompareViewReport } from '../../src/protocol/compare';
-import { displayText, formatProb } from '../panel/tokens';
+import { displayText, formatProb } from '../shared/tokenText';
 import { el, setVar } from '../shared/dom';
 import { formatDelta } from './model';
 

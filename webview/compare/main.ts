@@ -4,13 +4,13 @@
  */
 import { Connection } from '../../src/protocol/rpc';
 import type { CompareHostEvents, CompareHostMethods, CompareViewEvents, CompareViewMethods } from '../../src/protocol/compare';
+import { COMPARE_DATA_ID } from '../../src/panelData/embedded';
 import { hostPort, vscodeApi } from '../shared/vscodePort';
 import { CompareApp } from './app';
 import { startCompareReport } from './report';
 
 const root = document.getElementById('root')!;
-// The id is COMPARE_DATA_ID (src/panelData/compareReportHtml.ts, which the webview may not import: it uses Node).
-const reportData = document.getElementById('decoder-lens-compare-data');
+const reportData = document.getElementById(COMPARE_DATA_ID);
 
 if (reportData) startCompareReport(root, reportData.textContent ?? '');
 else startInVsCode();

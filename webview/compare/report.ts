@@ -4,8 +4,8 @@
  */
 import { Connection } from '../../src/protocol/rpc';
 import type { CompareHostEvents, CompareHostMethods, CompareViewEvents, CompareViewMethods } from '../../src/protocol/compare';
-import { fromBase64 } from '../../src/panelData/base64';
 import { reviveCompareOpen } from '../../src/panelData/compareReport';
+import { readComparePage } from '../../src/panelData/embedded';
 import { el } from '../shared/dom';
 import { localPortPair } from '../shared/vscodePort';
 import { CompareApp } from './app';
@@ -16,7 +16,7 @@ export const NO_TRACES =
 export function startCompareReport(root: HTMLElement, base64: string): void {
   let page: { open?: unknown; text?: unknown };
   try {
-    page = JSON.parse(new TextDecoder().decode(fromBase64(base64.trim()))) as typeof page;
+    page = readComparePage(base64);
   } catch (error) {
     root.replaceChildren(el('p', { className: 'error' }, `This report's data is damaged: ${(error as Error).message}`));
     return;

@@ -6,7 +6,7 @@
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
 import type { InspectorComparison, InspectorDivergence, InspectorRun } from '../../src/protocol/inspector';
 import { mix, probToByte, toCss } from '../../src/panelData/colorScale';
-import { displayText, formatProb } from '../panel/tokens';
+import { displayText, formatProb } from '../shared/tokenText';
 import { el } from '../shared/dom';
 import { paintBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';

@@ -6,7 +6,7 @@
  */
 import type { InspectorGrid, InspectorToken } from '../../src/protocol/inspector';
 import { toCss } from '../../src/panelData/colorScale';
-import { displayText } from '../panel/tokens';
+import { displayText } from '../shared/tokenText';
 import { el } from '../shared/dom';
 import { hatchMasked, paintBytes, sizeCanvas } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';

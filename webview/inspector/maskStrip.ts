@@ -4,7 +4,7 @@
  * between tokens and Space or Enter toggles. Token text is untrusted: it only ever becomes a text node.
  */
 import type { InspectorToken } from '../../src/protocol/inspector';
-import { displayText } from '../panel/tokens';
+import { displayText } from '../shared/tokenText';
 import { el } from '../shared/dom';
 
 export class MaskStrip {

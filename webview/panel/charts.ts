@@ -4,19 +4,6 @@
  * row per layer and head (lines). Colours come from the theme and are reapplied when it changes.
  * Chart.js draws labels on canvas, so token text never becomes markup.
  */
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-  Legend,
-  type ChartConfiguration,
-} from 'chart.js';
 import type {
   AcrossLayersResult,
   EntropyResult,
@@ -27,59 +14,13 @@ import type {
   TopKResult,
 } from '../../src/protocol/panel';
 import { mix, toCss } from '../../src/panelData/colorScale';
-import { el } from '../shared/dom';
 import { topIndices } from '../../src/panelData/stats';
 import type { Theme } from '../shared/theme';
-import { displayText, formatProb } from './tokens';
-
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend);
+import { baseOptions, ChartBox } from '../shared/chartBox';
+import { displayText, formatProb } from '../shared/tokenText';
 
 /** Keys shown by name in the across-layers chart; the rest is summed as "other". */
 const SHOWN_KEYS = 6;
-
-export abstract class ChartBox {
-  readonly element: HTMLElement;
-  readonly canvas: HTMLCanvasElement;
-  protected chart?: Chart;
-  private readonly note: HTMLElement;
-
-  constructor(title: string, className: string) {
-    this.canvas = el('canvas', { attrs: { role: 'img', 'aria-label': title } });
-    this.note = el('p', { className: 'chart-note muted' });
-    this.element = el(
-      'section',
-      { className: `chart ${className}` },
-      el('h3', {}, title),
-      el('div', { className: 'chart-box' }, this.canvas),
-      this.note,
-    );
-  }
-
-  protected render(config: ChartConfiguration, theme: Theme): void {
-    applyTheme(theme);
-    this.setNote('');
-    if (this.chart && (this.chart.config as { type?: string }).type === (config as { type?: string }).type) {
-      this.chart.data = config.data;
-      this.chart.options = config.options ?? {};
-      this.chart.update('none');
-    } else {
-      this.chart?.destroy();
-      this.chart = new Chart(this.canvas, config);
-    }
-  }
-
-  setNote(text: string): void {
-    this.note.textContent = text;
-    this.element.classList.toggle('empty', text !== '' && !this.chart);
-  }
-
-  /** Shows a message instead of a chart. */
-  clear(message: string): void {
-    this.chart?.destroy();
-    this.chart = undefined;
-    this.setNote(message);
-  }
-}
 
 export class TopKChart extends ChartBox {
   constructor() {
@@ -309,18 +250,6 @@ export class HiddenChart extends ChartBox {
         : 'Means over positions. This trace recorded no change between layers (saved by an older Decoder Lens): decode again to see it.',
     );
   }
-}
-
-function applyTheme(theme: Theme): void {
-  Chart.defaults.color = toCss(theme.foreground);
-  Chart.defaults.borderColor = toCss(theme.border);
-  Chart.defaults.font.family = theme.fontFamily;
-  Chart.defaults.font.size = Math.max(10, theme.fontSize - 1);
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function baseOptions(theme: Theme, extra: Record<string, any>): any {
-  return { animation: false, responsive: true, maintainAspectRatio: false, color: toCss(theme.foreground), ...extra };
 }
 
 interface TooltipContext {

@@ -1,55 +1,18 @@
 /**
  * The panel's controls, from @vscode-elements (only the components used are imported, to keep the bundle small):
- * kind tabs, layer and head pickers, the colour-scale switch, and the export buttons.
+ * the layer and head pickers and the colour-scale switch (the kind tabs and buttons are in webview/shared/controls.ts).
  */
-import '@vscode-elements/elements/dist/vscode-tabs/index.js';
-import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { HeadChoice, PanelKind, PanelUiState } from '../../src/protocol/panel';
 import { el } from '../shared/dom';
-
-const KIND_LABEL: Record<PanelKind, string> = { self: 'Self-attention', cross: 'Cross-attention', encoder: 'Encoder' };
 
 export interface ControlEvents {
   kind(kind: PanelKind): void;
   layer(layer: number): void;
   head(head: HeadChoice): void;
   scale(scale: 'sqrt' | 'linear'): void;
-}
-
-/** Kind tabs; the shared views go in their default slot (no tab panels: every kind uses the same views). */
-export class KindTabs {
-  readonly element: HTMLElement;
-  private kinds: PanelKind[] = [];
-
-  constructor(
-    content: HTMLElement,
-    private readonly onKind: (kind: PanelKind) => void,
-  ) {
-    this.element = el('vscode-tabs', { className: 'kind-tabs' }, content);
-    this.element.addEventListener('vsc-tabs-select', (e) => {
-      const kind = this.kinds[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex];
-      if (kind) this.onKind(kind);
-    });
-  }
-
-  setKinds(kinds: PanelKind[], selected: PanelKind): void {
-    this.kinds = kinds;
-    this.element.querySelectorAll('vscode-tab-header').forEach((h) => h.remove());
-    // A decoder-only model has one kind: no tabs to pick from.
-    if (kinds.length > 1)
-      this.element.prepend(
-        ...kinds.map((k) => el('vscode-tab-header', { dataset: { kind: k }, attrs: { slot: 'header' } }, KIND_LABEL[k])),
-      );
-    this.select(selected);
-  }
-
-  select(kind: PanelKind): void {
-    this.element.setAttribute('selected-index', String(Math.max(0, this.kinds.indexOf(kind))));
-  }
 }
 
 /** Layer, head and scale pickers above the head view. */
@@ -110,10 +73,4 @@ function fill(select: HTMLElement & { value: string }, options: [string, string]
   queueMicrotask(() => {
     if (select.value !== value) select.value = value;
   });
-}
-
-export function actionButton(icon: string, label: string, onClick: () => void, className: string): HTMLElement {
-  const button = el('vscode-button', { className, title: label, attrs: { icon, secondary: '' } }, label);
-  button.addEventListener('click', onClick);
-  return button;
 }

@@ -9,7 +9,7 @@ import { el } from '../shared/dom';
 import { hatchMasked, invert, paintBytes, sizeCanvas, toBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 import { cellAt, heatLayout, labelShown, type HeatLayout } from './layout';
-import { displayText, formatProb } from './tokens';
+import { displayText, formatProb } from '../shared/tokenText';
 
 interface Shown {
   queries: number;

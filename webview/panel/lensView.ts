@@ -8,7 +8,7 @@ import { toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { paintBytes, sizeCanvas, toBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
-import { displayText, formatProb } from './tokens';
+import { displayText, formatProb } from '../shared/tokenText';
 
 interface Geometry {
   left: number;

@@ -4,17 +4,16 @@
  */
 import { Connection } from '../../src/protocol/rpc';
 import type { PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods } from '../../src/protocol/panel';
-import { fromBase64 } from '../../src/panelData/base64';
 import { localPortPair } from '../shared/vscodePort';
-import { unpack } from '../../src/protocol/packed';
 import { PanelApp } from './app';
+import { readPanelData } from '../../src/panelData/embedded';
 import { dataHandlers, PanelDataService, type PanelData } from '../../src/panelData/serve';
 import { errorView } from './summary';
 
 export function startReport(root: HTMLElement, base64: string): void {
   let data: PanelData;
   try {
-    data = unpack<PanelData>(fromBase64(base64));
+    data = readPanelData(base64);
   } catch (error) {
     root.replaceChildren(errorView(`This report's data is damaged: ${(error as Error).message}`));
     return;

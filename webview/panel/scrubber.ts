@@ -1,7 +1,8 @@
 /** The step scrubber: a slider over the generated steps; moving it selects the query that predicted the step. */
 import type { PanelTraceMeta } from '../../src/protocol/panel';
 import { el } from '../shared/dom';
-import { displayText, formatProb, stepOfQuery } from './tokens';
+import { displayText, formatProb } from '../shared/tokenText';
+import { stepOfQuery } from './tokens';
 
 export class Scrubber {
   readonly element: HTMLElement;

@@ -5,7 +5,8 @@
  */
 import type { PanelTraceMeta } from '../../src/protocol/panel';
 import { el, setVar } from '../shared/dom';
-import { FULL_TINT_BITS, formatProb, stepOfQuery, stripItems, type StripItem } from './tokens';
+import { formatProb } from '../shared/tokenText';
+import { FULL_TINT_BITS, stepOfQuery, stripItems, type StripItem } from './tokens';
 
 export class TokenStrip {
   readonly element: HTMLElement;

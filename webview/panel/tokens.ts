@@ -4,29 +4,7 @@
  */
 import type { PanelKind, PanelToken, PanelTraceMeta } from '../../src/protocol/panel';
 import { surprisalBits } from '../../src/panelData/stats';
-
-const INVISIBLE: Record<string, string> = { ' ': '·', '\n': '↵', '\r': '␍', '\t': '⇥', '\u00a0': '⍽' };
-
-/** A token's text with whitespace, control, zero-width and bidi-override characters made visible. Still plain text. */
-export function displayText(token: Pick<PanelToken, 'text' | 'partial'>): string {
-  if (token.partial || token.text === '') return '◌';
-  let out = '';
-  for (const ch of token.text) {
-    const code = ch.codePointAt(0)!;
-    if (INVISIBLE[ch]) out += INVISIBLE[ch];
-    else if (
-      code < 0x20 ||
-      code === 0x7f ||
-      (code >= 0x200b && code <= 0x200f) ||
-      code === 0xfeff ||
-      (code >= 0x2028 && code <= 0x202e) ||
-      (code >= 0x2066 && code <= 0x2069)
-    )
-      out += `\\u{${code.toString(16)}}`;
-    else out += ch;
-  }
-  return out;
-}
+import { displayText, formatProb } from '../shared/tokenText';
 
 /** Query and key tokens of one kind of attention. */
 export function axisTokens(meta: PanelTraceMeta, kind: PanelKind): { queries: PanelToken[]; keys: PanelToken[] } {
@@ -113,10 +91,4 @@ function item(
   if (token.partial) facts.push('part of a character');
   if (Number.isFinite(prob)) facts.push(`p = ${formatProb(prob)} (${surprisalBits(prob).toFixed(2)} bits)`);
   return { token, label: displayText(token), role, axis, index, select, prob, tint: tintOf(prob), title: facts.join(' · ') };
-}
-
-export function formatProb(p: number): string {
-  if (!Number.isFinite(p)) return '–';
-  if (p >= 0.001) return `${(p * 100).toFixed(p >= 0.1 ? 1 : 2)}%`;
-  return p.toExponential(1);
 }

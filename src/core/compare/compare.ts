@@ -3,53 +3,17 @@
 // attention diverges over those shared positions, and (with lenses) at which layers the predictions move.
 import type { LensCapture } from '../lens/outputs';
 import type { AttentionKind, GeneratedToken, Trace } from '../trace/types';
-import { type HeadDivergence, attentionDivergence } from './divergence';
+import { attentionDivergence } from './divergence';
+import type { CompareReport, LensDelta, StepDelta } from './report';
 import { summarize } from './summary';
 import type { VocabComparison } from './vocab';
+
+export type { CompareReport, CompareSideSummary, LensDelta, StepDelta } from './report';
 
 export interface CompareSide {
   trace: Trace;
   label: string;
   lens?: LensCapture;
-}
-
-export interface StepDelta {
-  /** The step's index (0 = the first generated token); text shown to people counts from 1, like the panel. */
-  step: number;
-  /** True while both runs were fed the same tokens (steps up to and including the first differing one). */
-  sameContext: boolean;
-  a: { id: number; text: string; prob: number };
-  b: { id: number; text: string; prob: number };
-  /** B's probability of A's token (from B's top tokens; null when it is not among them), and minus A's. */
-  bOfA: number | null;
-  delta: number | null;
-  /** How many of A's top tokens are also B's top tokens. */
-  topOverlap: number;
-}
-
-export interface LensDelta {
-  layers: number[];
-  positions: number[];
-  /** Per layer, the mean |p_B − p_A| of the token that came next, over the shared positions. */
-  meanAbsDelta: number[];
-}
-
-export interface CompareReport {
-  format: 'decoder-lens-compare';
-  version: 1;
-  a: { label: string; model: string; generatedText: string; steps: number };
-  b: { label: string; model: string; generatedText: string; steps: number };
-  vocabulary: VocabComparison | null;
-  /** Positions (input tokens, then generated tokens fed back) identical in both runs. */
-  commonPositions: number;
-  sameInput: boolean;
-  /** Index of the first step whose chosen tokens differ (0-based, as `steps[].step`); null when the generations agree over the steps both made. */
-  firstDifferingStep: number | null;
-  steps: StepDelta[];
-  attention: HeadDivergence[];
-  lens: LensDelta | null;
-  notes: string[];
-  summary: string;
 }
 
 export function compareTraces(a: CompareSide, b: CompareSide, vocabulary: VocabComparison | null = null): CompareReport {

@@ -1,6 +1,6 @@
 // Words for a comparison: the one-line summary of where the change concentrates, and the readable report the
 // CLI prints. Steps are counted from 1 here, as the panel and the progress count them (the data's indices are 0-based).
-import type { CompareReport } from './compare';
+import type { CompareReport } from './report';
 
 const ZERO = 1e-9;
 const fmt = (x: number, digits = 3) => (Math.abs(x) < ZERO ? '0' : x.toPrecision(digits));

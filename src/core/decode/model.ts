@@ -13,8 +13,9 @@ export interface OpenedModel {
   tokenizer: TextTokenizer;
 }
 
-export async function openModel(path: string): Promise<OpenedModel> {
-  const layout = findModelLayout(path);
+/** `variant`: which files of the folder ('' = the default; see model/variants.ts selectVariant). */
+export async function openModel(path: string, variant = ''): Promise<OpenedModel> {
+  const layout = findModelLayout(path, variant);
   const tokenizerFile = join(layout.dir, 'tokenizer.json');
   if (!existsSync(tokenizerFile)) {
     throw new DecoderLensError(

@@ -25,6 +25,7 @@ export function traceModel(model: OpenedModel, kvCache: boolean, sessions: (Deco
     kvCache,
     files: [...new Set(sessions.filter((s): s is DecodeSession => s !== null).map((s) => s.file))],
     vocabSize,
+    variant: model.layout.variant,
   };
 }
 

@@ -15,6 +15,25 @@ export interface ModelConfig {
   padId: number | null;
   decoderStartId: number | null;
   maxNewTokens: number | undefined;
+  /** Set for an ONNX Runtime GenAI folder: the names and settings its genai_config.json gives. */
+  genai?: GenAiSettings;
+}
+
+/** What genai_config.json says about feeding the decoder. Name templates hold %d for the layer. */
+export interface GenAiSettings {
+  file: string;
+  inputs: {
+    inputIds: string;
+    attentionMask: string | null;
+    positionIds: string | null;
+    pastKey: string;
+    pastValue: string;
+  };
+  outputs: { logits: string; presentKey: string; presentValue: string };
+  contextLength: number | undefined;
+  /** Past and present share one preallocated buffer of search.max_length positions. */
+  pastPresentShareBuffer: boolean;
+  maxLength: number | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -37,11 +56,15 @@ export function readJsonIfPresent(file: string): Json | undefined {
 }
 
 export function readModelConfig(dir: string): ModelConfig {
-  const config = readJsonIfPresent(join(dir, 'config.json')) ?? {};
+  const genaiFile = join(dir, 'genai_config.json');
+  const genaiJson = readJsonIfPresent(genaiFile);
+  const genaiModel = (genaiJson?.model ?? {}) as Json;
+  const config = readJsonIfPresent(join(dir, 'config.json')) ?? (genaiJson ? genaiModelAsConfig(genaiModel) : {});
   const generation = readJsonIfPresent(join(dir, 'generation_config.json')) ?? {};
-  const pick = (key: string): unknown => generation[key] ?? config[key];
+  const pick = (key: string): unknown => generation[key] ?? config[key] ?? genaiModel[key];
   const decoderConfig = (config.decoder ?? {}) as Json;
   return {
+    ...(genaiJson ? { genai: genaiSettings(genaiJson, genaiFile) } : {}),
     modelType: typeof config.model_type === 'string' ? config.model_type : undefined,
     layers:
       firstNumber(config, ['num_hidden_layers', 'n_layer', 'num_layers', 'decoder_layers']) ??
@@ -50,12 +73,58 @@ export function readModelConfig(dir: string): ModelConfig {
       firstNumber(config, ['num_attention_heads', 'n_head', 'num_heads', 'decoder_attention_heads']) ??
       firstNumber(decoderConfig, ['num_attention_heads']),
     hiddenSize: firstNumber(config, ['hidden_size', 'n_embd', 'd_model']),
-    maxPositions: firstNumber(config, ['max_position_embeddings', 'n_positions', 'n_ctx']),
+    maxPositions: firstNumber(config, ['max_position_embeddings', 'n_positions', 'n_ctx']) ?? firstNumber(genaiModel, ['context_length']),
     bosId: asId(pick('bos_token_id')),
     eosIds: asIds(pick('eos_token_id')),
     padId: asId(pick('pad_token_id')),
     decoderStartId: asId(pick('decoder_start_token_id')),
     maxNewTokens: firstNumber(generation, ['max_new_tokens']),
+  };
+}
+
+/** GenAI folders often have no config.json: the sizes come from genai_config.json's model.decoder. */
+function genaiModelAsConfig(model: Json): Json {
+  const decoder = (model.decoder ?? {}) as Json;
+  return {
+    model_type: model.type,
+    num_hidden_layers: decoder.num_hidden_layers,
+    num_attention_heads: decoder.num_attention_heads,
+    hidden_size: decoder.hidden_size,
+    max_position_embeddings: model.context_length,
+  };
+}
+
+function genaiSettings(json: Json, file: string): GenAiSettings {
+  const model = (json.model ?? {}) as Json;
+  const decoder = (model.decoder ?? {}) as Json;
+  const inputs = (decoder.inputs ?? {}) as Json;
+  const outputs = (decoder.outputs ?? {}) as Json;
+  const search = (json.search ?? {}) as Json;
+  const name = (object: Json, key: string, fallback: string | null): string | null =>
+    typeof object[key] === 'string' ? (object[key] as string) : fallback;
+  const template = (object: Json, key: string, fallback: string): string => {
+    const value = name(object, key, fallback)!;
+    if (!value.includes('%d'))
+      throw new DecoderLensError('bad-model', `${file}: model.decoder.${key} "${value}" has no %d for the layer number.`, file);
+    return value;
+  };
+  return {
+    file: typeof decoder.filename === 'string' ? decoder.filename : 'model.onnx',
+    inputs: {
+      inputIds: name(inputs, 'input_ids', 'input_ids')!,
+      attentionMask: name(inputs, 'attention_mask', null),
+      positionIds: name(inputs, 'position_ids', null),
+      pastKey: template(inputs, 'past_key_names', 'past_key_values.%d.key'),
+      pastValue: template(inputs, 'past_value_names', 'past_key_values.%d.value'),
+    },
+    outputs: {
+      logits: name(outputs, 'logits', 'logits')!,
+      presentKey: template(outputs, 'present_key_names', 'present.%d.key'),
+      presentValue: template(outputs, 'present_value_names', 'present.%d.value'),
+    },
+    contextLength: firstNumber(model, ['context_length']),
+    pastPresentShareBuffer: search.past_present_share_buffer === true,
+    maxLength: firstNumber(search, ['max_length']),
   };
 }
 

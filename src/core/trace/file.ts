@@ -1,8 +1,8 @@
 /**
  * The .dltrace file: 8 magic bytes, then the trace packed (a JSON header in which each typed array is a
- * reference into an 8-byte-aligned binary section; see src/protocol/packed.ts). Readable without our code.
+ * reference into an 8-byte-aligned binary section; see src/core/packed.ts). Readable without our code.
  */
-import { pack, PackedFormatError, unpack } from '../../protocol/packed';
+import { pack, PackedFormatError, unpack } from '../packed';
 import { DecoderLensError } from '../errors';
 import type { Trace } from './types';
 

@@ -79,6 +79,8 @@ export interface TraceModel {
   kvCache: boolean;
   files: string[];
   vocabSize: number;
+  /** Which variant of the folder ran ('fp32', 'q4', …, or GenAI's file name) and its dtype; absent in older traces. */
+  variant?: { name: string; dtype: string | null };
 }
 
 export interface TraceSettings {

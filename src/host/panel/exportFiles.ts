@@ -2,8 +2,8 @@
 import * as vscode from 'vscode';
 import type { PanelData } from '../../panelData/serve';
 import type { CompareReport } from '../../core/compare/compare';
-import { compareReportHtml } from '../../panelData/compareReportHtml';
-import { readReportAssets, reportHtml } from '../../panelData/reportHtml';
+import { compareReportHtml } from '../../panelData/node/compareReportHtml';
+import { readReportAssets, reportHtml } from '../../panelData/node/reportHtml';
 import { lastSegment } from '../../panelData/pathName';
 
 function defaultUri(name: string): vscode.Uri | undefined {

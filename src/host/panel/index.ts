@@ -1,5 +1,5 @@
-/** The attention panel's host API (see issue 5). */
+/** The attention panel's host API. */
 export { AttentionPanels } from './attentionPanels';
 export { AttentionPanel } from './attentionPanel';
-export { writeHtmlReport, reportHtml, readReportAssets } from '../../panelData/reportHtml';
+export { writeHtmlReport, reportHtml, readReportAssets } from '../../panelData/node/reportHtml';
 export type { PanelFocus } from '../../protocol/panel';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { parseArgs } from '../../../src/cli/args';
 import { compareCommand } from '../../../src/cli/compare';
+import { parseCommandLine } from '../../../src/cli/main';
 import type { CompareReport } from '../../../src/core/compare';
 import { decode, openModel } from '../../../src/core/decode';
 import { SessionCache } from '../../../src/core/decode/sessionCache';
@@ -18,7 +18,7 @@ after(() => sessions.clear());
 /** Runs the command with its report captured (not by replacing process.stdout.write: the test runner reports through it too). */
 async function compare(argv: string[]): Promise<{ report: CompareReport; stdout: string }> {
   let stdout = '';
-  const report = await compareCommand(parseArgs(['compare', ...argv]), { write: (text) => (stdout += text) });
+  const report = await compareCommand(parseCommandLine(['compare', ...argv]), { write: (text) => (stdout += text) });
   return { report, stdout };
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../../../src/core/errors';
-import type { ErrorCode } from '../../../src/protocol/errors';
+import type { ErrorCode } from '../../../src/core/errors';
 import { fixture } from '../paths';
 
 export { ort };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fromBase64, toBase64 } from '../../../src/panelData/base64';
-import { pack, unpack } from '../../../src/protocol/packed';
+import { pack, unpack } from '../../../src/core/packed';
 
 test('base64 matches the standard vectors and Node', () => {
   const enc = (s: string) => toBase64(new TextEncoder().encode(s));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { axisTokens, displayText, FULL_TINT_BITS, queryOfStep, stepOfQuery, stripItems, tintOf } from '../../../webview/panel/tokens';
+import { axisTokens, FULL_TINT_BITS, queryOfStep, stepOfQuery, stripItems, tintOf } from '../../../webview/panel/tokens';
+import { displayText } from '../../../webview/shared/tokenText';
 import { decoderOnlyMeta, tok } from './build';
 
 test('displayText shows whitespace, control, zero-width and bidi characters; leaves markup as text', () => {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { Connection, RemoteError } from '../../../src/protocol/rpc';
 import type { WorkerMethods } from '../../../src/protocol/worker';
-import { nodePort } from '../../../src/worker/port';
+import { nodePort } from '../../../src/protocol/nodePort';
 import { fixture, repoRoot } from '../paths';
 
 const workerFile = join(repoRoot, 'dist', 'worker.js');

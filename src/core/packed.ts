@@ -1,6 +1,6 @@
 /**
  * A value with typed arrays in it, as one byte string: a JSON header in which each typed array is a reference
- * into a binary section. Lets a page embed tensors (as base64, see base64.ts) without JSON arrays of numbers.
+ * into a binary section. Lets a page embed tensors (as base64, see src/panelData/base64.ts) without JSON arrays of numbers.
  * DOM-free: the host packs, the page unpacks.
  */
 

@@ -1,4 +1,5 @@
-/** Error codes every boundary understands; the message is always written for a person. */
+/* Types only (no Node, no DOM): the protocol carries them to the webviews too. */
+/** Error codes every boundary understands (the worker, host and webviews carry them over the protocol); the message is always written for a person. */
 export type ErrorCode =
   | 'not-found' // a file or folder the user named does not exist
   | 'not-onnx' // a file that is not an ONNX ModelProto

@@ -1,16 +1,15 @@
 /**
  * The standalone HTML report: the panel's own bundle and styles inlined, the trace embedded (packed, base64),
  * and a strict CSP whose script and style hashes allow exactly what is inlined. Opens in any browser.
- * vscode-free, so the CLI can write reports too.
+ * vscode-free, so the CLI can write reports too; Node (files, hashes): the page's own reader is ../embedded.ts.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Trace } from '../core/trace/types';
-import type { PanelData } from './serve';
-import { toBase64 } from './base64';
-import { pack } from '../protocol/packed';
-import { toPanelData } from './fromTrace';
+import type { Trace } from '../../core/trace/types';
+import { embedPanelData, PANEL_DATA_ID } from '../embedded';
+import { toPanelData } from '../fromTrace';
+import type { PanelData } from '../serve';
 
 export interface ReportAssets {
   script: string;
@@ -34,7 +33,7 @@ export function readReportAssets(distDir: string, kind: ReportKind = 'panel'): R
 }
 
 export function reportHtml(data: PanelData, assets: ReportAssets): string {
-  return standalonePage(`Decoder Lens: ${data.meta.model.name}, ${data.meta.createdAt}`, assets, 'decoder-lens-data', toBase64(pack(data)));
+  return standalonePage(`Decoder Lens: ${data.meta.model.name}, ${data.meta.createdAt}`, assets, PANEL_DATA_ID, embedPanelData(data));
 }
 
 /**

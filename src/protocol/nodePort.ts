@@ -1,4 +1,4 @@
-import type { Port, Wire } from '../protocol/rpc';
+import type { Port, Wire } from './rpc';
 
 /** What parentPort, MessagePort and Worker share. */
 interface NodeMessageTarget {

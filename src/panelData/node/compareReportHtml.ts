@@ -4,27 +4,22 @@
  * vscode-free. The page carries no attention tensors, so "show A/B in the panel" exists only in VS Code.
  */
 import { writeFileSync } from 'node:fs';
-import type { CompareReport } from '../core/compare/compare';
-import { formatReport } from '../core/compare/summary';
-import type { CompareReportPage, CompareViewReport } from '../protocol/compare';
-import { toBase64 } from './base64';
+import type { CompareReport } from '../../core/compare/compare';
+import { formatReport } from '../../core/compare/summary';
+import type { CompareReportPage, CompareViewReport } from '../../protocol/compare';
+import { COMPARE_DATA_ID, embedComparePage } from '../embedded';
+import { lastSegment } from '../pathName';
 import { type ReportAssets, readReportAssets, standalonePage } from './reportHtml';
-import { lastSegment } from './pathName';
-
-/** The id of the element holding the embedded comparison (the view starts in report mode when it exists). */
-export const COMPARE_DATA_ID = 'decoder-lens-compare-data';
 
 export function compareReportHtml(report: CompareReport, assets: ReportAssets, compareId = 'report'): string {
   // The view's mirror of the report: assigning checks the two types still agree.
   const view: CompareViewReport = report;
   const page: CompareReportPage = { open: { compareId, report: view, traces: { a: null, b: null } }, text: formatReport(report) };
-  // JSON turns NaN into null; the view's reader turns it back.
-  const bytes = new TextEncoder().encode(JSON.stringify(page));
   return standalonePage(
     `Decoder Lens: ${lastSegment(report.a.label)} vs ${lastSegment(report.b.label)}`,
     assets,
     COMPARE_DATA_ID,
-    toBase64(bytes),
+    embedComparePage(page),
   );
 }
 
