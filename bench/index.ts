@@ -3,18 +3,37 @@
  * Nothing here asserts a time; machines are noisy. The table is printed for the README.
  */
 import { runDecodeBench } from './decode';
+import { runFloorBench } from './floor';
 import { runGraphBench } from './graph';
 import { runLensBench } from './lens';
+import { runLongBench } from './long';
+import { runMemoryBench } from './memory';
 import { printTable, type BenchRow } from './table';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
+/** `npm run bench [section…]`: no section runs the default ones; the heavy ones run only when named. */
+const SECTIONS: Record<string, { byDefault: boolean; run(): Promise<BenchRow[]> }> = {
+  graph: { byDefault: true, run: () => runGraphBench() },
+  decode: { byDefault: true, run: () => runDecodeBench(log) },
+  lens: { byDefault: true, run: () => runLensBench(log) },
+  floor: { byDefault: true, run: () => runFloorBench(log) },
+  // Heavy (GBs of generated models and memory, minutes): only when named.
+  memory: { byDefault: false, run: () => runMemoryBench(log) },
+  long: { byDefault: false, run: () => runLongBench(log) },
+};
+
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((s) => !(s in SECTIONS));
+  if (unknown.length) throw new Error(`unknown bench section ${unknown.join(', ')}: expected ${Object.keys(SECTIONS).join(', ')}`);
+  const chosen = asked.length ? asked : Object.keys(SECTIONS).filter((s) => SECTIONS[s].byDefault);
   const rows: BenchRow[] = [];
-  if (only.length === 0 || only.includes('graph')) rows.push(...(await runGraphBench()));
-  if (only.length === 0 || only.includes('decode')) rows.push(...(await runDecodeBench(log)));
-  if (only.length === 0 || only.includes('lens')) rows.push(...(await runLensBench(log)));
+  for (const name of chosen) {
+    const start = Date.now();
+    rows.push(...(await SECTIONS[name].run()));
+    log(`section ${name} took ${((Date.now() - start) / 1000).toFixed(0)} s`);
+  }
   process.stdout.write(`\n${printTable(rows)}\n`);
 }
 

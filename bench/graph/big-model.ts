@@ -2,10 +2,10 @@
 // cached under the OS temp folder by a version key.
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { encodeVarint } from '../../src/core/onnx/wire';
-import { type GptSpec, gptGraph } from './gpt-graph';
+import { type GptParts, type GptSpec, gptGraph } from './gpt-graph';
 import { initValues } from './gpt-model';
 import { T } from './onnx-build';
 
@@ -35,25 +35,59 @@ export function bigModel(log: (s: string) => void = () => {}): string {
  * a `.done` marker beside it says the file is complete.
  */
 export function writeGptModel(spec: GptSpec, path: string, log: (s: string) => void = () => {}): string {
+  return writeGraphModel(() => gptGraph(spec), path, log, `${spec.layers} layers, d=${spec.hidden}`);
+}
+
+export interface WriteOptions {
+  /**
+   * Write every initializer of 1 KB or more to `<file>_data` beside the model, in order, unaligned — what
+   * onnx.save_model(save_as_external_data=True, all_tensors_to_one_file=True, size_threshold=1024) writes for
+   * Optimum and transformers.js exports over 2 GB.
+   */
+  externalData?: boolean;
+}
+
+/** Streams the graph `make()` returns to `path` (and its data file), once; `.done` marks a complete write. */
+export function writeGraphModel(make: () => GptParts, path: string, log: (s: string) => void, what: string, o: WriteOptions = {}): string {
   const done = `${path}.done`;
   if (existsSync(done) && existsSync(path)) return path;
   mkdirSync(dirname(path), { recursive: true });
-  log(`generating ${path} (${spec.layers} layers, d=${spec.hidden}) …`);
-  const p = gptGraph(spec);
+  log(`generating ${path} (${what}${o.externalData ? ', external data' : ''}) …`);
+  const p = make();
   const partA = onnx.GraphProto.encode({ node: p.nodes, name: 'main_graph' }).finish();
   const partB = onnx.GraphProto.encode({ input: p.inputs, output: p.outputs, valueInfo: p.valueInfo }).finish();
+  const dataName = `${basename(path)}_data`;
+  let offset = 0;
   const inits = p.initializers.map((s) => {
-    const header = onnx.TensorProto.encode({ dims: s.dims, dataType: T.FLOAT, name: s.name }).finish();
     const payload = s.dims.reduce((a, b) => a * b, 1) * 4;
-    const raw = field(9, payload);
-    const body = header.length + raw.length + payload;
-    return { s, prefix: [field(5, body), header, raw], size: field(5, body).length + body };
+    const external = o.externalData === true && payload >= 1024;
+    const header = onnx.TensorProto.encode({
+      dims: s.dims,
+      dataType: T.FLOAT,
+      name: s.name,
+      ...(external
+        ? {
+            dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+            externalData: [
+              { key: 'location', value: dataName },
+              { key: 'offset', value: String(offset) },
+              { key: 'length', value: String(payload) },
+            ],
+          }
+        : {}),
+    }).finish();
+    if (external) offset += payload;
+    const raw = external ? new Uint8Array(0) : field(9, payload);
+    const body = header.length + raw.length + (external ? 0 : payload);
+    return { s, external, prefix: [field(5, body), header, raw], size: field(5, body).length + body };
   });
   const graphLen = partA.length + partB.length + inits.reduce((n, i) => n + i.size, 0);
   const head = onnx.ModelProto.encode({ irVersion: 8, producerName: 'decoder-lens bench' }).finish();
   const tail = onnx.ModelProto.encode({ opsetImport: [{ domain: '', version: 17 }] }).finish();
   const tmp = `${path}.partial`;
+  const dataPath = join(dirname(path), dataName);
   const fd = openSync(tmp, 'w');
+  const dataFd = o.externalData ? openSync(dataPath, 'w') : -1;
   const write = (b: Uint8Array) => writeSync(fd, b);
   try {
     write(head);
@@ -62,15 +96,17 @@ export function writeGptModel(spec: GptSpec, path: string, log: (s: string) => v
     for (const i of inits) {
       i.prefix.forEach(write);
       const v = initValues(i.s);
-      write(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      writeSync(i.external ? dataFd : fd, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
     }
     write(partB);
     write(tail);
   } finally {
     closeSync(fd);
+    if (dataFd >= 0) closeSync(dataFd);
   }
   renameSync(tmp, path);
-  writeFileSync(done, String(statSync(path).size));
-  log(`generated ${(statSync(path).size / 1e6).toFixed(0)} MB`);
+  const size = statSync(path).size + (o.externalData ? statSync(dataPath).size : 0);
+  writeFileSync(done, String(size));
+  log(`generated ${(size / 1e6).toFixed(0)} MB`);
   return path;
 }

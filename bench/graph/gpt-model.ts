@@ -89,3 +89,26 @@ export function mergedGptModel(spec: GptSpec, opts: MergedOptions = {}): Uint8Ar
     { opset: opts.opset ?? 17 },
   );
 }
+
+/**
+ * The merged layout as parts for the streaming writer (bench/graph/big-model.ts): the If node, its branches'
+ * nodes inside it, and every initializer outside once (deduplicated, as Optimum's merge writes them).
+ */
+export function mergedGptParts(spec: GptSpec): GptParts {
+  const withPast = gptGraph({ ...spec, past: true });
+  const noPast = gptGraph({ ...spec, past: false });
+  const ifNode = node(
+    'If',
+    ['use_cache_branch'],
+    withPast.outputs.map((o) => o.name!),
+    'optimum::if',
+    { then_branch: branch(withPast, 'with_past', 'wp'), else_branch: branch(noPast, 'no_past', 'np') },
+  );
+  return {
+    nodes: [ifNode],
+    inputs: [...withPast.inputs, vi('use_cache_branch', T.BOOL, [1])],
+    outputs: withPast.outputs,
+    valueInfo: [],
+    initializers: withPast.initializers,
+  };
+}

@@ -8,18 +8,62 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openModel, type OpenedModel } from '../../src/core/decode';
 import { fixture, sharedDataDir } from '../../test/unit/paths';
-import { writeGptModel } from '../graph/big-model';
-import type { GptSpec } from '../graph/gpt-graph';
+import { writeGraphModel } from '../graph/big-model';
+import { gptGraph, type GptSpec } from '../graph/gpt-graph';
+import { mergedGptParts } from '../graph/gpt-model';
 
 export const GPT2_SMALL: GptSpec = { layers: 12, hidden: 768, heads: 12, vocab: 50265, ffn: 3072, past: true, valueInfo: true };
 
+/** How the model's files are laid out, as the exporters write them. */
+export type BenchLayout =
+  /** transformers.js / Optimum ≥ 1.14: onnx/model.onnx with past inputs. */
+  | 'single'
+  /** Optimum's merged decoder: decoder_model_merged.onnx, one If on use_cache_branch. */
+  | 'merged'
+  /** Optimum's older split: decoder_model.onnx (no past) + decoder_with_past_model.onnx. */
+  | 'split';
+
+export interface FolderOptions {
+  spec?: GptSpec;
+  layout?: BenchLayout;
+  /** Weights in onnx/model.onnx_data (single layout only). */
+  externalData?: boolean;
+  /** max_position_embeddings in config.json. */
+  positions?: number;
+  /** Parent folder (default: the OS temp folder). */
+  root?: string;
+}
+
+/** The folder a bench model of these options lives in (generated or not). */
+export function benchFolder(o: FolderOptions = {}): string {
+  const spec = o.spec ?? GPT2_SMALL;
+  const layout = o.layout ?? 'single';
+  const tag = layout === 'single' ? (o.externalData ? '-external' : '') : `-${layout}`;
+  return join(o.root ?? tmpdir(), 'decoder-lens-bench', `gpt2-${spec.layers}x${spec.heads}x${spec.hidden}${tag}-v2`);
+}
+
 /**
- * The bench model folder: onnx/model.onnx, config.json, generation_config.json and a tokenizer.json (the real
- * RoBERTa byte-level BPE from ../shared when present, else the fixture tokenizer).
+ * The bench model folder: the ONNX file(s) of the layout, config.json, generation_config.json and a
+ * tokenizer.json (the real RoBERTa byte-level BPE from ../shared when present, else the fixture tokenizer).
  */
-export function ensureGpt2Folder(tokenizerDir: string, log: (line: string) => void, spec = GPT2_SMALL): string {
-  const dir = join(tmpdir(), 'decoder-lens-bench', `gpt2-${spec.layers}x${spec.heads}x${spec.hidden}-v2`);
-  writeGptModel(spec, join(dir, 'onnx', 'model.onnx'), log);
+export function ensureGpt2Folder(tokenizerDir: string, log: (line: string) => void, o: FolderOptions = {}): string {
+  const spec = o.spec ?? GPT2_SMALL;
+  const dir = benchFolder(o);
+  const what = `${spec.layers} layers, ${spec.heads} heads, d=${spec.hidden}`;
+  switch (o.layout ?? 'single') {
+    case 'single':
+      writeGraphModel(() => gptGraph({ ...spec, past: true }), join(dir, 'onnx', 'model.onnx'), log, what, {
+        externalData: o.externalData,
+      });
+      break;
+    case 'merged':
+      writeGraphModel(() => mergedGptParts(spec), join(dir, 'decoder_model_merged.onnx'), log, `${what}, merged If`);
+      break;
+    case 'split':
+      writeGraphModel(() => gptGraph({ ...spec, past: false }), join(dir, 'decoder_model.onnx'), log, `${what}, no past`);
+      writeGraphModel(() => gptGraph({ ...spec, past: true }), join(dir, 'decoder_with_past_model.onnx'), log, `${what}, with past`);
+      break;
+  }
   for (const f of ['tokenizer.json', 'tokenizer_config.json'])
     if (existsSync(join(tokenizerDir, f))) copyFileSync(join(tokenizerDir, f), join(dir, f));
   // transformers.js needs a tokenizer_config.json; the shared RoBERTa folder has only tokenizer.json.
@@ -36,7 +80,7 @@ export function ensureGpt2Folder(tokenizerDir: string, log: (line: string) => vo
       n_layer: spec.layers,
       n_head: spec.heads,
       n_embd: spec.hidden,
-      n_positions: 1024,
+      n_positions: o.positions ?? 1024,
       bos_token_id: 0,
       eos_token_id: eos,
       use_cache: true,
@@ -44,6 +88,22 @@ export function ensureGpt2Folder(tokenizerDir: string, log: (line: string) => vo
   );
   writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 0, eos_token_id: eos, max_new_tokens: 64 }));
   return dir;
+}
+
+/** The tokenizer the bench models get: the shared RoBERTa BPE when present (DECODER_LENS_SHARED_DATA overrides where), else the fixture's. */
+export function benchTokenizerDir(): string {
+  const data = process.env.DECODER_LENS_SHARED_DATA ?? sharedDataDir;
+  const shared = join(data, 'tokenizers', 'roberta-bytelevel-bpe');
+  return existsSync(join(shared, 'tokenizer.json')) ? shared : fixture('tiny-gpt');
+}
+
+/** `tokens` token ids of repeated English text and the text that tokenizes to them (without special tokens). */
+export function benchPrompt(model: OpenedModel, tokens: number): { ids: number[]; text: string } {
+  const words = 'The quick brown fox jumps over the lazy dog while the decoder watches every token. ';
+  const encoded = model.tokenizer.encode(words.repeat(Math.ceil(tokens / 10) + 10), { addSpecialTokens: false }).map((t) => t.id);
+  if (encoded.length < tokens) throw new Error(`the bench prompt has only ${encoded.length} tokens, ${tokens} asked for`);
+  const ids = encoded.slice(0, tokens);
+  return { ids, text: model.tokenizer.decode(ids) };
 }
 
 /**
@@ -54,16 +114,11 @@ export function ensureGpt2Folder(tokenizerDir: string, log: (line: string) => vo
 export async function openBenchModel(
   tokens: number,
   log: (line: string) => void,
+  o: FolderOptions = {},
 ): Promise<{ dir: string; model: OpenedModel; ids: number[]; text: string }> {
-  const shared = join(sharedDataDir, 'tokenizers', 'roberta-bytelevel-bpe');
-  const tokenizerDir = existsSync(join(shared, 'tokenizer.json')) ? shared : fixture('tiny-gpt');
-  log(`generating/reusing the GPT-2-small-shaped bench model (tokenizer from ${tokenizerDir})…`);
-  const dir = ensureGpt2Folder(tokenizerDir, log);
+  const tokenizerDir = benchTokenizerDir();
+  log(`generating/reusing the bench model ${benchFolder(o)} (tokenizer from ${tokenizerDir})…`);
+  const dir = ensureGpt2Folder(tokenizerDir, log, o);
   const model = await openModel(dir);
-  const words = 'The quick brown fox jumps over the lazy dog while the decoder watches every token. ';
-  const ids = model.tokenizer
-    .encode(words.repeat(60), { addSpecialTokens: false })
-    .slice(0, tokens)
-    .map((t) => t.id);
-  return { dir, model, ids, text: model.tokenizer.decode(ids) };
+  return { dir, model, ...benchPrompt(model, tokens) };
 }
