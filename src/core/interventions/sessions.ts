@@ -3,7 +3,7 @@
 // hide them, so the loop feeds and checks the model's own inputs only.
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
-import { SESSION_OPTIONS } from '../decode/sessionCache';
+import { externalDataOptions, SESSION_OPTIONS } from '../decode/sessionCache';
 import type { DecodeSession, SessionOptions, SessionSource } from '../decode/session';
 import { TOP_K_SHOWN } from '../decode/steps';
 import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
@@ -72,7 +72,7 @@ export class HookedSessions implements SessionSource {
       inner = await ort.InferenceSession.create(tapped.bytes, {
         ...SESSION_OPTIONS,
         executionProviders,
-        ...(tapped.externalData ? { externalData: tapped.externalData } : {}),
+        ...externalDataOptions(tapped.externalDataDir),
       });
     } catch (error) {
       throw new DecoderLensError(
