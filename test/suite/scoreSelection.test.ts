@@ -38,7 +38,11 @@ suite('Score Selection', () => {
     assert.ok(self.length > 0, 'prompt attention captured');
     for (const a of self) assert.deepEqual([a.queries, a.keys], [n, n], `layer ${a.layer} covers the prompt`);
     assert.ok(scored.masks.length > 0, 'the applied masks captured');
-    assert.ok(scored.lens && !('reason' in scored.lens && scored.lens.reason), 'the logit lens');
+    assert.ok(scored.lens, 'the logit lens');
+    assert.deepEqual(scored.lens.unavailable, []);
+    assert.ok(scored.lens.layers.length > 0);
+    // The lens on every prompt position: what each layer predicts for the next token of the text.
+    assert.ok(scored.lens.positions.length >= n - 1, `lens positions ${scored.lens.positions.join(',')} for ${n} tokens`);
 
     // The same text decoded with generation: its prompt probabilities are the ones scoring reports.
     const decoded = await run(Commands.decodeSelection);
