@@ -32,6 +32,8 @@ export function parseArgs(argv: string[], commands: Record<string, CommandSpec>)
   const [command, ...rest] = argv;
   const spec = command === undefined ? undefined : commands[command];
   if (!spec) return { command, flags: new Map() };
+  // `decoder-lens trace --help`: the usage, whatever else is on the line.
+  if (rest.includes('--help') || rest.includes('-h')) return { command, flags: new Map([['help', true]]) };
   try {
     const { values } = parseNodeArgs({ args: rest, options: spec.options, strict: true, allowPositionals: false });
     const flags = new Map<string, string | true>();

@@ -101,6 +101,10 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`${args.command ? `Unknown command "${args.command}".\n` : ''}${usage()}`);
       return 2;
     }
+    if (args.flags.has('help')) {
+      process.stdout.write(`Usage: decoder-lens ${command.usage}\n`);
+      return 0;
+    }
     return await command.run(args);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -10,12 +10,13 @@ import { GraphView, type BranchStep } from '../onnx/graph-view';
 import type { Planner } from '../onnx/planner';
 import type { GraphEdit, NewNode, NodeChange } from '../onnx/surgery-bytes';
 import type { TapReport } from '../onnx/taps';
+import type { AttentionKind } from '../trace/types';
 import type { GraphInfo, ModelInfo, NodeInfo } from '../onnx/types';
 import { type LensNode, encodeNode, int64Constant } from '../lens/nodes';
 import { Writer } from '../onnx/wire';
 
 /** 'encoder': the self attention of an encoder-decoder model's encoder file. */
-export type HookKind = 'self' | 'cross' | 'encoder';
+export type HookKind = AttentionKind;
 
 /** One attention layer's head hooks. */
 export interface HeadHook {
