@@ -4,6 +4,8 @@ import { halfToFloat } from '../float16';
 
 export type NormKind =
   | 'LayerNormalization'
+  | 'SkipLayerNormalization'
+  | 'SkipSimplifiedLayerNormalization'
   | 'SimplifiedLayerNormalization'
   | 'RMSNormalization'
   | 'decomposed LayerNorm'
