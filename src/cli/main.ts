@@ -6,6 +6,7 @@ import {
   type CommandSpec,
   DEMO_OPTIONS,
   type ParsedArgs,
+  PATCH_OPTIONS,
   RANK_HEADS_OPTIONS,
   TAPS_OPTIONS,
   TRACE_OPTIONS,
@@ -60,6 +61,15 @@ export const COMMANDS: Record<string, Command> = {
     options: RANK_HEADS_OPTIONS,
     async run(args) {
       await (await import('./rankHeads.js')).rankHeadsCommand(requireModel(args), args);
+      return 0;
+    },
+  },
+  patch: {
+    usage: `patch --model PATH [--variant NAME] --clean-text A --corrupt-text B [--batch N] [--json FILE.json]
+        how much of the clean next-token probability returns when each layer's clean residual, at each position, is patched into the corrupted run`,
+    options: PATCH_OPTIONS,
+    async run(args) {
+      await (await import('./patch.js')).patchCommand(requireModel(args), args);
       return 0;
     },
   },

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands, InternalCommands } from './commands';
+import { type CommandArgs, type CommandId, Commands, InternalCommands, registerCommand } from './commands';
 import { ComparePanels } from './compare/comparePanel';
 import { compareWith } from './compare/compareWith';
 import { decodeSelection } from './decode/decodeSelection';
@@ -15,7 +15,7 @@ import { AttentionPanels } from './panel';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
 import { selectModel } from './models/selectModel';
-import { onSettingsChanged, readSettings } from './settings';
+import { onSettingsChanged, readSettings, settingId, updateSetting } from './settings';
 import { StatusBar } from './statusBar';
 import { saveTrace, openTrace } from './traceFiles';
 import { WorkerClient } from './workerClient';
@@ -65,7 +65,8 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   );
 
   const show = (result: DecodedRange, focus?: { position?: number; layer?: number }) => void attention.show(result.trace, focus);
-  const register = (id: string, run: (...args: never[]) => unknown) => subscriptions.push(vscode.commands.registerCommand(id, run));
+  const register = <K extends CommandId>(id: K, run: (...args: CommandArgs<K>) => unknown) =>
+    subscriptions.push(registerCommand(vscode.commands, id, run));
 
   const decodeDeps = { worker, registry, store, show, setBusy: (b: string | undefined) => status.setBusy(b) };
   register(Commands.decodeSelection, () => decodeSelection(decodeDeps));
@@ -73,9 +74,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   register(Commands.scoreSelection, () => decodeSelection(decodeDeps, { mode: 'score' }));
   register(Commands.selectModel, () => selectModel(registry));
   // From the palette (no argument: a dialog asks), the explorer's context menu or a test (the Uri to compare with).
-  register(Commands.compareWith, (target?: unknown) =>
-    compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined),
-  );
+  register(Commands.compareWith, (target) => compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined));
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);
@@ -84,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
         vscode.l10n.t('Decoder Lens: decode a selection first (Decoder Lens: Decode Selection), or open a saved trace.'),
       );
   });
-  register(InternalCommands.focusPanel, (args: { resultId: number; query?: number; layer?: number }) => {
+  register(InternalCommands.focusPanel, (args) => {
     const result = args && store.byId(args.resultId);
     if (result) show(result, { position: args.query, layer: args.layer });
   });
@@ -105,10 +104,10 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   subscriptions.push(traceEditor);
   register(Commands.toggleDecorations, async () => {
     const enabled = !decorations.isEnabled;
-    await vscode.workspace.getConfiguration('decoderLens').update('decorations.enabled', enabled, vscode.ConfigurationTarget.Global);
+    await updateSetting('decorations.enabled', enabled);
     decorations.setEnabled(enabled);
   });
-  register(Commands.inspectModel, async (modelPath?: string) => {
+  register(Commands.inspectModel, async (modelPath) => {
     const target = typeof modelPath === 'string' ? modelPath : (await registry.active()).path;
     try {
       const connection = await worker.get();
@@ -126,7 +125,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(store)),
     vscode.window.registerWebviewViewProvider(MasksViewProvider.viewId, masks),
     onSettingsChanged((e) => {
-      if (e.affectsConfiguration('decoderLens.decorations.enabled')) decorations.setEnabled(readSettings().decorationsEnabled);
+      if (e.affectsConfiguration(settingId('decorations.enabled'))) decorations.setEnabled(readSettings().decorationsEnabled);
     }),
   );
   return { worker, store, decorations, masks, compare, attention, registry, traceEditor };

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { InternalCommands } from '../commands';
+import { commandUri, InternalCommands } from '../commands';
 import type { TraceStore } from '../decode/traceStore';
 import { readSettings } from '../settings';
 import { hoverMarkdown, tokenAt } from './hoverText';
@@ -19,10 +19,7 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
       result.trace,
       index,
       readSettings(document.uri).hover,
-      {
-        openPanel: (query, layer) =>
-          `command:${InternalCommands.focusPanel}?${encodeURIComponent(JSON.stringify([{ resultId: result.id, query, layer }]))}`,
-      },
+      { openPanel: (query, layer) => commandUri(InternalCommands.focusPanel, { resultId: result.id, query, layer }) },
       vscode.l10n.t,
     );
     const content = new vscode.MarkdownString(markdown);

@@ -10,8 +10,7 @@ import type {
 } from '../../protocol/inspector';
 import { Connection, RemoteError } from '../../protocol/rpc';
 import { Disposable } from '../dispose';
-import { webviewOptions, webviewPort } from '../webviewHtml';
-import { inspectorHtml } from './inspectorHtml';
+import { webviewHtml, webviewOptions, webviewPort } from '../webviewHtml';
 import { InspectorSession, type InspectorRunner } from './session';
 
 type ViewConnection = Connection<InspectorHostMethods, InspectorViewMethods, InspectorHostEvents, InspectorViewEvents>;
@@ -81,7 +80,7 @@ export class MasksViewProvider extends Disposable implements vscode.WebviewViewP
       this.rendered = r;
       this.renderedEmitter.fire(r);
     });
-    view.webview.html = inspectorHtml(view.webview, this.extensionUri);
+    view.webview.html = webviewHtml(view.webview, this.extensionUri, { view: 'inspector', title: 'Decoder Lens: Masks' });
     // The checks that decode run only once someone looks at them.
     void this.session.check();
     view.onDidChangeVisibility(() => view.visible && void this.session.check());

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import vm from 'node:vm';
 import { english } from '../../../src/host/localize';
+import { VIEW_STRINGS } from '../../../src/protocol/strings';
 import { repoRoot } from '../paths';
 
 const json = (...p: string[]): Record<string, string> => JSON.parse(readFileSync(join(repoRoot, ...p), 'utf8'));
@@ -17,6 +18,9 @@ const placeholders = (s: string) => [...s.matchAll(/\{(\d+)\}/g)].map((m) => m[1
 
 /** A call of `vscode.l10n.t(`, `l10n.t(`, `this.t(` or a bare `t(`; group 1 is its first argument when that is a string literal. */
 const CALL = /(?:\bl10n\.t|\bthis\.t|(?<![\w.])t)\(\s*('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\$]|\\.)*`)?/g;
+
+/** The one place that passes non-literals: it maps the webviews' label table (checked below, value by value). */
+const LABEL_TABLE_FILE = 'webviewStrings.ts';
 
 function hostMessages(): { messages: Map<string, string>; nonLiteral: string[] } {
   const dir = join(repoRoot, 'src', 'host');
@@ -27,10 +31,13 @@ function hostMessages(): { messages: Map<string, string>; nonLiteral: string[] }
     const source = readFileSync(join(dir, file), 'utf8');
     for (const m of source.matchAll(CALL)) {
       const line = source.slice(0, m.index).split('\n').length;
-      if (m[1] === undefined) nonLiteral.push(`src/host/${file}:${line}`);
-      else messages.set(vm.runInNewContext(m[1]) as string, `src/host/${file}:${line}`);
+      if (m[1] === undefined) {
+        if (file !== LABEL_TABLE_FILE) nonLiteral.push(`src/host/${file}:${line}`);
+      } else messages.set(vm.runInNewContext(m[1]) as string, `src/host/${file}:${line}`);
     }
   }
+  // The webviews' labels: the host passes each English value of the protocol's table through vscode.l10n.t.
+  for (const [key, value] of Object.entries(VIEW_STRINGS)) if (!messages.has(value)) messages.set(value, `src/protocol/strings.ts ${key}`);
   return { messages, nonLiteral };
 }
 
@@ -68,7 +75,7 @@ test('every key of l10n/bundle.l10n.json has its zh-cn translation with the same
   assertTranslated(bundle, json('l10n', 'bundle.l10n.zh-cn.json'), 'l10n/bundle.l10n.zh-cn.json');
 });
 
-test('every vscode.l10n.t message in src/host is a literal with an entry in the bundle, and the bundle has no unused entry', () => {
+test('every vscode.l10n.t message in src/host and every webview label is in the bundle, and the bundle has no unused entry', () => {
   const { messages, nonLiteral } = hostMessages();
   assert.deepEqual(nonLiteral, [], 'l10n.t / t called with something other than a string literal (the bundle cannot list it)');
   assert.ok(messages.size > 30, `found ${messages.size} messages`);
