@@ -1,11 +1,12 @@
 // The Chinese UI as a Chinese-speaking engineer sees it: VS Code's display language is zh-cn (the harness gives
 // this test its own code-server, see writeLanguagePack in test/harness/codeServer.mjs). The palette finds the
-// command by its Chinese title, the decode opens the attention panel, the hover speaks Chinese, and the side
-// bar's view is called 掩码. VS Code's own words stay English here: no Microsoft language pack offline.
+// command by its Chinese title, the decode opens the attention panel with Chinese labels, the hover speaks
+// Chinese, and the side bar's view is called 掩码. VS Code's own words stay English here: no Microsoft language pack offline.
+/* global document -- frame callbacks run in the webview */
 import assert from 'node:assert/strict';
 import { findWebviewFrame, focusWorkbench, openFile, parkMouse, runFromPalette } from '../harness/workbench.mjs';
 
-export const name = 'Chinese UI (zh-cn): the palette, the hover and the Masks view';
+export const name = 'Chinese UI (zh-cn): the palette, the panel, the hover and the Masks view';
 export const locale = 'zh-cn';
 const editor = '.editor-instance .monaco-editor';
 
@@ -21,8 +22,12 @@ export async function run({ page, shot, log }) {
   // (Screenshots only for test-results/: on a machine without a CJK font, such as this one, Chromium draws the
   // Chinese as boxes; the assertions read the text.)
   await runFromPalette(page, '解码所选文本', 'Decoder Lens: 解码所选文本', { beforeAccept: () => shot('palette-zh-cn') });
-  await findWebviewFrame(page, '.head-canvas', 60_000);
+  const panel = await findWebviewFrame(page, '.head-canvas', 60_000);
   log('the attention panel opened from the Chinese command');
+  // The panel's own labels, as the webview drew them from the table the host translated.
+  assert.equal(await panel.$eval('.pick-layer', (e) => e.getAttribute('aria-label')), '层');
+  await panel.waitForFunction(() => document.body.innerText.includes('下一个 token 的概率（top-k）'), undefined, { timeout: 20_000 });
+  await shot('panel-zh-cn');
 
   // The hover over a decoded token (vscode.l10n.t with l10n/bundle.l10n.zh-cn.json).
   const word = page.locator(`${editor} .view-line span span`, { hasText: 'red' }).first();

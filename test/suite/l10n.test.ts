@@ -60,6 +60,19 @@ suite('Chinese UI (zh-cn display language)', () => {
     assert.match(text, /\[在面板中打开\]/);
   });
 
+  test('the attention panel gets its labels in Chinese (the page the host writes for the webview)', async () => {
+    const panel = api.attention.current;
+    assert.ok(panel, 'the decode opened the attention panel');
+    const html = panel.panel.webview.html;
+    assert.match(html, /<html lang="zh-cn">/);
+    // The table is JSON in an attribute, its characters escaped as numeric entities.
+    const attribute = /data-strings="([^"]*)"/.exec(html)![1].replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+    const strings = JSON.parse(attribute) as Record<string, string>;
+    assert.equal(strings['panel.savePng'], '保存 PNG');
+    assert.equal(strings['chart.topk'], '下一个 token 的概率（top-k）');
+    assert.equal(strings['kind.cross'], '交叉注意力');
+  });
+
   test('the Masks view receives its run labels in Chinese', async () => {
     await vscode.commands.executeCommand(Commands.openMaskInspector);
     const snapshot = api.masks.session.snapshot();
