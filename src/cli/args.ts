@@ -95,6 +95,7 @@ export const PATCH_OPTIONS: OptionTable = { ...MODEL_OPTIONS, 'clean-text': str,
 /** Head ranking (src/cli/rankHeads.ts). */
 export const RANK_HEADS_OPTIONS: OptionTable = { ...MODEL_OPTIONS, text: str, 'text-file': str, step: str, batch: str, json: str };
 export const TAPS_OPTIONS: OptionTable = { ...MODEL_OPTIONS, json: bool };
+export const CHECK_OPTIONS: OptionTable = { ...MODEL_OPTIONS, ...DECODE_OPTIONS, json: str, locale: str };
 export const COMPARE_OPTIONS: OptionTable = {
   ...MODEL_OPTIONS,
   ...DECODE_OPTIONS,
