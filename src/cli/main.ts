@@ -5,6 +5,7 @@ import {
   COMPARE_OPTIONS,
   type CommandSpec,
   DEMO_OPTIONS,
+  OCCLUDE_OPTIONS,
   type ParsedArgs,
   PATCH_OPTIONS,
   RANK_HEADS_OPTIONS,
@@ -70,6 +71,16 @@ export const COMMANDS: Record<string, Command> = {
     options: PATCH_OPTIONS,
     async run(args) {
       await (await import('./patch.js')).patchCommand(requireModel(args), args);
+      return 0;
+    },
+  },
+  occlude: {
+    usage: `occlude --model PATH [--variant NAME] (--text STR | --text-file F) [--step K] [--batch N] [--json FILE.json]
+        how the chosen token's probability at step K (from 0) moves when each input token is hidden in turn (attention mask 0);
+        the JSON: { step, chosen: {id, text}, prob, fed, tokens: [{index, id, text, prob, delta}] }`,
+    options: OCCLUDE_OPTIONS,
+    async run(args) {
+      await (await import('./occlude.js')).occludeCommand(requireModel(args), args);
       return 0;
     },
   },
