@@ -4,6 +4,7 @@ import { DecoderLensError } from '../core/errors';
 import {
   COMPARE_OPTIONS,
   type CommandSpec,
+  BISECT_OPTIONS,
   DEMO_OPTIONS,
   OCCLUDE_OPTIONS,
   type ParsedArgs,
@@ -81,6 +82,17 @@ export const COMMANDS: Record<string, Command> = {
     options: OCCLUDE_OPTIONS,
     async run(args) {
       await (await import('./occlude.js')).occludeCommand(requireModel(args), args);
+      return 0;
+    },
+  },
+  bisect: {
+    usage: `bisect --model A [--variant NAME] --model-b B [--variant-b NAME] (--text STR | --text-file F) [--max-new-tokens N]
+        [--tolerance P] [--json FILE.json]   the first layer where B (a quantized or re-exported A) departs from A: per layer
+        residual error and attention divergence on A's greedy tokens, then A's residual spliced into B after each layer;
+        the JSON: { verdict, divergence, layers: [{layer, residualError, attentionJsd, restores, …}], … }`,
+    options: BISECT_OPTIONS,
+    async run(args) {
+      await (await import('./bisect.js')).bisectCommand(requireModel(args), args);
       return 0;
     },
   },
