@@ -34,10 +34,11 @@ export function bisectSummary(r: BisectReport): string {
   const lines = r.layers.map(
     (l) =>
       `  layer ${String(l.layer).padEnd(3)} residual error ${num(l.residualError, 4)}  attention JSD ${num(l.attentionJsd, 4)} bits  ` +
-      `spliced: ${l.restores ? 'matches A' : 'still differs'}`,
+      `lens Δp ${num(l.lensDelta, 4)}  ` +
+      `spliced: ${l.matchesEverywhere ? 'matches A' : l.restores ? 'restores that step' : 'still differs'}`,
   );
   return (
     `A: ${r.a.file}\nB: ${r.b.file}\n${r.tokens.length} tokens of A's greedy output fed to both (tolerance ${r.tolerance}).\n` +
-    `${r.verdict}\n${lines.join('\n')}\n`
+    `${r.verdict}\n${lines.join('\n')}\n${r.lensUnavailable ? `(no logit lens: ${r.lensUnavailable})\n` : ''}`
   );
 }

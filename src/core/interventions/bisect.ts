@@ -7,7 +7,9 @@ import { checkpoint, DecoderLensError } from '../errors';
 import { jsd } from '../compare/divergence';
 import { decode, type DecodeContext, type OpenedModel } from '../decode';
 import { defaultSampling } from '../decode/sampling';
+import { SessionCache } from '../decode/sessionCache';
 import { floatData } from '../decode/tensors';
+import { numbersOf } from '../lens/outputs';
 import { forward, type ForwardResult } from './forward';
 import { HookedSessions } from './sessions';
 
@@ -25,12 +27,19 @@ export interface BisectLayer {
   residualError: number | null;
   /** Mean Jensen-Shannon divergence (bits) of the self-attention over heads and query rows (null: not captured in both). */
   attentionJsd: number | null;
+  /** The logit lens (final norm and unembedding on this layer's residual) p(A's token) per scored step, in A and in B (null: no lens). */
+  lensA: number[] | null;
+  lensB: number[] | null;
+  /** lensB − lensA at the divergence step (no divergence: the largest |Δ| over the steps). */
+  lensDelta: number | null;
   /** B's p(A's token) at each scored step with A's residual after this layer spliced in. */
   splicedProbs: number[];
   /** B's most likely token at each scored step, spliced. */
   splicedArgmax: number[];
-  /** Spliced B matches A at every step: the same argmax and p within the tolerance. */
+  /** Spliced B matches A at the divergence step (no divergence: at every step): the same argmax and p within the tolerance. */
   restores: boolean;
+  /** Spliced B matches A at every scored step. */
+  matchesEverywhere: boolean;
 }
 
 /** A plain JSON report (what `decoder-lens bisect --json` writes). */
@@ -56,6 +65,8 @@ export interface BisectReport {
     argmaxB: { id: number; text: string };
   } | null;
   layers: BisectLayer[];
+  /** Why the lens columns are empty, when they are. */
+  lensUnavailable: string | null;
   /** The first layer whose spliced residual restores A's output (null: none does, or nothing diverged). */
   restoredAfter: number | null;
   verdict: string;
@@ -109,8 +120,9 @@ export async function bisect(
         'bad-input',
         `A has ${scoreA.vocab} logits per position and B ${scoreB.vocab}: not two variants of one model.`,
       );
-    const matches = (s: { probs: number[]; argmax: number[] }) =>
-      tokens.every((t, k) => s.argmax[k] === t.id && Math.abs(s.probs[k] - scoreA.probs[k]) <= tolerance);
+    const matchesAt = (s: { probs: number[]; argmax: number[] }, k: number) =>
+      s.argmax[k] === tokens[k].id && Math.abs(s.probs[k] - scoreA.probs[k]) <= tolerance;
+    const matches = (s: { probs: number[]; argmax: number[] }) => tokens.every((_, k) => matchesAt(s, k));
     // The step shown: the first where B picks another token, else the largest |Δp| beyond the tolerance.
     const gap = (k: number) => Math.abs(scoreB.probs[k] - scoreA.probs[k]);
     let departed = tokens.findIndex((t, k) => scoreB.argmax[k] !== t.id);
@@ -126,6 +138,10 @@ export async function bisect(
         'unsupported',
         `A has ${hiddenA.size} readable layers and B ${hiddenB.size} (${patches.length} patchable): the layers cannot be matched.`,
       );
+    const lensA = await lensProbs(modelA, fed, first, tokens);
+    const lensB = await lensProbs(modelB, fed, first, tokens);
+    const lensStep = (a: number[], b: number[]) =>
+      departed >= 0 ? departed : a.reduce((w, _, k) => (Math.abs(b[k] - a[k]) > Math.abs(b[w] - a[w]) ? k : w), 0);
     const attentionA = byLayer(runA, 'attention');
     const attentionB = byLayer(runB, 'attention');
     const layers: BisectLayer[] = [];
@@ -145,13 +161,19 @@ export async function bisect(
       sessionsB.feeds = {};
       const pa = attentionA.get(patch.layer);
       const pb = attentionB.get(patch.layer);
+      const la = 'layers' in lensA ? (lensA.layers.get(patch.layer) ?? null) : null;
+      const lb = 'layers' in lensB ? (lensB.layers.get(patch.layer) ?? null) : null;
       layers.push({
         layer: patch.layer,
         residualError: b ? relativeL2(valuesA, floatData(b, `hidden ${patch.layer}`)) : null,
         attentionJsd: pa && pb ? meanJsd(pa, pb) : null,
+        lensA: la,
+        lensB: lb,
+        lensDelta: la && lb ? lb[lensStep(la, lb)] - la[lensStep(la, lb)] : null,
         splicedProbs: spliced.probs,
         splicedArgmax: spliced.argmax,
-        restores: matches(spliced),
+        restores: departed >= 0 ? matchesAt(spliced, departed) : matches(spliced),
+        matchesEverywhere: matches(spliced),
       });
       context.onStep?.(layers.length, patches.length);
     }
@@ -178,6 +200,7 @@ export async function bisect(
       argmaxB: scoreB.argmax,
       divergence,
       layers,
+      lensUnavailable: 'unavailable' in lensA ? `A: ${lensA.unavailable}` : 'unavailable' in lensB ? `B: ${lensB.unavailable}` : null,
       restoredAfter,
       verdict: verdictLine(divergence, restoredAfter, layers, scoreA.probs, scoreB.probs),
     };
@@ -206,6 +229,47 @@ function verdictLine(
     return `${change}; no layer's residual from A restores it: the difference is after the last block (layer ${last}): the final norm or the unembedding`;
   }
   return `layer ${restoredAfter}: ${change}; A's residual after layer ${restoredAfter} restores it`;
+}
+
+/**
+ * The logit lens of one model on the fed tokens (the decode loop's lens graph, every row): per lens layer, p(A's
+ * token) at each scored step. Row r's "next" probability is that of the token fed at r + 1; the last row's comes
+ * from its full distribution.
+ */
+async function lensProbs(
+  model: OpenedModel,
+  ids: number[],
+  first: number,
+  tokens: { id: number }[],
+): Promise<{ layers: Map<number, number[]> } | { unavailable: string }> {
+  const cache = new SessionCache();
+  try {
+    // forward() only opens and runs sessions: the ordinary cache with the lens nodes serves it.
+    const lensSessions = { open: (file: string, o: { taps: boolean }) => cache.open(file, { ...o, lens: { rows: 'all', k: 1 } }) };
+    const run = await forward(model, lensSessions as unknown as HookedSessions, { ids, batch: 1, taps: false });
+    const graph = run.session.lens?.graph;
+    const next = graph?.outputs.nextProbs ? run.outputs[graph.outputs.nextProbs] : undefined;
+    const last = graph ? run.outputs[graph.outputs.lastProbs] : undefined;
+    if (!graph || !next || !last)
+      return { unavailable: run.session.lens?.unavailable ?? 'the logit lens could not be built for this graph' };
+    const nextValues = numbersOf(next);
+    const lastValues = numbersOf(last);
+    const T = ids.length;
+    const V = last.dims[last.dims.length - 1];
+    const layers = new Map<number, number[]>();
+    graph.layers.forEach((layer, l) =>
+      layers.set(
+        layer,
+        tokens.map((t, k) => (first + k < T - 1 ? nextValues[l * (T - 1) + first + k] : lastValues[l * V + t.id])),
+      ),
+    );
+    return { layers };
+  } catch (error) {
+    if (error instanceof DecoderLensError) return { unavailable: error.message };
+    throw error;
+  } finally {
+    await cache.clear();
+  }
 }
 
 /** p(A's token) and the argmax at each scored row (rows `first`, `first + 1`, …). */

@@ -24,6 +24,8 @@ const ref = JSON.parse(readFileSync(fixture('tiny-gpt-perturbed', 'bisect_refere
   b_probs: number[];
   b_argmax: number[];
   spliced: { layer: number; probs: number[]; argmax: number[] }[];
+  lens_a: number[][];
+  lens_b: number[][];
 };
 
 const close = (got: number[], want: number[], what: string) =>
@@ -51,16 +53,24 @@ describe('bisector', () => {
     for (const [i, l] of r.layers.entries()) {
       close(l.splicedProbs, ref.spliced[i].probs, `spliced after layer ${l.layer}`);
       assert.deepEqual(l.splicedArgmax, ref.spliced[i].argmax, `spliced after layer ${l.layer}: argmax`);
+      close(l.lensA!, ref.lens_a[l.layer], `A's lens at layer ${l.layer}`);
+      close(l.lensB!, ref.lens_b[l.layer], `B's lens at layer ${l.layer}`);
     }
+    assert.equal(r.lensUnavailable, null);
     const firstChanged = ref.b_argmax.findIndex((id, k) => id !== ref.a_greedy[k]);
     assert.equal(r.divergence?.step, firstChanged, 'the step where B first picks another token');
     assert.equal(r.restoredAfter, ref.planted.layer);
+    for (const l of r.layers) assert.equal(l.restores, l.layer >= ref.planted.layer, `layer ${l.layer} splice restores`);
+    assert.ok(r.layers.find((l) => l.layer === ref.planted.layer)!.matchesEverywhere, 'the planted layer restores every step');
     assert.match(r.verdict, new RegExp(`^layer ${ref.planted.layer}: p\\(.*\\) 1\\.00 → 0\\.\\d\\d in B at step ${firstChanged}`));
     assert.match(r.verdict, new RegExp(`A's residual after layer ${ref.planted.layer} restores it$`));
     // Before the planted layer nothing differs; from it on the residual stream does.
     const before = r.layers.filter((l) => l.layer < ref.planted.layer);
     before.forEach((l) => assert.ok(l.residualError! <= 1e-6 && l.attentionJsd! <= 1e-9, `layer ${l.layer} untouched`));
-    assert.ok(r.layers.find((l) => l.layer === ref.planted.layer)!.residualError! > 0.1);
+    const planted = r.layers.find((l) => l.layer === ref.planted.layer)!;
+    assert.ok(planted.residualError! > 0.1);
+    const d = r.divergence!.step;
+    assert.ok(Math.abs(planted.lensDelta! - (ref.lens_b[ref.planted.layer][d] - ref.lens_a[ref.planted.layer][d])) <= 1e-4, 'lens Δp');
     t.diagnostic(r.verdict);
   });
 
@@ -84,12 +94,13 @@ describe('bisector', () => {
   }
 
   test('fp32 vs q4 (tiny-gpt-tjs): every layer matched and measured; the verdict is reported', async (t) => {
-    const r = await bisect(await openModel(fixture('tiny-gpt-tjs')), await openModel(fixture('tiny-gpt-tjs'), 'q4'), {
-      text: ref.prompt,
-    });
-    assert.equal(r.layers.length, 2);
-    for (const l of r.layers) assert.ok(l.residualError! > 0, `layer ${l.layer}: q4 changes the residual stream`);
-    t.diagnostic(`${r.verdict}; residual error ${r.layers.map((l) => l.residualError!.toFixed(4)).join(', ')}`);
+    // The task prompt, and one off the copy task where the model is unsure (no layer asserted: what q4 does is measured).
+    for (const text of [ref.prompt, 'copy: a cat ran to the old tree by the lake =']) {
+      const r = await bisect(await openModel(fixture('tiny-gpt-tjs')), await openModel(fixture('tiny-gpt-tjs'), 'q4'), { text });
+      assert.equal(r.layers.length, 2);
+      for (const l of r.layers) assert.ok(l.residualError! > 0, `layer ${l.layer}: q4 changes the residual stream`);
+      t.diagnostic(`${JSON.stringify(text)}: ${r.verdict}; residual error ${r.layers.map((l) => l.residualError!.toFixed(4)).join(', ')}`);
+    }
   });
 
   test('CLI: bisect --json writes the plain report; the summary leads with the verdict; bad input is named', async () => {
