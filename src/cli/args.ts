@@ -108,6 +108,7 @@ export const BISECT_OPTIONS: OptionTable = {
   json: str,
 };
 export const TAPS_OPTIONS: OptionTable = { ...MODEL_OPTIONS, json: bool };
+export const CHECK_OPTIONS: OptionTable = { ...MODEL_OPTIONS, ...DECODE_OPTIONS, json: str, locale: str };
 export const COMPARE_OPTIONS: OptionTable = {
   ...MODEL_OPTIONS,
   ...DECODE_OPTIONS,

@@ -5,6 +5,7 @@ import {
   COMPARE_OPTIONS,
   type CommandSpec,
   BISECT_OPTIONS,
+  CHECK_OPTIONS,
   DEMO_OPTIONS,
   OCCLUDE_OPTIONS,
   type ParsedArgs,
@@ -65,6 +66,14 @@ export const COMMANDS: Record<string, Command> = {
     async run(args) {
       await (await import('./rankHeads.js')).rankHeadsCommand(requireModel(args), args);
       return 0;
+    },
+  },
+  check: {
+    usage: `check --model PATH [--variant NAME] (--text STR | --text-file F) [--json FILE.json] [--locale en|zh-cn] [--max-new-tokens N]
+        the mask checks, probe decodes included (exit 0 no findings, 3 findings, 1 errors)`,
+    options: CHECK_OPTIONS,
+    async run(args) {
+      return (await import('./check.js')).checkCommand(requireModel(args), args);
     },
   },
   patch: {

@@ -36,7 +36,11 @@ export function toPanelData(trace: Trace, traceId: string): PanelData {
       positions: trace.positions.map(viewToken),
       generated: trace.generated.map(topToken),
       stopReason: trace.stopReason,
-      captures: trace.attention.map(({ data: _data, ...info }) => ({ ...info, masked: masked.has(`${info.kind}:${info.layer}`) })),
+      // Meta goes to the webview whole: no tensors, neither float32 data nor compact codes.
+      captures: trace.attention.map(({ data: _data, quantized: _quantized, ...info }) => ({
+        ...info,
+        masked: masked.has(`${info.kind}:${info.layer}`),
+      })),
       dropped: trace.dropped,
       unavailable: trace.unavailable,
     },

@@ -2,6 +2,7 @@
  * What the hover says about a decoded token, as Markdown. Pure (no vscode) so it is unit-tested directly.
  * Token text is untrusted: it is escaped, never interpreted as Markdown or HTML.
  */
+import { attentionQueryRow } from '../../core/trace/attention';
 import type { AttentionCapture, AttentionKind, Trace } from '../../core/trace/types';
 
 export interface HoverSettings {
@@ -39,9 +40,9 @@ export function attentionRow(a: AttentionCapture, query: number, settings: Hover
   const heads =
     settings.aggregate === 'head' ? [Math.min(Math.max(0, settings.head), a.heads - 1)] : Array.from({ length: a.heads }, (_, h) => h);
   for (const h of heads) {
-    const base = (h * a.queries + query) * a.keys;
+    const values = attentionQueryRow(a, h, query);
     for (let k = 0; k < a.keys; k++) {
-      const w = a.data[base + k];
+      const w = values[k];
       row[k] = settings.aggregate === 'max' ? Math.max(row[k], w) : row[k] + w / heads.length;
     }
   }
