@@ -89,7 +89,7 @@ export const COMMANDS: Record<string, Command> = {
   occlude: {
     usage: `occlude --model PATH [--variant NAME] (--text STR | --text-file F) [--step K] [--batch N] [--json FILE.json]
         how the chosen token's probability at step K (from 0) moves when each input token is hidden in turn (attention mask 0);
-        the JSON: { step, chosen: {id, text}, prob, fed, tokens: [{index, id, text, prob, delta}] }`,
+        the JSON: { step, chosen: {id, text}, prob, fed, tokens: [{index, id, text, prob, delta}], notes }`,
     options: OCCLUDE_OPTIONS,
     async run(args) {
       await (await import('./occlude.js')).occludeCommand(requireModel(args), args);

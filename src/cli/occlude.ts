@@ -30,6 +30,6 @@ export function occlusionSummary(o: Occlusion): string {
   );
   return (
     `Step ${o.step}: ${JSON.stringify(o.chosen.text)} (id ${o.chosen.id}) p ${o.prob.toFixed(4)}; each input token hidden in turn:\n` +
-    `${lines.join('\n')}\n`
+    `${lines.join('\n')}\n${o.notes.map((n) => `Note: ${n}\n`).join('')}`
   );
 }

@@ -5,7 +5,8 @@
 import { checkpoint, DecoderLensError } from '../errors';
 import { decode, type DecodeContext, type OpenedModel } from '../decode';
 import { defaultSampling } from '../decode/sampling';
-import { forward } from './forward';
+import { findTaps, readModel } from '../onnx';
+import { forward, fullPassFile } from './forward';
 import { lastRowProbs } from './probs';
 import { HookedSessions } from './sessions';
 
@@ -38,6 +39,8 @@ export interface Occlusion {
   fed: number[];
   /** One entry per input token, in input order. */
   tokens: OccludedToken[];
+  /** What to keep in mind reading the numbers (positions derived from the mask, a mask that changed nothing). */
+  notes: string[];
 }
 
 /** Sessions for occlusion: no hooks fed (identity) and logits of the last position only. */
@@ -56,6 +59,20 @@ export async function occlude(
   if (!Number.isInteger(step) || step < 0 || step > 4095)
     throw new DecoderLensError('bad-input', `step ${step}: expected a whole number from 0 (the first generated token).`);
   if (!Number.isInteger(batch) || batch < 1) throw new DecoderLensError('bad-input', `batch ${batch}: expected a whole number ≥ 1.`);
+  const file = fullPassFile(model);
+  const graph = await readModel(file);
+  // GroupQueryAttention turns the mask into lengths: hiding a middle token would hide the last key instead.
+  if (findTaps(graph).attention.some((a) => a.opType === 'GroupQueryAttention'))
+    throw new DecoderLensError(
+      'unsupported',
+      `${file} uses GroupQueryAttention, which takes sequence lengths, not a mask: single input tokens cannot be hidden.`,
+      file,
+    );
+  const notes: string[] = [];
+  if (model.layout.architecture === 'decoder-only' && !graph.graph.inputs.some((i) => i.name === 'position_ids'))
+    notes.push(
+      `${file} takes no position_ids: if it derives positions from attention_mask (as Hugging Face does for left padding), hiding a token also moves the positions of the tokens after it.`,
+    );
   const own = sessions === null;
   const source = sessions ?? occludeSessions(model);
   try {
@@ -100,7 +117,9 @@ export async function occlude(
       hide.forEach((i, b) => tokens.push({ index: i, id: inputs[i].id, text: inputs[i].text, prob: probs[b], delta: probs[b] - prob }));
       context.onStep?.(start + hide.length, inputs.length);
     }
-    return { step, chosen: { id: chosen.id, text: chosen.text }, prob, fed, tokens };
+    if (tokens.length > 1 && tokens.every((t) => t.delta === 0))
+      notes.push('Hiding any input token changed nothing: the graph may ignore attention_mask (decoder-lens check tests this).');
+    return { step, chosen: { id: chosen.id, text: chosen.text }, prob, fed, tokens, notes };
   } finally {
     source.feeds = {};
     if (own) await source.clear();

@@ -8,6 +8,7 @@ import { parseCommandLine } from '../../../src/cli/main';
 import { occludeCommand } from '../../../src/cli/occlude';
 import { decode, openModel } from '../../../src/core/decode';
 import { SessionCache } from '../../../src/core/decode/sessionCache';
+import { DecoderLensError } from '../../../src/core/errors';
 import { HookedSessions, occlude, occludeSessions } from '../../../src/core/interventions';
 import { tmpDir } from '../onnx/helpers';
 import { fixture } from '../paths';
@@ -85,6 +86,21 @@ describe('occlusion', () => {
       }
     });
   }
+
+  test('models the mask cannot hide a token in: GroupQueryAttention refused, an ignored mask and mask-derived positions noted', async () => {
+    const text = refOf('tiny-gpt').prompt!;
+    await assert.rejects(
+      occlude(await openModel(fixture('tiny-gpt-genai')), null, { text }),
+      (e: unknown) => e instanceof DecoderLensError && /GroupQueryAttention/.test(e.message) && /model\.onnx/.test(e.message),
+    );
+    const ignores = await occlude(await openModel(fixture('tiny-gpt-ignores-mask')), null, { text, step: 1 });
+    assert.ok(ignores.tokens.every((x) => x.delta === 0));
+    assert.match(ignores.notes.join(' '), /may ignore attention_mask/);
+    const fromMask = await occlude(await openModel(fixture('tiny-gpt-positions-from-mask')), null, { text, step: 1 });
+    assert.match(fromMask.notes.join(' '), /takes no position_ids/);
+    const plain = await occlude(await openModel(fixture('tiny-gpt')), null, { text, step: 1 });
+    assert.deepEqual(plain.notes, []);
+  });
 
   test('CLI: occlude --json writes a plain report, the summary lists every input token', async () => {
     const ref = refOf('tiny-gpt');
