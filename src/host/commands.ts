@@ -5,6 +5,7 @@
  * (the namespace is passed in), so tests can load this file outside VS Code.
  */
 import type * as vscode from 'vscode';
+import type { SelectModelArgs } from './models/selectModel';
 
 export const Commands = {
   decodeSelection: 'decoderLens.decodeSelection',
@@ -40,7 +41,10 @@ export interface FocusPanelArgs {
 interface CommandArgTable {
   [InternalCommands.focusPanel]: [args: FocusPanelArgs];
   /** From the explorer's context menu: the folder, .onnx or .dltrace to compare with. */
-  [Commands.compareWith]: [target?: vscode.Uri];
+  /** From the explorer's context menu: the folder, .onnx or .dltrace to compare with; `variant`: which files of it. */
+  [Commands.compareWith]: [target?: vscode.Uri, variant?: string];
+  /** The model and its variant to choose without asking (a test, a link); what is left out is asked for. */
+  [Commands.selectModel]: [args?: SelectModelArgs];
   /** A model folder or file (default: the active model). */
   [Commands.inspectModel]: [modelPath?: string];
 }

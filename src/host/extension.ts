@@ -72,9 +72,11 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   register(Commands.decodeSelection, () => decodeSelection(decodeDeps));
   // The text's own probabilities, attention, masks and lens, with nothing generated.
   register(Commands.scoreSelection, () => decodeSelection(decodeDeps, { mode: 'score' }));
-  register(Commands.selectModel, () => selectModel(registry));
+  register(Commands.selectModel, (args) => selectModel(registry, false, args ?? {}));
   // From the palette (no argument: a dialog asks), the explorer's context menu or a test (the Uri to compare with).
-  register(Commands.compareWith, (target) => compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined));
+  register(Commands.compareWith, (target, variant) =>
+    compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined, variant),
+  );
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);
@@ -108,10 +110,14 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     decorations.setEnabled(enabled);
   });
   register(Commands.inspectModel, async (modelPath) => {
-    const target = typeof modelPath === 'string' ? modelPath : (await registry.active()).path;
+    const active = await registry.active();
+    const target = typeof modelPath === 'string' ? modelPath : active.path;
     try {
       const connection = await worker.get();
-      const summary = await connection.request('inspectModel', { modelPath: target });
+      const summary = await connection.request('inspectModel', {
+        modelPath: target,
+        modelVariant: target === active.path ? active.variant : '',
+      });
       await attention.showModelSummary(summary);
       return summary;
     } catch (error) {

@@ -36,7 +36,9 @@ export class StatusBar extends Disposable {
         ? vscode.l10n.t('choose a model')
         : active.isDemo
           ? vscode.l10n.t('demo model')
-          : path.basename(active.path);
+          : active.variant
+            ? `${path.basename(active.path)} [${active.variant}]`
+            : path.basename(active.path);
     const icon = this.busy ? '$(loading~spin)' : stateIcon(this.worker.state);
     this.item.text = `${icon} ${name}`;
     const source = {

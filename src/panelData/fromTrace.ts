@@ -19,8 +19,9 @@ export const viewToken = (t: TraceToken): ViewToken => ({
 export const topToken = (g: TopToken): TopToken => ({ id: g.id, text: g.text, prob: g.prob });
 
 export function viewModel(model: TraceModel): ViewModel {
-  const { path, architecture, layers, heads, kvCache } = model;
-  return { path, name: lastSegment(path), architecture, layers, heads, kvCache };
+  const { path, architecture, layers, heads, kvCache, variant } = model;
+  const files = model.files.map((f) => lastSegment(f));
+  return { path, name: lastSegment(path), architecture, layers, heads, kvCache, files, ...(variant ? { variant } : {}) };
 }
 
 export function toPanelData(trace: Trace, traceId: string): PanelData {

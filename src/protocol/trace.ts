@@ -11,5 +11,9 @@ export const ATTENTION_KINDS: readonly AttentionKind[] = ['self', 'cross', 'enco
 /** A token as the views show it (no character offsets). Its text is untrusted: rendered as text only. */
 export type ViewToken = Pick<TraceToken, 'id' | 'text' | 'special' | 'partial'>;
 
-/** The model as the views name it: the trace's facts and the last part of its path. */
-export type ViewModel = Pick<TraceModel, 'path' | 'architecture' | 'layers' | 'heads' | 'kvCache'> & { name: string };
+/**
+ * The model as the views name it: the trace's facts and the last part of its path; `files`: the names of the
+ * files that ran and `variant` which variant of the folder they are (absent in older traces).
+ */
+export type ViewModel = Pick<TraceModel, 'path' | 'architecture' | 'layers' | 'heads' | 'kvCache'> &
+  Partial<Pick<TraceModel, 'files' | 'variant'>> & { name: string };

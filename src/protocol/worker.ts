@@ -7,13 +7,15 @@ import type { ModelSummary } from './model';
 
 export interface DecodeRequest extends Partial<Omit<DecodeOptions, 'text'>> {
   modelPath: string;
+  /** Which files of the model folder ('fp32', 'q4', … or a file name; '' or absent = the default). */
+  modelVariant?: string;
   text: string;
 }
 
 /** "Compare With…": the same input through model A and a second model (or against a saved trace). */
 export interface CompareRequest extends DecodeRequest {
   /** A second model, or a saved .dltrace (read in the worker: traces run to tens of MB). */
-  other: { modelPath: string } | { tracePath: string };
+  other: { modelPath: string; modelVariant?: string } | { tracePath: string };
 }
 
 export interface CompareResult {
@@ -29,7 +31,7 @@ export interface DecodeProgress {
 
 export type WorkerMethods = {
   /** Loads every ONNX file of a model (sessions are cached per file) and lists their inputs and outputs. */
-  inspectModel: Method<{ modelPath: string }, ModelSummary>;
+  inspectModel: Method<{ modelPath: string; modelVariant?: string }, ModelSummary>;
   /** Decodes step by step, reporting each step; cancellable between steps. */
   decode: Method<DecodeRequest, Trace, DecodeProgress>;
   /** Decodes with A (and B), both with the logit lens, and compares; progress counts A's steps then B's. */

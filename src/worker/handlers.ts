@@ -14,8 +14,8 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
   // ORT runs one model at a time well on small machines; decodes wait their turn (each can be cancelled).
   const queue = new SerialQueue();
   return {
-    async inspectModel({ modelPath }) {
-      const layout = findModelLayout(modelPath);
+    async inspectModel({ modelPath, modelVariant }) {
+      const layout = findModelLayout(modelPath, modelVariant ?? '');
       const files = [];
       for (const file of layout.files) {
         const { session } = await sessions.open(file.path, { taps: false });
@@ -23,16 +23,16 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
       }
       return { path: modelPath, files };
     },
-    compare({ modelPath, other, ...options }, { signal, progress }) {
+    compare({ modelPath, modelVariant, other, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {
         const lens = options.lens || { rows: 'last' as const, k: 10 };
         const onStep = (step: number, total: number) => progress({ step, total });
-        const modelA = await openModel(modelPath);
+        const modelA = await openModel(modelPath, modelVariant ?? '');
         const a = await decode(modelA, sessions, { ...options, lens }, { signal, onStep });
         let b: Trace;
         let vocabulary: VocabComparison | null = null;
         if ('modelPath' in other) {
-          const modelB = await openModel(other.modelPath);
+          const modelB = await openModel(other.modelPath, other.modelVariant ?? '');
           b = await decode(modelB, sessions, { ...options, lens }, { signal, onStep });
           vocabulary = compareTokenizerFiles(modelA.layout.dir, modelB.layout.dir);
         } else {
@@ -43,19 +43,29 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
             if (!(error instanceof DecoderLensError)) throw error; // the saved trace's model is not here: ids assumed to match
           }
         }
-        const labelB = 'modelPath' in other ? other.modelPath : other.tracePath;
+        const labelB = 'modelPath' in other ? variantLabel(other.modelPath, b) : other.tracePath;
         return {
           a,
           b,
-          report: compareTraces({ trace: a, label: modelPath, lens: a.lens }, { trace: b, label: labelB, lens: b.lens }, vocabulary),
+          report: compareTraces(
+            { trace: a, label: variantLabel(modelPath, a), lens: a.lens },
+            { trace: b, label: labelB, lens: b.lens },
+            vocabulary,
+          ),
         };
       });
     },
-    decode({ modelPath, ...options }, { signal, progress }) {
+    decode({ modelPath, modelVariant, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {
-        const model = await openModel(modelPath);
+        const model = await openModel(modelPath, modelVariant ?? '');
         return decode(model, sessions, options, { signal, onStep: (step, total) => progress({ step, total }) });
       });
     },
   };
+}
+
+/** A compare side's label: the model's path, with the variant that ran when the folder has several ("… [q4]"). */
+function variantLabel(modelPath: string, trace: Trace): string {
+  const variant = trace.model.variant?.name;
+  return variant && findModelLayout(modelPath, variant).variants.length > 1 ? `${modelPath} [${variant}]` : modelPath;
 }

@@ -6,6 +6,8 @@ import { t } from '../shared/strings';
 export function traceHeader(meta: PanelTraceMeta, actions: HTMLElement[]): HTMLElement {
   const m = meta.model;
   const facts = [
+    // Which files ran: a folder may hold several variants (model.onnx, model_q4.onnx, …).
+    ...(m.files?.length ? [m.variant ? `${m.files.join(' + ')} (${m.variant.name})` : m.files.join(' + ')] : []),
     m.architecture,
     t('header.size', m.layers, m.heads),
     t('header.inputTokens', meta.inputTokens.length),

@@ -1,6 +1,11 @@
 // "Decoder Lens: Compare With…": runs the current trace's input through a second model (a folder or an .onnx
-// file) or compares it with a saved trace, in the worker, and shows where they differ in the compare view.
+// file, or another variant of the same folder) or compares it with a saved trace, in the worker, and shows where
+// they differ in the compare view.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { findModelLayout } from '../../core/model/layout';
+import type { ModelVariant } from '../../core/model/variants';
+import type { Trace } from '../../core/trace/types';
 import type { CompareResult } from '../../protocol/worker';
 import { RemoteError } from '../../protocol/rpc';
 import { Commands } from '../commands';
@@ -10,13 +15,18 @@ import { log } from '../log';
 import type { WorkerClient } from '../workerClient';
 import type { ComparePanels } from './comparePanel';
 
+type Target = { uri: vscode.Uri; variant: string };
+type TargetItem = vscode.QuickPickItem & { target?: Target };
+
 /**
  * `target`: what to compare with (a model folder, an .onnx file or a .dltrace), e.g. from the explorer's context
- * menu or a test; without it a dialog asks.
+ * menu or a test, and `variant`: which files of that folder ('' = its default). Without a target a quick pick
+ * offers the other variants of the current model first (fp32 vs q4 in two clicks), then a dialog.
  */
 export async function compareWith(
   deps: { worker: WorkerClient; store: TraceStore; compare: ComparePanels },
   target?: vscode.Uri,
+  variant = '',
 ): Promise<CompareResult | undefined> {
   const current = deps.store.current?.trace;
   if (!current) {
@@ -25,23 +35,17 @@ export async function compareWith(
     );
     return undefined;
   }
-  target ??= (
-    await vscode.window.showOpenDialog({
-      canSelectFiles: true,
-      canSelectFolders: true,
-      canSelectMany: false,
-      openLabel: vscode.l10n.t('Compare With'),
-      title: vscode.l10n.t('A second model (folder or .onnx, same tokenizer) or a saved trace (.dltrace)'),
-      filters: { [vscode.l10n.t('Model or saved trace')]: ['onnx', 'dltrace'] },
-    })
-  )?.[0];
-  if (!target) return undefined;
+  const chosen = target ? { uri: target, variant } : await pickTarget(current);
+  if (!chosen) return undefined;
   try {
     // A saved trace is read and parsed in the worker, not on the extension host thread.
-    const other = target.fsPath.endsWith('.dltrace') ? { tracePath: target.fsPath } : { modelPath: target.fsPath };
+    const other = chosen.uri.fsPath.endsWith('.dltrace')
+      ? { tracePath: chosen.uri.fsPath }
+      : { modelPath: chosen.uri.fsPath, modelVariant: chosen.variant };
     const s = current.settings;
     const request = {
       modelPath: current.model.path,
+      modelVariant: current.model.variant?.name ?? '',
       text: current.input.text,
       maxNewTokens: s.maxNewTokens,
       sampling: s.sampling,
@@ -66,7 +70,7 @@ export async function compareWith(
         }
       },
     );
-    log.info(`Compared ${current.model.path} with ${target.fsPath}: ${result.report.summary}`);
+    log.info(`Compared ${result.report.a.label} with ${result.report.b.label}: ${result.report.summary}`);
     // The attention panel keeps showing what it showed; the compare view shows A vs B and opens either there.
     deps.compare.show(result);
     return result;
@@ -74,5 +78,46 @@ export async function compareWith(
     if (error instanceof RemoteError && error.payload.code === 'cancelled') return undefined;
     void reportError(error, Commands.selectModel);
     return undefined;
+  }
+}
+
+/** The other variants of the current trace's model folder first, then "Browse…" (a dialog for any model or trace). */
+async function pickTarget(current: Trace): Promise<Target | undefined> {
+  const ran = current.model.variant?.name;
+  const others = otherVariants(current.model.path, ran);
+  if (others.length > 0) {
+    const items: TargetItem[] = [
+      ...others.map((v) => ({
+        label: `${path.basename(current.model.path)} [${v.name}]`,
+        description: v.files.map((f) => path.basename(f.path)).join(' + '),
+        target: { uri: vscode.Uri.file(current.model.path), variant: v.name },
+      })),
+      { label: `$(folder-opened) ${vscode.l10n.t('Browse…')}`, description: vscode.l10n.t('a model folder or an .onnx file') },
+    ];
+    const pick = await vscode.window.showQuickPick(items, {
+      title: vscode.l10n.t('Decoder Lens: compare {0} with…', `${path.basename(current.model.path)} [${ran ?? ''}]`),
+    });
+    if (!pick) return undefined;
+    if (pick.target) return pick.target;
+  }
+  const uri = (
+    await vscode.window.showOpenDialog({
+      canSelectFiles: true,
+      canSelectFolders: true,
+      canSelectMany: false,
+      openLabel: vscode.l10n.t('Compare With'),
+      title: vscode.l10n.t('A second model (folder or .onnx, same tokenizer) or a saved trace (.dltrace)'),
+      filters: { [vscode.l10n.t('Model or saved trace')]: ['onnx', 'dltrace'] },
+    })
+  )?.[0];
+  return uri && { uri, variant: '' };
+}
+
+/** None when the folder is not here any more (a trace opened from elsewhere): then only the dialog. */
+function otherVariants(modelPath: string, ran: string | undefined): ModelVariant[] {
+  try {
+    return findModelLayout(modelPath).variants.filter((v) => v.name !== ran);
+  } catch {
+    return [];
   }
 }

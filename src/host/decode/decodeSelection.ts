@@ -64,7 +64,13 @@ export async function decodeSelection(deps: DecodeSelectionDeps, options: Decode
     const trace = await runDecode(
       deps.worker,
       // Scoring: the lens on every prompt position (one step; a generating decode keeps each step's last row).
-      { modelPath: model.path, text, ...request, ...(scoring ? { maxNewTokens: 0, lens: { rows: 'all' as const, k: 5 } } : {}) },
+      {
+        modelPath: model.path,
+        modelVariant: model.variant,
+        text,
+        ...request,
+        ...(scoring ? { maxNewTokens: 0, lens: { rows: 'all' as const, k: 5 } } : {}),
+      },
       scoring ? vscode.l10n.t('Decoder Lens: scoring') : vscode.l10n.t('Decoder Lens: decoding'),
     );
     if (!trace) return undefined;

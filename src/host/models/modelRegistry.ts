@@ -19,6 +19,7 @@ const OPTIMUM_FILES = new Set([
 ]);
 const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.venv/**,**/venv/**,**/__pycache__/**,**/.cache/**}';
 const CHOSEN_KEY = 'decoderLens.chosenModel';
+const CHOSEN_VARIANT_KEY = 'decoderLens.chosenModelVariant';
 
 export type ModelSource = 'setting' | 'chosen' | 'found' | 'demo' | 'unchosen';
 
@@ -46,27 +47,41 @@ export class ModelRegistry extends Disposable {
     this.register(watcher.onDidCreate(invalidate));
     this.register(watcher.onDidDelete(invalidate));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(invalidate));
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('decoderLens.modelPath') && this.changed.fire()));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration(
+        (e) =>
+          (e.affectsConfiguration('decoderLens.modelPath') || e.affectsConfiguration('decoderLens.modelVariant')) && this.changed.fire(),
+      ),
+    );
   }
 
   discover(): Promise<ModelCandidate[]> {
     return (this.cache ??= this.scan());
   }
 
-  /** The model a decode will use now ('unchosen': the demo model's path, for callers that cannot ask). */
-  async active(): Promise<{ path: string; isDemo: boolean; source: ModelSource }> {
-    const configured = readSettings().modelPath;
-    if (configured) return { path: resolveInWorkspace(configured), isDemo: false, source: 'setting' };
+  /**
+   * The model a decode will use now ('unchosen': the demo model's path, for callers that cannot ask) and which
+   * variant of its folder: the one chosen with it in Select Model, else the `decoderLens.modelVariant` setting
+   * ('' = the folder's default files).
+   */
+  async active(): Promise<{ path: string; variant: string; isDemo: boolean; source: ModelSource }> {
+    const settings = readSettings();
+    const variant = settings.modelVariant.trim();
+    if (settings.modelPath) return { path: resolveInWorkspace(settings.modelPath), variant, isDemo: false, source: 'setting' };
     const chosen = this.state.get<string>(CHOSEN_KEY);
-    if (chosen) return { path: chosen, isDemo: chosen === this.demoModel, source: 'chosen' };
+    if (chosen) {
+      const chosenVariant = this.state.get<string>(CHOSEN_VARIANT_KEY) || variant;
+      return { path: chosen, variant: chosenVariant, isDemo: chosen === this.demoModel, source: 'chosen' };
+    }
     const found = await this.discover();
-    if (found.length === 1) return { path: found[0].path, isDemo: false, source: 'found' };
-    return { path: this.demoModel, isDemo: true, source: found.length > 1 ? 'unchosen' : 'demo' };
+    if (found.length === 1) return { path: found[0].path, variant, isDemo: false, source: 'found' };
+    return { path: this.demoModel, variant: '', isDemo: true, source: found.length > 1 ? 'unchosen' : 'demo' };
   }
 
-  /** Remembers the model for this workspace (workspace state); undefined forgets the choice. */
-  async choose(modelPath: string | undefined): Promise<void> {
+  /** Remembers the model (and its variant, '' = default) for this workspace (workspace state); undefined forgets. */
+  async choose(modelPath: string | undefined, variant = ''): Promise<void> {
     await this.state.update(CHOSEN_KEY, modelPath);
+    await this.state.update(CHOSEN_VARIANT_KEY, modelPath ? variant || undefined : undefined);
     this.changed.fire();
   }
 

@@ -92,3 +92,42 @@ describe('the worker thread owns ORT and speaks the protocol', () => {
     assert.ok(summary.files.some((f) => f.outputs.includes('logits')));
   });
 });
+
+describe('the worker opens the variant the host names', () => {
+  const tjs = fixture('tiny-gpt-tjs');
+
+  test('decode with modelVariant q4 runs model_q4.onnx; without one the fp32 model.onnx', async () => {
+    const q4 = await connection.request('decode', { modelPath: tjs, modelVariant: 'q4', text: prompt, maxNewTokens: 2 });
+    assert.deepEqual(q4.model.variant, { name: 'q4', dtype: 'q4' });
+    assert.deepEqual(
+      q4.model.files.map((f) => f.split(/[\\/]/).pop()),
+      ['model_q4.onnx'],
+    );
+    const plain = await connection.request('decode', { modelPath: tjs, text: prompt, maxNewTokens: 2 });
+    assert.deepEqual(
+      plain.model.files.map((f) => f.split(/[\\/]/).pop()),
+      ['model.onnx'],
+    );
+  });
+
+  test('compare fp32 with q4 of one folder: both run, the sides are labelled by variant', async () => {
+    const { a, b, report } = await connection.request('compare', {
+      modelPath: tjs,
+      modelVariant: 'fp32',
+      text: prompt,
+      maxNewTokens: 3,
+      other: { modelPath: tjs, modelVariant: 'q4' },
+    });
+    assert.equal(a.model.variant?.name, 'fp32');
+    assert.equal(b.model.variant?.name, 'q4');
+    assert.equal(report.a.label, `${tjs} [fp32]`);
+    assert.equal(report.b.label, `${tjs} [q4]`);
+  });
+
+  test('an unknown variant is refused with the variants the folder has', async () => {
+    await assert.rejects(
+      connection.request('decode', { modelPath: tjs, modelVariant: 'fp8', text: prompt, maxNewTokens: 1 }),
+      (e: unknown) => e instanceof RemoteError && /No variant "fp8".*q4/s.test(e.message),
+    );
+  });
+});
