@@ -1,5 +1,6 @@
 /** Host ⇄ worker: the worker owns every ONNX Runtime session; the host only asks. */
 import type { CompareReport } from '../core/compare/report';
+import type { ModelCheckFacts } from '../core/masks/context';
 import type { DecodeOptions } from '../core/decode/options';
 import type { Trace } from '../core/trace/types';
 import type { Method } from './rpc';
@@ -32,6 +33,11 @@ export interface DecodeProgress {
 export type WorkerMethods = {
   /** Loads every ONNX file of a model (sessions are cached per file) and lists their inputs and outputs. */
   inspectModel: Method<{ modelPath: string; modelVariant?: string }, ModelSummary>;
+  /**
+   * What the mask checks need from the graphs (each file's inputs and attention op types, each layer's taps and
+   * how they were inferred, the sliding window config.json declares): read in the worker, where models are opened.
+   */
+  checkFacts: Method<{ modelPath: string; modelVariant?: string }, ModelCheckFacts>;
   /** Decodes step by step, reporting each step; cancellable between steps. */
   decode: Method<DecodeRequest, Trace, DecodeProgress>;
   /** Decodes with A (and B), both with the logit lens, and compares; progress counts A's steps then B's. */

@@ -2,6 +2,7 @@ import { type VocabComparison, compareTokenizerFiles, compareTraces } from '../c
 import { decode, openModel } from '../core/decode';
 import { DecoderLensError } from '../core/errors';
 import { SessionCache } from '../core/decode/sessionCache';
+import { modelCheckFacts } from '../core/masks/context';
 import { findModelLayout } from '../core/model/layout';
 import { readTraceFile } from '../core/trace/readTraceFile';
 import type { Trace } from '../core/trace/types';
@@ -22,6 +23,9 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
         files.push({ file: file.path, role: file.role, inputs: [...session.inputNames], outputs: [...session.outputNames] });
       }
       return { path: modelPath, files };
+    },
+    async checkFacts({ modelPath, modelVariant }) {
+      return modelCheckFacts(await openModel(modelPath, modelVariant ?? ''));
     },
     compare({ modelPath, modelVariant, other, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {

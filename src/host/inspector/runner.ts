@@ -1,6 +1,6 @@
 /** The inspector's decodes, run by the worker: reruns with progress in the UI, probes quietly in the background. */
 import { statSync } from 'node:fs';
-import { factsFromInputs, type ModelFacts } from '../../core/masks';
+import { factsFromInputs, type CheckContext, type ModelFacts } from '../../core/masks';
 import * as vscode from 'vscode';
 import type { Trace } from '../../core/trace/types';
 import { runDecode } from '../decode/runDecode';
@@ -9,8 +9,8 @@ import type { WorkerClient } from '../workerClient';
 import type { InspectorRunner } from './session';
 
 /**
- * Asking the worker for a model's inputs opens untapped sessions beside the tapped ones (double the memory).
- * Above this size the padding check is skipped rather than doing that.
+ * Asking the worker for a model's graph facts reads every graph again beside the open sessions (memory).
+ * Above this size the checks that need them (padding, graph facts) go without rather than doing that.
  */
 export const FACTS_MAX_BYTES = 256 * 1024 * 1024;
 
@@ -23,10 +23,15 @@ export function workerRunner(worker: WorkerClient): InspectorRunner {
       const connection = await worker.get();
       return connection.request('decode', { executionProviders: settings.executionProviders, ...options, modelPath }, { signal });
     },
-    async facts(trace: Trace): Promise<ModelFacts> {
-      if (trace.model.architecture !== 'decoder-only' || filesSize(trace.model.files) > FACTS_MAX_BYTES) return {};
+    async facts(trace: Trace): Promise<ModelFacts & { checks?: CheckContext }> {
+      if (filesSize(trace.model.files) > FACTS_MAX_BYTES) return {};
       const connection = await worker.get();
-      return factsFromInputs((await connection.request('inspectModel', { modelPath: trace.model.path })).files);
+      const { context, inputs } = await connection.request('checkFacts', {
+        modelPath: trace.model.path,
+        modelVariant: trace.model.variant?.name ?? '',
+      });
+      // The padding probes are for decoder-only models; the graph facts hold for every model.
+      return { ...(trace.model.architecture === 'decoder-only' ? factsFromInputs(inputs) : {}), checks: context };
     },
   };
 }

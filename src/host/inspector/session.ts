@@ -11,6 +11,7 @@ import {
   probeOptions,
   rerunOptions,
   runChecks,
+  type CheckContext,
   type Finding,
   type ModelFacts,
   type ProbeResult,
@@ -28,8 +29,11 @@ export interface InspectorRunner {
   rerun(modelPath: string, options: RunOptions): Promise<Trace | undefined>;
   /** A background decode for a check; rejects with an abort error when `signal` fires. */
   probe(modelPath: string, options: RunOptions, signal: AbortSignal): Promise<Trace>;
-  /** What the checks need to know about the model beyond the trace. */
-  facts(trace: Trace): Promise<ModelFacts>;
+  /**
+   * What the checks need to know about the model beyond the trace; `checks`: the graph facts (taps, attention
+   * ops, the declared window) the checks take, so GroupQueryAttention and name-only layers get no false findings.
+   */
+  facts(trace: Trace): Promise<ModelFacts & { checks?: CheckContext }>;
 }
 
 interface Shown {
@@ -177,7 +181,7 @@ export class InspectorSession {
     const note = (why: string) => s.notes.push(why);
     const results: ProbeResult[] = [];
     try {
-      const facts = await this.runner.facts(s.original).catch((): ModelFacts => ({}));
+      const facts = await this.runner.facts(s.original).catch((): ModelFacts & { checks?: CheckContext } => ({}));
       for (const probe of planProbes(s.original, facts)) {
         if (controller.signal.aborted) return;
         try {
@@ -192,7 +196,7 @@ export class InspectorSession {
       }
       if (this.shown !== s) return;
       const probeRunId = this.runId('probe');
-      const all = runChecks(s.original, results, note);
+      const all = runChecks(s.original, results, note, facts.checks ?? {});
       s.probe = results.flatMap((r) => (r.id === 'mask-probe' && 'trace' in r ? [r.trace] : []))[0];
       const kept = s.findings.filter((f) => f.runId !== this.runId('original'));
       s.findings = [
