@@ -182,7 +182,7 @@ export class InspectorSession {
     const results: ProbeResult[] = [];
     try {
       const facts = await this.runner.facts(s.original).catch((): ModelFacts & { checks?: CheckContext } => ({}));
-      for (const probe of planProbes(s.original, facts)) {
+      for (const probe of planProbes(s.original, facts, facts.checks?.locale, note)) {
         if (controller.signal.aborted) return;
         try {
           results.push({
