@@ -8,7 +8,7 @@ import { runGraphBench } from './graph';
 import { runLensBench } from './lens';
 import { runLongBench } from './long';
 import { runMemoryBench } from './memory';
-import { printTable, type BenchRow } from './table';
+import { printShortTable, printTable, type BenchRow } from './table';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     rows.push(...(await SECTIONS[name].run()));
     log(`section ${name} took ${((Date.now() - start) / 1000).toFixed(0)} s`);
   }
-  process.stdout.write(`\n${printTable(rows)}\n`);
+  process.stdout.write(`\n${printTable(rows)}\n\nFor the README:\n\n${printShortTable(rows)}\n`);
 }
 
 main().catch((error: unknown) => {
