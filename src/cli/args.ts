@@ -87,7 +87,9 @@ export const DECODE_OPTIONS: OptionTable = {
   'lens-k': str,
 };
 
-export const TRACE_OPTIONS: OptionTable = { ...MODEL_OPTIONS, ...DECODE_OPTIONS, out: str, json: str };
+export const TRACE_OPTIONS: OptionTable = { ...MODEL_OPTIONS, ...DECODE_OPTIONS, out: str, json: str, ablate: str, 'ablate-mode': str };
+/** Head ranking (src/cli/rankHeads.ts). */
+export const RANK_HEADS_OPTIONS: OptionTable = { ...MODEL_OPTIONS, text: str, 'text-file': str, step: str, batch: str, json: str };
 export const TAPS_OPTIONS: OptionTable = { ...MODEL_OPTIONS, json: bool };
 export const COMPARE_OPTIONS: OptionTable = {
   ...MODEL_OPTIONS,

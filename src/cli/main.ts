@@ -6,6 +6,7 @@ import {
   type CommandSpec,
   DEMO_OPTIONS,
   type ParsedArgs,
+  RANK_HEADS_OPTIONS,
   TAPS_OPTIONS,
   TRACE_OPTIONS,
   UsageError,
@@ -41,10 +42,24 @@ export const COMMANDS: Record<string, Command> = {
     usage: `trace --model PATH [--variant NAME] (--text STR | --text-file F) [--max-new-tokens N (0: score the text only)]
         [--strategy greedy|top-k|top-p] [--temperature T] [--top-k K] [--top-p P] [--seed S]
         [--attention-mask 1,1,0,…] [--no-cache] [--hidden-vectors] [--out FILE.dltrace] [--json FILE.json]
-        [--lens [--lens-rows last|all] [--lens-k K]]   each layer's next-token distribution (logit lens)`,
+        [--lens [--lens-rows last|all] [--lens-k K]]   each layer's next-token distribution (logit lens)
+        [--ablate L.H[,L.H…] [--ablate-mode zero|mean]]   with heads ablated (cross:L.H, encoder:L.H; from 0)`,
     options: TRACE_OPTIONS,
     async run(args) {
-      await (await import('./trace.js')).traceCommand(requireModel(args), args);
+      // --ablate: the same decode with heads ablated (src/cli/ablate.ts).
+      if (args.flags.has('ablate-mode') && !args.flags.has('ablate'))
+        throw new UsageError('--ablate-mode needs --ablate L.H[,L.H…].', `decoder-lens ${COMMANDS.trace.usage}`);
+      if (args.flags.has('ablate')) await (await import('./ablate.js')).ablateCommand(requireModel(args), args);
+      else await (await import('./trace.js')).traceCommand(requireModel(args), args);
+      return 0;
+    },
+  },
+  'rank-heads': {
+    usage: `rank-heads --model PATH [--variant NAME] (--text STR | --text-file F) [--step K] [--batch N] [--json FILE.json]
+        how much the chosen token's probability at step K (from 0) drops when each decoder head is knocked out in turn`,
+    options: RANK_HEADS_OPTIONS,
+    async run(args) {
+      await (await import('./rankHeads.js')).rankHeadsCommand(requireModel(args), args);
       return 0;
     },
   },

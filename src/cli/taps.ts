@@ -22,6 +22,8 @@ export interface TapsFileJson {
   hiddenStates: { tensor: string; layer: number; id: string }[];
   logits: string | null;
   unavailable: { node: string; reason: string }[];
+  /** The variant of the folder this file belongs to ('fp32', 'q4', …, or GenAI's file name), when it has a known name. */
+  variant?: string;
   /** Set when this file could not be read (the other files are still reported). */
   error?: { code: string; message: string };
 }
@@ -44,10 +46,12 @@ export async function tapsCommand(modelPath: string, { variant }: { variant?: st
   if (files.length === 0) {
     throw new DecoderLensError('not-found', `No .onnx files in ${modelPath} or its onnx/ subfolder.`, modelPath);
   }
+  const variantOf = variantNames(modelPath);
   const out: TapsFileJson[] = [];
   for (const file of files) {
+    const named = variantOf.has(file) ? { variant: variantOf.get(file) } : {};
     try {
-      out.push(await describe(file, relative(modelPath, file).split('\\').join('/')));
+      out.push({ ...(await describe(file, relative(modelPath, file).split('\\').join('/'))), ...named });
     } catch (e) {
       if (!(e instanceof DecoderLensError)) throw e;
       out.push({
@@ -57,11 +61,22 @@ export async function tapsCommand(modelPath: string, { variant }: { variant?: st
         hiddenStates: [],
         logits: null,
         unavailable: [],
+        ...named,
         error: { code: e.code, message: e.message },
       });
     }
   }
   return { files: out };
+}
+
+/** File path → variant name, for the files of the folder's known variants (none when the folder has none). */
+function variantNames(dir: string): Map<string, string> {
+  try {
+    return new Map(findModelLayout(dir).variants.flatMap((v) => v.files.map((f) => [f.path, v.name] as const)));
+  } catch (error) {
+    if (error instanceof DecoderLensError) return new Map();
+    throw error;
+  }
 }
 
 async function onnxFiles(dir: string): Promise<string[]> {

@@ -4,17 +4,16 @@
  * and the view itself (its own saved state).
  */
 import {
-  COMPARE_KINDS,
-  type CompareHeads,
-  type CompareKind,
-  type CompareLens,
+  type HeadDivergence,
+  type LensDelta,
   type CompareOpenResult,
   type CompareSideSummary,
-  type CompareStep,
-  type CompareToken,
-  type CompareViewReport,
-  type CompareVocabulary,
+  type StepDelta,
+  type CompareReport,
+  type VocabComparison,
 } from '../protocol/compare';
+import type { TopToken } from '../protocol/trace';
+import { ATTENTION_KINDS, type AttentionKind } from '../protocol/trace';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -35,7 +34,7 @@ const list = <T>(v: unknown, item: (x: unknown) => T | undefined): T[] | undefin
   return out;
 };
 
-function token(v: unknown): CompareToken | undefined {
+function token(v: unknown): TopToken | undefined {
   if (!isObj(v)) return undefined;
   const id = int(v.id);
   const text = str(v.text);
@@ -43,7 +42,7 @@ function token(v: unknown): CompareToken | undefined {
   return id === undefined || text === undefined || prob === undefined ? undefined : { id, text, prob };
 }
 
-function step(v: unknown): CompareStep | undefined {
+function step(v: unknown): StepDelta | undefined {
   if (!isObj(v)) return undefined;
   const s = int(v.step);
   const a = token(v.a);
@@ -55,10 +54,10 @@ function step(v: unknown): CompareStep | undefined {
   return { step: s, sameContext: v.sameContext, a, b, bOfA, delta, topOverlap };
 }
 
-function heads(v: unknown): CompareHeads | undefined {
+function heads(v: unknown): HeadDivergence | undefined {
   if (!isObj(v)) return undefined;
   const layer = int(v.layer);
-  const kind = COMPARE_KINDS.includes(v.kind as CompareKind) ? (v.kind as CompareKind) : undefined;
+  const kind = ATTENTION_KINDS.includes(v.kind as AttentionKind) ? (v.kind as AttentionKind) : undefined;
   const perHead = list(v.heads, num);
   const maxRow = list(v.maxRow, num);
   const mean = num(v.mean);
@@ -78,7 +77,7 @@ function side(v: unknown): CompareSideSummary | undefined {
     : { label, model, generatedText, steps };
 }
 
-function vocabulary(v: unknown): CompareVocabulary | null | undefined {
+function vocabulary(v: unknown): VocabComparison | null | undefined {
   if (v === null) return null;
   if (!isObj(v) || typeof v.same !== 'boolean') return undefined;
   const n = (k: string) => int(v[k]) ?? 0;
@@ -89,7 +88,7 @@ function vocabulary(v: unknown): CompareVocabulary | null | undefined {
     : { same: v.same, sizeA: n('sizeA'), sizeB: n('sizeB'), moved: n('moved'), onlyA: n('onlyA'), onlyB: n('onlyB'), examples, note };
 }
 
-function lens(v: unknown): CompareLens | null | undefined {
+function lens(v: unknown): LensDelta | null | undefined {
   if (v === null || v === undefined) return null;
   if (!isObj(v)) return undefined;
   const layers = list(v.layers, int);
@@ -100,7 +99,7 @@ function lens(v: unknown): CompareLens | null | undefined {
 }
 
 /** A report read from JSON, or undefined when it is not one. */
-export function reviveCompareReport(v: unknown): CompareViewReport | undefined {
+export function reviveCompareReport(v: unknown): CompareReport | undefined {
   if (!isObj(v) || v.format !== 'decoder-lens-compare' || v.version !== 1) return undefined;
   const a = side(v.a);
   const b = side(v.b);

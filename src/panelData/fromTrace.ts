@@ -2,32 +2,39 @@
  * A Trace as the panel's data service holds it: the small parts as meta, the tensors by reference (no copy).
  * vscode-free, so the report writer can use it outside the extension too.
  */
-import type { Trace, TraceToken } from '../core/trace/types';
-import type { PanelToken } from '../protocol/panel';
+import type { TopToken, Trace, TraceModel, TraceToken } from '../core/trace/types';
+import type { ViewModel, ViewToken } from '../protocol/trace';
 import { hiddenView, lensView } from './lens';
 import type { PanelData } from './serve';
 import { lastSegment } from './pathName';
 
+/** A trace token as the views show it: no character offsets. */
+export const viewToken = (t: TraceToken): ViewToken => ({
+  id: t.id,
+  text: t.text,
+  special: t.special,
+  ...(t.partial ? { partial: true } : {}),
+});
+/** A chosen token without its top-k. */
+export const topToken = (g: TopToken): TopToken => ({ id: g.id, text: g.text, prob: g.prob });
+
+export function viewModel(model: TraceModel): ViewModel {
+  const { path, architecture, layers, heads, kvCache } = model;
+  return { path, name: lastSegment(path), architecture, layers, heads, kvCache };
+}
+
 export function toPanelData(trace: Trace, traceId: string): PanelData {
-  const token = (t: TraceToken): PanelToken => ({ id: t.id, text: t.text, special: t.special, ...(t.partial ? { partial: true } : {}) });
   const masked = new Set(trace.masks.map((m) => `${m.kind}:${m.layer}`));
   return {
     meta: {
       traceId,
       createdAt: trace.createdAt,
-      model: {
-        path: trace.model.path,
-        name: lastSegment(trace.model.path),
-        architecture: trace.model.architecture,
-        layers: trace.model.layers,
-        heads: trace.model.heads,
-        kvCache: trace.model.kvCache,
-      },
+      model: viewModel(trace.model),
       inputText: trace.input.text,
-      inputTokens: trace.input.tokens.map(token),
+      inputTokens: trace.input.tokens.map(viewToken),
       inputProbs: trace.inputProbs,
-      positions: trace.positions.map(token),
-      generated: trace.generated.map((g) => ({ id: g.id, text: g.text, prob: g.prob })),
+      positions: trace.positions.map(viewToken),
+      generated: trace.generated.map(topToken),
       stopReason: trace.stopReason,
       captures: trace.attention.map((a) => ({
         layer: a.layer,

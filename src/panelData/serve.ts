@@ -3,6 +3,7 @@
  * query across layers, entropies, a step's top-k. DOM-free and vscode-free: the extension host serves the live
  * panel with it, and the HTML report serves itself with it from embedded data, so both show the same thing.
  */
+import type { AttentionCapture, MaskCapture } from '../core/trace/types';
 import type { Handlers } from '../protocol/rpc';
 import { RemoteError } from '../protocol/rpc';
 import type {
@@ -16,33 +17,20 @@ import type {
   MatrixParams,
   MatrixResult,
   PanelDataMethods,
-  PanelKind,
   PanelTraceMeta,
   ThumbnailParams,
   ThumbnailResult,
   TopKResult,
 } from '../protocol/panel';
+import type { AttentionKind } from '../protocol/trace';
 import { probToByte } from './colorScale';
 import { maskedBlocks, maxPool, pooledSize } from './downsample';
 import { entropyBits, meanOfStack } from './stats';
 
-export interface PanelAttention {
-  layer: number;
-  kind: PanelKind;
-  heads: number;
-  headAveraged: boolean;
-  queries: number;
-  keys: number;
-  /** [head][query][key] */
-  data: Float32Array;
-}
-export interface PanelMask {
-  layer: number;
-  kind: PanelKind;
-  queries: number;
-  keys: number;
-  visible: Uint8Array;
-}
+/** A trace's attention capture, by reference. */
+export type PanelAttention = AttentionCapture;
+/** A trace's mask capture without the raw additive values (the panel draws visible/hidden only). */
+export type PanelMask = Omit<MaskCapture, 'raw'>;
 /** One trace as the panel's data service holds it (the host builds it from a Trace without copying tensors). */
 export interface PanelData {
   meta: PanelTraceMeta;
@@ -144,13 +132,13 @@ export class PanelDataService {
     return this.data.hidden ? cloneHidden(this.data.hidden) : null;
   }
 
-  private capture(layer: number, kind: PanelKind): PanelAttention {
+  private capture(layer: number, kind: AttentionKind): PanelAttention {
     return (
       this.data.attention.find((a) => a.layer === layer && a.kind === kind) ?? fail(`No ${kind} attention was captured for layer ${layer}.`)
     );
   }
 
-  private layersOf(kind: PanelKind): PanelAttention[] {
+  private layersOf(kind: AttentionKind): PanelAttention[] {
     return this.data.attention.filter((a) => a.kind === kind).sort((x, y) => x.layer - y.layer);
   }
 

@@ -3,23 +3,16 @@
  * gets one snapshot with everything it draws. Grids and divergences cross as typed arrays, never JSON numbers.
  * Type-only for the webview (it may not import the core).
  */
+import type { KindDivergence, RunComparison, StepDelta } from '../core/masks/compare';
+import type { AttentionKind, TopToken, ViewModel, ViewToken } from './trace';
+
+export type { KindDivergence, StepDelta };
 import type { Method } from './rpc';
-
-export type InspectorKind = 'self' | 'cross' | 'encoder';
-export const INSPECTOR_KINDS: readonly InspectorKind[] = ['self', 'cross', 'encoder'];
-
-export interface InspectorToken {
-  id: number;
-  /** Untrusted: rendered as text only. */
-  text: string;
-  special: boolean;
-  partial?: boolean;
-}
 
 /** One layer's mask as the model applied it, next to what it should be. */
 export interface InspectorGrid {
   layer: number;
-  kind: InspectorKind;
+  kind: AttentionKind;
   queries: number;
   keys: number;
   /** [query][key] 1 where the model let the query see the key; null when no mask was captured for this layer. */
@@ -37,12 +30,12 @@ export interface InspectorRun {
   role: InspectorRunRole;
   /** "Original", "Rerun: 2 tokens hidden", "Check: position 4 hidden". */
   label: string;
-  inputTokens: InspectorToken[];
+  inputTokens: ViewToken[];
   /** The self-attention axis (the trace's positions). */
-  positions: InspectorToken[];
+  positions: ViewToken[];
   /** attention_mask (decoder-only) or encoder_attention_mask (encoder-decoder) over the input tokens. */
   inputMask: Uint8Array;
-  generated: { id: number; text: string; prob: number }[];
+  generated: TopToken[];
   /** Untrusted. */
   generatedText: string;
   grids: InspectorGrid[];
@@ -58,42 +51,21 @@ export interface InspectorFinding {
   message: string;
   /** The run whose grids the cells are on. */
   runId: string;
-  /** Cells as [layer, kind index into INSPECTOR_KINDS, query, key] quadruples. */
+  /** Cells as [layer, kind index into ATTENTION_KINDS, query, key] quadruples. */
   cells: Int32Array;
   cellCount: number;
 }
 
-export interface InspectorStepDelta {
-  step: number;
-  a: { id: number; text: string; prob: number } | null;
-  b: { id: number; text: string; prob: number } | null;
-  delta: number;
-  bound: boolean;
-  afterChange: boolean;
-}
-
-export interface InspectorDivergence {
-  kind: InspectorKind;
-  layers: number[];
-  heads: number;
-  /** [layer][head] mean Jensen–Shannon divergence in bits over shared query rows. */
-  mean: Float32Array;
-  max: Float32Array;
-  rows: number;
-}
-
-export interface InspectorComparison {
+/** The original against the rerun (the core's RunComparison), and which runs those are. */
+export interface InspectorComparison extends RunComparison {
   baseRunId: string;
   otherRunId: string;
-  steps: InspectorStepDelta[];
-  firstChanged: { step: number; a: string; b: string } | null;
-  divergence: InspectorDivergence[];
 }
 
 export interface InspectorSnapshot {
   /** Increases with every snapshot the host makes. */
   seq: number;
-  model: { name: string; path: string; architecture: 'decoder-only' | 'encoder-decoder'; layers: number; heads: number; kvCache: boolean };
+  model: ViewModel;
   runs: InspectorRun[];
   /** The run the host shows elsewhere (the attention panel) and the view opens on. */
   activeRunId: string;
@@ -122,7 +94,7 @@ export type InspectorHostMethods = {
 export interface InspectorRendered {
   seq: number;
   runId: string;
-  kind: InspectorKind;
+  kind: AttentionKind;
   layer: number;
   /** The mask the view would rerun with. */
   pendingMask: number[];

@@ -4,24 +4,14 @@
  * The same handlers also serve the standalone HTML report from data embedded in the page.
  */
 import type { Method } from './rpc';
+import type { AttentionKind, StopReason, TopToken, ViewModel, ViewToken } from './trace';
 import type { ModelSummary } from './model';
 
-/** Mirrors the Trace's AttentionKind (webviews may not import the core). */
-export type PanelKind = 'self' | 'cross' | 'encoder';
 export type HeadChoice = number | 'mean';
-
-export interface PanelToken {
-  id: number;
-  /** Untrusted: the panel renders it as text only. */
-  text: string;
-  special: boolean;
-  /** Part of a character's UTF-8 bytes. */
-  partial?: boolean;
-}
 
 export interface PanelCaptureInfo {
   layer: number;
-  kind: PanelKind;
+  kind: AttentionKind;
   /** 1 when the capture cap forced head averaging. */
   heads: number;
   headAveraged: boolean;
@@ -35,15 +25,15 @@ export interface PanelCaptureInfo {
 export interface PanelTraceMeta {
   traceId: string;
   createdAt: string;
-  model: { path: string; name: string; architecture: 'decoder-only' | 'encoder-decoder'; layers: number; heads: number; kvCache: boolean };
+  model: ViewModel;
   inputText: string;
-  inputTokens: PanelToken[];
+  inputTokens: ViewToken[];
   /** p(input token i | tokens before it); NaN where undefined. */
   inputProbs: Float32Array;
   /** The self-attention axis (see Trace.positions). */
-  positions: PanelToken[];
-  generated: { id: number; text: string; prob: number }[];
-  stopReason: 'eos' | 'max-new-tokens';
+  positions: ViewToken[];
+  generated: TopToken[];
+  stopReason: StopReason;
   captures: PanelCaptureInfo[];
   dropped: string[];
   unavailable: { node: string; reason: string }[];
@@ -54,7 +44,7 @@ export interface PanelFocus {
   /** Index on the self-attention (positions) axis. */
   position?: number;
   layer?: number;
-  kind?: PanelKind;
+  kind?: AttentionKind;
   head?: HeadChoice;
 }
 
@@ -68,7 +58,7 @@ export interface PanelOpenResult {
 export interface MatrixParams {
   traceId: string;
   layer: number;
-  kind: PanelKind;
+  kind: AttentionKind;
   head: HeadChoice;
 }
 export interface MatrixResult {
@@ -82,7 +72,7 @@ export interface MatrixResult {
 
 export interface ThumbnailParams {
   traceId: string;
-  kind: PanelKind;
+  kind: AttentionKind;
   /** Longest side in cells; each thumbnail is max-pooled down to at most this. */
   size: number;
 }
@@ -101,7 +91,7 @@ export interface ThumbnailResult {
 
 export interface AcrossLayersParams {
   traceId: string;
-  kind: PanelKind;
+  kind: AttentionKind;
   query: number;
   head: HeadChoice;
 }
@@ -114,7 +104,7 @@ export interface AcrossLayersResult {
 
 export interface EntropyParams {
   traceId: string;
-  kind: PanelKind;
+  kind: AttentionKind;
   query: number;
 }
 export interface EntropyResult {
@@ -128,8 +118,8 @@ export interface EntropyResult {
 
 export interface TopKResult {
   step: number;
-  chosen: { id: number; text: string; prob: number };
-  top: { id: number; text: string; prob: number }[];
+  chosen: TopToken;
+  top: TopToken[];
 }
 
 /** The logit lens as the panel shows it; absent from a trace decoded without the lens. */
@@ -192,7 +182,7 @@ export type PanelMethods = {
 /** The panel's selection, as it saves it with setState. */
 export interface PanelUiState {
   traceId?: string;
-  kind: PanelKind;
+  kind: AttentionKind;
   layer: number;
   head: HeadChoice;
   /** Query index on the positions axis (self and cross). */

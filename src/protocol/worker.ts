@@ -1,5 +1,5 @@
 /** Host ⇄ worker: the worker owns every ONNX Runtime session; the host only asks. */
-import type { CompareReport } from '../core/compare/compare';
+import type { CompareReport } from '../core/compare/report';
 import type { DecodeOptions } from '../core/decode/options';
 import type { Trace } from '../core/trace/types';
 import type { Method } from './rpc';

@@ -3,7 +3,7 @@
  * probability of the same token as lines, their difference as bars), and the logit lens's mean |Δp| per layer.
  * Labels are drawn on canvas, so token text never becomes markup.
  */
-import type { CompareLens, CompareViewReport } from '../../src/protocol/compare';
+import type { LensDelta, CompareReport } from '../../src/protocol/compare';
 import { mix, toCss } from '../../src/panelData/colorScale';
 import { baseOptions, ChartBox } from '../shared/chartBox';
 import { displayText, formatProb } from '../shared/tokenText';
@@ -21,7 +21,7 @@ export class ProbabilityChart extends ChartBox {
     super('Next-token probabilities per step', 'prob-chart');
   }
 
-  update(report: CompareViewReport, theme: Theme): void {
+  update(report: CompareReport, theme: Theme): void {
     if (!report.steps.length)
       return this.clear(report.a.steps || report.b.steps ? 'The two runs have no step in common.' : 'Neither run generated a token.');
     const s = probabilitySeries(report);
@@ -141,7 +141,7 @@ export class LensDeltaChart extends ChartBox {
     super('Logit lens: mean |Δp| of the next token per layer', 'lens-delta');
   }
 
-  update(lens: CompareLens | null, theme: Theme): void {
+  update(lens: LensDelta | null, theme: Theme): void {
     if (!lens || !lens.layers.length)
       return this.clear(
         'No logit lens on both sides (a saved trace or a model without the split decoder files has none), so the layers are not compared.',

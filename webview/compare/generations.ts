@@ -3,12 +3,12 @@
  * they part marked, the steps after it (the runs continue from different text) faded. Token text only ever
  * becomes a text node.
  */
-import type { CompareViewReport } from '../../src/protocol/compare';
+import type { CompareReport } from '../../src/protocol/compare';
 import { displayText, formatProb } from '../shared/tokenText';
 import { el, setVar } from '../shared/dom';
 import { formatDelta } from './model';
 
-export function generationsView(report: CompareViewReport): HTMLElement {
+export function generationsView(report: CompareReport): HTMLElement {
   const first = report.firstDifferingStep;
   const status =
     first !== null

@@ -2,11 +2,11 @@
  * The compare view's header: the one-line summary of where the change concentrates, A and B (model and what
  * each generated), the vocabulary check and the notes. Paths and generated text are untrusted: text nodes only.
  */
-import type { CompareSideSummary, CompareViewReport } from '../../src/protocol/compare';
+import type { CompareSideSummary, CompareReport } from '../../src/protocol/compare';
 import { el } from '../shared/dom';
 import { lastSegment } from '../../src/panelData/pathName';
 
-export function compareHeader(report: CompareViewReport, actions: HTMLElement[]): HTMLElement {
+export function compareHeader(report: CompareReport, actions: HTMLElement[]): HTMLElement {
   const notes: HTMLElement[] = [];
   const v = report.vocabulary;
   if (v) {

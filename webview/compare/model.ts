@@ -2,13 +2,14 @@
  * The compare view's numbers, DOM-free: the report's attention divergence as one layer × head grid per kind,
  * the colour byte of a divergence, the per-step probability series, and how numbers read.
  */
-import { COMPARE_KINDS, type CompareKind, type CompareViewReport } from '../../src/protocol/compare';
+import { type CompareReport } from '../../src/protocol/compare';
+import { ATTENTION_KINDS, type AttentionKind } from '../../src/protocol/trace';
 
-export const KIND_LABEL: Record<CompareKind, string> = { self: 'self-attention', cross: 'cross-attention', encoder: 'encoder' };
+export const KIND_LABEL: Record<AttentionKind, string> = { self: 'self-attention', cross: 'cross-attention', encoder: 'encoder' };
 
 /** One kind's divergence as a grid: rows are layers (ascending), columns heads. */
 export interface KindGrid {
-  kind: CompareKind;
+  kind: AttentionKind;
   layers: number[];
   /** Columns: the most heads any layer of this kind compared. */
   heads: number;
@@ -21,9 +22,9 @@ export interface KindGrid {
   stored: number[];
 }
 
-export function kindGrids(report: CompareViewReport): KindGrid[] {
+export function kindGrids(report: CompareReport): KindGrid[] {
   const grids: KindGrid[] = [];
-  for (const kind of COMPARE_KINDS) {
+  for (const kind of ATTENTION_KINDS) {
     const layers = report.attention.filter((l) => l.kind === kind).sort((x, y) => x.layer - y.layer);
     if (!layers.length) continue;
     const heads = Math.max(1, ...layers.map((l) => l.heads.length));
@@ -106,7 +107,7 @@ export interface ProbabilitySeries {
   omitted: number[];
 }
 
-export function probabilitySeries(report: CompareViewReport): ProbabilitySeries {
+export function probabilitySeries(report: CompareReport): ProbabilitySeries {
   const s = report.steps;
   return {
     steps: s.map((x) => x.step),

@@ -2,13 +2,14 @@
  * What the compare view keeps with setState, DOM-free: the comparison itself (it is small, and a view restored
  * after a reload must draw it again without the host), and the heatmap cell picked.
  */
-import { COMPARE_KINDS, type CompareKind, type CompareOpenResult } from '../../src/protocol/compare';
+import { type CompareOpenResult } from '../../src/protocol/compare';
+import { ATTENTION_KINDS, type AttentionKind } from '../../src/protocol/trace';
 import { reviveCompareOpen } from '../../src/panelData/compareReport';
 import type { KindGrid } from './model';
 
 export interface CompareUiState {
   open?: CompareOpenResult;
-  kind: CompareKind;
+  kind: AttentionKind;
   layer: number;
   head: number;
 }
@@ -20,7 +21,7 @@ export function readState(raw: unknown): CompareUiState {
   const s = defaultState();
   if (typeof raw !== 'object' || raw === null) return s;
   const r = raw as Record<string, unknown>;
-  if (COMPARE_KINDS.includes(r.kind as CompareKind)) s.kind = r.kind as CompareKind;
+  if (ATTENTION_KINDS.includes(r.kind as AttentionKind)) s.kind = r.kind as AttentionKind;
   if (Number.isInteger(r.layer)) s.layer = r.layer as number;
   if (Number.isInteger(r.head) && (r.head as number) >= 0) s.head = r.head as number;
   const open = reviveCompareOpen(r.open);

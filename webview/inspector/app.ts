@@ -7,11 +7,11 @@ import type { Connection } from '../../src/protocol/rpc';
 import type {
   InspectorHostEvents,
   InspectorHostMethods,
-  InspectorKind,
   InspectorSnapshot,
   InspectorViewEvents,
   InspectorViewMethods,
 } from '../../src/protocol/inspector';
+import type { AttentionKind } from '../../src/protocol/trace';
 import { buildLut } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
@@ -250,7 +250,7 @@ export class InspectorApp {
   }
 }
 
-function summary(kind: InspectorKind, captured: boolean, differing: number): string {
+function summary(kind: AttentionKind, captured: boolean, differing: number): string {
   if (!captured && differing)
     return `No mask was captured for this layer, and it reads ${differing} cell${differing === 1 ? '' : 's'} it should not see (outlined in red).`;
   if (!captured) return 'No mask was captured for this layer; where it reads agrees with the input mask.';

@@ -4,7 +4,7 @@
  * (Jensen–Shannon divergence, a layer × head heatmap per kind). Chart.js draws labels on canvas; the rest is text.
  */
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
-import type { InspectorComparison, InspectorDivergence, InspectorRun } from '../../src/protocol/inspector';
+import type { InspectorComparison, KindDivergence, InspectorRun } from '../../src/protocol/inspector';
 import { mix, probToByte, toCss } from '../../src/panelData/colorScale';
 import { displayText, formatProb } from '../shared/tokenText';
 import { el } from '../shared/dom';
@@ -105,7 +105,7 @@ function runText(label: string, run: InspectorRun): HTMLElement {
 }
 
 /** A layer × head heatmap of mean JSD (√ colour scale, 0 to 1 bit), summarised in words. */
-function heatmap(d: InspectorDivergence, lut: Uint8ClampedArray): HTMLElement {
+function heatmap(d: KindDivergence, lut: Uint8ClampedArray): HTMLElement {
   const bytes = Uint8Array.from(d.mean, (v) => probToByte(Number.isFinite(v) ? v : 0));
   const canvas = el('canvas', { className: 'jsd-canvas', attrs: { role: 'img' } });
   paintBytes(canvas, bytes, d.layers.length, d.heads, lut);

@@ -2,13 +2,14 @@
  * Kind tabs (self, cross, encoder) and one small mask per layer of that kind, each a button: click or
  * Enter picks the layer shown large. A layer whose mask differs from what it should be is flagged.
  */
-import type { InspectorGrid, InspectorKind } from '../../src/protocol/inspector';
+import type { InspectorGrid } from '../../src/protocol/inspector';
+import type { AttentionKind } from '../../src/protocol/trace';
 import { el } from '../shared/dom';
 import { paintBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 import { differences } from './maskGrid';
 
-const KIND_LABEL: Record<InspectorKind, string> = { self: 'Self', cross: 'Cross', encoder: 'Encoder' };
+const KIND_LABEL: Record<AttentionKind, string> = { self: 'Self', cross: 'Cross', encoder: 'Encoder' };
 const THUMB = 44;
 
 export class LayerPicker {
@@ -16,11 +17,11 @@ export class LayerPicker {
   private readonly tabs = el('div', { className: 'kind-switch', attrs: { role: 'tablist', 'aria-label': 'Attention kind' } });
   private readonly layers = el('div', { className: 'layer-thumbs', attrs: { role: 'group', 'aria-label': 'Layers' } });
 
-  constructor(on: { kind(kind: InspectorKind): void; layer(layer: number): void }) {
+  constructor(on: { kind(kind: AttentionKind): void; layer(layer: number): void }) {
     this.element = el('div', { className: 'layer-picker' }, this.tabs, this.layers);
     this.tabs.addEventListener('click', (e) => {
       const kind = (e.target as HTMLElement).closest<HTMLElement>('[data-kind]')?.dataset.kind;
-      if (kind) on.kind(kind as InspectorKind);
+      if (kind) on.kind(kind as AttentionKind);
     });
     this.tabs.addEventListener('keydown', (e) => {
       if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
@@ -28,7 +29,7 @@ export class LayerPicker {
       const i = tabs.indexOf(e.target as HTMLElement);
       const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
       next?.focus();
-      if (next) on.kind(next.dataset.kind as InspectorKind);
+      if (next) on.kind(next.dataset.kind as AttentionKind);
     });
     this.layers.addEventListener('click', (e) => {
       const layer = (e.target as HTMLElement).closest<HTMLElement>('[data-layer]')?.dataset.layer;
@@ -36,7 +37,7 @@ export class LayerPicker {
     });
   }
 
-  update(kinds: InspectorKind[], kind: InspectorKind, grids: InspectorGrid[], layer: number, theme: Theme, lut: Uint8ClampedArray): void {
+  update(kinds: AttentionKind[], kind: AttentionKind, grids: InspectorGrid[], layer: number, theme: Theme, lut: Uint8ClampedArray): void {
     this.tabs.hidden = kinds.length < 2;
     this.tabs.replaceChildren(
       ...kinds.map((k) => {

@@ -4,7 +4,8 @@
  * what it should be outlined in red, the picked finding's cells in the focus colour, the diagonal dashed for
  * causal attention. Hover or arrow keys read a cell out in words. Token text is drawn on canvas or set as text.
  */
-import type { InspectorGrid, InspectorToken } from '../../src/protocol/inspector';
+import type { InspectorGrid } from '../../src/protocol/inspector';
+import type { ViewToken } from '../../src/protocol/trace';
 import { toCss } from '../../src/panelData/colorScale';
 import { displayText } from '../shared/tokenText';
 import { el } from '../shared/dom';
@@ -13,8 +14,8 @@ import type { Theme } from '../shared/theme';
 
 export interface GridInput {
   grid: InspectorGrid;
-  queryTokens: InspectorToken[];
-  keyTokens: InspectorToken[];
+  queryTokens: ViewToken[];
+  keyTokens: ViewToken[];
   causal: boolean;
   highlight: [number, number][];
   theme: Theme;
@@ -176,7 +177,7 @@ export class MaskGrid {
     const { grid } = input;
     const { q, k } = this.cursor;
     const i = q * grid.keys + k;
-    const name = (tokens: InspectorToken[], j: number) => `${j} “${tokens[j] ? displayText(tokens[j]) : '?'}”`;
+    const name = (tokens: ViewToken[], j: number) => `${j} “${tokens[j] ? displayText(tokens[j]) : '?'}”`;
     const applied = grid.applied ? (grid.applied[i] ? 'visible' : 'hidden') : 'no mask captured';
     const expected = grid.expected[i] ? 'visible' : 'hidden';
     const verdict = grid.applied && grid.applied[i] !== grid.expected[i] ? ` — should be ${expected}` : '';

@@ -3,7 +3,7 @@
  * toggle per token. Click one, or press on one and drag across others, to hide or show them; arrow keys move
  * between tokens and Space or Enter toggles. Token text is untrusted: it only ever becomes a text node.
  */
-import type { InspectorToken } from '../../src/protocol/inspector';
+import type { ViewToken } from '../../src/protocol/trace';
 import { displayText } from '../shared/tokenText';
 import { el } from '../shared/dom';
 
@@ -48,7 +48,7 @@ export class MaskStrip {
   }
 
   /** Shows the tokens with `mask`; `applied` is the mask of the run shown (edits differ from it). */
-  update(tokens: InspectorToken[], mask: number[], applied: Uint8Array, encoderDecoder: boolean): void {
+  update(tokens: ViewToken[], mask: number[], applied: Uint8Array, encoderDecoder: boolean): void {
     this.mask = [...mask];
     if (this.buttons.length !== tokens.length || this.list.dataset.tokens !== tokens.map((t) => t.id).join()) {
       this.list.dataset.tokens = tokens.map((t) => t.id).join();

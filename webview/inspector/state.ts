@@ -2,13 +2,14 @@
  * The view's own state, DOM-free: which run, kind and layer it shows, the mask being edited and the finding
  * picked. It is what getState/setState keep, so the view comes back as it was when it is shown again.
  */
-import { INSPECTOR_KINDS, type InspectorKind, type InspectorRun, type InspectorSnapshot } from '../../src/protocol/inspector';
+import { type InspectorRun, type InspectorSnapshot } from '../../src/protocol/inspector';
+import { ATTENTION_KINDS, type AttentionKind } from '../../src/protocol/trace';
 
 export interface ViewState {
   /** The snapshot sequence the rest belongs to (a new decode starts afresh). */
   seq: number;
   runId: string;
-  kind: InspectorKind;
+  kind: AttentionKind;
   layer: number;
   /** The mask being edited, one 0/1 per input token; null = the active run's own. */
   pending: number[] | null;
@@ -22,16 +23,16 @@ export function readState(saved: unknown): ViewState | undefined {
   return {
     seq: s.seq!,
     runId: s.runId,
-    kind: INSPECTOR_KINDS.includes(s.kind as InspectorKind) ? (s.kind as InspectorKind) : 'self',
+    kind: ATTENTION_KINDS.includes(s.kind as AttentionKind) ? (s.kind as AttentionKind) : 'self',
     layer: Number.isInteger(s.layer) ? s.layer! : 0,
     pending: Array.isArray(s.pending) && s.pending.every((v) => v === 0 || v === 1) ? s.pending : null,
     finding: Number.isInteger(s.finding) ? s.finding! : null,
   };
 }
 
-export const kindsOf = (run: InspectorRun): InspectorKind[] => INSPECTOR_KINDS.filter((k) => run.grids.some((g) => g.kind === k));
-export const layersOf = (run: InspectorRun, kind: InspectorKind): number[] => run.grids.filter((g) => g.kind === kind).map((g) => g.layer);
-export const gridOf = (run: InspectorRun, kind: InspectorKind, layer: number) =>
+export const kindsOf = (run: InspectorRun): AttentionKind[] => ATTENTION_KINDS.filter((k) => run.grids.some((g) => g.kind === k));
+export const layersOf = (run: InspectorRun, kind: AttentionKind): number[] => run.grids.filter((g) => g.kind === kind).map((g) => g.layer);
+export const gridOf = (run: InspectorRun, kind: AttentionKind, layer: number) =>
   run.grids.find((g) => g.kind === kind && g.layer === layer);
 export const runOf = (snapshot: InspectorSnapshot, runId: string) => snapshot.runs.find((r) => r.runId === runId) ?? snapshot.runs[0];
 
@@ -64,19 +65,19 @@ export function findingCells(
   snapshot: InspectorSnapshot,
   index: number | null,
   runId: string,
-  kind: InspectorKind,
+  kind: AttentionKind,
   layer: number,
 ): [number, number][] {
   const f = index === null ? undefined : snapshot.findings[index];
   if (!f || f.runId !== runId) return [];
   const out: [number, number][] = [];
-  const k = INSPECTOR_KINDS.indexOf(kind);
+  const k = ATTENTION_KINDS.indexOf(kind);
   for (let i = 0; i < f.cells.length; i += 4) if (f.cells[i] === layer && f.cells[i + 1] === k) out.push([f.cells[i + 2], f.cells[i + 3]]);
   return out;
 }
 
 /** Where a finding is best seen: its first cell's kind and layer. */
-export function findingPlace(snapshot: InspectorSnapshot, index: number): { runId: string; kind?: InspectorKind; layer?: number } {
+export function findingPlace(snapshot: InspectorSnapshot, index: number): { runId: string; kind?: AttentionKind; layer?: number } {
   const f = snapshot.findings[index];
-  return f.cells.length ? { runId: f.runId, kind: INSPECTOR_KINDS[f.cells[1]], layer: f.cells[0] } : { runId: f.runId };
+  return f.cells.length ? { runId: f.runId, kind: ATTENTION_KINDS[f.cells[1]], layer: f.cells[0] } : { runId: f.runId };
 }

@@ -4,15 +4,8 @@
  * row per layer and head (lines). Colours come from the theme and are reapplied when it changes.
  * Chart.js draws labels on canvas, so token text never becomes markup.
  */
-import type {
-  AcrossLayersResult,
-  EntropyResult,
-  HeadChoice,
-  HiddenResult,
-  LensResult,
-  PanelToken,
-  TopKResult,
-} from '../../src/protocol/panel';
+import type { AcrossLayersResult, EntropyResult, HeadChoice, HiddenResult, LensResult, TopKResult } from '../../src/protocol/panel';
+import type { ViewToken } from '../../src/protocol/trace';
 import { mix, toCss } from '../../src/panelData/colorScale';
 import { topIndices } from '../../src/panelData/stats';
 import type { Theme } from '../shared/theme';
@@ -67,7 +60,7 @@ export class AcrossLayersChart extends ChartBox {
     super('Where the query looks, by layer', 'across');
   }
 
-  update(r: AcrossLayersResult, keyTokens: PanelToken[], head: HeadChoice, theme: Theme): void {
+  update(r: AcrossLayersResult, keyTokens: ViewToken[], head: HeadChoice, theme: Theme): void {
     const peak = new Float32Array(r.keys);
     for (let l = 0; l < r.layers.length; l++) for (let k = 0; k < r.keys; k++) peak[k] = Math.max(peak[k], r.data[l * r.keys + k]);
     const keys = topIndices(peak, SHOWN_KEYS).filter((k) => peak[k] > 0);
@@ -156,7 +149,7 @@ export class LensChart extends ChartBox {
   }
 
   /** `position` is the query on the positions axis; the lens there predicts the token that came next. */
-  update(r: LensResult, position: number, next: Pick<PanelToken, 'text' | 'partial'> | undefined, theme: Theme): void {
+  update(r: LensResult, position: number, next: Pick<ViewToken, 'text' | 'partial'> | undefined, theme: Theme): void {
     const p = r.positions.indexOf(position);
     if (p < 0) return this.clear('The lens did not read this position: pick the last input token or a generated one.');
     const L = r.layers.length;

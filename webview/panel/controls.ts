@@ -5,11 +5,12 @@
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { HeadChoice, PanelKind, PanelUiState } from '../../src/protocol/panel';
+import type { HeadChoice, PanelUiState } from '../../src/protocol/panel';
+import type { AttentionKind } from '../../src/protocol/trace';
 import { el } from '../shared/dom';
 
 export interface ControlEvents {
-  kind(kind: PanelKind): void;
+  kind(kind: AttentionKind): void;
   layer(layer: number): void;
   head(head: HeadChoice): void;
   scale(scale: 'sqrt' | 'linear'): void;

@@ -3,7 +3,8 @@
  * keeps them), masked cells hatched, the selected query row outlined, and a readout under the pointer.
  * ↑↓ move the query, ←→ move a key cursor for the readout.
  */
-import type { MatrixResult, PanelToken } from '../../src/protocol/panel';
+import type { MatrixResult } from '../../src/protocol/panel';
+import type { ViewToken } from '../../src/protocol/trace';
 import { toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { hatchMasked, invert, paintBytes, sizeCanvas, toBytes } from '../shared/heatmap';
@@ -17,8 +18,8 @@ interface Shown {
   data: Float32Array;
   bytes: Uint8Array;
   masked?: Uint8Array;
-  queryTokens: PanelToken[];
-  keyTokens: PanelToken[];
+  queryTokens: ViewToken[];
+  keyTokens: ViewToken[];
 }
 
 const MAX_LABEL = 14;
@@ -52,14 +53,7 @@ export class HeadView {
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
   }
 
-  setMatrix(
-    m: MatrixResult,
-    queryTokens: PanelToken[],
-    keyTokens: PanelToken[],
-    theme: Theme,
-    lut: Uint8ClampedArray,
-    query: number,
-  ): void {
+  setMatrix(m: MatrixResult, queryTokens: ViewToken[], keyTokens: ViewToken[], theme: Theme, lut: Uint8ClampedArray, query: number): void {
     const started = performance.now();
     this.shown = {
       queries: m.queries,
@@ -110,8 +104,8 @@ export class HeadView {
     ctx.font = font;
     // When labels are thinned out, each carries its index so the skipped rows can still be counted.
     const indexed = Math.max(s.queries, s.keys) > 24;
-    const labelOf = (tok: PanelToken | undefined, i: number) => (indexed ? `${i} ` : '') + truncate(tok ? displayText(tok) : `#${i}`);
-    const widest = (tokens: PanelToken[], n: number) =>
+    const labelOf = (tok: ViewToken | undefined, i: number) => (indexed ? `${i} ` : '') + truncate(tok ? displayText(tok) : `#${i}`);
+    const widest = (tokens: ViewToken[], n: number) =>
       Math.max(0, ...Array.from({ length: Math.min(n, 400) }, (_, i) => ctx.measureText(labelOf(tokens[i], i)).width));
     const width = Math.max(320, this.element.clientWidth || 600);
     const layout = heatLayout(s.queries, s.keys, {
@@ -177,7 +171,7 @@ export class HeadView {
     const s = this.shown;
     if (!s) return;
     if (key < 0) key = argmax(s.data, query * s.keys, s.keys);
-    const name = (tokens: PanelToken[], i: number) => `${i} “${tokens[i] ? displayText(tokens[i]) : '?'}”`;
+    const name = (tokens: ViewToken[], i: number) => `${i} “${tokens[i] ? displayText(tokens[i]) : '?'}”`;
     const weight = s.data[query * s.keys + key];
     const masked = s.masked?.[query * s.keys + key] ? ' · masked: the model hid this key from this query' : '';
     this.readout.textContent = `Query ${name(s.queryTokens, query)} → key ${name(s.keyTokens, key)}: ${formatProb(weight)}${masked}`;

@@ -8,7 +8,7 @@ export function traceHeader(meta: PanelTraceMeta, actions: HTMLElement[]): HTMLE
     m.architecture,
     `${m.layers} layers × ${m.heads} heads`,
     `${meta.inputTokens.length} input tokens`,
-    `${meta.generated.length} generated (${meta.stopReason === 'eos' ? 'stopped at end of sequence' : 'stopped at max new tokens'})`,
+    `${meta.generated.length} generated (${meta.stopReason === 'eos' ? 'stopped at end of sequence' : meta.stopReason === 'scored' ? 'scored, nothing generated' : 'stopped at max new tokens'})`,
     `KV cache ${m.kvCache ? 'on' : 'off'}`,
   ];
   const notes: HTMLElement[] = [];

@@ -3,7 +3,8 @@
  * layer's top-1 probability (ImageData, one pixel per cell, scaled up). The top-1 token's text appears only in the
  * readout line under the pointer (a text node), never as markup. Clicking a column selects that position as the query.
  */
-import type { LensResult, PanelToken } from '../../src/protocol/panel';
+import type { LensResult } from '../../src/protocol/panel';
+import type { ViewToken } from '../../src/protocol/trace';
 import { toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { paintBytes, sizeCanvas, toBytes } from '../shared/heatmap';
@@ -24,7 +25,7 @@ export class LensView {
   private readonly offscreen = document.createElement('canvas');
   private lens?: LensResult;
   private bytes?: Uint8Array;
-  private tokens: PanelToken[] = [];
+  private tokens: ViewToken[] = [];
   private theme?: Theme;
   private geometry?: Geometry;
   private query = -1;
@@ -47,7 +48,7 @@ export class LensView {
     });
   }
 
-  set(lens: LensResult, tokens: PanelToken[], theme: Theme, lut: Uint8ClampedArray, query: number): void {
+  set(lens: LensResult, tokens: ViewToken[], theme: Theme, lut: Uint8ClampedArray, query: number): void {
     this.lens = lens;
     this.tokens = tokens;
     this.bytes = toBytes(lens.topProbs);

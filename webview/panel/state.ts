@@ -2,10 +2,9 @@
  * The panel's selection (kind, layer, head, query) and the rules that keep it valid for a trace, DOM-free.
  * It is what getState/setState keep, so it survives the webview being hidden and the window reloading.
  */
-import type { HeadChoice, PanelCaptureInfo, PanelFocus, PanelKind, PanelTraceMeta, PanelUiState } from '../../src/protocol/panel';
+import type { HeadChoice, PanelCaptureInfo, PanelFocus, PanelTraceMeta, PanelUiState } from '../../src/protocol/panel';
+import { ATTENTION_KINDS, type AttentionKind } from '../../src/protocol/trace';
 import { queryOfStep } from './tokens';
-
-const KIND_ORDER: PanelKind[] = ['self', 'cross', 'encoder'];
 
 export function defaultState(): PanelUiState {
   return { kind: 'self', layer: 0, head: 'mean', query: 0, encoderQuery: 0, scale: 'sqrt', focusSeq: 0 };
@@ -18,7 +17,7 @@ export function readState(saved: unknown): PanelUiState {
   const int = (v: unknown, fallback: number) => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : fallback);
   return {
     ...(typeof s.traceId === 'string' ? { traceId: s.traceId } : {}),
-    kind: KIND_ORDER.includes(s.kind as PanelKind) ? (s.kind as PanelKind) : d.kind,
+    kind: ATTENTION_KINDS.includes(s.kind as AttentionKind) ? (s.kind as AttentionKind) : d.kind,
     layer: int(s.layer, d.layer),
     head: s.head === 'mean' ? 'mean' : int(s.head, -1) >= 0 ? (s.head as number) : d.head,
     query: int(s.query, d.query),
@@ -28,10 +27,10 @@ export function readState(saved: unknown): PanelUiState {
   };
 }
 
-export const kindsOf = (meta: PanelTraceMeta): PanelKind[] => KIND_ORDER.filter((k) => meta.captures.some((c) => c.kind === k));
-export const layersOf = (meta: PanelTraceMeta, kind: PanelKind): PanelCaptureInfo[] =>
+export const kindsOf = (meta: PanelTraceMeta): AttentionKind[] => ATTENTION_KINDS.filter((k) => meta.captures.some((c) => c.kind === k));
+export const layersOf = (meta: PanelTraceMeta, kind: AttentionKind): PanelCaptureInfo[] =>
   meta.captures.filter((c) => c.kind === kind).sort((a, b) => a.layer - b.layer);
-export const captureOf = (meta: PanelTraceMeta, kind: PanelKind, layer: number) =>
+export const captureOf = (meta: PanelTraceMeta, kind: AttentionKind, layer: number) =>
   meta.captures.find((c) => c.kind === kind && c.layer === layer);
 
 /** The heads one can pick in a layer: each stored head, then the mean (only the mean when heads were averaged). */

@@ -2,19 +2,20 @@
  * Tokens as the panel shows them, DOM-free: visible whitespace, which axis each kind of attention uses, the
  * strip's items, and how generation steps map to query positions.
  */
-import type { PanelKind, PanelToken, PanelTraceMeta } from '../../src/protocol/panel';
+import type { PanelTraceMeta } from '../../src/protocol/panel';
+import type { AttentionKind, ViewToken } from '../../src/protocol/trace';
 import { surprisalBits } from '../../src/panelData/stats';
 import { displayText, formatProb } from '../shared/tokenText';
 
 /** Query and key tokens of one kind of attention. */
-export function axisTokens(meta: PanelTraceMeta, kind: PanelKind): { queries: PanelToken[]; keys: PanelToken[] } {
+export function axisTokens(meta: PanelTraceMeta, kind: AttentionKind): { queries: ViewToken[]; keys: ViewToken[] } {
   if (kind === 'encoder') return { queries: meta.inputTokens, keys: meta.inputTokens };
   if (kind === 'cross') return { queries: meta.positions, keys: meta.inputTokens };
   return { queries: meta.positions, keys: meta.positions };
 }
 
 /** The axis a kind's queries live on: the decoder positions, or the input tokens (encoder attention). */
-export const queryAxis = (kind: PanelKind): 'positions' | 'input' => (kind === 'encoder' ? 'input' : 'positions');
+export const queryAxis = (kind: AttentionKind): 'positions' | 'input' => (kind === 'encoder' ? 'input' : 'positions');
 
 /** The position whose output predicted generated token 0. */
 function firstStepPosition(meta: PanelTraceMeta): number {
@@ -33,7 +34,7 @@ export function queryOfStep(meta: PanelTraceMeta, s: number): number {
 }
 
 export interface StripItem {
-  token: PanelToken;
+  token: ViewToken;
   label: string;
   role: 'input' | 'generated' | 'decoder-start';
   axis: 'positions' | 'input';
@@ -69,7 +70,7 @@ export function stripItems(meta: PanelTraceMeta): StripItem[] {
   const offset = decoderOnly ? n : 1;
   const last = meta.positions.length - 1;
   meta.generated.forEach((g, s) => {
-    const token: PanelToken = { id: g.id, text: g.text, special: meta.positions[offset + s]?.special ?? false };
+    const token: ViewToken = { id: g.id, text: g.text, special: meta.positions[offset + s]?.special ?? false };
     const index = offset + s <= last ? offset + s : null;
     // The last token has no query row of its own: clicking it selects the position that predicted it.
     items.push(item(token, 'generated', 'positions', index, index ?? queryOfStep(meta, s), g.prob, `generated step ${s}`));
@@ -78,7 +79,7 @@ export function stripItems(meta: PanelTraceMeta): StripItem[] {
 }
 
 function item(
-  token: PanelToken,
+  token: ViewToken,
   role: StripItem['role'],
   axis: StripItem['axis'],
   index: number | null,

@@ -2,19 +2,19 @@
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { PanelKind } from '../../src/protocol/panel';
+import type { AttentionKind } from '../../src/protocol/trace';
 import { el } from './dom';
 
-const KIND_LABEL: Record<PanelKind, string> = { self: 'Self-attention', cross: 'Cross-attention', encoder: 'Encoder' };
+const KIND_LABEL: Record<AttentionKind, string> = { self: 'Self-attention', cross: 'Cross-attention', encoder: 'Encoder' };
 
 /** Kind tabs; the shared views go in their default slot (no tab panels: every kind uses the same views). */
 export class KindTabs {
   readonly element: HTMLElement;
-  private kinds: PanelKind[] = [];
+  private kinds: AttentionKind[] = [];
 
   constructor(
     content: HTMLElement,
-    private readonly onKind: (kind: PanelKind) => void,
+    private readonly onKind: (kind: AttentionKind) => void,
   ) {
     this.element = el('vscode-tabs', { className: 'kind-tabs' }, content);
     this.element.addEventListener('vsc-tabs-select', (e) => {
@@ -23,7 +23,7 @@ export class KindTabs {
     });
   }
 
-  setKinds(kinds: PanelKind[], selected: PanelKind): void {
+  setKinds(kinds: AttentionKind[], selected: AttentionKind): void {
     this.kinds = kinds;
     this.element.querySelectorAll('vscode-tab-header').forEach((h) => h.remove());
     // A decoder-only model has one kind: no tabs to pick from.
@@ -34,7 +34,7 @@ export class KindTabs {
     this.select(selected);
   }
 
-  select(kind: PanelKind): void {
+  select(kind: AttentionKind): void {
     this.element.setAttribute('selected-index', String(Math.max(0, this.kinds.indexOf(kind))));
   }
 }

@@ -1,10 +1,10 @@
 /** Token text and probabilities as every view writes them: plain text with invisible characters made visible. */
-import type { PanelToken } from '../../src/protocol/panel';
+import type { ViewToken } from '../../src/protocol/trace';
 
 const INVISIBLE: Record<string, string> = { ' ': '·', '\n': '↵', '\r': '␍', '\t': '⇥', '\u00a0': '⍽' };
 
 /** A token's text with whitespace, control, zero-width and bidi-override characters made visible. Still plain text. */
-export function displayText(token: Pick<PanelToken, 'text' | 'partial'>): string {
+export function displayText(token: Pick<ViewToken, 'text' | 'partial'>): string {
   if (token.partial || token.text === '') return '◌';
   let out = '';
   for (const ch of token.text) {

@@ -4,9 +4,8 @@
 import type { LensCapture } from '../lens/outputs';
 import type { AttentionKind, GeneratedToken, Trace } from '../trace/types';
 import { attentionDivergence } from './divergence';
-import type { CompareReport, LensDelta, StepDelta } from './report';
+import type { CompareReport, LensDelta, StepDelta, VocabComparison } from './report';
 import { summarize } from './summary';
-import type { VocabComparison } from './vocab';
 
 export type { CompareReport, CompareSideSummary, LensDelta, StepDelta } from './report';
 

@@ -1,7 +1,6 @@
 /** The comparison of two traces as data: what compareTraces returns, summarize reads and the compare view shows. */
 import type { TopToken } from '../trace/types';
 import type { HeadDivergence } from './divergence';
-import type { VocabComparison } from './vocab';
 
 export interface StepDelta {
   /** The step's index (0 = the first generated token); text shown to people counts from 1, like the panel. */
@@ -49,4 +48,17 @@ export interface CompareReport {
   lens: LensDelta | null;
   notes: string[];
   summary: string;
+}
+
+export interface VocabComparison {
+  same: boolean;
+  sizeA: number;
+  sizeB: number;
+  /** Tokens both have, under different ids. */
+  moved: number;
+  onlyA: number;
+  onlyB: number;
+  /** A few of the differences, for people. */
+  examples: string[];
+  note: string;
 }

@@ -3,19 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DecoderLensError } from '../errors';
+import type { VocabComparison } from './report';
 
-export interface VocabComparison {
-  same: boolean;
-  sizeA: number;
-  sizeB: number;
-  /** Tokens both have, under different ids. */
-  moved: number;
-  onlyA: number;
-  onlyB: number;
-  /** A few of the differences, for people. */
-  examples: string[];
-  note: string;
-}
+export type { VocabComparison };
 
 /** token → id from a tokenizer.json: the model's vocab (BPE/WordPiece/WordLevel map, Unigram list) and added tokens. */
 export function readVocab(dir: string): Map<string, number> {

@@ -5,13 +5,16 @@
  */
 import type * as ort from 'onnxruntime-node';
 import type { AttentionCapture, AttentionKind, HiddenCapture, MaskCapture } from '../trace/types';
+import { quantisationError } from './budget';
 import { floatData, lastTwo } from './tensors';
 
 /** Additive mask values at or below this hide the key (exports write -inf, -1e9, -1e4 or finfo.min). */
 export const HIDDEN_THRESHOLD = -1e4;
 
+type Stored = Float32Array | Uint16Array | Uint8Array;
+
 class MatrixAssembler {
-  private buffer?: Float32Array;
+  private buffer?: Stored;
   filled = 0;
   keysSeen = 0;
   constructor(
@@ -20,11 +23,14 @@ class MatrixAssembler {
     readonly maxKeys: number,
     readonly averageHeads: boolean,
     private readonly fill = 0,
+    /** 32: float32; 16 or 8: each probability as a code round(p × (2^bits − 1)) (per-head only). */
+    readonly bits: 32 | 16 | 8 = 32,
   ) {}
 
-  get data(): Float32Array {
+  get data(): Stored {
     if (!this.buffer) {
-      this.buffer = new Float32Array((this.averageHeads ? 1 : this.heads) * this.maxQueries * this.maxKeys);
+      const size = (this.averageHeads ? 1 : this.heads) * this.maxQueries * this.maxKeys;
+      this.buffer = this.bits === 16 ? new Uint16Array(size) : this.bits === 8 ? new Uint8Array(size) : new Float32Array(size);
       if (this.fill !== 0) this.buffer.fill(this.fill);
     }
     return this.buffer;
@@ -38,6 +44,7 @@ class MatrixAssembler {
     // came from ONNX Runtime, a JS-owned array already in this layout: no allocation, no copy.
     if (
       !this.buffer &&
+      this.bits === 32 &&
       !this.averageHeads &&
       queryStart === 0 &&
       rows === this.maxQueries &&
@@ -60,7 +67,8 @@ class MatrixAssembler {
         if (!this.averageHeads) {
           // One row copy per head (a memcpy), not an element loop: this runs for every layer at every step.
           const from = (Math.min(h, slices - 1) * rows + r) * cols;
-          this.data.set(values.subarray(from, from + width), target);
+          if (this.bits === 32) this.data.set(values.subarray(from, from + width), target);
+          else quantiseInto(values, from, width, this.data as Uint16Array | Uint8Array, target, 2 ** this.bits - 1);
           continue;
         }
         for (let c = 0; c < width; c++) {
@@ -74,10 +82,10 @@ class MatrixAssembler {
   }
 
   /** The matrix cropped to the queries and keys that were actually fed. */
-  crop(queries: number, keys: number): Float32Array {
+  crop(queries: number, keys: number): Stored {
     const stored = this.averageHeads ? 1 : this.heads;
     if (queries === this.maxQueries && keys === this.maxKeys) return this.data;
-    const out = new Float32Array(stored * queries * keys);
+    const out = new (this.data.constructor as new (size: number) => Stored)(stored * queries * keys);
     for (let h = 0; h < stored; h++)
       for (let q = 0; q < queries; q++)
         out.set(
@@ -105,6 +113,8 @@ export class AttentionRecorder {
   constructor(
     private readonly averageHeads: boolean,
     private readonly keepVectors: boolean,
+    /** Per-head attention as float32 (32) or quantised codes (16, 8): see CapturePlanning.bits. */
+    private readonly bits: 32 | 16 | 8 = 32,
   ) {}
 
   addAttention(plan: CapturePlan, tensor: ort.Tensor, name: string, queryStart: number): void {
@@ -113,7 +123,10 @@ export class AttentionRecorder {
     if (!entry)
       this.attention.set(
         key,
-        (entry = { plan, matrix: new MatrixAssembler(plan.heads, plan.maxQueries, plan.maxKeys, this.averageHeads) }),
+        (entry = {
+          plan,
+          matrix: new MatrixAssembler(plan.heads, plan.maxQueries, plan.maxKeys, this.averageHeads, 0, this.averageHeads ? 32 : this.bits),
+        }),
       );
     entry.matrix.write(floatData(tensor, name), tensor.dims, queryStart);
   }
@@ -205,19 +218,24 @@ export class AttentionRecorder {
       kindOrder(a.plan.kind) - kindOrder(b.plan.kind) || a.plan.layer - b.plan.layer;
     const attention = [...this.attention.values()].sort(order).map(({ plan, matrix }) => {
       const { queries, keys } = axis(plan.kind);
-      return {
+      const values = matrix.crop(queries, keys);
+      const common = {
         layer: plan.layer,
         kind: plan.kind,
         heads: this.averageHeads ? 1 : plan.heads,
         headAveraged: this.averageHeads,
         queries,
         keys,
-        data: matrix.crop(queries, keys),
       };
+      if (values instanceof Float32Array) return { ...common, data: values };
+      const bits = matrix.bits as 16 | 8;
+      // 16-bit codes travel as their little-endian bytes (the trace format's typed arrays are float32, uint8 and int32).
+      const codes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+      return { ...common, data: new Float32Array(0), quantized: { bits, codes, maxError: quantisationError(bits) } };
     });
     const masks = [...this.masks.values()].sort(order).map(({ plan, raw }) => {
       const { queries, keys } = axis(plan.kind);
-      const values = raw.crop(queries, keys);
+      const values = raw.crop(queries, keys) as Float32Array;
       const visible = new Uint8Array(values.length);
       for (let i = 0; i < values.length; i++) visible[i] = values[i] > HIDDEN_THRESHOLD ? 1 : 0;
       return { layer: plan.layer, kind: plan.kind, queries, keys, visible, raw: values };
@@ -236,6 +254,14 @@ export class AttentionRecorder {
 }
 
 export type MaskKind = 'additive' | 'keep-where-true' | 'hide-where-true';
+
+/** Writes values[from, from + width) as codes round(p × levels), clamped to [0, levels] (probabilities are in [0, 1]). */
+function quantiseInto(values: Float32Array, from: number, width: number, out: Uint16Array | Uint8Array, at: number, levels: number): void {
+  for (let i = 0; i < width; i++) {
+    const v = values[from + i] * levels + 0.5;
+    out[at + i] = v <= 0 ? 0 : v >= levels ? levels : v;
+  }
+}
 
 const kindOrder = (kind: AttentionKind) => (kind === 'encoder' ? 0 : kind === 'self' ? 1 : 2);
 

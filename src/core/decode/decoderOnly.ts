@@ -1,29 +1,22 @@
 /**
  * Decoder-only generation: the prompt in, one token at a time out. Uses the KV cache when the model has one
- * (with-past file, merged If, or past inputs on one file) and full recompute otherwise; records every tap.
+ * (with-past file, merged If, or past inputs on one file) and full recompute otherwise. The loop is generate.ts;
+ * this file says what a decoder-only model is fed.
  */
 import type * as ort from 'onnxruntime-node';
-import { checkpoint, DecoderLensError } from '../errors';
+import { DecoderLensError } from '../errors';
 import type { Trace, TraceToken } from '../trace/types';
-import { planCapture } from './budget';
-import { LensRecorder } from '../lens/recorder';
-import { withTokenTexts } from '../lens/outputs';
-import { AttentionRecorder } from './capture';
-import { checkFeedable, emptyPast } from './feeds';
-import { stopIds, type OpenedModel } from './model';
+import { generate, lazySession, type Architecture } from './generate';
+import type { OpenedModel } from './model';
 import { checkMaskOverride, type DecodeContext, type DecodeOptions } from './options';
 import { rowSummary, SUMMARY_OUTPUTS } from '../lens/summary';
-import { distributionSummary, seededRandom } from './sampling';
+import { distributionSummary } from './sampling';
 import { pastInputs, type DecodeSession, type SessionSource } from './session';
-import { carryPast, chooseNext, generatedToken, lastLogits, recordTaps, runSession, TOP_K_SHOWN } from './steps';
-import { boolTensor, int64Tensor, range } from './tensors';
-import { inputTokens, traceModel, traceSettings } from './traceParts';
+import { TOP_K_SHOWN } from './steps';
+import { int64Tensor, range } from './tensors';
+import { inputTokens, noTokensMessage } from './traceParts';
 
-interface Plan {
-  first: DecodeSession;
-  /** The session for steps after the first, when the KV cache is used. */
-  next: DecodeSession | null;
-}
+type Plan = Pick<Architecture, 'first' | 'next'>;
 
 async function planSessions(model: OpenedModel, sessions: SessionSource, options: DecodeOptions): Promise<Plan> {
   const byRole = new Map(model.layout.files.map((f) => [f.role, f.path]));
@@ -32,18 +25,18 @@ async function planSessions(model: OpenedModel, sessions: SessionSource, options
   const decoder = byRole.get('decoder') ?? byRole.get('model');
   if (options.useCache) {
     const withPast = byRole.get('decoder-with-past');
-    if (decoder && withPast) return { first: await open(decoder), next: await open(withPast) };
+    if (decoder && withPast) return { first: await open(decoder), next: lazySession(() => open(withPast)) };
     const merged = byRole.get('decoder-merged');
     if (merged) {
       const session = await open(merged);
-      return { first: session, next: session };
+      return { first: session, next: async () => session };
     }
   }
   const file = decoder ?? byRole.get('decoder-merged') ?? byRole.get('decoder-with-past');
   if (!file) throw new DecoderLensError('not-found', `No decoder file in ${model.layout.dir}.`, model.layout.dir);
   const session = await open(file);
   // One file with past inputs serves both steps; without cache it is fed an empty past every step.
-  return { first: session, next: options.useCache && pastInputs(session).length ? session : null };
+  return { first: session, next: options.useCache && pastInputs(session).length ? async () => session : null };
 }
 
 export async function decodeDecoderOnly(
@@ -56,7 +49,10 @@ export async function decodeDecoderOnly(
   let tokens: TraceToken[] = inputTokens(tokenizer.encode(options.text, { addSpecialTokens: true }));
   if (tokens.length === 0) {
     if (tokenizer.bosId === null)
-      throw new DecoderLensError('bad-input', 'Nothing to decode: the text is empty and the tokenizer has no beginning-of-sequence token.');
+      throw new DecoderLensError(
+        'bad-input',
+        `${noTokensMessage(model, options.text)}, and the tokenizer has no beginning-of-sequence token to start from.`,
+      );
     tokens = [{ id: tokenizer.bosId, text: tokenizer.tokenText(tokenizer.bosId), start: null, end: null, special: true }];
   }
   const n = tokens.length;
@@ -68,7 +64,13 @@ export async function decodeDecoderOnly(
   }
   const inputMask = checkMaskOverride(options.attentionMask, n);
   const plan = await planSessions(model, sessions, options);
-  for (const s of new Set([plan.first, plan.next])) if (s) checkFeedable(s);
+  if (inputMask.includes(0) && plan.first.session.inputNames.includes('seqlens_k')) {
+    throw new DecoderLensError(
+      'unsupported',
+      `${plan.first.file} takes sequence lengths (seqlens_k), not a mask: GroupQueryAttention cannot hide single tokens, so a mask override cannot be applied.`,
+      plan.first.file,
+    );
+  }
   if (options.attentionMask && !plan.first.session.inputNames.includes('attention_mask')) {
     throw new DecoderLensError(
       'unsupported',
@@ -77,89 +79,29 @@ export async function decodeDecoderOnly(
     );
   }
 
-  const maxPositions = n + options.maxNewTokens - 1;
-  const heads = config.heads ?? 1;
-  const layers = [...new Set(plan.first.taps.filter((t) => t.tap === 'attention').map((t) => t.layer))];
-  const capture = planCapture({ layers, kinds: [{ heads, queries: maxPositions, keys: maxPositions }] }, options.captureMaxBytes);
-  const recorder = options.taps ? new AttentionRecorder(capture.averageHeads, options.hiddenVectors) : undefined;
-  const lens = options.lens ? new LensRecorder() : undefined;
-  const random = seededRandom(options.sampling.seed);
-  const stops = stopIds(model);
-  const fallback = { heads, headDim: Math.max(1, Math.round((config.hiddenSize ?? heads) / heads)) };
-
-  const ids = tokens.map((t) => t.id);
-  const generated: Trace['generated'] = [];
-  let inputProbs: Float32Array = new Float32Array(n).fill(NaN);
-  let inputTop: Trace['inputTop'] = tokens.map(() => []);
-  let past: Record<string, ort.Tensor> = {};
-  let stopReason: Trace['stopReason'] = 'max-new-tokens';
-  const axes = () => ({ queries: maxPositions, keys: maxPositions });
-
-  for (let step = 0; step < options.maxNewTokens; step++) {
-    await checkpoint(context.signal);
-    const cached = step > 0 && plan.next !== null;
-    const session = cached ? plan.next! : plan.first;
-    const queryStart = cached ? ids.length - 1 : 0;
-    const fed = ids.slice(queryStart);
-    const mask = [...inputMask, ...new Array<number>(ids.length - n).fill(1)];
-    const feeds: Record<string, ort.Tensor> = { input_ids: int64Tensor(fed, [1, fed.length]) };
-    const names = session.session.inputNames;
-    if (names.includes('attention_mask')) feeds.attention_mask = int64Tensor(mask, [1, mask.length]);
-    if (names.includes('position_ids')) feeds.position_ids = int64Tensor(range(queryStart, ids.length), [1, fed.length]);
-    if (names.includes('use_cache_branch')) feeds.use_cache_branch = boolTensor(cached);
-    for (const name of pastInputs(session)) feeds[name] = cached ? past[name] : emptyPast(session, name, fallback);
-
-    const outputs = await runSession(session, feeds);
-    lens?.step(session, feeds, outputs);
-    const logits = lastLogits(outputs, session.file);
-    if (step === 0)
-      ({ inputProbs, inputTop } = expectations(
-        logits.all,
-        logits.vocab,
-        ids,
-        (id) => tokenizer.tokenText(id),
-        session.summary ? outputs : undefined,
-      ));
-    recordTaps(recorder, session, outputs, queryStart, fed.length, axes, (k) => k, capture.keepLayer);
-    if (cached || plan.next) past = carryPast(outputs);
-
-    const next = chooseNext(logits, options.sampling, random, tokenizer, session.summary ? outputs : undefined);
-    generated.push(next);
-    context.onStep?.(step + 1, options.maxNewTokens);
-    if (stops.has(next.id)) {
-      stopReason = 'eos';
-      break;
-    }
-    if (step + 1 < options.maxNewTokens) ids.push(next.id);
-  }
-
-  const positions = [...tokens, ...generated.slice(0, -1).map((g) => generatedToken(g, stops.has(g.id)))];
-  const captured = recorder?.finish(() => ({ queries: positions.length, keys: positions.length })) ?? {
-    attention: [],
-    masks: [],
-    hidden: [],
-  };
-  return {
-    format: 'decoder-lens-trace',
-    version: 1,
-    createdAt: new Date().toISOString(),
-    model: traceModel(model, plan.next !== null, [plan.first, plan.next], tokenizer.vocabSize),
-    settings: traceSettings(options),
-    input: { text: options.text, tokens, attentionMask: inputMask },
-    positions,
-    inputProbs,
-    inputTop,
-    generated,
-    generatedText: tokenizer.decode(
-      generated.map((g) => g.id),
-      { skipSpecialTokens: true },
-    ),
-    stopReason,
-    ...captured,
-    dropped: capture.dropped,
-    unavailable: plan.first.unavailable,
-    ...(lens ? { lens: withTokenTexts(lens.finish(generated[generated.length - 1]?.id), (id) => tokenizer.tokenText(id)) } : {}),
-  };
+  return generate(
+    model,
+    {
+      ...plan,
+      input: { text: options.text, tokens, attentionMask: inputMask },
+      start: tokens,
+      others: [],
+      kinds: ['self'],
+      kindOf: (kind) => kind,
+      axes: (positions) => () => ({ queries: positions, keys: positions }),
+      feeds: (session: DecodeSession, ids: number[], queryStart: number) => {
+        const names = session.session.inputNames;
+        const feeds: Record<string, ort.Tensor> = {};
+        const mask = [...inputMask, ...new Array<number>(ids.length - n).fill(1)];
+        if (names.includes('attention_mask')) feeds.attention_mask = int64Tensor(mask, [1, mask.length]);
+        if (names.includes('position_ids')) feeds.position_ids = int64Tensor(range(queryStart, ids.length), [1, ids.length - queryStart]);
+        return feeds;
+      },
+      scoreInput: (logits, ids, outputs) => expectations(logits.all, logits.vocab, ids, (id) => tokenizer.tokenText(id), outputs),
+    },
+    options,
+    context,
+  );
 }
 
 /** p(token i | tokens before it) and the top predictions there, from a full pass's logits; the first token has none. */

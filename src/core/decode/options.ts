@@ -5,6 +5,7 @@ import { defaultSampling, type SamplingSettings } from './sampling';
 export interface DecodeOptions {
   /** Decoder-only: the prompt. Encoder-decoder: the source text. */
   text: string;
+  /** 0 scores the text: one pass, nothing generated. */
   maxNewTokens: number;
   sampling: SamplingSettings;
   /** Use the KV cache when the model has one; false forces full recompute every step. */
@@ -17,6 +18,11 @@ export interface DecodeOptions {
   taps: boolean;
   /** Cap on captured bytes; past it the capture degrades and says so in trace.dropped. */
   captureMaxBytes: number;
+  /**
+   * Past the cap, keep every head as 16- or 8-bit probabilities (AttentionCapture.quantized) before averaging
+   * heads. Off until every reader of a trace reads values through attentionValues (trace/attention.ts).
+   */
+  compactAttention: boolean;
   /** ONNX Runtime execution providers in order of preference; ORT falls back to cpu for what they lack. */
   executionProviders: string[];
   /** The logit lens: each layer's next-token distribution, computed in the graph (false: off). */
@@ -38,12 +44,16 @@ export function decodeOptions(partial: Partial<DecodeOptions> & { text: string }
     hiddenVectors: false,
     taps: true,
     captureMaxBytes: DEFAULT_CAPTURE_BYTES,
+    compactAttention: false,
     executionProviders: ['cpu'],
     lens: false,
     ...partial,
   };
-  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1 || options.maxNewTokens > 4096) {
-    throw new DecoderLensError('bad-input', `maxNewTokens ${options.maxNewTokens}: expected a whole number from 1 to 4096.`);
+  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 0 || options.maxNewTokens > 4096) {
+    throw new DecoderLensError(
+      'bad-input',
+      `maxNewTokens ${options.maxNewTokens}: expected a whole number from 0 (score the text without generating) to 4096.`,
+    );
   }
   const s = options.sampling;
   if (!(s.temperature > 0)) throw new DecoderLensError('bad-input', `temperature ${s.temperature}: expected a number above 0.`);

@@ -68,10 +68,7 @@ async function createSession(file: string, taps: boolean, executionProviders: st
         unavailable: [{ node: file, reason: error.message }],
       };
     }
-    const session = await ort.InferenceSession.create(tapped.bytes, {
-      ...options,
-      ...(tapped.externalData ? { externalData: tapped.externalData } : {}),
-    });
+    const session = await ort.InferenceSession.create(tapped.bytes, { ...options, ...externalDataOptions(tapped.externalDataDir) });
     return {
       file,
       session,
@@ -107,7 +104,7 @@ async function createLensSession(
     const session = await ort.InferenceSession.create(built.bytes, {
       ...SESSION_OPTIONS,
       executionProviders,
-      ...(built.externalData ? { externalData: built.externalData } : {}),
+      ...externalDataOptions(built.externalDataDir),
     });
     return {
       file,
@@ -131,6 +128,14 @@ async function createLensSession(
 /** Per-position probabilities and top-k computed by ORT (lens/summary.ts), for every graph with logits. */
 const withSummary = (report: TapReport) => (report.logits === 'logits' ? [logitSummaryAppendix(TOP_K_SHOWN)] : []);
 const hasSummary = (session: ort.InferenceSession) => session.outputNames.includes(SUMMARY_OUTPUTS.topIds);
+
+/**
+ * A session made from bytes cannot resolve `*.onnx_data` paths by itself: this session config entry gives ORT the
+ * model's folder, and ORT reads (or maps) the data files from there — no copy in JS memory, nothing written.
+ */
+export function externalDataOptions(folder: string | undefined): ort.InferenceSession.SessionOptions {
+  return folder ? { extra: { session: { model_external_initializers_file_folder_path: folder } } } : {};
+}
 
 async function release(entry: Entry): Promise<void> {
   try {

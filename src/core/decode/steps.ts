@@ -2,10 +2,10 @@
 import type * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
 import type { TextTokenizer } from '../tokenizer';
-import type { AttentionKind, GeneratedToken, TraceToken } from '../trace/types';
+import type { AttentionKind, GeneratedToken, TopToken, TraceToken } from '../trace/types';
 import type { AttentionRecorder, CapturePlan, MaskKind } from './capture';
 import { pastNameFor } from './feeds';
-import { chooseToken, distributionSummary, type SamplingSettings } from './sampling';
+import { argmax, chooseToken, distributionSummary, type SamplingSettings } from './sampling';
 import type { DecodeSession } from './session';
 import { floatData } from './tensors';
 import { rowSummary, SUMMARY_OUTPUTS } from '../lens/summary';
@@ -16,7 +16,12 @@ export async function runSession(session: DecodeSession, feeds: Record<string, o
   try {
     return (await session.session.run(feeds)) as Record<string, ort.Tensor>;
   } catch (error) {
-    throw new DecoderLensError('bad-model', `ONNX Runtime failed running ${session.file}: ${(error as Error).message}`, session.file);
+    const message = (error as Error).message;
+    // ONNX's data type 16 is bfloat16, which onnxruntime-node cannot pass to or from JavaScript.
+    const hint = /data type:? 16\b/i.test(message)
+      ? ' (bfloat16 inputs or outputs: onnxruntime-node cannot exchange bfloat16 tensors; use the float16 or float32 export of the model)'
+      : '';
+    throw new DecoderLensError('bad-model', `ONNX Runtime failed running ${session.file}${hint}: ${message}`, session.file);
   }
 }
 
@@ -46,6 +51,25 @@ export function chooseNext(
   outputs?: Record<string, ort.Tensor>,
 ): GeneratedToken {
   const id = chooseToken(logits.row, sampling, random);
+  return { id, text: tokenizer.tokenText(id), ...rowDistribution(logits, id, tokenizer, outputs) };
+}
+
+/** The most likely next tokens after the last position (a score, where nothing is chosen). */
+export function topOfRow(
+  logits: ReturnType<typeof lastLogits>,
+  tokenizer: TextTokenizer,
+  outputs?: Record<string, ort.Tensor>,
+): TopToken[] {
+  return rowDistribution(logits, argmax(logits.row), tokenizer, outputs).top;
+}
+
+/** The last row's probability of `id` and its top tokens: from the graph's summary when it has one, else a pass here. */
+function rowDistribution(
+  logits: ReturnType<typeof lastLogits>,
+  id: number,
+  tokenizer: TextTokenizer,
+  outputs?: Record<string, ort.Tensor>,
+): { prob: number; top: TopToken[] } {
   const topLogProbs = outputs?.[SUMMARY_OUTPUTS.topLogProbs];
   const topIds = outputs?.[SUMMARY_OUTPUTS.topIds];
   const k = topLogProbs?.dims[topLogProbs.dims.length - 1] ?? 0;
@@ -53,12 +77,7 @@ export function chooseNext(
     topLogProbs && topIds && k >= TOP_K_SHOWN && topLogProbs.data.length === logits.rows * k
       ? rowSummary(logits.all, logits.vocab, logits.rows - 1, topLogProbs.data as Float32Array, topIds.data as BigInt64Array, k, id)
       : distributionSummary(logits.row, id, TOP_K_SHOWN);
-  return {
-    id,
-    text: tokenizer.tokenText(id),
-    prob,
-    top: top.slice(0, TOP_K_SHOWN).map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })),
-  };
+  return { prob, top: top.slice(0, TOP_K_SHOWN).map((t) => ({ ...t, text: tokenizer.tokenText(t.id) })) };
 }
 
 /** The axis lengths the recorder should allocate for each kind. */

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
+import { halfToFloat } from './float16';
 
 export function int64Tensor(values: ArrayLike<number>, dims: readonly number[]): ort.Tensor {
   const data = new BigInt64Array(values.length);
@@ -13,32 +14,17 @@ export function boolTensor(value: boolean): ort.Tensor {
 
 export const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 
-/** A float tensor's values as float32 (fp16 models return Uint16 halves). */
+/** A float tensor's values as float32 (float16 models return Uint16 bit patterns: decoded by table). */
 export function floatData(tensor: ort.Tensor, name: string): Float32Array {
   if (tensor.type === 'float32') return tensor.data as Float32Array;
   if (tensor.type === 'float16') return halfToFloat(tensor.data as Uint16Array);
+  if (tensor.type === 'float64') return Float32Array.from(tensor.data as Float64Array);
   if (tensor.type === 'bool' || tensor.type === 'uint8') return Float32Array.from(tensor.data as Uint8Array);
   if (tensor.type === 'int64') return Float32Array.from(tensor.data as BigInt64Array, Number);
-  throw new DecoderLensError('unsupported', `Output ${name} has type ${tensor.type}; Decoder Lens reads float32, float16, bool and int64.`);
-}
-
-function halfToFloat(halves: Uint16Array): Float32Array {
-  const out = new Float32Array(halves.length);
-  for (let i = 0; i < halves.length; i++) {
-    const h = halves[i];
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >> 10) & 0x1f;
-    const fraction = h & 0x3ff;
-    out[i] =
-      exponent === 0
-        ? sign * 2 ** -14 * (fraction / 1024)
-        : exponent === 31
-          ? fraction
-            ? NaN
-            : sign * Infinity
-          : sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-  }
-  return out;
+  throw new DecoderLensError(
+    'unsupported',
+    `Output ${name} has type ${tensor.type}; Decoder Lens reads float32, float16, float64, bool and int64.`,
+  );
 }
 
 /** The last two dimensions of a tensor, and how many [q, k] slices come before them. */

@@ -15,6 +15,13 @@ export function inputTokens(encoded: EncodedToken[]): TraceToken[] {
   }));
 }
 
+/** Why a text gave the decoder nothing: it tokenized to no tokens with this tokenizer (empty, or only what the tokenizer drops). */
+export function noTokensMessage(model: OpenedModel, text: string): string {
+  const file = model.tokenizer.source ?? `the tokenizer of ${model.path}`;
+  const what = text.length === 0 ? 'empty' : `${text.length} characters`;
+  return `Nothing to decode: the text (${what}) produced no tokens with ${file}`;
+}
+
 export function traceModel(model: OpenedModel, kvCache: boolean, sessions: (DecodeSession | null)[], vocabSize: number): TraceModel {
   const attention = sessions.flatMap((s) => s?.taps.filter((t) => t.tap === 'attention') ?? []);
   return {

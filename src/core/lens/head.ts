@@ -6,15 +6,9 @@
 import { DecoderLensError } from '../errors';
 import type { ModelInfo, NodeInfo, TapReport } from '../onnx';
 import { type BranchStep, GraphView } from '../onnx/graph-view';
+import type { LensLmHead, LensNorm, NormKind } from './outputs';
 
-export type NormKind =
-  | 'LayerNormalization'
-  | 'SimplifiedLayerNormalization'
-  | 'RMSNormalization'
-  | 'decomposed LayerNorm'
-  | 'decomposed RMSNorm'
-  | 'other'
-  | 'none';
+export type { NormKind };
 
 export interface LensHead {
   /** The last layer's hidden state, where the head starts (as the head's own graph names it). */
@@ -25,8 +19,8 @@ export interface LensHead {
   chainLogits: string;
   /** Every node from `input` to `logits`, in graph order, plus the branch-local constants they read. */
   chain: NodeInfo[];
-  norm: { kind: NormKind; nodes: string[]; weight: string | null; bias: string | null };
-  lmHead: { node: string; opType: string; weight: string; transposed: boolean; tied: boolean; vocab: number | null };
+  norm: LensNorm;
+  lmHead: LensLmHead;
   /**
    * Each layer's hidden-state tensor, in layer order, with its tap id. In a merged decoder the tensors live in
    * the If branches: `tensor` is the tap id until the tensors are lifted to top-level outputs (`lifted`).

@@ -3,23 +3,17 @@
 import { open, readFile } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
 import { type TapOutput, type TapReport, buildTappedModel, findTaps, readModel } from '../onnx';
-import { loadExternalData } from '../onnx/external';
+import { externalDataFolder } from '../onnx/external';
 import { concatBytes } from '../onnx/wire';
 import { type LensGraph, type LensGraphOptions, buildLensGraph } from './graph';
 import { type LensHead, findLensHead } from './head';
+import type { LensHeadInfo } from './outputs';
 
-/** What the lens applies, in words and names (for the trace, the CLI and the panel). */
-export interface LensHeadInfo {
-  input: string;
-  logits: string;
-  norm: LensHead['norm'];
-  lmHead: LensHead['lmHead'];
-  layers: { layer: number; tensor: string }[];
-}
+export type { LensHeadInfo };
 
 export interface LensModel {
   bytes: Uint8Array;
-  externalData?: { path: string; data: Uint8Array }[];
+  externalDataDir?: string;
   /** The usual taps (attention, masks, hidden states) when they were asked for. */
   taps: TapOutput[];
   unavailable: TapReport['unavailable'];
@@ -64,7 +58,7 @@ export async function buildLensModel(
     bytes: Uint8Array;
     outputs: TapOutput[];
     unavailable: TapReport['unavailable'];
-    externalData?: { path: string; data: Uint8Array }[];
+    externalDataDir?: string;
   };
   if (head && head.branch.length > 0) {
     // A merged decoder: the hidden states are lifted out of the If branches as top-level outputs, and the
@@ -88,11 +82,11 @@ export async function buildLensModel(
       ? await tappedOrPlain(path, append)
       : { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [] };
   }
-  const externalData =
-    base.externalData ?? (model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined);
+  const externalDataDir =
+    base.externalDataDir ?? (model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined);
   return {
     bytes: base.bytes,
-    ...(externalData ? { externalData } : {}),
+    ...(externalDataDir ? { externalDataDir } : {}),
     taps: base.outputs,
     unavailable: base.unavailable,
     lens,
@@ -117,7 +111,7 @@ async function tappedOrPlain(
   bytes: Uint8Array;
   outputs: TapOutput[];
   unavailable: TapReport['unavailable'];
-  externalData?: { path: string; data: Uint8Array }[];
+  externalDataDir?: string;
 }> {
   try {
     return await buildTappedModel(path, {}, () => append);

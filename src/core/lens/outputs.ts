@@ -1,11 +1,52 @@
 // Pure functions over the lens: ORT outputs → entries, the capture a trace keeps, and what the panel reads
 // from it. The tensors are plain { dims, data } so tests and the webview need no ONNX Runtime.
-import type { LensHeadInfo } from './model';
+import { halfToFloat } from '../decode/float16';
+
+export type NormKind =
+  | 'LayerNormalization'
+  | 'SimplifiedLayerNormalization'
+  | 'RMSNormalization'
+  | 'decomposed LayerNorm'
+  | 'decomposed RMSNorm'
+  | 'other'
+  | 'none';
+
+export interface LensNorm {
+  kind: NormKind;
+  nodes: string[];
+  weight: string | null;
+  bias: string | null;
+}
+
+export interface LensLmHead {
+  node: string;
+  opType: string;
+  weight: string;
+  transposed: boolean;
+  tied: boolean;
+  vocab: number | null;
+}
+
+/** What the lens applies, in words and names (for the trace, the CLI and the panel). */
+export interface LensHeadInfo {
+  input: string;
+  logits: string;
+  norm: LensNorm;
+  lmHead: LensLmHead;
+  layers: { layer: number; tensor: string }[];
+}
 
 export interface TensorLike {
   dims: readonly number[];
-  /** Numbers, or bigints for int64 (ORT's Tensor fits). */
+  /** Numbers, or bigints for int64 (ORT's Tensor fits); float16 bit patterns when `type` says so. */
   data: ArrayLike<unknown>;
+  type?: string;
+}
+
+/** A tensor's values as numbers: a float16 model's lens runs in float16, and ORT returns those as bit patterns. */
+export function numbersOf(tensor: TensorLike): ArrayLike<number> {
+  if (tensor.type === 'float16') return halfToFloat(tensor.data as Uint16Array);
+  return tensor.data as ArrayLike<number>;
 }
 
 export interface LensTop {
@@ -55,12 +96,13 @@ export function lensFromOutputs(topProbs: TensorLike, topIds: TensorLike, layers
       `lens outputs [${topProbs.dims.join(', ')}] / [${topIds.dims.join(', ')}] do not hold ${layers.length} layers of top-${k}`,
     );
   }
+  const probs = numbersOf(topProbs);
   const entries: LensEntry[] = [];
   for (let r = 0; r < rows; r++) {
     layers.forEach((layer, l) => {
       const at = (l * rows + r) * k;
       const top: LensTop[] = [];
-      for (let j = 0; j < k; j++) top.push({ id: Number(topIds.data[at + j]), prob: Number(topProbs.data[at + j]) });
+      for (let j = 0; j < k; j++) top.push({ id: Number(topIds.data[at + j]), prob: probs[at + j] });
       entries.push({ layer, position: firstPosition + r, top });
     });
   }

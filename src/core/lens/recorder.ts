@@ -4,7 +4,7 @@
 // row is kept only until the next step reveals which token came next.
 import type { LensGraph } from './graph';
 import type { LensHeadInfo } from './model';
-import { type LensCapture, type TensorLike, lensFromOutputs } from './outputs';
+import { type LensCapture, type TensorLike, lensFromOutputs, numbersOf } from './outputs';
 
 /** What a session knows about its lens: the appended nodes, what they apply, or why there are none. */
 export interface LensSessionInfo {
@@ -71,17 +71,18 @@ export class LensRecorder {
     if (next) {
       // [1, L, rows − 1, 1]: row r's probability of the token fed at row r + 1.
       const before = fed - 1;
+      const values = numbersOf(next);
       for (let r = 0; r < before; r++) {
         const row = this.rows.get(start + r);
         if (!row || row.nextId !== -1) continue;
         row.nextId = tokenAt(start + r + 1);
-        for (let l = 0; l < L; l++) row.next[l] = Number(next.data[l * before + r]);
+        for (let l = 0; l < L; l++) row.next[l] = values[l * before + r];
       }
     }
     const last = outputs[lens.outputs.lastProbs];
     const lastRow = this.rows.get(total - 1);
     if (last && lastRow && lastRow.nextId === -1)
-      this.pending = { position: total - 1, probs: last.data as ArrayLike<number>, vocab: last.dims[last.dims.length - 1] };
+      this.pending = { position: total - 1, probs: numbersOf(last), vocab: last.dims[last.dims.length - 1] };
   }
 
   /** Which token came after the pending position: each layer's probability of it. */

@@ -6,14 +6,27 @@ import { Writer } from '../onnx/wire';
 import { encodeNode, int64Constant } from './nodes';
 
 const P = 'decoder_lens/summary';
+const FLOAT = 1; // TensorProto.DataType.FLOAT
 export const SUMMARY_OUTPUTS = { topLogProbs: `${P}/top_logprobs`, topIds: `${P}/top_ids` } as const;
 
 /** Bytes to append to a model whose graph has a `logits` output. */
 export function logitSummaryAppendix(k: number): Uint8Array {
   const graph = new Writer();
+  // float32 whatever the logits are: a float16 LogSoftmax loses the small probabilities the trace shows, and the
+  // reader below expects float32. ONNX Runtime drops the Cast when the logits are float32 already.
   graph.message(
     1,
-    encodeNode({ opType: 'LogSoftmax', inputs: ['logits'], outputs: [`${P}/logprobs`], name: `${P}/LogSoftmax`, attributes: { axis: -1 } }),
+    encodeNode({ opType: 'Cast', inputs: ['logits'], outputs: [`${P}/logits`], name: `${P}/Cast`, attributes: { to: FLOAT } }),
+  );
+  graph.message(
+    1,
+    encodeNode({
+      opType: 'LogSoftmax',
+      inputs: [`${P}/logits`],
+      outputs: [`${P}/logprobs`],
+      name: `${P}/LogSoftmax`,
+      attributes: { axis: -1 },
+    }),
   );
   graph.message(1, encodeNode(int64Constant(`${P}/k`, [k])));
   graph.message(

@@ -1,13 +1,16 @@
-// External data: ONNX Runtime cannot resolve a model's `*.onnx_data` files when the model is given as bytes, so
-// they are handed over in memory (`externalData: [{ path, data }]`). Nothing is ever written beside the model.
-import { readFile, stat } from 'node:fs/promises';
+// External data: a session created from the tapped bytes has no file path, so ONNX Runtime is told the model's
+// folder (the session config entry `session.model_external_initializers_file_folder_path`) and reads (or maps)
+// the `*.onnx_data` files itself — nothing is copied into JS memory, nothing is written anywhere.
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { DecoderLensError } from '../errors';
 
-/** The external data files a model names, read into memory, keyed as the model writes them. */
-export async function loadExternalData(modelPath: string, locations: string[]): Promise<{ path: string; data: Uint8Array }[]> {
+/**
+ * Checks that every external data file the model names is a file inside the model's folder (ONNX Runtime
+ * refuses others too, less clearly) and returns that folder (the session option is set in decode/sessionCache.ts).
+ */
+export async function externalDataFolder(modelPath: string, locations: string[]): Promise<string> {
   const dir = dirname(modelPath);
-  const out: { path: string; data: Uint8Array }[] = [];
   for (const location of locations) {
     const rel = normalize(location);
     if (!location || isAbsolute(location) || rel === '..' || rel.startsWith(`..${sep}`)) {
@@ -18,10 +21,11 @@ export async function loadExternalData(modelPath: string, locations: string[]): 
       );
     }
     const file = join(dir, rel);
-    try {
-      if (!(await stat(file)).isFile()) throw new Error('not a file');
-      out.push({ path: location, data: await readFile(file) });
-    } catch {
+    const isFile = await stat(file).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (!isFile) {
       throw new DecoderLensError(
         'not-found',
         `${modelPath} keeps its weights in "${location}", which is missing from ${dir}. Copy it next to the model.`,
@@ -29,5 +33,5 @@ export async function loadExternalData(modelPath: string, locations: string[]): 
       );
     }
   }
-  return out;
+  return dir;
 }

@@ -26,6 +26,8 @@ export interface NodeChange {
   edit?: NodeEdit;
   appendOutputs: string[];
   branches: Map<string, GraphEdit>;
+  /** Nodes written right after this one (a subgraph's nodes must stay topologically sorted); used by interventions/hooks.ts. */
+  insertAfter?: NewNode[];
 }
 
 export function emptyGraphEdit(): GraphEdit {
@@ -92,6 +94,7 @@ function rewriteGraphBody(
     if (!change) continue;
     pieces.push(buf.subarray(run, f.keyStart));
     pieces.push(...new Writer().pieces(1, rewriteNode(buf, f.start, f.end, change)).toPieces());
+    pieces.push(...inserted(change));
     run = f.end;
   }
   pieces.push(buf.subarray(run, end));
@@ -152,5 +155,11 @@ function rewriteAttribute(buf: Uint8Array, start: number, end: number, edit: Gra
 /** A changed node field (key, new length, body) from the original field's bytes. */
 export function rewriteNodeField(field: Uint8Array, change: NodeChange): Uint8Array[] {
   const f = readField(field, 0, field.length, 0);
-  return new Writer().pieces(1, rewriteNode(field, f.start, f.end, change)).toPieces();
+  return [...new Writer().pieces(1, rewriteNode(field, f.start, f.end, change)).toPieces(), ...inserted(change)];
+}
+
+function inserted(change: NodeChange): Uint8Array[] {
+  const w = new Writer();
+  for (const n of change.insertAfter ?? []) w.message(1, encodeNode(n));
+  return w.toPieces();
 }

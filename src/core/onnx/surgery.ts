@@ -2,12 +2,13 @@
 // assemble.ts writes the bytes), and hands over external data in memory.
 import { type FileHandle, open } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
-import { loadExternalData } from './external';
+import { externalDataFolder } from './external';
 import type { MaskKind } from './score-path';
 import { assemble } from './assemble';
 import { readModel } from './reader';
 import { Planner } from './planner';
 import { type TapReport, findTaps } from './taps';
+import type { ModelInfo } from './types';
 import { FormatError } from './wire';
 
 export type TapFilter = 'all' | 'none' | readonly string[];
@@ -35,8 +36,8 @@ export interface TapOutput {
 export interface TappedModel {
   bytes: Uint8Array;
   outputs: TapOutput[];
-  /** For models with external data: pass as the `externalData` session option. */
-  externalData?: { path: string; data: Uint8Array }[];
+  /** For models with external data: the folder ONNX Runtime reads the data files from (see external.ts). */
+  externalDataDir?: string;
   unavailable: TapReport['unavailable'];
   report: TapReport;
 }
@@ -52,6 +53,8 @@ export async function buildTappedModel(
   path: string,
   selection: TapSelection = {},
   append: (report: TapReport, outputs: TapOutput[]) => Uint8Array[] | Promise<Uint8Array[]> = () => [],
+  /** Interventions (src/core/interventions/hooks.ts): more edits planned beside the taps, before the bytes are written. */
+  edit?: (plan: Planner, report: TapReport, model: ModelInfo) => void,
 ): Promise<TappedModel> {
   const model = await readModel(path);
   const report = findTaps(model);
@@ -93,10 +96,11 @@ export async function buildTappedModel(
       outputs.push({ output: plan.expose(h.id, h.sites), tap: 'hidden', id: h.id, layer: h.layer, kind: null, tensor: h.tensor });
     }
   }
+  edit?.(plan, report, model);
   const extra = await append(report, outputs);
   const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra));
-  const externalData = model.externalDataFiles.length > 0 ? await loadExternalData(path, model.externalDataFiles) : undefined;
-  return { bytes, outputs, ...(externalData ? { externalData } : {}), unavailable: report.unavailable, report };
+  const externalDataDir = model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined;
+  return { bytes, outputs, ...(externalDataDir ? { externalDataDir } : {}), unavailable: report.unavailable, report };
 }
 
 async function withFile<T>(path: string, body: (handle: FileHandle) => Promise<T>): Promise<T> {

@@ -14,7 +14,7 @@ export function summarizeTrace(trace: Trace): string {
   lines.push(`Input    ${show(trace.input.text)}`);
   lines.push(`Tokens   ${trace.input.tokens.map((t) => `${show(t.text)}#${t.id}`).join(' ')}`);
   lines.push(
-    `Output   ${show(trace.generatedText)}  (${trace.generated.length} tokens, stopped at ${trace.stopReason === 'eos' ? 'end of sequence' : 'max new tokens'})`,
+    `Output   ${show(trace.generatedText)}  (${trace.generated.length} tokens, ${({ eos: 'stopped at end of sequence', 'max-new-tokens': 'stopped at max new tokens', scored: 'scored, nothing generated' } as const)[trace.stopReason]})`,
     '',
   );
   lines.push('Step  token            p       top 5');

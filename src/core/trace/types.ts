@@ -45,8 +45,14 @@ export interface AttentionCapture {
   headAveraged: boolean;
   queries: number;
   keys: number;
-  /** [head][query][key], row-major. */
+  /** [head][query][key], row-major. Empty when `quantized` holds the values instead. */
   data: Float32Array;
+  /**
+   * Compact per-head capture (decode option compactAttention, when float32 would pass the capture cap): each
+   * probability p as the code round(p × (2^bits − 1)), [head][query][key]; 16-bit codes as little-endian bytes.
+   * Every value is within maxError of what the model computed. Read values with attentionValues (trace/attention.ts).
+   */
+  quantized?: { bits: 8 | 16; codes: Uint8Array; maxError: number };
 }
 
 /** The mask an attention layer really applied, read from the graph: 1 where the query may see the key. */
@@ -92,6 +98,9 @@ export interface TraceSettings {
   captureMaxBytes: number;
 }
 
+/** Why generation ended ('scored': nothing was asked to be generated). */
+export type StopReason = 'eos' | 'max-new-tokens' | 'scored';
+
 export interface Trace {
   format: 'decoder-lens-trace';
   version: 1;
@@ -114,9 +123,12 @@ export interface Trace {
   /** Decoder-only: the model's most likely tokens at each input position (what it expected there); [] for the first. */
   inputTop: TopToken[][];
   generated: GeneratedToken[];
+  /** A score (nothing generated): the most likely tokens after the last position (encoder-decoder: the first target token). */
+  nextTop?: TopToken[];
   /** The generated tokens decoded to text (special tokens skipped). Untrusted: render as text. */
   generatedText: string;
-  stopReason: 'eos' | 'max-new-tokens';
+  /** 'scored': maxNewTokens 0, the input was scored in one pass and nothing generated. */
+  stopReason: StopReason;
   attention: AttentionCapture[];
   masks: MaskCapture[];
   hidden: HiddenCapture[];
@@ -126,4 +138,14 @@ export interface Trace {
   unavailable: { node: string; reason: string }[];
   /** The logit lens (decode option `lens`): each layer's top tokens per position, and why it is missing if it is. */
   lens?: LensCapture;
+  /** Heads whose outputs were ablated in this run (src/core/interventions); absent for an ordinary decode. */
+  ablation?: TraceAblation;
+}
+
+export interface TraceAblation {
+  /** 'zero': the head's output is 0; 'mean': its mean output over `meanOver` of the unablated run. */
+  mode: 'zero' | 'mean';
+  /** Layers and heads counted from 0; kind 'encoder' is an encoder-decoder model's encoder self attention. */
+  heads: { layer: number; head: number; kind: 'self' | 'cross' | 'encoder' }[];
+  meanOver?: string;
 }

@@ -10,18 +10,16 @@ import { formatReport } from '../../core/compare/summary';
 import type { Trace } from '../../core/trace/types';
 import { reviveCompareOpen } from '../../panelData/compareReport';
 import {
-  COMPARE_KINDS,
   type CompareFocus,
   type CompareHostEvents,
   type CompareHostMethods,
-  type CompareKind,
   type CompareOpenResult,
   type CompareRendered,
   type CompareSide,
   type CompareViewEvents,
   type CompareViewMethods,
-  type CompareViewReport,
 } from '../../protocol/compare';
+import { ATTENTION_KINDS, type AttentionKind } from '../../protocol/trace';
 import type { PanelFocus } from '../../protocol/panel';
 import { Connection } from '../../protocol/rpc';
 import { Disposable } from '../dispose';
@@ -138,8 +136,7 @@ export class ComparePanels extends Disposable {
 
   /** Shows a comparison beside the editor. A and B are stored in the background for after a reload. */
   show(result: { a: Trace; b: Trace; report: CompareReport }): ComparePanel {
-    // The view's mirror of the report: assigning checks the two types still agree.
-    const report: CompareViewReport = result.report;
+    const report = result.report;
     const ids = { a: TraceStorage.newId(), b: TraceStorage.newId() };
     const open: CompareOpenResult = { compareId: `c-${Date.now().toString(36)}-${ids.b.slice(-8)}`, report, traces: ids };
     this.live = { compareId: open.compareId, a: result.a, b: result.b };
@@ -223,6 +220,6 @@ function cleanFocus(f: CompareFocus): CompareFocus {
   const out: CompareFocus = {};
   if (Number.isInteger(f.layer)) out.layer = f.layer;
   if (f.head === 'mean' || (Number.isInteger(f.head) && (f.head as number) >= 0)) out.head = f.head;
-  if (COMPARE_KINDS.includes(f.kind as CompareKind)) out.kind = f.kind;
+  if (ATTENTION_KINDS.includes(f.kind as AttentionKind)) out.kind = f.kind;
   return out;
 }

@@ -20,7 +20,7 @@ import type { Trace } from '../../core/trace/types';
 import type { InspectorRun, InspectorSnapshot } from '../../protocol/inspector';
 import { RemoteError, isAbortError, toErrorPayload } from '../../protocol/rpc';
 import { rerunLabel, toComparison, toFinding, toRun } from './snapshot';
-import { lastSegment } from '../../panelData/pathName';
+import { viewModel } from '../../panelData/fromTrace';
 
 export interface InspectorRunner {
   /** A decode the person asked for (with progress); undefined when they cancelled it. */
@@ -144,14 +144,7 @@ export class InspectorSession {
     if (s.rerun) runs.push(this.run(s, s.rerunId, 'rerun', s.rerun, rerunLabel(s.rerun)));
     return {
       seq: this.seq,
-      model: {
-        name: lastSegment(o.model.path),
-        path: o.model.path,
-        architecture: o.model.architecture,
-        layers: o.model.layers,
-        heads: o.model.heads,
-        kvCache: o.model.kvCache,
-      },
+      model: viewModel(o.model),
       runs,
       activeRunId: runs.some((r) => r.runId === s.activeRunId) ? s.activeRunId : runs[0].runId,
       findings: s.findings.map(({ finding, runId }) => toFinding(finding, runId)),

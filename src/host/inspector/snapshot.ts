@@ -3,29 +3,27 @@
  * divergences as typed arrays. vscode-free (unit-tested directly).
  */
 import { expectedVisible, layerViews, maxOverHeads, type Finding, type RunComparison } from '../../core/masks';
-import type { Trace, TraceToken } from '../../core/trace/types';
+import type { Trace } from '../../core/trace/types';
 import { probToByte } from '../../panelData/colorScale';
+import { topToken, viewToken } from '../../panelData/fromTrace';
 import {
-  INSPECTOR_KINDS,
   type InspectorComparison,
   type InspectorFinding,
   type InspectorGrid,
   type InspectorRun,
   type InspectorRunRole,
-  type InspectorToken,
 } from '../../protocol/inspector';
-
-const token = (t: TraceToken): InspectorToken => ({ id: t.id, text: t.text, special: t.special, ...(t.partial ? { partial: true } : {}) });
+import { ATTENTION_KINDS } from '../../protocol/trace';
 
 export function toRun(trace: Trace, runId: string, role: InspectorRunRole, label: string): InspectorRun {
   return {
     runId,
     role,
     label,
-    inputTokens: trace.input.tokens.map(token),
-    positions: trace.positions.map(token),
+    inputTokens: trace.input.tokens.map(viewToken),
+    positions: trace.positions.map(viewToken),
     inputMask: Uint8Array.from(trace.input.attentionMask),
-    generated: trace.generated.map((g) => ({ id: g.id, text: g.text, prob: g.prob })),
+    generated: trace.generated.map(topToken),
     generatedText: trace.generatedText,
     grids: layerViews(trace).map((v): InspectorGrid => {
       const weight = new Uint8Array(v.queries * v.keys);
@@ -50,7 +48,7 @@ export function toRun(trace: Trace, runId: string, role: InspectorRunRole, label
 
 export function toFinding(f: Finding, runId: string): InspectorFinding {
   const cells = new Int32Array(f.cells.length * 4);
-  f.cells.forEach((c, i) => cells.set([c.layer, INSPECTOR_KINDS.indexOf(c.kind), c.query, c.key], i * 4));
+  f.cells.forEach((c, i) => cells.set([c.layer, ATTENTION_KINDS.indexOf(c.kind), c.query, c.key], i * 4));
   return { check: f.check, severity: f.severity, message: f.message, runId, cells, cellCount: f.cellCount };
 }
 
@@ -60,7 +58,7 @@ export function toComparison(c: RunComparison, baseRunId: string, otherRunId: st
     otherRunId,
     steps: c.steps,
     firstChanged: c.firstChanged,
-    divergence: c.divergence.map((d) => ({ kind: d.kind, layers: d.layers, heads: d.heads, mean: d.mean, max: d.max, rows: d.rows })),
+    divergence: c.divergence,
   };
 }
 

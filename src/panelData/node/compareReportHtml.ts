@@ -6,15 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import type { CompareReport } from '../../core/compare/compare';
 import { formatReport } from '../../core/compare/summary';
-import type { CompareReportPage, CompareViewReport } from '../../protocol/compare';
+import type { CompareReportPage } from '../../protocol/compare';
 import { COMPARE_DATA_ID, embedComparePage } from '../embedded';
 import { lastSegment } from '../pathName';
 import { type ReportAssets, readReportAssets, standalonePage } from './reportHtml';
 
 export function compareReportHtml(report: CompareReport, assets: ReportAssets, compareId = 'report'): string {
-  // The view's mirror of the report: assigning checks the two types still agree.
-  const view: CompareViewReport = report;
-  const page: CompareReportPage = { open: { compareId, report: view, traces: { a: null, b: null } }, text: formatReport(report) };
+  const page: CompareReportPage = { open: { compareId, report, traces: { a: null, b: null } }, text: formatReport(report) };
   return standalonePage(
     `Decoder Lens: ${lastSegment(report.a.label)} vs ${lastSegment(report.b.label)}`,
     assets,

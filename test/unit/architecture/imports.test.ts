@@ -23,7 +23,10 @@
  * resolved), so `import … from '../core/decode'` counts like any other import.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { repoRoot } from '../paths';
 import { cycles, importGraph, reachable, sourceFiles, type ImportEdge } from './importGraph';
 
 type Room =
@@ -147,4 +150,19 @@ test('the browser-safe panel data loads no Node: the report page and the webview
     loaded.filter((f) => f.startsWith('node:') || f === 'vscode' || f === 'onnxruntime-node'),
     [],
   );
+});
+
+test('everything the webviews type-check (core types read through the protocol included) reaches nothing Node-only', () => {
+  const reached = [...reachable(edges, sourceFiles('webview'), () => true)];
+  assert.deepEqual(
+    reached.filter((f) => f.startsWith('node:') || f === 'vscode' || f === 'onnxruntime-node'),
+    [],
+  );
+});
+
+test('one declaration of the attention kinds', () => {
+  const declared = sourceFiles('src', 'webview').filter((f) =>
+    /'self' \| 'cross' \| 'encoder'|\[\s*'self',\s*'cross',\s*'encoder'\s*\]/.test(readFileSync(join(repoRoot, f), 'utf8')),
+  );
+  assert.deepEqual(declared, ['src/core/trace/types.ts', 'src/protocol/trace.ts']);
 });

@@ -77,6 +77,18 @@ describe('decoder-lens process', () => {
       (JSON.parse(taps.stdout) as { files: { file: string }[] }).files.map((f) => f.file),
       ['onnx/model_int8.onnx'],
     );
+    const all = run('taps', '--model', tjs, '--json');
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(
+      (JSON.parse(all.stdout) as { files: { file: string; variant?: string }[] }).files.map((f) => [f.file, f.variant]),
+      [
+        ['onnx/model.onnx', 'fp32'],
+        ['onnx/model_fp16.onnx', 'fp16'],
+        ['onnx/model_int8.onnx', 'int8'],
+        ['onnx/model_q4.onnx', 'q4'],
+        ['onnx/model_q4f16.onnx', 'q4f16'],
+      ],
+    );
 
     const bad = run('trace', '--model', tjs, '--variant', 'q2', '--text', 'x');
     assert.equal(bad.code, 1);

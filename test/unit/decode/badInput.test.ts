@@ -63,7 +63,7 @@ describe('bad input gets a clear message naming the file or value', () => {
 
   test('impossible settings', async () => {
     const model = await openModel(fixture('tiny-gpt'));
-    await rejectsNaming(decode(model, sessions, { text: 'x', maxNewTokens: 0 }), 'bad-input', 'maxNewTokens 0');
+    await rejectsNaming(decode(model, sessions, { text: 'x', maxNewTokens: -1 }), 'bad-input', 'maxNewTokens -1');
     await rejectsNaming(
       decode(model, sessions, { text: 'x', sampling: { strategy: 'top-p', topP: 1.5, topK: 5, temperature: 1, seed: 0 } }),
       'bad-input',

@@ -7,6 +7,7 @@ import { SessionCache } from '../../../src/core/decode/sessionCache';
 import { DecoderLensError } from '../../../src/core/errors';
 import { readModelConfig } from '../../../src/core/model/config';
 import { findModelLayout } from '../../../src/core/model/layout';
+import { parseVariantFileName } from '../../../src/core/model/variants';
 import { tmpDir } from '../onnx/helpers';
 import { fixture } from '../paths';
 
@@ -26,6 +27,7 @@ describe('model variants', () => {
         ['fp32', 'fp32', ['model.onnx']],
         ['fp16', 'fp16', ['model_fp16.onnx']],
         ['q4', 'q4', ['model_q4.onnx']],
+        ['q4f16', 'q4f16', ['model_q4f16.onnx']],
         ['int8', 'int8', ['model_int8.onnx']],
       ],
     );
@@ -36,14 +38,28 @@ describe('model variants', () => {
     assert.deepEqual(names(layout.files), ['model.onnx']);
   });
 
+  it('file names: role and suffix as transformers.js and Optimum write them', () => {
+    const cases: [string, ReturnType<typeof parseVariantFileName>][] = [
+      ['model.onnx', { role: 'model', suffix: 'fp32' }],
+      ['model_q4f16.onnx', { role: 'model', suffix: 'q4f16' }],
+      ['decoder_model_merged.onnx', { role: 'decoder-merged', suffix: 'fp32' }],
+      ['decoder_model_merged_quantized.onnx', { role: 'decoder-merged', suffix: 'quantized' }],
+      ['decoder_model_fp16.onnx', { role: 'decoder', suffix: 'fp16' }],
+      ['decoder_with_past_model_bnb4.onnx', { role: 'decoder-with-past', suffix: 'bnb4' }],
+      ['encoder_model_uint8.onnx', { role: 'encoder', suffix: 'uint8' }],
+      ['phi-3-mini-4k-instruct-cpu-int4-rtn-block-32.onnx', null],
+      ['model.onnx_data', null],
+    ];
+    for (const [name, want] of cases) assert.deepEqual(parseVariantFileName(name), want, name);
+  });
+
   it('picks by suffix or by file name; an unknown name lists what there is', () => {
     assert.deepEqual(names(findModelLayout(TJS, 'q4').files), ['model_q4.onnx']);
     assert.deepEqual(names(findModelLayout(TJS, 'model_int8.onnx').files), ['model_int8.onnx']);
     assert.deepEqual(names(findModelLayout(TJS, 'model_fp16').files), ['model_fp16.onnx']);
     assert.throws(
-      () => findModelLayout(TJS, 'q4f16'),
-      (e: unknown) =>
-        e instanceof DecoderLensError && /No variant "q4f16"/.test(e.message) && /fp32 \(model\.onnx, .* MB\)/.test(e.message),
+      () => findModelLayout(TJS, 'bnb4'),
+      (e: unknown) => e instanceof DecoderLensError && /No variant "bnb4"/.test(e.message) && /fp32 \(model\.onnx, .* MB\)/.test(e.message),
     );
   });
 
@@ -73,8 +89,17 @@ describe('model variants', () => {
     assert.deepEqual(
       layout.variants.map((v) => [v.name, v.dtype, names(v.files)]),
       [
-        ['fp32', 'fp32', ['encoder_model.onnx', 'decoder_model.onnx', 'decoder_with_past_model.onnx']],
-        ['quantized', 'q8', ['encoder_model_quantized.onnx', 'decoder_model_quantized.onnx', 'decoder_with_past_model_quantized.onnx']],
+        ['fp32', 'fp32', ['encoder_model.onnx', 'decoder_model_merged.onnx']],
+        [
+          'quantized',
+          'q8',
+          [
+            'encoder_model_quantized.onnx',
+            'decoder_model_quantized.onnx',
+            'decoder_with_past_model_quantized.onnx',
+            'decoder_model_merged_quantized.onnx',
+          ],
+        ],
       ],
     );
     assert.deepEqual(names(findModelLayout(T5Q, 'q8').files), names(layout.variants[1].files));
@@ -159,4 +184,16 @@ describe('decoding a chosen variant', () => {
     assert.equal(trace.generatedText, 'moon big a saw fox red the');
     assert.equal(trace.model.variant?.name, 'quantized');
   });
+
+  // transformers.js v3 seq2seq: the merged decoder's with-past branch returns empty present.N.encoder.* (Optimum's
+  // merge), so the encoder key/values of the first step must be kept, not replaced by those.
+  it(
+    'tiny-t5-quantized fp32 (encoder + decoder_model_merged): reverses the words',
+    { todo: 'the decode loop feeds back the empty encoder presents of the merged with-past branch' },
+    async () => {
+      const model = await openModel(T5Q, 'fp32');
+      const trace = await decode(model, sessions, { text: 'the red fox saw a big moon', maxNewTokens: 10 });
+      assert.equal(trace.generatedText, 'moon big a saw fox red the');
+    },
+  );
 });

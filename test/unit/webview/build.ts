@@ -1,8 +1,9 @@
 /** Small hand-made traces for the panel's unit tests. */
-import type { PanelCaptureInfo, PanelToken, PanelTraceMeta } from '../../../src/protocol/panel';
+import type { PanelCaptureInfo, PanelTraceMeta } from '../../../src/protocol/panel';
+import type { ViewToken } from '../../../src/protocol/trace';
 import type { PanelAttention, PanelData, PanelMask } from '../../../src/panelData/serve';
 
-export const tok = (text: string, id = 0, special = false): PanelToken => ({ id, text, special });
+export const tok = (text: string, id = 0, special = false): ViewToken => ({ id, text, special });
 
 /** A causal [heads][T][T] stack whose row q of head h puts weight on keys 0..q in proportions (k + 1 + h). */
 export function causal(layer: number, heads: number, T: number): PanelAttention {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CompareReport } from '../../../src/core/compare';
 import { reviveCompareOpen, reviveCompareReport } from '../../../src/panelData/compareReport';
-import type { CompareViewReport } from '../../../src/protocol/compare';
 import { describeCell, formatBits, jsdByte, kindGrids, maxJsd, probabilitySeries } from '../../../webview/compare/model';
 import { moveCell, readState, reconcile } from '../../../webview/compare/state';
 
@@ -58,7 +57,7 @@ function report(): CompareReport {
 }
 
 test('the core’s report is the view’s report; a JSON round trip (NaN → null) revives to the same', () => {
-  const r: CompareViewReport = report();
+  const r: CompareReport = report();
   const revived = reviveCompareReport(JSON.parse(JSON.stringify(r)));
   assert.deepEqual(revived, r);
   assert.ok(Number.isNaN(revived!.attention[1].heads[2]) && Number.isNaN(revived!.lens!.meanAbsDelta[1]));

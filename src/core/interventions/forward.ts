@@ -1,0 +1,86 @@
+// One full pass (no KV cache) of the decoder over given positions, `batch` copies at once, through the hooked
+// sessions: what mean ablation reads head outputs from, and what head ranking batches its knock-outs in.
+import * as ort from 'onnxruntime-node';
+import { DecoderLensError } from '../errors';
+import type { OpenedModel } from '../decode/model';
+import { pastInputs } from '../decode/session';
+import { runSession } from '../decode/steps';
+import { boolTensor, int64Tensor, range } from '../decode/tensors';
+import type { HookedSession, HookedSessions } from './sessions';
+
+export interface ForwardInput {
+  /** Decoder positions: the prompt (decoder-only), or the start token and generated tokens (encoder-decoder). */
+  ids: number[];
+  /** Encoder-decoder: the source token ids. */
+  source?: number[];
+  /** Copies in the batch (each can get its own hook row). */
+  batch: number;
+  taps: boolean;
+}
+
+export interface ForwardResult {
+  /** The decoder session that ran (its hooks name the outputs). */
+  session: HookedSession;
+  outputs: Record<string, ort.Tensor>;
+  /** Encoder-decoder: the encoder session and its outputs (run once, batch 1). */
+  encoder?: { session: HookedSession; outputs: Record<string, ort.Tensor> };
+}
+
+/** The file a no-past pass runs: the plain decoder, else the merged or with-past file fed an empty past. */
+export function fullPassFile(model: OpenedModel): string {
+  const byRole = new Map(model.layout.files.map((f) => [f.role, f.path]));
+  const file = byRole.get('decoder') ?? byRole.get('model') ?? byRole.get('decoder-merged') ?? byRole.get('decoder-with-past');
+  if (!file) throw new DecoderLensError('not-found', `No decoder file in ${model.layout.dir}.`, model.layout.dir);
+  return file;
+}
+
+export async function forward(model: OpenedModel, sessions: HookedSessions, input: ForwardInput): Promise<ForwardResult> {
+  const B = input.batch;
+  const n = input.ids.length;
+  const open = (file: string) => sessions.open(file, { taps: input.taps });
+  const session = await open(fullPassFile(model));
+  const names = session.session.inputNames;
+  const repeat = (values: number[]) => Array.from({ length: B }, () => values).flat();
+  const feeds: Record<string, ort.Tensor> = { input_ids: int64Tensor(repeat(input.ids), [B, n]) };
+  let encoder: ForwardResult['encoder'];
+  if (model.layout.architecture === 'encoder-decoder') {
+    const source = input.source ?? [];
+    const file = model.layout.files.find((f) => f.role === 'encoder')?.path;
+    if (!file || source.length === 0)
+      throw new DecoderLensError('bad-input', 'An encoder-decoder pass needs the encoder file and the source tokens.');
+    const encoderSession = await open(file);
+    const sourceIds = int64Tensor(source, [1, source.length]);
+    const sourceMask = int64Tensor(new Array<number>(source.length).fill(1), [1, source.length]);
+    const encoded = await runSession(encoderSession, {
+      input_ids: sourceIds,
+      ...(encoderSession.session.inputNames.includes('attention_mask') ? { attention_mask: sourceMask } : {}),
+    });
+    encoder = { session: encoderSession, outputs: encoded };
+    const hiddenName = encoderSession.session.outputNames.includes('last_hidden_state')
+      ? 'last_hidden_state'
+      : encoderSession.session.outputNames[0];
+    const hidden = encoded[hiddenName];
+    const rows = hidden.data as Float32Array;
+    const copies = new Float32Array(rows.length * B);
+    for (let b = 0; b < B; b++) copies.set(rows, b * rows.length);
+    if (names.includes('encoder_hidden_states'))
+      feeds.encoder_hidden_states = new ort.Tensor('float32', copies, [B, ...hidden.dims.slice(1)]);
+    if (names.includes('encoder_attention_mask'))
+      feeds.encoder_attention_mask = int64Tensor(repeat(new Array<number>(source.length).fill(1)), [B, source.length]);
+  }
+  if (names.includes('attention_mask')) feeds.attention_mask = int64Tensor(repeat(new Array<number>(n).fill(1)), [B, n]);
+  if (names.includes('position_ids')) feeds.position_ids = int64Tensor(repeat(range(0, n)), [B, n]);
+  if (names.includes('use_cache_branch')) feeds.use_cache_branch = boolTensor(false);
+  const heads = model.config.heads ?? 1;
+  const headDim = Math.max(1, Math.round((model.config.hiddenSize ?? heads) / heads));
+  for (const name of pastInputs(session)) feeds[name] = emptyPast(session, name, B, heads, headDim);
+  return { session, outputs: await runSession(session, feeds), ...(encoder ? { encoder } : {}) };
+}
+
+function emptyPast(session: HookedSession, name: string, batch: number, heads: number, headDim: number): ort.Tensor {
+  const meta = session.session.inputMetadata.find((m) => m.name === name);
+  const shape = meta && meta.isTensor ? meta.shape : [];
+  const dim = (i: number, otherwise: number) =>
+    typeof shape[i] === 'number' && (shape[i] as number) > 0 ? (shape[i] as number) : otherwise;
+  return new ort.Tensor('float32', new Float32Array(0), [batch, dim(1, heads), 0, dim(3, headDim)]);
+}

@@ -1,0 +1,12 @@
+// Interventions in the shipped graph: head gates and residual patches as model inputs (identity by default),
+// head ablation and head ranking built on them.
+export { headGateName, headMeanName, patchMaskName, patchValueName, planHooks } from './hooks';
+export type { HeadHook, HookKind, HookPlan, PatchHook } from './hooks';
+export { HookedSessions } from './sessions';
+export type { HookFeeds, HookedSession, HookedSessionOptions } from './sessions';
+export { ablate, ablationFeeds, ablationSessions } from './ablate';
+export type { AblateOptions, AblationMode, HeadRef } from './ablate';
+export { forward, fullPassFile } from './forward';
+export type { ForwardInput, ForwardResult } from './forward';
+export { rankHeads, rankSessions } from './rank';
+export type { HeadImportance, HeadRanking, RankHeadsOptions } from './rank';
