@@ -32,6 +32,8 @@ export function parseArgs(argv: string[], commands: Record<string, CommandSpec>)
   const [command, ...rest] = argv;
   const spec = command === undefined ? undefined : commands[command];
   if (!spec) return { command, flags: new Map() };
+  // `decoder-lens trace --help`: the usage, whatever else is on the line.
+  if (rest.includes('--help') || rest.includes('-h')) return { command, flags: new Map([['help', true]]) };
   try {
     const { values } = parseNodeArgs({ args: rest, options: spec.options, strict: true, allowPositionals: false });
     const flags = new Map<string, string | true>();
@@ -88,6 +90,8 @@ export const DECODE_OPTIONS: OptionTable = {
 };
 
 export const TRACE_OPTIONS: OptionTable = { ...MODEL_OPTIONS, ...DECODE_OPTIONS, out: str, json: str, ablate: str, 'ablate-mode': str };
+/** Activation patching (src/cli/patch.ts). */
+export const PATCH_OPTIONS: OptionTable = { ...MODEL_OPTIONS, 'clean-text': str, 'corrupt-text': str, batch: str, json: str };
 /** Head ranking (src/cli/rankHeads.ts). */
 export const RANK_HEADS_OPTIONS: OptionTable = { ...MODEL_OPTIONS, text: str, 'text-file': str, step: str, batch: str, json: str };
 export const TAPS_OPTIONS: OptionTable = { ...MODEL_OPTIONS, json: bool };

@@ -6,6 +6,7 @@ import {
   type CommandSpec,
   DEMO_OPTIONS,
   type ParsedArgs,
+  PATCH_OPTIONS,
   RANK_HEADS_OPTIONS,
   TAPS_OPTIONS,
   TRACE_OPTIONS,
@@ -63,6 +64,15 @@ export const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  patch: {
+    usage: `patch --model PATH [--variant NAME] --clean-text A --corrupt-text B [--batch N] [--json FILE.json]
+        how much of the clean next-token probability returns when each layer's clean residual, at each position, is patched into the corrupted run`,
+    options: PATCH_OPTIONS,
+    async run(args) {
+      await (await import('./patch.js')).patchCommand(requireModel(args), args);
+      return 0;
+    },
+  },
   compare: {
     usage: `compare --model A [--variant NAME] (--model-b B [--variant-b NAME] | --trace-b FILE.dltrace) (--text STR | --text-file F)
         [--max-new-tokens N] [--json FILE.json] [--html FILE.html] [--no-lens] [--lens-rows last|all]   where two models (or a saved trace) differ`,
@@ -100,6 +110,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (!command) {
       process.stderr.write(`${args.command ? `Unknown command "${args.command}".\n` : ''}${usage()}`);
       return 2;
+    }
+    if (args.flags.has('help')) {
+      process.stdout.write(`Usage: decoder-lens ${command.usage}\n`);
+      return 0;
     }
     return await command.run(args);
   } catch (error) {

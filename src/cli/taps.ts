@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { DecoderLensError } from '../core/errors';
 import { findModelLayout } from '../core/model/layout';
-import { type ModelRole, findTaps, readModel } from '../core/onnx';
+import { type ImpliedMask, type ModelRole, findTaps, readModel } from '../core/onnx';
 
 export interface TapsFileJson {
   /** Relative to the folder given (e.g. 'decoder_model.onnx', 'onnx/model.onnx'), or the file's name. */
@@ -18,6 +18,8 @@ export interface TapsFileJson {
     id: string;
     maskKind: string | null;
     branch?: string;
+    /** Fused ops: the mask their kernel applies inside itself, as their inputs and attributes imply it. */
+    implied?: ImpliedMask;
   }[];
   hiddenStates: { tensor: string; layer: number; id: string }[];
   logits: string | null;
@@ -101,6 +103,7 @@ async function describe(path: string, file: string): Promise<TapsFileJson> {
       mask: a.mask,
       id: a.id,
       maskKind: a.maskKind,
+      ...(a.implied ? { implied: a.implied } : {}),
       ...(a.branchPath
         ? { branch: a.sites.map((s) => s.branchPath.map((b) => `${b.node || b.opType}.${b.attribute}`).join('/')).join(' | ') }
         : {}),

@@ -7,6 +7,7 @@ import type * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
 import type { Trace, TraceToken } from '../trace/types';
 import { generate, lazySession, type Architecture } from './generate';
+import { withGenAiNames } from './genaiNames';
 import type { OpenedModel } from './model';
 import { checkMaskOverride, type DecodeContext, type DecodeOptions } from './options';
 import { rowSummary, SUMMARY_OUTPUTS } from '../lens/summary';
@@ -20,8 +21,11 @@ type Plan = Pick<Architecture, 'first' | 'next'>;
 
 async function planSessions(model: OpenedModel, sessions: SessionSource, options: DecodeOptions): Promise<Plan> {
   const byRole = new Map(model.layout.files.map((f) => [f.role, f.path]));
-  const open = (file: string) =>
-    sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens: options.lens });
+  const open = async (file: string) =>
+    withGenAiNames(
+      await sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens: options.lens }),
+      model.config.genai,
+    );
   const decoder = byRole.get('decoder') ?? byRole.get('model');
   if (options.useCache) {
     const withPast = byRole.get('decoder-with-past');

@@ -121,12 +121,17 @@ export function recordTaps(
   if (hidden.length > 0) recorder.addHiddenStep(hidden, queryStart);
 }
 
-/** The next step's past inputs from this step's present outputs (names mapped the Optimum way). */
+/**
+ * The next step's past inputs from this step's present outputs (names mapped the Optimum way). An empty present (a zero
+ * in its shape) keeps the past it would replace: Optimum's merged seq2seq decoder returns empty encoder presents
+ * (shape [0, heads, 1, head size]) from its with-past branch, and the encoder key/values of the first step carry on.
+ */
 export function carryPast(outputs: Record<string, ort.Tensor>, keep: Record<string, ort.Tensor> = {}): Record<string, ort.Tensor> {
   const past: Record<string, ort.Tensor> = { ...keep };
   for (const [name, tensor] of Object.entries(outputs)) {
     const pastName = pastNameFor(name);
-    if (pastName) past[pastName] = tensor;
+    if (!pastName || (tensor.dims.includes(0) && keep[pastName])) continue;
+    past[pastName] = tensor;
   }
   return past;
 }

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
-import { halfToFloat } from './float16';
+import { halfToFloat } from '../float16';
 
 export function int64Tensor(values: ArrayLike<number>, dims: readonly number[]): ort.Tensor {
   const data = new BigInt64Array(values.length);

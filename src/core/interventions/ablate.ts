@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
 import { decode, type DecodeContext, type DecodeOptions, type OpenedModel } from '../decode';
 import type { Trace, TraceAblation } from '../trace/types';
+import { floatData } from '../decode/tensors';
 import { forward } from './forward';
 import type { HeadHook, HookKind } from './hooks';
 import { HookedSessions } from './sessions';
@@ -27,7 +28,7 @@ export interface AblateOptions extends Partial<DecodeOptions> {
 
 /** Sessions for ablation runs on this model (mean ablation needs the head outputs as graph outputs). */
 export function ablationSessions(model: OpenedModel, mode: AblationMode): HookedSessions {
-  return new HookedSessions({ fallbackHeads: model.config.heads ?? null, exposeHeadOutputs: mode === 'mean' });
+  return new HookedSessions({ fallbackHeads: model.config.heads ?? null, exposeHeadOutputs: mode === 'mean', residualPatches: false });
 }
 
 /**
@@ -128,15 +129,17 @@ async function meanOutputs(
     const hook = hooks.find((k) => `${k.kind}.${k.layer}` === key)!;
     const outputs = hook.kind === 'encoder' ? pass.encoder?.outputs : pass.outputs;
     const tensor = hook.output ? outputs?.[hook.output] : undefined;
-    if (!tensor || tensor.dims.length !== 4)
+    if (!tensor || (tensor.dims.length !== 4 && tensor.dims.length !== 3))
       throw new DecoderLensError(
         'unsupported',
         `The head outputs of ${hook.kind} layer ${hook.layer} could not be read for mean ablation.`,
       );
+    // [1, heads, q, d], [1, q, heads, d] (fused ops), or [heads, q, d] (exports that keep heads in the batch axis; batch 1 here).
+    const dims = tensor.dims.length === 3 ? [1, ...tensor.dims] : tensor.dims;
     const headsFirst = hook.layout === 'heads-first';
-    const [H, Q] = headsFirst ? [tensor.dims[1], tensor.dims[2]] : [tensor.dims[2], tensor.dims[1]];
-    const D = tensor.dims[3];
-    const data = tensor.data as Float32Array;
+    const [H, Q] = headsFirst ? [dims[1], dims[2]] : [dims[2], dims[1]];
+    const D = dims[3];
+    const data = floatData(tensor, hook.output ?? 'head outputs');
     const at = (h: number, q: number) => (headsFirst ? (h * Q + q) * D : (q * H + h) * D);
     const mean = new Float32Array(H * D);
     for (let h = 0; h < H; h++)

@@ -3,6 +3,7 @@
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
 import type { OpenedModel } from '../decode/model';
+import { withGenAiNames } from '../decode/genaiNames';
 import { pastInputs } from '../decode/session';
 import { runSession } from '../decode/steps';
 import { boolTensor, int64Tensor, range } from '../decode/tensors';
@@ -38,7 +39,8 @@ export async function forward(model: OpenedModel, sessions: HookedSessions, inpu
   const B = input.batch;
   const n = input.ids.length;
   const open = (file: string) => sessions.open(file, { taps: input.taps });
-  const session = await open(fullPassFile(model));
+  // GenAI folders name their inputs in genai_config.json: the same Optimum-name view the decode loop uses.
+  const session = withGenAiNames(await open(fullPassFile(model)), model.config.genai) as HookedSession;
   const names = session.session.inputNames;
   const repeat = (values: number[]) => Array.from({ length: B }, () => values).flat();
   const feeds: Record<string, ort.Tensor> = { input_ids: int64Tensor(repeat(input.ids), [B, n]) };
@@ -71,6 +73,9 @@ export async function forward(model: OpenedModel, sessions: HookedSessions, inpu
   if (names.includes('attention_mask')) feeds.attention_mask = int64Tensor(repeat(new Array<number>(n).fill(1)), [B, n]);
   if (names.includes('position_ids')) feeds.position_ids = int64Tensor(repeat(range(0, n)), [B, n]);
   if (names.includes('use_cache_branch')) feeds.use_cache_branch = boolTensor(false);
+  // GroupQueryAttention's lengths when the graph takes them: each row's length − 1, and the key axis length.
+  if (names.includes('seqlens_k')) feeds.seqlens_k = new ort.Tensor('int32', new Int32Array(B).fill(n - 1), [B]);
+  if (names.includes('total_sequence_length')) feeds.total_sequence_length = new ort.Tensor('int32', Int32Array.of(n), []);
   const heads = model.config.heads ?? 1;
   const headDim = Math.max(1, Math.round((model.config.hiddenSize ?? heads) / heads));
   for (const name of pastInputs(session)) feeds[name] = emptyPast(session, name, B, heads, headDim);
@@ -82,5 +87,8 @@ function emptyPast(session: HookedSession, name: string, batch: number, heads: n
   const shape = meta && meta.isTensor ? meta.shape : [];
   const dim = (i: number, otherwise: number) =>
     typeof shape[i] === 'number' && (shape[i] as number) > 0 ? (shape[i] as number) : otherwise;
-  return new ort.Tensor('float32', new Float32Array(0), [batch, dim(1, heads), 0, dim(3, headDim)]);
+  const dims = [batch, dim(1, heads), 0, dim(3, headDim)];
+  return meta && meta.isTensor && meta.type === 'float16'
+    ? new ort.Tensor('float16', new Uint16Array(0), dims)
+    : new ort.Tensor('float32', new Float32Array(0), dims);
 }

@@ -10,12 +10,13 @@ import { GraphView, type BranchStep } from '../onnx/graph-view';
 import type { Planner } from '../onnx/planner';
 import type { GraphEdit, NewNode, NodeChange } from '../onnx/surgery-bytes';
 import type { TapReport } from '../onnx/taps';
-import type { GraphInfo, ModelInfo, NodeInfo } from '../onnx/types';
+import type { AttentionKind } from '../trace/types';
+import { type GraphInfo, type ModelInfo, type NodeInfo, elemTypeNumber } from '../onnx/types';
 import { type LensNode, encodeNode, int64Constant } from '../lens/nodes';
 import { Writer } from '../onnx/wire';
 
 /** 'encoder': the self attention of an encoder-decoder model's encoder file. */
-export type HookKind = 'self' | 'cross' | 'encoder';
+export type HookKind = AttentionKind;
 
 /** One attention layer's head hooks. */
 export interface HeadHook {
@@ -28,6 +29,8 @@ export interface HeadHook {
   /** When asked for: the graph output with the (hooked) head outputs, [batch, heads, q, head_dim] or (layout 'positions-first', fused ops) [batch, q, heads, head_dim]. */
   output: string | null;
   layout: 'heads-first' | 'positions-first';
+  /** The head size when the graph states it (then the mean input is declared [batch, heads, headDim]). */
+  headDim: number | null;
 }
 
 /** One layer's residual-stream patch. */
@@ -70,15 +73,33 @@ export function planHooks(
   model: ModelInfo,
   report: TapReport,
   plan: Planner,
-  options: { fallbackHeads: number | null; exposeHeadOutputs: boolean; lastRowLogits?: boolean },
+  options: { fallbackHeads: number | null; exposeHeadOutputs: boolean; lastRowLogits?: boolean; residualPatches?: boolean },
 ): HookPlan {
   const opset = model.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
   const top: LensNode[] = [];
-  const inputs: { name: string; elemType: number; rank: number }[] = [];
+  // Declared dimensions: the model's own batch dimension and, where known, static heads and head size, so
+  // ONNX Runtime's shape inference (which later fusions such as SkipLayerNormalization need) sees through the hooks.
+  const inputs: { name: string; elemType: number; dims: Dim[] }[] = [];
+  const batch: Dim = model.graph.inputs.find((i) => i.name === 'input_ids')?.shape?.[0] ?? null;
   const unavailable: HookPlan['unavailable'] = [];
   const heads: HeadHook[] = [];
   const patches: PatchHook[] = [];
+  // Hook inputs are fed as float32; a float16 (or bfloat16) graph gets them cast once at the top level.
+  const floatType = graphFloatType(model);
   const shapes = new Map<string, string>();
+  /** The input reshaped to broadcast (a Reshape by constant shape, or an Unsqueeze, which keeps every dimension), cast to the graph's float type. */
+  const shaped = (input: string, how: { shape: number[] } | { unsqueeze: number[] }): LensNode[] => {
+    const out = `decoder_lens/hooks/${input}`;
+    const mid = floatType === FLOAT ? out : `${out}/float32`;
+    const nodes: LensNode[] =
+      'shape' in how
+        ? [{ opType: 'Reshape', inputs: [input, shape(how.shape)], outputs: [mid], name: mid }]
+        : opset >= 13
+          ? [{ opType: 'Unsqueeze', inputs: [input, shape(how.unsqueeze)], outputs: [mid], name: mid }]
+          : [{ opType: 'Unsqueeze', inputs: [input], outputs: [mid], name: mid, attributes: { axes: how.unsqueeze } }];
+    if (floatType !== FLOAT) nodes.push({ opType: 'Cast', inputs: [mid], outputs: [out], name: out, attributes: { to: floatType } });
+    return nodes;
+  };
   const shape = (values: number[]) => {
     const key = values.join('_').replace(/-/g, 'm');
     let name = shapes.get(key);
@@ -104,6 +125,7 @@ export function planHooks(
     const hooked: { tensor: string; path: BranchStep[]; nodeIndex: number }[] = [];
     let layout: HeadHook['layout'] = 'heads-first';
     let rank = 4;
+    let headDim: number | null = null;
     for (const site of tap.sites) {
       const view = viewAt(model, site.branchPath, opset);
       if (tap.source === 'fused') {
@@ -115,6 +137,7 @@ export function planHooks(
         const raw = `${out}/decoder_lens.raw`;
         const base = change.edit ?? {};
         change.edit = { ...base, outputs: (base.outputs ?? node.outputs).map((o) => (o === out ? raw : o)) };
+        headDim ??= fusedHeadDim(view, node, count);
         if ((view.rank(node.inputs[0] ?? '') ?? 3) === 4) {
           (change.insertAfter ??= []).push(...gateNodes(raw, out, g4, m4));
           hooked.push({ tensor: out, path: site.branchPath, nodeIndex: node.index });
@@ -124,10 +147,15 @@ export function planHooks(
         const split = `${out}/decoder_lens.heads`;
         const gated = `${out}/decoder_lens.hooked_heads`;
         (change.insertAfter ??= []).push(
-          { opType: 'Reshape', inputs: [raw, shape([0, 0, count, -1])], outputs: [split], name: `${out}/decoder_lens.split` },
+          { opType: 'Reshape', inputs: [raw, shape([0, 0, count, headDim ?? -1])], outputs: [split], name: `${out}/decoder_lens.split` },
           ...gateNodes(split, gated, g4, m4),
-          { opType: 'Shape', inputs: [raw], outputs: [`${out}/decoder_lens.shape`], name: `${out}/decoder_lens.shape` },
-          { opType: 'Reshape', inputs: [gated, `${out}/decoder_lens.shape`], outputs: [out], name: `${out}/decoder_lens.merge` },
+          // Constant shapes (not Shape(raw)) keep ORT's shape inference, which later fusions (SkipLayerNormalization) need.
+          {
+            opType: 'Reshape',
+            inputs: [gated, shape([0, 0, headDim ? count * headDim : -1])],
+            outputs: [out],
+            name: `${out}/decoder_lens.merge`,
+          },
         );
         hooked.push({ tensor: gated, path: site.branchPath, nodeIndex: node.index });
         continue;
@@ -139,6 +167,8 @@ export function planHooks(
         continue;
       }
       rank = view.rank(out) ?? view.rank(site.tensor) ?? 4;
+      const d = view.info(out)?.shape?.[3];
+      if (typeof d === 'number' && d > 0) headDim ??= d;
       const change = nodeChange(plan.root, site.branchPath, matmul.index);
       if (change.edit) {
         unavailable.push({ node: matmul.name, reason: 'the node is already edited for a tap' });
@@ -153,25 +183,27 @@ export function planHooks(
     // [b, h, q, d] (heads first): gate [b, h] → [b, h, 1, 1], mean [b, h, d] → [b, h, 1, d]; exports that keep heads
     // in the batch axis ([b·h, q, d]) get [b·h, 1, 1] and [b·h, 1, d]; [b, s, h, d] (fused ops): [b, 1, h, 1], [b, 1, h, d].
     if (layout === 'positions-first') {
-      top.push(reshape(gate, shape([0, 1, -1, 1])), reshape(mean, shape([0, 1, count, -1])));
+      top.push(...shaped(gate, { unsqueeze: [1, 3] }), ...shaped(mean, { unsqueeze: [1] }));
+    } else if (rank === 3) {
+      top.push(...shaped(gate, { shape: [-1, 1, 1] }), ...shaped(mean, { shape: [-1, 1, 0] }));
     } else {
-      top.push(reshape(gate, rank === 3 ? shape([-1, 1, 1]) : shape([0, 0, 1, 1])));
-      top.push(reshape(mean, rank === 3 ? shape([-1, 1, 0]) : shape([0, 0, 1, -1])));
+      top.push(...shaped(gate, { unsqueeze: [2, 3] }), ...shaped(mean, { unsqueeze: [2] }));
     }
-    inputs.push({ name: gate, elemType: FLOAT, rank: 2 }, { name: mean, elemType: FLOAT, rank: 3 });
+    inputs.push({ name: gate, elemType: FLOAT, dims: [batch, count] }, { name: mean, elemType: FLOAT, dims: [batch, count, headDim] });
     const output = options.exposeHeadOutputs
       ? plan.expose(
           `head_out.${kind}.${tap.layer}`,
           hooked.map((h) => ({ tensor: h.tensor, node: '', branchPath: h.path, nodeIndex: h.nodeIndex })),
         )
       : null;
-    heads.push({ layer: tap.layer, kind, heads: count, gate, mean, output, layout });
+    heads.push({ layer: tap.layer, kind, heads: count, headDim, gate, mean, output, layout });
   }
 
   const encoder = report.role === 'encoder';
-  for (const tap of report.hiddenStates) {
+  for (const tap of options.residualPatches === false ? [] : report.hiddenStates) {
     const mask = patchMaskName(tap.layer, encoder);
     const value = patchValueName(tap.layer, encoder);
+    const patchValue = floatType === FLOAT ? value : `decoder_lens/hooks/${value}`;
     if (tap.source === 'skip-layernorm') continue; // the sum lives inside a fused op
     let done = false;
     for (const site of tap.sites) {
@@ -184,14 +216,16 @@ export function planHooks(
       change.edit = { outputs: node.outputs.map((o) => (o === site.tensor ? unpatched : o)) };
       (change.insertAfter ??= []).push({
         opType: 'Where',
-        inputs: [mask, value, unpatched],
+        inputs: [mask, patchValue, unpatched],
         outputs: [site.tensor],
         name: `${site.tensor}/decoder_lens.patch`,
       });
       done = true;
     }
     if (!done) continue;
-    inputs.push({ name: mask, elemType: BOOL, rank: 3 }, { name: value, elemType: FLOAT, rank: 3 });
+    if (patchValue !== value)
+      top.push({ opType: 'Cast', inputs: [value], outputs: [patchValue], name: patchValue, attributes: { to: floatType } });
+    inputs.push({ name: mask, elemType: BOOL, dims: [null, null, null] }, { name: value, elemType: FLOAT, dims: [null, null, null] });
     patches.push({ layer: tap.layer, encoder, mask, value });
   }
 
@@ -200,7 +234,7 @@ export function planHooks(
 
   const graph = new Writer();
   for (const n of top) graph.message(1, encodeNode(n));
-  for (const i of inputs) graph.message(11, inputInfo(i.name, i.elemType, i.rank));
+  for (const i of inputs) graph.message(11, inputInfo(i.name, i.elemType, i.dims));
   return { heads, patches, unavailable, lastRowLogits: lastRow === true, appendix: new Writer().message(7, graph).finish() };
 }
 
@@ -251,6 +285,16 @@ function lastRowLogits(model: ModelInfo, report: TapReport, plan: Planner, opset
   return edits.length > 0;
 }
 
+/** A fused op's head size: from its output's recorded shape, else its past key input ([b, kv_heads, past, head_size]). */
+function fusedHeadDim(view: GraphView, node: NodeInfo, heads: number): number | null {
+  const out = view.info(node.outputs[0] ?? '')?.shape;
+  const last = out?.[out.length - 1];
+  if (out?.length === 3 && typeof last === 'number' && last % heads === 0) return last / heads;
+  const past = node.opType === 'MultiHeadAttention' ? node.inputs[6] : node.opType === 'GroupQueryAttention' ? node.inputs[3] : undefined;
+  const d = view.info(past ?? '')?.shape?.[3];
+  return typeof d === 'number' && d > 0 ? d : null;
+}
+
 /** out = x · gate + mean, the gate and mean already shaped to broadcast over x. */
 function gateNodes(x: string, out: string, gate: string, mean: string): NewNode[] {
   return [
@@ -259,15 +303,20 @@ function gateNodes(x: string, out: string, gate: string, mean: string): NewNode[
   ];
 }
 
-function reshape(input: string, shapeName: string): LensNode {
-  const out = `decoder_lens/hooks/${input}`;
-  return { opType: 'Reshape', inputs: [input, shapeName], outputs: [out], name: out };
+/** The element type of the graph's float outputs (logits, presents): float32 unless the graph is float16/bfloat16. */
+function graphFloatType(model: ModelInfo): number {
+  const t = model.graph.outputs.map((o) => o.elemType).find((e) => e === 'float32' || e === 'float16' || e === 'bfloat16');
+  return t ? elemTypeNumber(t) : FLOAT;
 }
 
-/** A graph input with its element type and a rank of symbolic dimensions. */
-function inputInfo(name: string, elemType: number, rank: number): Writer {
+type Dim = number | string | null;
+
+/** A graph input with its element type and dimensions (null: a symbolic dimension of its own). */
+function inputInfo(name: string, elemType: number, dims: Dim[]): Writer {
   const shape = new Writer();
-  for (let i = 0; i < rank; i++) shape.message(1, new Writer().string(2, `${name}_dim${i}`));
+  dims.forEach((d, i) =>
+    shape.message(1, typeof d === 'number' ? new Writer().varint(1, d) : new Writer().string(2, d ?? `${name}_dim${i}`)),
+  );
   const tensor = new Writer().varint(1, elemType).message(2, shape);
   return new Writer().string(1, name).message(2, new Writer().message(1, tensor));
 }

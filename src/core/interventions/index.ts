@@ -10,3 +10,5 @@ export { forward, fullPassFile } from './forward';
 export type { ForwardInput, ForwardResult } from './forward';
 export { rankHeads, rankSessions } from './rank';
 export type { HeadImportance, HeadRanking, RankHeadsOptions } from './rank';
+export { patchSessions, patchSweep } from './patch';
+export type { PatchOptions, PatchSweep } from './patch';

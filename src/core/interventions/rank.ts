@@ -6,6 +6,7 @@ import { checkpoint, DecoderLensError } from '../errors';
 import { decode, type DecodeContext, type OpenedModel } from '../decode';
 import { defaultSampling } from '../decode/sampling';
 import { forward } from './forward';
+import { lastRowProbs } from './probs';
 import type { HeadHook, HookKind } from './hooks';
 import { HookedSessions } from './sessions';
 
@@ -40,7 +41,7 @@ export interface HeadRanking {
 
 /** Sessions for ranking: the hooks, and logits of the last position only (what is scored). */
 export function rankSessions(model: OpenedModel): HookedSessions {
-  return new HookedSessions({ fallbackHeads: model.config.heads ?? null, lastRowLogits: true });
+  return new HookedSessions({ fallbackHeads: model.config.heads ?? null, lastRowLogits: true, residualPatches: false });
 }
 
 export async function rankHeads(
@@ -112,17 +113,8 @@ function knockoutFeeds(hooks: HeadHook[], chunk: { hook: HeadHook; head: number 
   return feeds;
 }
 
-/** Each batch row's softmax probability of `id` at the last position. */
+/** Each batch row's probability of `id` at the last position. */
 function chosenProbs(logits: ort.Tensor | undefined, rows: number, id: number, file: string): number[] {
-  if (!logits || logits.type !== 'float32') throw new DecoderLensError('unsupported', `${file} has no float32 "logits" output.`, file);
-  const V = logits.dims[logits.dims.length - 1];
-  const perRow = (logits.data as Float32Array).length / rows;
-  return Array.from({ length: rows }, (_, b) => {
-    const row = (logits.data as Float32Array).subarray(b * perRow + perRow - V, b * perRow + perRow);
-    let max = -Infinity;
-    for (const v of row) if (v > max) max = v;
-    let sum = 0;
-    for (const v of row) sum += Math.exp(v - max);
-    return Math.exp(row[id] - max) / sum;
-  });
+  if (!logits) throw new DecoderLensError('unsupported', `${file} has no "logits" output.`, file);
+  return lastRowProbs(logits, rows, id);
 }

@@ -3,7 +3,7 @@
 // hide them, so the loop feeds and checks the model's own inputs only.
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
-import { SESSION_OPTIONS } from '../decode/sessionCache';
+import { externalDataOptions, SESSION_OPTIONS } from '../decode/sessionCache';
 import type { DecodeSession, SessionOptions, SessionSource } from '../decode/session';
 import { TOP_K_SHOWN } from '../decode/steps';
 import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
@@ -22,6 +22,11 @@ export interface HookedSessionOptions {
   fallbackHeads: number | null;
   /** Also return each hooked layer's head outputs (for mean ablation). */
   exposeHeadOutputs?: boolean;
+  /**
+   * The residual-stream patch hooks (default true). Runs that do not patch can leave them out: a Where after the
+   * block keeps ONNX Runtime from fusing the residual Add into the next SkipLayerNormalization, which rounds differently.
+   */
+  residualPatches?: boolean;
   /** Logits of the last position only ([batch, 1, vocab]): for passes that score the next token (head ranking). */
   lastRowLogits?: boolean;
   /** Called after every run with what was fed (hook inputs included) and returned. */
@@ -35,6 +40,7 @@ export class HookedSessions implements SessionSource {
 
   constructor(readonly options: HookedSessionOptions) {}
 
+  /** The session of `file` with the hooks (and the taps when asked). The logit lens is not built into these sessions. */
   open(file: string, options: SessionOptions): Promise<HookedSession> {
     const providers = options.executionProviders?.length ? options.executionProviders : ['cpu'];
     const key = `${options.taps ? 'tapped' : 'plain'}:${providers.join(',')}:${file}`;
@@ -55,15 +61,19 @@ export class HookedSessions implements SessionSource {
 
   private async create(file: string, taps: boolean, executionProviders: string[]): Promise<HookedSession> {
     let hooks: HookPlan | undefined;
+    let float32Logits = false;
     const tapped = await buildTappedModel(
       file,
       taps ? {} : { attention: 'none', masks: 'none', hidden: 'none' },
-      (report: TapReport) => [hooks!.appendix, ...(report.logits === 'logits' ? [logitSummaryAppendix(TOP_K_SHOWN)] : [])],
+      // The in-graph logit summary only for float32 logits: the decode loop reads its outputs as float32.
+      (report: TapReport) => [hooks!.appendix, ...(report.logits === 'logits' && float32Logits ? [logitSummaryAppendix(TOP_K_SHOWN)] : [])],
       (plan, report, model) => {
+        float32Logits = model.graph.outputs.some((o) => o.name === report.logits && o.elemType === 'float32');
         hooks = planHooks(model, report, plan, {
           fallbackHeads: this.options.fallbackHeads,
           exposeHeadOutputs: this.options.exposeHeadOutputs ?? false,
           lastRowLogits: this.options.lastRowLogits ?? false,
+          residualPatches: this.options.residualPatches ?? true,
         });
       },
     );
@@ -72,7 +82,7 @@ export class HookedSessions implements SessionSource {
       inner = await ort.InferenceSession.create(tapped.bytes, {
         ...SESSION_OPTIONS,
         executionProviders,
-        ...(tapped.externalData ? { externalData: tapped.externalData } : {}),
+        ...externalDataOptions(tapped.externalDataDir),
       });
     } catch (error) {
       throw new DecoderLensError(
@@ -124,7 +134,8 @@ export class HookedSessions implements SessionSource {
     const out: Record<string, ort.Tensor> = {};
     for (const h of hooks.heads) {
       out[h.gate] = this.feeds[h.gate] ?? new ort.Tensor('float32', new Float32Array(batch * h.heads).fill(1), [batch, h.heads]);
-      out[h.mean] = this.feeds[h.mean] ?? new ort.Tensor('float32', new Float32Array(batch * h.heads), [batch, h.heads, 1]);
+      const d = h.headDim ?? 1;
+      out[h.mean] = this.feeds[h.mean] ?? new ort.Tensor('float32', new Float32Array(batch * h.heads * d), [batch, h.heads, d]);
     }
     for (const p of hooks.patches) {
       out[p.mask] = this.feeds[p.mask] ?? new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1]);

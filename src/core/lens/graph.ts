@@ -70,6 +70,10 @@ export async function buildLensGraph(
       attributes: { axis: 1 },
     });
     const renamed = new Map<string, string>([[head.input, `${P}/stacked`]]);
+    // A fused final norm (SkipLayerNormalization, see head.ts): hidden states in, zeros as the skip, no bias.
+    const zeros = () => add({ opType: 'Sub', inputs: [`${P}/stacked`, `${P}/stacked`], outputs: [`${P}/zeros`], name: `${P}/zeros` });
+    for (const [name, as] of Object.entries(head.substitutes ?? {}))
+      renamed.set(name, as === 'hidden' ? `${P}/stacked` : as === 'zeros' ? (zeros(), `${P}/zeros`) : '');
     for (const n of head.chain) {
       const field = await readRange(handle, n.range.offset, n.range.length);
       const outputs = n.outputs.map((o) => (o ? `${P}/head/${o}` : ''));

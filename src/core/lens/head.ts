@@ -19,6 +19,12 @@ export interface LensHead {
   chainLogits: string;
   /** Every node from `input` to `logits`, in graph order, plus the branch-local constants they read. */
   chain: NodeInfo[];
+  /**
+   * Chain inputs the lens feeds otherwise than the model does: with the final norm fused with the last residual
+   * Add (SkipLayerNormalization), the stacked hidden states go in as its `input`, zeros as its `skip`, and its
+   * `bias` is left out (the hidden states already hold it), so the copy computes the norm alone.
+   */
+  substitutes?: Record<string, 'hidden' | 'zeros' | 'none'>;
   norm: LensNorm;
   lmHead: LensLmHead;
   /**
@@ -35,6 +41,13 @@ const HEAD_OPS = new Set(['MatMul', 'Gemm', 'MatMulNBits', 'FusedMatMul']);
 /** Ops between a weight initializer and the head that do not change which weight it is. */
 const WEIGHT_PASS = new Set(['Transpose', 'Cast', 'DequantizeLinear', 'Identity']);
 const MAX_CHAIN = 64;
+const FUSED_NORMS = new Set([
+  'LayerNormalization',
+  'SimplifiedLayerNormalization',
+  'RMSNormalization',
+  'SkipLayerNormalization',
+  'SkipSimplifiedLayerNormalization',
+]);
 
 export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
   const file = model.path;
@@ -45,11 +58,6 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
   if (opset < 11) throw fail(`it uses ONNX opset ${opset}; the lens needs opset 11 or later (negative Gather indices, GatherElements).`);
   const root = new GraphView(model.graph, null, [], opset);
   const last = report.hiddenStates[report.hiddenStates.length - 1];
-  if (last.source === 'skip-layernorm') {
-    throw fail(
-      'the final norm is fused with the last residual Add (SkipLayerNormalization), so the norm cannot be applied to other layers on its own.',
-    );
-  }
   // At top level when the last layer is there; else (Optimum's merged decoder) inside the If branch that holds
   // it: every branch computes the same head, and the lens copies it out to the top level.
   const home = last.sites.find((s) => s.branchPath.length === 0) ?? last.sites[0];
@@ -64,7 +72,24 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
   }));
   if (layers.some((l) => !l.tensor)) throw fail("some layers' hidden states are at top level and some inside If branches.");
   const input = home.tensor;
-  const path = pathNodes(view, input, located.logits);
+  // A fused final norm: the last hidden state is SkipLayerNormalization's residual sum (output 3), a sibling of
+  // the normed output the head reads, so the chain starts at that node, fed through `substitutes`. (When the sum
+  // itself leads to the logits, through a norm of its own, the plain path serves.)
+  let path = pathNodes(view, input, located.logits);
+  const skip = !path && last.source === 'skip-layernorm' ? (view.producer.get(input) ?? view.graph.nodes[home.nodeIndex]) : undefined;
+  const substitutes: Record<string, 'hidden' | 'zeros' | 'none'> = {};
+  if (skip) {
+    // SkipLayerNormalization: input, skip, gamma, beta, bias; SkipSimplifiedLayerNormalization: input, skip, gamma, bias.
+    const [x = '', residual = ''] = skip.inputs;
+    const bias = skip.inputs[skip.opType === 'SkipSimplifiedLayerNormalization' ? 3 : 4] ?? '';
+    if (!x || !residual || x === residual || !skip.outputs[0])
+      throw fail(`${skip.name || skip.opType}, the final SkipLayerNormalization, has no separate input and skip.`);
+    substitutes[x] = 'hidden';
+    substitutes[residual] = 'zeros';
+    if (bias) substitutes[bias] = 'none';
+    const rest = pathNodes(view, skip.outputs[0], located.logits);
+    path = rest ? [skip, ...rest] : null;
+  }
   if (!path) throw fail(`the last layer's hidden state ${input} does not lead to ${located.logits} within ${MAX_CHAIN} nodes.`);
   const made = new Set(path.flatMap((n) => n.outputs));
   const constants = new Map<string, NodeInfo>();
@@ -72,7 +97,7 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
     if (Object.keys(n.subgraphs).length > 0)
       throw fail(`${n.name || n.opType} between the last hidden state and the logits holds a subgraph.`);
     for (const i of n.inputs) {
-      if (!i || i === input || made.has(i)) continue;
+      if (!i || i === input || made.has(i) || i in substitutes) continue;
       if (!view.isConstant(i, 8)) {
         throw fail(
           `${n.name || n.opType} between the last hidden state and the logits also reads ${i}, which is computed from the model's inputs, so it cannot be applied to other layers' hidden states.`,
@@ -93,6 +118,7 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
     logits: report.logits,
     chainLogits: located.logits,
     chain,
+    ...(skip ? { substitutes } : {}),
     norm: describeNorm(
       view,
       path.filter((n) => n.index < headNode.index),
@@ -168,10 +194,14 @@ function pathNodes(view: GraphView, from: string, to: string): NodeInfo[] | null
 function describeNorm(view: GraphView, nodes: NodeInfo[]): LensHead['norm'] {
   const ops = new Set(nodes.map((n) => n.opType));
   const names = nodes.map((n) => n.name || n.opType);
-  const fused = nodes.find(
-    (n) => n.opType === 'LayerNormalization' || n.opType === 'SimplifiedLayerNormalization' || n.opType === 'RMSNormalization',
-  );
-  if (fused) return { kind: fused.opType as NormKind, nodes: names, weight: fused.inputs[1] || null, bias: fused.inputs[2] || null };
+  const fused = nodes.find((n) => FUSED_NORMS.has(n.opType));
+  if (fused) {
+    // SkipLayerNormalization: input, skip, gamma, beta, bias; SkipSimplified: no beta (its input 3 is the residual's
+    // bias); the others: input, scale, bias.
+    const at = fused.opType.startsWith('Skip') ? 2 : 1;
+    const bias = fused.opType === 'SkipSimplifiedLayerNormalization' ? null : fused.inputs[at + 1] || null;
+    return { kind: fused.opType as NormKind, nodes: names, weight: fused.inputs[at] || null, bias };
+  }
   if (nodes.length === 0) return { kind: 'none', nodes: names, weight: null, bias: null };
   const param = (op: string) =>
     nodes

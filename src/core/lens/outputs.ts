@@ -1,9 +1,11 @@
 // Pure functions over the lens: ORT outputs → entries, the capture a trace keeps, and what the panel reads
 // from it. The tensors are plain { dims, data } so tests and the webview need no ONNX Runtime.
-import { halfToFloat } from '../decode/float16';
+import { halfToFloat } from '../float16';
 
 export type NormKind =
   | 'LayerNormalization'
+  | 'SkipLayerNormalization'
+  | 'SkipSimplifiedLayerNormalization'
   | 'SimplifiedLayerNormalization'
   | 'RMSNormalization'
   | 'decomposed LayerNorm'

@@ -4,7 +4,7 @@ import type { GraphView } from './graph-view';
 import { type MaskOrigin, maskOrigins } from './mask';
 import { type LayerScope, layerOf, scopeSaysCross } from './scope';
 import { type MaskKind, type ScorePath, isEncoderSource, operandSources, traceScores } from './score-path';
-import type { NodeInfo } from './types';
+import type { ImpliedMask, NodeInfo } from './types';
 
 export interface MaskRef {
   tensor: string;
@@ -12,6 +12,8 @@ export interface MaskRef {
   origins: MaskOrigin[];
   /** The mask's shape where the graph records it (often broadcast: [b, 1, q, k] or [b, 1, 1, k]). */
   shape?: (number | string | null)[];
+  /** Made by nodes a fused op's edit appends (a recomputed mask): exposing it needs that edit. */
+  created?: boolean;
 }
 
 /** Edits a fused node needs before it yields its scores (see fused.ts, applied by surgery.ts). */
@@ -23,7 +25,7 @@ export interface NodeEdit {
   /** Value infos to add to the node's graph (fused outputs need a type for ORT's inference). */
   valueInfo?: { name: string; elemType: string }[];
   /** Nodes to add after it (a Softmax over MultiHeadAttention's pre-softmax `qk`). */
-  addNodes?: { opType: string; inputs: string[]; outputs: string[]; name: string; axis?: number }[];
+  addNodes?: { opType: string; inputs: string[]; outputs: string[]; name: string; axis?: number; body?: Uint8Array }[];
 }
 
 export interface FoundAttention {
@@ -38,6 +40,8 @@ export interface FoundAttention {
   scope: LayerScope | null;
   source: 'softmax' | 'fused';
   edit?: NodeEdit;
+  /** The mask a fused kernel applies inside itself, from its inputs and attributes (see recompute/implied.ts). */
+  implied?: ImpliedMask;
 }
 
 const PROBS_PASS = new Set(['Cast', 'Identity', 'Dropout', 'Reshape']);

@@ -1,10 +1,13 @@
-// Fused attention ops: switch on their score output where they have one, say why where they have none.
+// Fused attention ops: switch on their score output where they have one, recompute the probabilities from the
+// op's own inputs where it has none (com.microsoft Attention, recompute/attention.ts), say why where neither works.
 // Checked with onnxruntime-node 1.30 (CPU): MultiHeadAttention's `qk` (output 3) is the scaled Q·Kᵀ with the
 // mask and bias added, before softmax, and its type must be declared; GroupQueryAttention `qk_output`=2 and ONNX
 // Attention (opset 23) `qk_matmul_output_mode`=3 return the probabilities in output 3.
 import { type FoundAttention, type MaskRef, type NodeEdit, kindOf } from './attention';
 import type { GraphView } from './graph-view';
 import { maskOrigins } from './mask';
+import { recomputeAttention } from './recompute/attention';
+import { describeImpliedMask } from './recompute/implied';
 import { layerOf } from './scope';
 import type { NodeInfo } from './types';
 
@@ -19,7 +22,6 @@ const NO_SCORES =
 
 /** com.microsoft ops that hide their probabilities, with the reason to show. */
 const UNAVAILABLE: Record<string, string> = {
-  Attention: `com.microsoft Attention ${NO_SCORES}`,
   PackedAttention: `com.microsoft PackedAttention ${NO_SCORES}`,
   PackedMultiHeadAttention: `com.microsoft PackedMultiHeadAttention ${NO_SCORES}`,
   SparseAttention: `com.microsoft SparseAttention ${NO_SCORES}`,
@@ -29,8 +31,6 @@ const UNAVAILABLE: Record<string, string> = {
   QOrderedAttention: `com.microsoft QOrderedAttention (quantized) ${NO_SCORES}`,
   DecoderAttention: `com.microsoft DecoderAttention ${NO_SCORES}`,
   DecoderMaskedSelfAttention: `com.microsoft DecoderMaskedSelfAttention ${NO_SCORES}`,
-  DecoderMaskedMultiHeadAttention:
-    'com.microsoft DecoderMaskedMultiHeadAttention exposes its scores (output_qk) only on CUDA; ' + 'Decoder Lens runs on the CPU provider',
 };
 
 /** A stable, unique name for a tensor surgery creates. */
@@ -65,6 +65,7 @@ function found(
   keyInput: string | undefined,
   edit?: NodeEdit,
 ): FoundAttention {
+  const implied = describeImpliedMask(view, node);
   return {
     view,
     node,
@@ -76,6 +77,7 @@ function found(
     scope: layerOf(node),
     source: 'fused',
     edit,
+    ...(implied ? { implied } : {}),
   };
 }
 
@@ -98,6 +100,19 @@ export function findFusedAttention(view: GraphView, unavailable: Unavailable[]):
         addNodes: [{ opType: 'Softmax', inputs: [qk], outputs: [probs], name: createdName(node, 'Softmax'), axis: -1 }],
       };
       const mask = optionalMask(view, node.inputs[5], 'additive') ?? optionalMask(view, node.inputs[4], 'keep-where-true');
+      out.push(found(view, node, probs, intAttr(node, 'num_heads'), mask, node.inputs[1], edit));
+    } else if (node.domain === 'com.microsoft' && node.opType === 'DecoderMaskedMultiHeadAttention') {
+      // output_qk=1 switches on output 3: the scaled Q·Kᵀ with mask_index (as −10000) and the bias added, before
+      // softmax (checked with onnxruntime-node 1.30 CPU, which runs the op), so a Softmax over it is the probabilities.
+      const qk = node.outputs[3] || createdName(node, 'qk');
+      const probs = createdName(node, 'attention_probs');
+      const edit: NodeEdit = {
+        outputs: node.outputs[3] ? undefined : withOutput(node, 3, qk),
+        setInts: { output_qk: 1 },
+        valueInfo: [{ name: qk, elemType: elemOf(view, node) }],
+        addNodes: [{ opType: 'Softmax', inputs: [qk], outputs: [probs], name: createdName(node, 'Softmax'), axis: -1 }],
+      };
+      const mask = optionalMask(view, node.inputs[4], 'additive') ?? optionalMask(view, node.inputs[3], 'keep-where-true');
       out.push(found(view, node, probs, intAttr(node, 'num_heads'), mask, node.inputs[1], edit));
     } else if (node.domain === 'com.microsoft' && node.opType === 'GroupQueryAttention') {
       const name = node.outputs[3] || createdName(node, 'attention_probs');
@@ -126,6 +141,16 @@ export function findFusedAttention(view: GraphView, unavailable: Unavailable[]):
       const q = view.info(node.inputs[0] ?? '')?.shape;
       const heads = intAttr(node, 'q_num_heads') ?? (q?.length === 4 && typeof q[1] === 'number' ? q[1] : null);
       out.push(found(view, node, name, heads, optionalMask(view, node.inputs[3], 'keep-where-true'), node.inputs[1], edit));
+    } else if (node.domain === 'com.microsoft' && node.opType === 'Attention') {
+      // No probability output: the appended nodes recompute them (and the mask applied) from the op's inputs.
+      const r = recomputeAttention(view, node, createdName(node, 'recompute'));
+      if ('reason' in r) {
+        unavailable.push({ node: label, reason: `com.microsoft Attention: its probabilities cannot be recomputed: ${r.reason}` });
+        continue;
+      }
+      const edit: NodeEdit = { addNodes: r.nodes };
+      const mask: MaskRef | null = r.mask ? { tensor: r.mask, kind: 'additive', origins: r.maskOrigins, created: true } : null;
+      out.push(found(view, node, r.probs, r.heads, mask, undefined, edit));
     } else if (node.domain === 'com.microsoft' && UNAVAILABLE[node.opType]) {
       unavailable.push({ node: label, reason: UNAVAILABLE[node.opType] });
     }

@@ -12,6 +12,8 @@ export type { MaskRef, NodeEdit } from './attention';
 export type { MaskKind } from './score-path';
 export type { BranchStep } from './graph-view';
 export type { Unavailable } from './fused';
+export { describeImpliedMask, impliedVisibility } from './recompute/implied';
+export type { ImpliedMaskInputs } from './recompute/implied';
 export { LIMITS } from './walk';
 export type {
   AttributeValue,
@@ -19,6 +21,7 @@ export type {
   ElemType,
   ExternalDataRef,
   GraphInfo,
+  ImpliedMask,
   InitializerInfo,
   ModelInfo,
   NodeInfo,

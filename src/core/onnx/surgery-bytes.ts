@@ -12,6 +12,8 @@ export interface NewNode {
   axis?: number;
   /** For a Constant placeholder: an empty tensor of this type and rank. */
   placeholder?: { elemType: string; rank: number };
+  /** A NodeProto body encoded by the caller (nodes with more attributes than these), written as is. */
+  body?: Uint8Array;
 }
 
 /** Changes to one graph, keyed by node position; branch edits nest through If nodes. */
@@ -38,6 +40,7 @@ const ATTR_INT = 2;
 const ATTR_TENSOR = 4;
 
 function encodeNode(n: NewNode): Writer {
+  if (n.body) return new Writer().raw(n.body);
   const w = new Writer();
   for (const i of n.inputs) w.string(1, i);
   for (const o of n.outputs) w.string(2, o);

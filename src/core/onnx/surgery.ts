@@ -77,7 +77,7 @@ export async function buildTappedModel(
       // The same mask in each branch: the i-th applied mask of every site.
       const sites = a.sites.flatMap((s) => {
         const m = s.masks.filter((x) => x.origins.length > 0)[i];
-        return m ? [{ ...s, tensor: m.tensor, edit: undefined }] : [];
+        return m ? [{ ...s, tensor: m.tensor, edit: m.created ? s.edit : undefined }] : [];
       });
       if (sites.length === 0) return;
       outputs.push({

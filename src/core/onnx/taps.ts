@@ -6,7 +6,7 @@ import { type BranchStep, GraphView } from './graph-view';
 import { type FoundHidden, findHiddenStates } from './hidden';
 import type { MaskOrigin } from './mask';
 import type { MaskKind } from './score-path';
-import type { ModelInfo } from './types';
+import type { ImpliedMask, ModelInfo } from './types';
 
 export type ModelRole = 'decoder' | 'decoder-with-past' | 'decoder-merged' | 'encoder' | 'unknown';
 
@@ -50,6 +50,8 @@ export interface AttentionTap {
   branchPath?: BranchStep[];
   /** One per place the layer appears (two in a merged decoder: then/else branch). */
   sites: AttentionSite[];
+  /** Fused ops: the mask their kernel applies inside itself, as their inputs and attributes imply it. */
+  implied?: ImpliedMask;
 }
 
 export interface HiddenStateTap {
@@ -153,6 +155,7 @@ function groupAttention(items: { found: FoundAttention; layer: number }[]): Atte
       node: f.node.name,
       opType: f.node.opType,
       source: f.source,
+      ...(f.implied ? { implied: f.implied } : {}), // fused ops' in-kernel mask (recompute/implied.ts)
       ...(f.view.path.length ? { branchPath: f.view.path } : {}),
       sites: [s],
     });

@@ -150,3 +150,23 @@ export interface ModelInfo {
   externalDataFiles: string[];
   byteLength: number;
 }
+
+/**
+ * The mask a fused attention kernel applies inside itself, as the op's inputs and attributes describe it (the
+ * graph has no tensor for it). `impliedVisibility` (onnx/recompute/implied.ts) turns it into a visible/hidden grid.
+ */
+export interface ImpliedMask {
+  /** For people: 'implied by com.microsoft GroupQueryAttention (causal, local_window_size=3, seqlens_k)'. */
+  label: string;
+  /** The op, with its domain: 'com.microsoft Attention', 'Attention' (ONNX). */
+  op: string;
+  /**
+   * Queries see keys at or before their own position. 'end': the queries are the last rows of the keys (a past
+   * before them), 'start': query i sees keys 0 … i whatever the past (upper-left alignment).
+   */
+  causal: 'end' | 'start' | null;
+  /** Sliding window: the query at position p sees only `window` keys, its own included (GroupQueryAttention's local_window_size). */
+  window: number | null;
+  /** The input that hides keys per batch row, and how the kernel reads it. */
+  padding: { input: string; form: '2d' | '3d' | '1d-end' | '1d-end-start' | 'seqlens-k' } | null;
+}

@@ -31,6 +31,12 @@ describe('decoder-lens process', () => {
     assert.match(r.stderr, /Usage: decoder-lens taps/);
   });
 
+  it('a command with --help: its usage on stdout, exit 0', () => {
+    const r = run('taps', '--help');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^Usage: decoder-lens taps --model PATH/);
+  });
+
   it('an unknown command: exit 2 with the usage of every command', () => {
     const r = run('tarce');
     assert.equal(r.code, 2);
@@ -83,6 +89,7 @@ describe('decoder-lens process', () => {
       (JSON.parse(all.stdout) as { files: { file: string; variant?: string }[] }).files.map((f) => [f.file, f.variant]),
       [
         ['onnx/model.onnx', 'fp32'],
+        ['onnx/model_bnb4.onnx', 'bnb4'],
         ['onnx/model_fp16.onnx', 'fp16'],
         ['onnx/model_int8.onnx', 'int8'],
         ['onnx/model_q4.onnx', 'q4'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { halfToFloat } from '../../../src/core/decode/float16';
+import { halfToFloat } from '../../../src/core/float16';
 
 test('float16 bit patterns decode to their IEEE values', () => {
   const cases: [number, number][] = [

@@ -71,6 +71,19 @@ describe('GroupQueryAttention models decode what plain ONNX Runtime decodes on t
     assertSameAsPlain(trace, shared);
   });
 
+  test('GenAI names from genai_config.json (past_key_%d, present_value_%d, ...) are fed and read', async () => {
+    const file = fixture('tiny-gpt-genai-names', 'model.onnx');
+    const plain = await plainGreedy(file, ref.input_ids, ref.max_new_tokens, ref.eos_token_id);
+    const trace = await decode(await openModel(fixture('tiny-gpt-genai-names')), sessions, {
+      text: ref.prompt,
+      maxNewTokens: ref.max_new_tokens,
+      lens: { rows: 'last', k: 5 },
+    });
+    assertSameAsPlain(trace, plain);
+    assert.equal(trace.model.kvCache, true);
+    assert.ok(trace.lens && trace.lens.positions.length > 1, 'the lens saw every step');
+  });
+
   test('seqlens_k and total_sequence_length as graph inputs are fed (int32 total − 1 and total)', async () => {
     const file = fixture('tiny-gpt-gqa-lengths', 'model.onnx');
     const plain = await plainGreedy(file, ref.input_ids, ref.max_new_tokens, ref.eos_token_id);

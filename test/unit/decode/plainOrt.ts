@@ -103,7 +103,10 @@ export async function plainGreedy(
   const tapped = withSoftmaxOutputs(file);
   const session = await ort.InferenceSession.create(tapped.file);
   try {
-    const pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+    // Optimum/GenAI default names (past_key_values.N.key → present.N.key), or GenAI's past_key_N → present_key_N.
+    const pastNames = session.inputNames.filter((n) => n.startsWith('past_'));
+    const presentOf = (past: string) =>
+      past.startsWith('past_key_values.') ? past.replace('past_key_values.', 'present.') : past.replace(/^past_/, 'present_');
     let past: Record<string, ort.Tensor> = {};
     for (const name of pastNames) {
       const meta = session.inputMetadata.find((m) => m.name === name)!;
@@ -150,7 +153,7 @@ export async function plainGreedy(
       run.steps.push({ id: argmax, prob: probs[argmax], top: top5(probs) });
       if (argmax === eos) break;
       past = {};
-      for (const name of pastNames) past[name] = out[name.replace('past_key_values.', 'present.')];
+      for (const name of pastNames) past[name] = out[presentOf(name)];
       done = total;
       fed = [argmax];
     }
@@ -165,7 +168,7 @@ export interface PlainSeq2SeqRun {
   steps: PlainStep[];
   /** Per layer: the encoder's self attention [heads][query][key]. */
   encoder: Map<number, Float64Array[][]>;
-  /** Per layer: the first decoder step's cross attention [heads][1][source key]. */
+  /** Per layer: the first decoder step's cross attention [heads][1][source key] (none for a merged decoder). */
   firstCross: Map<number, Float64Array[][]>;
 }
 
@@ -177,51 +180,71 @@ function matrices(tensor: ort.Tensor): Float64Array[][] {
 
 const layerOf = (name: string) => Number(/layers\.(\d+)/.exec(name)?.[1] ?? -1);
 
-/** Optimum's encoder → decoder → decoder-with-past greedy loop, plain ORT on the given three files. */
+/**
+ * Optimum's encoder-decoder greedy loop, plain ORT on the given files: encoder, then the decoder for the first
+ * step and the with-past decoder after it — or one merged decoder (use_cache_branch false with empty pasts, then
+ * true). The encoder key/values come from the first step's presents and are fed unchanged after it.
+ */
 export async function plainSeq2SeqGreedy(
-  files: { encoder: string; decoder: string; withPast: string },
+  files: { encoder: string; decoder: string; withPast?: string },
   sourceIds: number[],
   start: number,
   maxNewTokens: number,
   eos: number,
 ): Promise<PlainSeq2SeqRun> {
   const encoderTapped = withSoftmaxOutputs(files.encoder);
-  const decoderTapped = withSoftmaxOutputs(files.decoder);
   const encoder = await ort.InferenceSession.create(encoderTapped.file);
+  // A merged decoder's Softmax nodes are inside its If branches, which cannot have graph outputs: it runs untapped.
+  const merged = !files.withPast;
+  const decoderTapped = merged ? { file: files.decoder, names: [], cleanup: () => {} } : withSoftmaxOutputs(files.decoder);
   const decoder = await ort.InferenceSession.create(decoderTapped.file);
-  const withPast = await ort.InferenceSession.create(files.withPast);
+  const withPast = files.withPast ? await ort.InferenceSession.create(files.withPast) : decoder;
   try {
     const n = sourceIds.length;
     const mask = int64(new Array<number>(n).fill(1), [1, n]);
     const encoded = await encoder.run({ input_ids: int64(sourceIds, [1, n]), attention_mask: mask });
     const run: PlainSeq2SeqRun = { steps: [], encoder: new Map(), firstCross: new Map() };
     for (const name of encoderTapped.names) run.encoder.set(layerOf(name), matrices(encoded[name]));
-    let past: Record<string, ort.Tensor> = {};
-    let token = start;
+    const branch = (on: boolean): Record<string, ort.Tensor> =>
+      merged ? { use_cache_branch: new ort.Tensor('bool', Uint8Array.of(on ? 1 : 0), [1]) } : {};
+    const emptyPast: Record<string, ort.Tensor> = {};
+    for (const meta of decoder.inputMetadata)
+      if (meta.name.startsWith('past_key_values.') && meta.isTensor)
+        emptyPast[meta.name] = new ort.Tensor('float32', new Float32Array(0), [1, meta.shape[1] as number, 0, meta.shape[3] as number]);
+    let out = await decoder.run({
+      input_ids: int64([start], [1, 1]),
+      encoder_hidden_states: encoded.last_hidden_state,
+      encoder_attention_mask: mask,
+      ...emptyPast,
+      ...branch(false),
+    });
+    for (const name of decoderTapped.names.filter((x) => x.includes('encoder_attn')))
+      run.firstCross.set(layerOf(name), matrices(out[name]));
+    const cross: Record<string, ort.Tensor> = {};
+    for (const [name, tensor] of Object.entries(out))
+      if (/^present\.\d+\.encoder\./.test(name)) cross[name.replace('present.', 'past_key_values.')] = tensor;
     for (let step = 0; step < maxNewTokens; step++) {
-      const out =
-        step === 0
-          ? await decoder.run({
-              input_ids: int64([token], [1, 1]),
-              encoder_hidden_states: encoded.last_hidden_state,
-              encoder_attention_mask: mask,
-            })
-          : await withPast.run({ input_ids: int64([token], [1, 1]), encoder_attention_mask: mask, ...past });
-      if (step === 0)
-        for (const name of decoderTapped.names.filter((x) => x.includes('encoder_attn')))
-          run.firstCross.set(layerOf(name), matrices(out[name]));
       const { argmax, probs } = distribution(values(out.logits));
       run.steps.push({ id: argmax, prob: probs[argmax], top: top5(probs) });
-      if (argmax === eos) break;
-      // The with-past file returns only the decoder presents: the encoder ones from step 0 carry on.
+      if (argmax === eos || step + 1 === maxNewTokens) break;
+      const past: Record<string, ort.Tensor> = {};
       for (const [name, tensor] of Object.entries(out))
-        if (name.startsWith('present.')) past[name.replace('present.', 'past_key_values.')] = tensor;
-      past = { ...past };
-      token = argmax;
+        if (/^present\.\d+\.decoder\./.test(name)) past[name.replace('present.', 'past_key_values.')] = tensor;
+      const extra: Record<string, ort.Tensor> = withPast.inputNames.includes('encoder_hidden_states')
+        ? { encoder_hidden_states: encoded.last_hidden_state }
+        : {};
+      out = await withPast.run({
+        input_ids: int64([argmax], [1, 1]),
+        encoder_attention_mask: mask,
+        ...past,
+        ...cross,
+        ...extra,
+        ...branch(true),
+      });
     }
     return run;
   } finally {
-    await Promise.all([encoder.release(), decoder.release(), withPast.release()]);
+    await Promise.all([...new Set([encoder, decoder, withPast])].map((session) => session.release()));
     encoderTapped.cleanup();
     decoderTapped.cleanup();
   }

@@ -45,6 +45,20 @@ describe('a decode opens only the sessions it runs', () => {
   });
 });
 
+describe('an encoder-decoder decode opens only the sessions it runs', () => {
+  test('one new token on tiny-t5 opens the encoder and the decoder, not the with-past file', async () => {
+    const sessions = new SessionCache();
+    try {
+      const trace = await decode(await openModel(fixture('tiny-t5')), sessions, { text: 'the red fox', maxNewTokens: 1 });
+      assert.equal(trace.generated.length, 1);
+      assert.equal(sessions.size, 2);
+      assert.deepEqual(trace.model.files.map((f) => basename(f)).sort(), ['decoder_model.onnx', 'encoder_model.onnx']);
+    } finally {
+      await sessions.clear();
+    }
+  });
+});
+
 describe('a text that tokenizes to nothing', () => {
   test('the message says the text produced no tokens and names the tokenizer file', async () => {
     // tiny-gpt's tokenizer with no beginning-of-sequence token to start an empty prompt from.

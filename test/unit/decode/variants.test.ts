@@ -20,9 +20,9 @@ after(() => sessions.clear());
 const TOLERANCE = 1e-3;
 
 // The transformers.js-style folder built from tiny-gpt: fp32 (external data), fp16 (float16 logits, attention and
-// KV cache), int8 and q4 (MatMulNBits). Each is held to a plain ORT loop on the same file.
+// KV cache), int8, q4 (MatMulNBits), q4f16 (q4 in float16) and bnb4 (MatMulBnb4). Each is held to a plain ORT loop on the same file.
 describe('every variant decodes what plain ONNX Runtime decodes on the same file', () => {
-  for (const file of ['model.onnx', 'model_fp16.onnx', 'model_int8.onnx', 'model_q4.onnx']) {
+  for (const file of ['model.onnx', 'model_fp16.onnx', 'model_int8.onnx', 'model_q4.onnx', 'model_q4f16.onnx', 'model_bnb4.onnx']) {
     test(`${file}: greedy tokens equal, probabilities and prompt attention within ${TOLERANCE}`, async () => {
       const path = fixture('tiny-gpt-tjs', 'onnx', file);
       const plain = await plainGreedy(path, ref.input_ids, ref.max_new_tokens, ref.eos_token_id);

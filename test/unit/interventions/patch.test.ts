@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { openModel } from '../../../src/core/decode';
-import { forward, HookedSessions } from '../../../src/core/interventions';
+import { join } from 'node:path';
+import { parseCommandLine } from '../../../src/cli/main';
+import { patchCommand } from '../../../src/cli/patch';
+import { DecoderLensError } from '../../../src/core/errors';
+import { forward, HookedSessions, patchSweep } from '../../../src/core/interventions';
+import { tmpDir } from '../onnx/helpers';
 import { fixture } from '../paths';
 
 const ref = (
@@ -72,4 +77,60 @@ describe('residual patch hook against torch (tiny-gpt)', () => {
       t.diagnostic(`max |p − p_torch| over ${ref.probs.length} layers × ${T} positions: ${worst.toExponential(2)}`);
     });
   }
+});
+
+describe('patchSweep and the patch command', () => {
+  test('every (layer, position) equals torch within 1e-4; the CLI writes the sweep as JSON', async () => {
+    const model = await openModel(fixture('tiny-gpt'));
+    const text = (ids: number[]) => model.tokenizer.decode(ids, { skipSpecialTokens: false });
+    const sweep = await patchSweep(model, null, { cleanText: text(ref.clean_ids), corruptText: text(ref.corrupt_ids), batch: 4 });
+    assert.deepEqual(sweep.cleanIds, ref.clean_ids);
+    assert.deepEqual(sweep.corruptIds, ref.corrupt_ids);
+    assert.equal(sweep.target.id, ref.target);
+    const T = ref.clean_ids.length;
+    ref.probs.forEach((row, l) =>
+      row.forEach((want, p) =>
+        assert.ok(Math.abs(sweep.probs[l * T + p] - want) <= 1e-4, `layer ${l} position ${p}: ${sweep.probs[l * T + p]} vs torch ${want}`),
+      ),
+    );
+    // Patching the last layer at the last position gives the clean run's own residual there: all of it comes back.
+    assert.ok(Math.abs(sweep.recovered[(sweep.layers.length - 1) * T + T - 1] - 1) < 1e-4);
+    const json = join(tmpDir(), 'patch.json');
+    let out = '';
+    const args = parseCommandLine([
+      'patch',
+      '--model',
+      fixture('tiny-gpt'),
+      '--clean-text',
+      text(ref.clean_ids),
+      '--corrupt-text',
+      text(ref.corrupt_ids),
+    ]);
+    await patchCommand(fixture('tiny-gpt'), args, (s) => (out += s));
+    assert.match(out, /^Target .* 2 layers × 11 positions patched/);
+    await patchCommand(
+      fixture('tiny-gpt'),
+      parseCommandLine([
+        ...['patch', '--model', fixture('tiny-gpt')],
+        '--clean-text',
+        text(ref.clean_ids),
+        '--corrupt-text',
+        text(ref.corrupt_ids),
+        '--json',
+        json,
+      ]),
+    );
+    const written = JSON.parse(readFileSync(json, 'utf8')) as { probs: number[][]; target: { id: number } };
+    assert.equal(written.target.id, ref.target);
+    assert.equal(written.probs.length, 2);
+    assert.equal(written.probs[0].length, T);
+  });
+
+  test('inputs of different token lengths are refused, naming both lengths', async () => {
+    const model = await openModel(fixture('tiny-gpt'));
+    await assert.rejects(
+      patchSweep(model, null, { cleanText: 'copy: red cat =', corruptText: 'copy: red =' }),
+      (e: unknown) => e instanceof DecoderLensError && /clean text is \d+ tokens and the corrupted text \d+/.test(e.message),
+    );
+  });
 });

@@ -154,30 +154,6 @@ describe('fused attention ops', () => {
     assertProbabilities(got[tapped.outputs[0].output], { heads: H, queries: S, keys: S, causalPast: 0 }, 'Attention-23');
   });
 
-  it('com.microsoft Attention has no score output: reported unavailable, with the reason', async () => {
-    const w = floatTensor('w', fillRandom(new Float32Array(E * 3 * E), 7, 0.1), [E, 3 * E]);
-    const b = floatTensor('b', new Float32Array(3 * E), [3 * E]);
-    const bytes = model(
-      {
-        name: 'g',
-        node: [node('Attention', ['x', 'w', 'b'], ['y'], '/layers.0/attn/Attention', { num_heads: H, unidirectional: 1 }, 'com.microsoft')],
-        input: [vi('x', T.FLOAT, [B, S, E])],
-        output: [vi('y', T.FLOAT)],
-        initializer: [w, b],
-      },
-      ms,
-    );
-    const path = writeTmp('ms-attention.onnx', bytes);
-    const r = findTaps(await readModel(path));
-    assert.deepEqual(r.attention, []);
-    assert.equal(r.unavailable.length, 1);
-    assert.equal(r.unavailable[0].node, '/layers.0/attn/Attention');
-    assert.match(r.unavailable[0].reason, /com\.microsoft Attention .*no output for the attention probabilities/);
-    const { tapped } = await tapAndRun(path, { x: rand(B * S * E, 8) });
-    assert.deepEqual(tapped.outputs, []);
-    assert.deepEqual(tapped.unavailable, r.unavailable);
-  });
-
   it('SkipLayerNormalization: the residual sum (input_skip_bias_sum) is switched on as the hidden state', async () => {
     const ones = floatTensor('gamma', new Float32Array(E).fill(1), [E]);
     const zeros = floatTensor('beta', new Float32Array(E), [E]);
