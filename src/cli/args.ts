@@ -94,7 +94,21 @@ export const TRACE_OPTIONS: OptionTable = { ...MODEL_OPTIONS, ...DECODE_OPTIONS,
 export const PATCH_OPTIONS: OptionTable = { ...MODEL_OPTIONS, 'clean-text': str, 'corrupt-text': str, batch: str, json: str };
 /** Head ranking (src/cli/rankHeads.ts). */
 export const RANK_HEADS_OPTIONS: OptionTable = { ...MODEL_OPTIONS, text: str, 'text-file': str, step: str, batch: str, json: str };
+/** Occlusion (src/cli/occlude.ts). */
+export const OCCLUDE_OPTIONS: OptionTable = { ...MODEL_OPTIONS, text: str, 'text-file': str, step: str, batch: str, json: str };
+/** The quantization / export bisector (src/cli/bisect.ts). */
+export const BISECT_OPTIONS: OptionTable = {
+  ...MODEL_OPTIONS,
+  'model-b': str,
+  'variant-b': str,
+  text: str,
+  'text-file': str,
+  'max-new-tokens': str,
+  tolerance: str,
+  json: str,
+};
 export const TAPS_OPTIONS: OptionTable = { ...MODEL_OPTIONS, json: bool };
+export const CHECK_OPTIONS: OptionTable = { ...MODEL_OPTIONS, ...DECODE_OPTIONS, json: str, locale: str };
 export const COMPARE_OPTIONS: OptionTable = {
   ...MODEL_OPTIONS,
   ...DECODE_OPTIONS,

@@ -4,7 +4,10 @@ import { DecoderLensError } from '../core/errors';
 import {
   COMPARE_OPTIONS,
   type CommandSpec,
+  BISECT_OPTIONS,
+  CHECK_OPTIONS,
   DEMO_OPTIONS,
+  OCCLUDE_OPTIONS,
   type ParsedArgs,
   PATCH_OPTIONS,
   RANK_HEADS_OPTIONS,
@@ -57,19 +60,53 @@ export const COMMANDS: Record<string, Command> = {
   },
   'rank-heads': {
     usage: `rank-heads --model PATH [--variant NAME] (--text STR | --text-file F) [--step K] [--batch N] [--json FILE.json]
-        how much the chosen token's probability at step K (from 0) drops when each decoder head is knocked out in turn`,
+        how much the chosen token's probability at step K (from 0) drops when each decoder head is knocked out in turn;
+        the JSON: { step, chosen: {id, text}, prob, fed, heads: [{kind, layer, head, prob, drop}] }`,
     options: RANK_HEADS_OPTIONS,
     async run(args) {
       await (await import('./rankHeads.js')).rankHeadsCommand(requireModel(args), args);
       return 0;
     },
   },
+  check: {
+    usage: `check --model PATH [--variant NAME] (--text STR | --text-file F) [--json FILE.json] [--locale en|zh-cn] [--max-new-tokens N]
+        the mask checks, probe decodes included (exit 0 no findings, 3 findings, 1 errors)`,
+    options: CHECK_OPTIONS,
+    async run(args) {
+      return (await import('./check.js')).checkCommand(requireModel(args), args);
+    },
+  },
   patch: {
     usage: `patch --model PATH [--variant NAME] --clean-text A --corrupt-text B [--batch N] [--json FILE.json]
-        how much of the clean next-token probability returns when each layer's clean residual, at each position, is patched into the corrupted run`,
+        how much of the clean next-token probability returns when each layer's clean residual, at each position, is patched into the corrupted run;
+        the JSON: { target: {id, text}, cleanProb, corruptProb, cleanIds, corruptIds, layers, probs: [layer][position], recovered: [layer][position] }`,
     options: PATCH_OPTIONS,
     async run(args) {
       await (await import('./patch.js')).patchCommand(requireModel(args), args);
+      return 0;
+    },
+  },
+  occlude: {
+    usage: `occlude --model PATH [--variant NAME] (--text STR | --text-file F) [--step K] [--batch N] [--json FILE.json]
+        how the chosen token's probability at step K (from 0) moves when each input token is hidden in turn (attention mask 0);
+        the JSON: { step, chosen: {id, text}, prob, fed, tokens: [{index, id, text, prob, delta}], notes }`,
+    options: OCCLUDE_OPTIONS,
+    async run(args) {
+      await (await import('./occlude.js')).occludeCommand(requireModel(args), args);
+      return 0;
+    },
+  },
+  bisect: {
+    usage: `bisect --model A [--variant NAME] (--model-b B [--variant-b NAME] | --variant-b NAME) (--text STR | --text-file F)
+        [--max-new-tokens N] [--tolerance P (default 0.05)] [--json FILE.json]   where B (quantized or re-exported A) departs:
+        A's greedy tokens fed to both; per layer residual error (relative L2), attention JSD and logit-lens Δp; then A's
+        residual spliced into B after each layer, and the first layer whose splice restores A's token and p;
+        the JSON: { verdict, divergence: {step, token, probA, probB, argmaxB} | null, restoredAfter, tokens, fed, probsA, probsB,
+        argmaxB, layers: [{layer, residualError, attentionJsd, lensA, lensB, lensDelta, splicedProbs, splicedArgmax, restores,
+        matchesEverywhere}], lensUnavailable, tolerance, a, b }`,
+    options: BISECT_OPTIONS,
+    async run(args) {
+      await (await import('./bisect.js')).bisectCommand(requireModel(args), args);
       return 0;
     },
   },

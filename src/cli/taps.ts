@@ -17,6 +17,8 @@ export interface TapsFileJson {
     mask: string | null;
     id: string;
     maskKind: string | null;
+    /** How kind and layer were inferred: 'structure' (data flow), 'scope' (module names), 'order', 'assumed'. */
+    inferred: { kind: string; layer: string };
     branch?: string;
     /** Fused ops: the mask their kernel applies inside itself, as their inputs and attributes imply it. */
     implied?: ImpliedMask;
@@ -103,6 +105,7 @@ async function describe(path: string, file: string): Promise<TapsFileJson> {
       mask: a.mask,
       id: a.id,
       maskKind: a.maskKind,
+      inferred: a.inferred,
       ...(a.implied ? { implied: a.implied } : {}),
       ...(a.branchPath
         ? { branch: a.sites.map((s) => s.branchPath.map((b) => `${b.node || b.opType}.${b.attribute}`).join('/')).join(' | ') }

@@ -5,7 +5,7 @@ import type { Strategy } from '../core/decode/sampling';
 import { SessionCache } from '../core/decode/sessionCache';
 import { DecoderLensError } from '../core/errors';
 import { encodeTrace } from '../core/trace/file';
-import { traceToJson } from '../core/trace/json';
+import { writeTraceJson } from '../core/trace/json';
 import { summarizeTrace } from '../core/trace/summary';
 import type { Trace } from '../core/trace/types';
 import { numberFlag, stringFlag, type ParsedArgs } from './args';
@@ -49,7 +49,7 @@ export async function traceCommand(modelPath: string, args: ParsedArgs): Promise
     const out = stringFlag(args, 'out');
     const json = stringFlag(args, 'json');
     if (out) writeFileSync(out, encodeTrace(trace));
-    if (json) writeFileSync(json, JSON.stringify(traceToJson(trace)));
+    if (json) await writeTraceJson(trace, json);
     if (!out && !json) process.stdout.write(summarizeTrace(trace));
     return trace;
   } finally {

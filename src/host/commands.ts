@@ -1,9 +1,14 @@
 /**
- * Every command id in one typed table (as vscode-js-debug's contributionUtils does), so registration,
- * package.json and tests cannot drift: a unit test checks this table against the manifest.
+ * Every command id, and the arguments each takes, in one typed table (as vscode-js-debug's contributionUtils
+ * does): registration, callers and the hover's `command:` links all go through it, so an argument cannot drift
+ * from what the command reads. A unit test checks the ids against package.json. vscode is a type here only
+ * (the namespace is passed in), so tests can load this file outside VS Code.
  */
+import type * as vscode from 'vscode';
+
 export const Commands = {
   decodeSelection: 'decoderLens.decodeSelection',
+  scoreSelection: 'decoderLens.scoreSelection',
   selectModel: 'decoderLens.selectModel',
   showAttentionPanel: 'decoderLens.showAttentionPanel',
   openMaskInspector: 'decoderLens.openMaskInspector',
@@ -14,9 +19,51 @@ export const Commands = {
   compareWith: 'decoderLens.compareWith',
 } as const;
 
-export type CommandId = (typeof Commands)[keyof typeof Commands];
-
 /** Registered but hidden from the palette: used by hover links and views. */
 export const InternalCommands = {
   focusPanel: 'decoderLens.focusPanel',
 } as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands] | (typeof InternalCommands)[keyof typeof InternalCommands];
+
+/** Where a hover link asks the attention panel to look: a decode result (TraceStore id), a query position, a layer. */
+export interface FocusPanelArgs {
+  resultId: number;
+  query?: number;
+  layer?: number;
+}
+
+/**
+ * The arguments of the commands that take any (a command not listed takes none). Palette calls pass nothing,
+ * so arguments a person can leave out are optional.
+ */
+interface CommandArgTable {
+  [InternalCommands.focusPanel]: [args: FocusPanelArgs];
+  /** From the explorer's context menu: the folder, .onnx or .dltrace to compare with. */
+  [Commands.compareWith]: [target?: vscode.Uri];
+  /** A model folder or file (default: the active model). */
+  [Commands.inspectModel]: [modelPath?: string];
+}
+
+export type CommandArgs<K extends CommandId> = K extends keyof CommandArgTable ? CommandArgTable[K] : [];
+
+export function registerCommand<K extends CommandId>(
+  commands: typeof vscode.commands,
+  id: K,
+  run: (...args: CommandArgs<K>) => unknown,
+): vscode.Disposable {
+  return commands.registerCommand(id, run as (...args: unknown[]) => unknown);
+}
+
+export function executeCommand<K extends CommandId, R = unknown>(
+  commands: typeof vscode.commands,
+  id: K,
+  ...args: CommandArgs<K>
+): Thenable<R | undefined> {
+  return commands.executeCommand<R | undefined>(id, ...args);
+}
+
+/** A `command:` link for trusted markdown (the hover): the same arguments, JSON in the query. */
+export function commandUri<K extends CommandId>(id: K, ...args: CommandArgs<K>): string {
+  return `command:${id}?${encodeURIComponent(JSON.stringify(args))}`;
+}

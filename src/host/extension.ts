@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands, InternalCommands } from './commands';
+import { type CommandArgs, type CommandId, Commands, InternalCommands, registerCommand } from './commands';
 import { ComparePanels } from './compare/comparePanel';
 import { compareWith } from './compare/compareWith';
 import { decodeSelection } from './decode/decodeSelection';
@@ -8,13 +8,14 @@ import { reportError } from './decode/runDecode';
 import { TraceStore, type DecodedRange } from './decode/traceStore';
 import { TraceDecorations } from './editor/decorations';
 import { AttentionHoverProvider } from './editor/hoverProvider';
+import { TraceEditorProvider } from './editor/traceEditor';
 import { MasksViewProvider } from './inspector/masksView';
 import { workerRunner } from './inspector/runner';
 import { AttentionPanels } from './panel';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
 import { selectModel } from './models/selectModel';
-import { onSettingsChanged, readSettings } from './settings';
+import { onSettingsChanged, readSettings, settingId, updateSetting } from './settings';
 import { StatusBar } from './statusBar';
 import { saveTrace, openTrace } from './traceFiles';
 import { WorkerClient } from './workerClient';
@@ -30,6 +31,10 @@ export interface DecoderLensApi {
   readonly compare: ComparePanels;
   /** The attention panel: the trace shown and the selection its webview reported. */
   readonly attention: AttentionPanels;
+  /** The workspace's models and the one chosen (remembered in workspace state). */
+  readonly registry: ModelRegistry;
+  /** `.dltrace` files opened as editors (each tab an attention panel). */
+  readonly traceEditor: TraceEditorProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): DecoderLensApi {
@@ -60,23 +65,25 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   );
 
   const show = (result: DecodedRange, focus?: { position?: number; layer?: number }) => void attention.show(result.trace, focus);
-  const register = (id: string, run: (...args: never[]) => unknown) => subscriptions.push(vscode.commands.registerCommand(id, run));
+  const register = <K extends CommandId>(id: K, run: (...args: CommandArgs<K>) => unknown) =>
+    subscriptions.push(registerCommand(vscode.commands, id, run));
 
-  register(Commands.decodeSelection, () => decodeSelection({ worker, registry, store, show, setBusy: (b) => status.setBusy(b) }));
+  const decodeDeps = { worker, registry, store, show, setBusy: (b: string | undefined) => status.setBusy(b) };
+  register(Commands.decodeSelection, () => decodeSelection(decodeDeps));
+  // The text's own probabilities, attention, masks and lens, with nothing generated.
+  register(Commands.scoreSelection, () => decodeSelection(decodeDeps, { mode: 'score' }));
   register(Commands.selectModel, () => selectModel(registry));
   // From the palette (no argument: a dialog asks), the explorer's context menu or a test (the Uri to compare with).
-  register(Commands.compareWith, (target?: unknown) =>
-    compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined),
-  );
+  register(Commands.compareWith, (target) => compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined));
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);
     else
       void vscode.window.showInformationMessage(
-        'Decoder Lens: decode a selection first (Decoder Lens: Decode Selection), or open a saved trace.',
+        vscode.l10n.t('Decoder Lens: decode a selection first (Decoder Lens: Decode Selection), or open a saved trace.'),
       );
   });
-  register(InternalCommands.focusPanel, (args: { resultId: number; query?: number; layer?: number }) => {
+  register(InternalCommands.focusPanel, (args) => {
     const result = args && store.byId(args.resultId);
     if (result) show(result, { position: args.query, layer: args.layer });
   });
@@ -89,12 +96,18 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     masks.show(trace);
     await attention.show(trace);
   });
+  // A double-clicked .dltrace: its editor tab shows the trace; the Masks view follows it as with Open Trace.
+  const traceEditor = new TraceEditorProvider(context.extensionUri, (trace) => {
+    log.info(`Opened a trace file of ${trace.model.path}`);
+    masks.show(trace);
+  });
+  subscriptions.push(traceEditor);
   register(Commands.toggleDecorations, async () => {
     const enabled = !decorations.isEnabled;
-    await vscode.workspace.getConfiguration('decoderLens').update('decorations.enabled', enabled, vscode.ConfigurationTarget.Global);
+    await updateSetting('decorations.enabled', enabled);
     decorations.setEnabled(enabled);
   });
-  register(Commands.inspectModel, async (modelPath?: string) => {
+  register(Commands.inspectModel, async (modelPath) => {
     const target = typeof modelPath === 'string' ? modelPath : (await registry.active()).path;
     try {
       const connection = await worker.get();
@@ -112,10 +125,10 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(store)),
     vscode.window.registerWebviewViewProvider(MasksViewProvider.viewId, masks),
     onSettingsChanged((e) => {
-      if (e.affectsConfiguration('decoderLens.decorations.enabled')) decorations.setEnabled(readSettings().decorationsEnabled);
+      if (e.affectsConfiguration(settingId('decorations.enabled'))) decorations.setEnabled(readSettings().decorationsEnabled);
     }),
   );
-  return { worker, store, decorations, masks, compare, attention };
+  return { worker, store, decorations, masks, compare, attention, registry, traceEditor };
 }
 
 export function deactivate(): void {

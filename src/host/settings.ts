@@ -1,9 +1,14 @@
 import * as vscode from 'vscode';
 import type { Strategy } from '../core/decode/sampling';
+import { SECTION, SETTING_DEFAULTS, type SettingKey, type SettingValue } from './settingDefaults';
+
+export { SECTION, settingId, type SettingKey } from './settingDefaults';
 
 /** Every `decoderLens.*` setting, read fresh each time so changes apply without a reload. */
 export interface Settings {
   modelPath: string;
+  /** A transformers.js dtype suffix or a file name; '' for the folder's default files. */
+  modelVariant: string;
   maxNewTokens: number;
   sampling: { strategy: Strategy; temperature: number; topK: number; topP: number; seed: number };
   hover: { layer: number; head: number; aggregate: 'mean' | 'max' | 'head' };
@@ -12,29 +17,34 @@ export interface Settings {
   decorationsEnabled: boolean;
 }
 
-export const SECTION = 'decoderLens';
-
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
+  const get = <K extends SettingKey>(key: K): SettingValue<K> => c.get<SettingValue<K>>(key, SETTING_DEFAULTS[key]);
   return {
-    modelPath: c.get<string>('modelPath', ''),
-    maxNewTokens: c.get<number>('maxNewTokens', 20),
+    modelPath: get('modelPath'),
+    modelVariant: get('modelVariant'),
+    maxNewTokens: get('maxNewTokens'),
     sampling: {
-      strategy: c.get<Strategy>('sampling.strategy', 'greedy'),
-      temperature: c.get<number>('sampling.temperature', 1),
-      topK: c.get<number>('sampling.topK', 50),
-      topP: c.get<number>('sampling.topP', 0.9),
-      seed: c.get<number>('sampling.seed', 0),
+      strategy: get('sampling.strategy'),
+      temperature: get('sampling.temperature'),
+      topK: get('sampling.topK'),
+      topP: get('sampling.topP'),
+      seed: get('sampling.seed'),
     },
-    hover: {
-      layer: c.get<number>('hover.layer', -1),
-      head: c.get<number>('hover.head', 0),
-      aggregate: c.get<'mean' | 'max' | 'head'>('hover.aggregate', 'mean'),
-    },
-    captureMaxMegabytes: c.get<number>('capture.maxMegabytes', 512),
-    executionProviders: c.get<string[]>('executionProviders', ['cpu']),
-    decorationsEnabled: c.get<boolean>('decorations.enabled', true),
+    hover: { layer: get('hover.layer'), head: get('hover.head'), aggregate: get('hover.aggregate') },
+    captureMaxMegabytes: get('capture.maxMegabytes'),
+    executionProviders: [...get('executionProviders')],
+    decorationsEnabled: get('decorations.enabled'),
   };
+}
+
+/** Writes one setting (user settings unless a target is given). */
+export function updateSetting<K extends SettingKey>(
+  key: K,
+  value: SettingValue<K>,
+  target = vscode.ConfigurationTarget.Global,
+): Thenable<void> {
+  return vscode.workspace.getConfiguration(SECTION).update(key, value, target);
 }
 
 export function onSettingsChanged(listener: (e: vscode.ConfigurationChangeEvent) => void): vscode.Disposable {

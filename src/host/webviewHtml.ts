@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { BASE_STYLE, VIEW_PAGES, type ViewName } from '../panelData/viewPages';
 import type { Port, Wire } from '../protocol/rpc';
+import type { ViewStrings } from '../protocol/strings';
+import { webviewStrings } from './webviewStrings';
 
 /** Only the extension's bundles and media may load into a webview. */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
@@ -10,13 +13,30 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
+export interface WebviewPageOptions {
+  /** Which view: its bundle and stylesheets come from VIEW_PAGES. */
+  view: ViewName;
+  title: string;
+  /** The view's labels (default: the display language's, see webviewStrings.ts). */
+  strings?: ViewStrings;
+}
+
 /**
  * The page every webview starts from: a strict CSP (a nonce for our one script, no inline code, no eval),
- * codicons and our stylesheet, and a root element the bundle fills in.
+ * codicons, the shared and the view's own stylesheets, and a root element the bundle fills in.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: string, title: string): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  { view, title, strings = webviewStrings() }: WebviewPageOptions,
+): string {
   const nonce = randomBytes(16).toString('base64');
-  const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', ...p)).toString();
+  const asset = (...p: string[]) =>
+    webview
+      .asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', ...p))
+      .toString()
+      .replace(/"/g, '%22');
+  const { bundle, styles } = VIEW_PAGES[view];
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data: blob:`,
@@ -25,17 +45,17 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, b
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${asset('media', 'codicon.css')}" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="${asset('media', 'webview.css')}">
+${[BASE_STYLE, ...styles].map((name) => `<link rel="stylesheet" href="${asset('media', name)}">`).join('\n')}
 <title>${escapeHtml(title)}</title>
 </head>
 <body>
-<main id="root"></main>
+<main id="root" data-strings="${escapeHtml(JSON.stringify(strings))}"></main>
 <script nonce="${nonce}" src="${asset('webview', bundle)}"></script>
 </body>
 </html>`;

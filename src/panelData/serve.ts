@@ -3,6 +3,7 @@
  * query across layers, entropies, a step's top-k. DOM-free and vscode-free: the extension host serves the live
  * panel with it, and the HTML report serves itself with it from embedded data, so both show the same thing.
  */
+import { attentionHead, attentionHeadMean, attentionQueryRow, attentionStore } from '../core/trace/attention';
 import type { AttentionCapture, MaskCapture } from '../core/trace/types';
 import type { Handlers } from '../protocol/rpc';
 import { RemoteError } from '../protocol/rpc';
@@ -25,7 +26,7 @@ import type {
 import type { AttentionKind } from '../protocol/trace';
 import { probToByte } from './colorScale';
 import { maskedBlocks, maxPool, pooledSize } from './downsample';
-import { entropyBits, meanOfStack } from './stats';
+import { entropyBits } from './stats';
 
 /** A trace's attention capture, by reference. */
 export type PanelAttention = AttentionCapture;
@@ -56,10 +57,8 @@ export class PanelDataService {
 
   matrix({ layer, kind, head }: MatrixParams): MatrixResult {
     const a = this.capture(layer, kind);
-    const size = a.queries * a.keys;
     // slice, never subarray: a view would post the whole underlying buffer.
-    const data =
-      head === 'mean' ? this.mean(a).slice() : a.data.slice(this.headIndex(a, head) * size, (this.headIndex(a, head) + 1) * size);
+    const data = head === 'mean' ? this.mean(a).slice() : attentionHead(a, this.headIndex(a, head), true);
     const mask = this.mask(a);
     return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: mask.visible.slice() } : {}) };
   }
@@ -76,8 +75,11 @@ export class PanelDataService {
     const data = new Uint8Array(layers.length * heads * rows * cols);
     const masked = new Uint8Array(layers.length * rows * cols);
     layers.forEach((a, l) => {
+      // Pooled over the stored values (float32 or codes): the max of codes is the code of the max.
+      const { values, scale } = attentionStore(a);
+      const toByte = scale === 1 ? probToByte : (v: number) => probToByte(v * scale);
       for (let h = 0; h < a.heads; h++)
-        maxPool(a.data, h * a.queries * a.keys, a.queries, a.keys, data, (l * heads + h) * rows * cols, rows, cols, probToByte);
+        maxPool(values, h * a.queries * a.keys, a.queries, a.keys, data, (l * heads + h) * rows * cols, rows, cols, toByte);
       const m = this.mask(a);
       if (m) masked.set(maskedBlocks(m.visible, m.queries, m.keys, rows, cols), l * rows * cols);
     });
@@ -149,17 +151,17 @@ export class PanelDataService {
   }
 
   private mean(a: PanelAttention): Float32Array {
-    if (a.heads === 1) return a.data.subarray(0, a.queries * a.keys);
+    if (a.heads === 1) return attentionHeadMean(a);
     const key = `${a.kind}:${a.layer}`;
     let m = this.means.get(key);
-    if (!m) this.means.set(key, (m = meanOfStack(a.data, a.heads, a.queries * a.keys)));
+    if (!m) this.means.set(key, (m = attentionHeadMean(a)));
     return m;
   }
 
   private row(a: PanelAttention, head: HeadChoice, query: number): Float32Array {
     if (!Number.isInteger(query) || query < 0 || query >= a.queries) fail(`Query ${query} is outside 0…${a.queries - 1}.`);
-    const source = head === 'mean' ? this.mean(a) : a.data.subarray(this.headIndex(a, head) * a.queries * a.keys);
-    return source.subarray(query * a.keys, (query + 1) * a.keys);
+    if (head !== 'mean') return attentionQueryRow(a, this.headIndex(a, head), query);
+    return this.mean(a).subarray(query * a.keys, (query + 1) * a.keys);
   }
 
   private mask(a: PanelAttention): PanelMask | undefined {

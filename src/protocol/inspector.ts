@@ -43,7 +43,7 @@ export interface InspectorRun {
   notes: string[];
 }
 
-export type InspectorCheck = 'leak' | 'mask-mismatch' | 'cross-padding' | 'causal' | 'causal-alignment' | 'positions';
+export type InspectorCheck = 'leak' | 'mask-mismatch' | 'cross-padding' | 'causal' | 'causal-alignment' | 'positions' | 'window';
 
 export interface InspectorFinding {
   check: InspectorCheck;

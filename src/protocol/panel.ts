@@ -4,19 +4,14 @@
  * The same handlers also serve the standalone HTML report from data embedded in the page.
  */
 import type { Method } from './rpc';
+import type { AttentionCapture } from '../core/trace/types';
 import type { AttentionKind, StopReason, TopToken, ViewModel, ViewToken } from './trace';
 import type { ModelSummary } from './model';
 
 export type HeadChoice = number | 'mean';
 
-export interface PanelCaptureInfo {
-  layer: number;
-  kind: AttentionKind;
-  /** 1 when the capture cap forced head averaging. */
-  heads: number;
-  headAveraged: boolean;
-  queries: number;
-  keys: number;
+/** What one attention capture holds, without its tensor: the trace's AttentionCapture minus data. */
+export interface PanelCaptureInfo extends Omit<AttentionCapture, 'data'> {
   /** A mask read from the graph exists for this layer and kind. */
   masked: boolean;
 }

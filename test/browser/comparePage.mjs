@@ -55,7 +55,12 @@ export async function buildAssets() {
 export async function nodeHelpers() {
   const outfile = join(workDir, 'helpers.mjs');
   await esbuild.build({
-    stdin: { contents: `export { compareHtml } from './src/host/compare/compareHtml';`, resolveDir: repoRoot, loader: 'ts' },
+    stdin: {
+      contents: `import { webviewHtml } from './src/host/webviewHtml';
+export const compareHtml = (webview, extensionUri) => webviewHtml(webview, extensionUri, { view: 'compare', title: 'Decoder Lens: Compare' });`,
+      resolveDir: repoRoot,
+      loader: 'ts',
+    },
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -38,7 +38,8 @@ export async function nodeHelpers() {
   const outfile = join(workDir, 'helpers.mjs');
   await esbuild.build({
     stdin: {
-      contents: `export { inspectorHtml } from './src/host/inspector/inspectorHtml';
+      contents: `import { webviewHtml } from './src/host/webviewHtml';
+export const inspectorHtml = (webview, extensionUri) => webviewHtml(webview, extensionUri, { view: 'inspector', title: 'Decoder Lens: Masks' });
 export { decode, openModel } from './src/core/decode';
 export { SessionCache } from './src/core/decode/sessionCache';
 export { planProbes, probeOptions, rerunOptions, factsFromInputs } from './src/core/masks';

@@ -32,7 +32,8 @@ export async function hostModules() {
   const outfile = join(outDir, 'host-helpers.mjs');
   await esbuild.build({
     stdin: {
-      contents: `export { panelHtml } from './src/host/panel/panelHtml';
+      contents: `import { webviewHtml } from './src/host/webviewHtml';
+export const panelHtml = (webview, extensionUri) => webviewHtml(webview, extensionUri, { view: 'panel', title: 'Decoder Lens: Attention' });
 export { reportHtml, readReportAssets } from './src/panelData/node/reportHtml';
 export { toPanelData } from './src/panelData/fromTrace';
 export { decodeTrace, encodeTrace } from './src/core/trace/file';`,

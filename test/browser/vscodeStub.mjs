@@ -14,3 +14,9 @@ export class Uri {
     return `file://${this.path}`;
   }
 }
+
+// The page's labels and language: English, as VS Code gives them with no language pack.
+export const l10n = {
+  t: (message, ...args) => message.replace(/\{(\d+)\}/g, (m, n) => (args[Number(n)] !== undefined ? String(args[Number(n)]) : m)),
+};
+export const env = { language: 'en' };

@@ -15,6 +15,7 @@ import type {
 import { buildLut } from '../../src/panelData/colorScale';
 import { actionButton, KindTabs } from '../shared/controls';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 import { onThemeChange, readTheme, type Theme } from '../shared/theme';
 import { LensDeltaChart, ProbabilityChart } from './charts';
 import { DivergenceMap } from './divergenceMap';
@@ -68,10 +69,7 @@ export class CompareApp {
     if (this.state.open) this.show(this.state.open);
     const open = await this.env.connection.request('open', { compareId: this.state.open?.compareId }).catch(() => null);
     if (open && (open.compareId !== this.open?.compareId || !this.open)) this.show(open);
-    else if (!this.open)
-      this.root.replaceChildren(
-        el('p', { className: 'empty-state' }, 'No comparison to show. Decode a selection, then run “Decoder Lens: Compare With…”.'),
-      );
+    else if (!this.open) this.root.replaceChildren(el('p', { className: 'empty-state' }, t('compare.empty')));
   }
 
   show(open: CompareOpenResult): void {
@@ -95,38 +93,30 @@ export class CompareApp {
   private build(open: CompareOpenResult): void {
     const report = open.report;
     const actions = this.env.standalone
-      ? [actionButton('file-text', 'Download as text', () => void this.openText(), 'open-text')]
+      ? [actionButton('file-text', t('compare.downloadText'), () => void this.openText(), 'open-text')]
       : [
-          actionButton('file-text', 'Open as text', () => void this.openText(), 'open-text'),
-          actionButton('export', 'Export HTML', () => void this.exportHtml(), 'export-html'),
+          actionButton('file-text', t('compare.openText'), () => void this.openText(), 'open-text'),
+          actionButton('export', t('action.exportHtml'), () => void this.exportHtml(), 'export-html'),
           actionButton(
             'go-to-file',
-            'Show A in panel',
+            t('compare.showInPanel', 'A'),
             () => void this.openTrace('a', { layer: this.state.layer, head: this.state.head, kind: this.state.kind }),
             'open-a',
           ),
           actionButton(
             'go-to-file',
-            'Show B in panel',
+            t('compare.showInPanel', 'B'),
             () => void this.openTrace('b', { layer: this.state.layer, head: this.state.head, kind: this.state.kind }),
             'open-b',
           ),
         ];
     this.map.setStandalone(!!this.env.standalone);
     this.status.textContent = '';
-    const attention = el(
-      'section',
-      { className: 'attention-section' },
-      el('h2', {}, 'Where attention changes: Jensen-Shannon divergence, A vs B'),
-    );
+    const attention = el('section', { className: 'attention-section' }, el('h2', {}, t('compare.attentionTitle')));
     if (this.grids.length) {
       const rows = [...new Set(report.attention.map((l) => l.rows))];
       attention.append(
-        el(
-          'p',
-          { className: 'chart-note muted' },
-          `Mean JSD in bits per layer and head over the ${rows.length === 1 ? rows[0] : rows.join('/')} query rows both runs computed from the same tokens (0: the same distribution, 1: disjoint).`,
-        ),
+        el('p', { className: 'chart-note muted' }, t('compare.attentionNote', rows.length === 1 ? rows[0] : rows.join('/'))),
       );
       attention.append(this.tabs.element);
       this.tabs.setKinds(
@@ -134,13 +124,7 @@ export class CompareApp {
         this.state.kind,
       );
     } else {
-      attention.append(
-        el(
-          'p',
-          { className: 'empty-map' },
-          'No attention was compared: one of the runs captured none, or they share no captured layer (see the notes above).',
-        ),
-      );
+      attention.append(el('p', { className: 'empty-map' }, t('compare.noAttention')));
     }
     const charts = el('section', { className: 'charts compare-charts' }, this.prob.element, this.lens.element);
     this.root.replaceChildren(compareHeader(report, actions), this.status, generationsView(report), attention, charts);
@@ -178,7 +162,7 @@ export class CompareApp {
     const r = await this.env.connection
       .request('openTrace', { compareId: open.compareId, side, ...focusOn })
       .catch((e: Error) => ({ shown: false, message: e.message }));
-    this.status.textContent = r.shown ? '' : (r.message ?? `Could not show ${side.toUpperCase()}.`);
+    this.status.textContent = r.shown ? '' : (r.message ?? t('compare.couldNotShow', side.toUpperCase()));
     this.status.classList.toggle('error', !r.shown);
   }
 

@@ -5,7 +5,8 @@
  */
 import type { LensDelta, CompareReport } from '../../src/protocol/compare';
 import { mix, toCss } from '../../src/panelData/colorScale';
-import { baseOptions, ChartBox } from '../shared/chartBox';
+import { baseOptions, ChartBox, lineSeries } from '../shared/chartBox';
+import { t, tn } from '../shared/strings';
 import { displayText, formatProb } from '../shared/tokenText';
 import type { Theme } from '../shared/theme';
 import { formatDelta, probabilitySeries } from './model';
@@ -18,12 +19,11 @@ interface TooltipContext {
 
 export class ProbabilityChart extends ChartBox {
   constructor() {
-    super('Next-token probabilities per step', 'prob-chart');
+    super(t('compare.probTitle'), 'prob-chart');
   }
 
   update(report: CompareReport, theme: Theme): void {
-    if (!report.steps.length)
-      return this.clear(report.a.steps || report.b.steps ? 'The two runs have no step in common.' : 'Neither run generated a token.');
+    if (!report.steps.length) return this.clear(t(report.a.steps || report.b.steps ? 'compare.noCommonStep' : 'compare.noSteps'));
     const s = probabilitySeries(report);
     const omitted = new Set(s.omitted);
     const first = report.firstDifferingStep;
@@ -42,24 +42,14 @@ export class ProbabilityChart extends ChartBox {
           datasets: [
             {
               type: 'line',
-              label: 'A: p(A’s token)',
-              data: s.aProb,
-              borderColor: toCss(theme.palette[0]),
-              backgroundColor: toCss(theme.palette[0]),
-              borderWidth: 2,
-              pointRadius: 3,
+              ...lineSeries(t('compare.seriesA'), s.aProb, theme.palette[0]),
               yAxisID: 'y',
               order: 0,
             },
             {
               type: 'line',
-              label: 'B: p(A’s token)',
-              data: s.bOfA,
-              borderColor: toCss(theme.palette[1]),
-              backgroundColor: toCss(theme.palette[1]),
-              borderWidth: 2,
+              ...lineSeries(t('compare.seriesB'), s.bOfA, theme.palette[1]),
               borderDash: [5, 3],
-              pointRadius: 3,
               spanGaps: false,
               yAxisID: 'y',
               order: 1,
@@ -124,28 +114,22 @@ export class ProbabilityChart extends ChartBox {
       theme,
     );
     const notes = [];
-    if (first !== null) notes.push(`◆ step ${first + 1}: the generations part (bar in full colour).`);
-    if (omitted.size)
-      notes.push(
-        `· steps ${[...omitted].map((s) => s + 1).join(', ')}: the two runs continue from different tokens, so B’s values are left out.`,
-      );
-    if (!report.sameInput) notes.push('The inputs tokenize differently: B’s probabilities are not comparable and are left out.');
+    if (first !== null) notes.push(t('compare.notePart', first + 1));
+    if (omitted.size) notes.push(t('compare.noteOmitted', [...omitted].map((s) => s + 1).join(', ')));
+    if (!report.sameInput) notes.push(t('compare.noteInputs'));
     const missing = report.steps.filter((x) => x.sameContext && x.bOfA === null).length;
-    if (missing) notes.push(`${missing} ${missing === 1 ? 'step' : 'steps'} where A’s token was not among B’s top tokens (no B value).`);
-    this.setNote(notes.join(' ') || 'The two runs agree on every step; bars show how B’s confidence in A’s token moves.');
+    if (missing) notes.push(tn(missing, 'compare.noteMissing.one', 'compare.noteMissing.other'));
+    this.setNote(notes.join(' ') || t('compare.noteAgree'));
   }
 }
 
 export class LensDeltaChart extends ChartBox {
   constructor() {
-    super('Logit lens: mean |Δp| of the next token per layer', 'lens-delta');
+    super(t('compare.lensTitle'), 'lens-delta');
   }
 
   update(lens: LensDelta | null, theme: Theme): void {
-    if (!lens || !lens.layers.length)
-      return this.clear(
-        'No logit lens on both sides (a saved trace or a model without the split decoder files has none), so the layers are not compared.',
-      );
+    if (!lens || !lens.layers.length) return this.clear(t('compare.noLens'));
     const data = lens.meanAbsDelta.map((d) => (Number.isFinite(d) ? d : null));
     const top = Math.max(0.05, ...data.map((d) => d ?? 0));
     this.render(
@@ -153,16 +137,7 @@ export class LensDeltaChart extends ChartBox {
         type: 'line',
         data: {
           labels: lens.layers.map((l) => `L${l}`),
-          datasets: [
-            {
-              label: 'mean |p_B − p_A|',
-              data,
-              borderColor: toCss(theme.accent),
-              backgroundColor: toCss(theme.accent),
-              borderWidth: 2,
-              pointRadius: 3,
-            },
-          ],
+          datasets: [lineSeries('mean |p_B − p_A|', data, theme.accent)],
         },
         options: baseOptions(theme, {
           scales: { y: { min: 0, suggestedMax: top, ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 1000) / 10} pt` } } },
@@ -174,9 +149,7 @@ export class LensDeltaChart extends ChartBox {
       },
       theme,
     );
-    this.setNote(
-      `Over ${lens.positions.length} shared ${lens.positions.length === 1 ? 'position' : 'positions'}: how far each layer’s prediction of the token that came next moved between A and B.`,
-    );
+    this.setNote(tn(lens.positions.length, 'compare.lensNote.one', 'compare.lensNote.other'));
   }
 }
 

@@ -8,9 +8,10 @@ import type { CompareSide } from '../../src/protocol/compare';
 import { toCss } from '../../src/panelData/colorScale';
 import { actionButton } from '../shared/controls';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 import { paintBytes, sizeCanvas } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
-import { describeCell, formatBits, gridBytes, KIND_LABEL, type KindGrid } from './model';
+import { describeCell, formatBits, gridBytes, type KindGrid } from './model';
 
 interface Geometry {
   left: number;
@@ -76,13 +77,13 @@ export class DivergenceMap {
     });
     this.openA = actionButton(
       'go-to-file',
-      'Show A here',
+      t('compare.showHere', 'A'),
       () => this.grid && this.on.open('a', this.grid.layers[this.selected.l], this.selected.h),
       'open-cell-a',
     );
     this.openB = actionButton(
       'go-to-file',
-      'Show B here',
+      t('compare.showHere', 'B'),
       () => this.grid && this.on.open('b', this.grid.layers[this.selected.l], this.selected.h),
       'open-cell-b',
     );
@@ -121,7 +122,7 @@ export class DivergenceMap {
     const zero = max <= 0;
     this.canvas.setAttribute(
       'aria-label',
-      `${KIND_LABEL[grid.kind]}: mean Jensen-Shannon divergence per layer (rows) and head (columns), 0 to ${formatBits(max)} bits.${zero ? ' Zero everywhere: attention did not change.' : ''}`,
+      `${t('compare.mapAria', t(`kindInline.${grid.kind}`), formatBits(max))}${zero ? ` ${t('compare.mapZero')}` : ''}`,
     );
     this.repaint(theme, lut);
     this.describeSelected();
@@ -194,8 +195,8 @@ export class DivergenceMap {
 
   private drawLegend(): void {
     const lut = this.lut;
-    const t = this.theme;
-    if (!lut || !t) return;
+    const theme = this.theme;
+    if (!lut || !theme) return;
     paintBytes(
       this.legendBar,
       Uint8Array.from({ length: 64 }, (_, i) => Math.round((i / 63) * 255)),
@@ -204,18 +205,14 @@ export class DivergenceMap {
       lut,
     );
     const zero = this.max <= 0;
-    const swatch = el('span', { className: 'legend-swatch', title: 'not compared' });
-    swatch.style.background = toCss(t.masked);
+    const swatch = el('span', { className: 'legend-swatch', title: t('compare.notCompared') });
+    swatch.style.background = toCss(theme.masked);
     this.legend.replaceChildren(
       el('span', {}, '0'),
       this.legendBar,
-      el(
-        'span',
-        { className: 'legend-max' },
-        zero ? '0 bits: no divergence anywhere' : `${formatBits(this.max)} bits (the largest in this comparison)`,
-      ),
+      el('span', { className: 'legend-max' }, zero ? t('compare.legendZero') : t('compare.legendMax', formatBits(this.max))),
       swatch,
-      el('span', { className: 'muted' }, 'not compared'),
+      el('span', { className: 'muted' }, t('compare.notCompared')),
     );
   }
 
@@ -244,7 +241,7 @@ export class DivergenceMap {
   private labelButtons(): void {
     const grid = this.grid;
     if (!grid) return;
-    const label = (side: string) => `Show ${side} · L${grid.layers[this.selected.l]} H${this.selected.h}`;
+    const label = (side: string) => t('compare.showCell', side, grid.layers[this.selected.l], this.selected.h);
     this.openA.textContent = label('A');
     this.openB.textContent = label('B');
   }

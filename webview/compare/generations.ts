@@ -6,6 +6,7 @@
 import type { CompareReport } from '../../src/protocol/compare';
 import { displayText, formatProb } from '../shared/tokenText';
 import { el, setVar } from '../shared/dom';
+import { t, tn } from '../shared/strings';
 import { formatDelta } from './model';
 
 export function generationsView(report: CompareReport): HTMLElement {
@@ -16,53 +17,53 @@ export function generationsView(report: CompareReport): HTMLElement {
           'p',
           { className: 'gen-status parted-status' },
           el('span', { className: 'codicon codicon-git-compare', attrs: { 'aria-hidden': 'true' } }),
-          `The generations part at step ${first + 1}.`,
+          t('gen.parted', first + 1),
         )
       : report.sameInput
         ? el(
             'p',
             { className: 'gen-status same-status' },
             el('span', { className: 'codicon codicon-pass', attrs: { 'aria-hidden': 'true' } }),
-            report.a.steps === report.b.steps ? 'Same generation.' : 'Same generation over the steps both made.',
+            t(report.a.steps === report.b.steps ? 'gen.same' : 'gen.sameShared'),
           )
         : el(
             'p',
             { className: 'gen-status' },
             el('span', { className: 'codicon codicon-warning', attrs: { 'aria-hidden': 'true' } }),
-            'The inputs tokenize differently, so the steps are shown but not compared.',
+            t('gen.inputsDiffer'),
           );
   if (!report.steps.length)
     return el(
       'section',
       { className: 'generations' },
-      el('h2', {}, 'Generations'),
+      el('h2', {}, t('gen.title')),
       status,
-      el('p', { className: 'muted' }, 'No step to show: one of the runs generated nothing.'),
+      el('p', { className: 'muted' }, t('gen.none')),
     );
 
-  const head = el('tr', {}, el('th', { attrs: { scope: 'col' } }, 'step'));
+  const head = el('tr', {}, el('th', { attrs: { scope: 'col' } }, t('gen.step')));
   const rowA = el('tr', { className: 'row-a' }, el('th', { attrs: { scope: 'row' }, title: report.a.label }, 'A'));
   const rowB = el('tr', { className: 'row-b' }, el('th', { attrs: { scope: 'row' }, title: report.b.label }, 'B'));
-  const rowD = el(
-    'tr',
-    { className: 'row-delta' },
-    el('th', { attrs: { scope: 'row' }, title: 'B’s probability of A’s token minus A’s' }, 'Δp'),
-  );
+  const rowD = el('tr', { className: 'row-delta' }, el('th', { attrs: { scope: 'row' }, title: t('gen.deltaTitle') }, 'Δp'));
   for (const s of report.steps) {
     const parted = s.step === first;
     const classes = [parted ? 'parted' : '', s.sameContext ? '' : 'after'].filter(Boolean).join(' ');
     const dataset = { step: String(s.step) };
     const stepLabel = el('th', { className: classes, dataset, attrs: { scope: 'col' } }, String(s.step + 1));
-    if (parted) stepLabel.append(el('span', { className: 'parts-here' }, 'parts here'));
+    if (parted) stepLabel.append(el('span', { className: 'parts-here' }, t('gen.partsHere')));
     head.append(stepLabel);
     const differs = s.a.id !== s.b.id || s.a.text !== s.b.text;
-    rowA.append(tokenCell(s.a, classes, dataset, `A at step ${s.step + 1}`));
+    rowA.append(tokenCell(s.a, classes, dataset, t('gen.cellA', s.step + 1)));
     rowB.append(
       tokenCell(
         s.b,
         [classes, differs ? 'differs' : ''].filter(Boolean).join(' '),
         dataset,
-        `B at step ${s.step + 1}${s.bOfA !== null && differs ? ` · B’s p of A’s token ${formatProb(s.bOfA)}` : ''} · ${s.topOverlap} of A’s top tokens also in B’s`,
+        [
+          t('gen.cellB', s.step + 1),
+          ...(s.bOfA !== null && differs ? [t('gen.cellBofA', formatProb(s.bOfA))] : []),
+          t('gen.cellOverlap', s.topOverlap),
+        ].join(' · '),
       ),
     );
     const delta = el('td', { className: `delta ${classes}`, dataset }, formatDelta(s.delta));
@@ -75,19 +76,18 @@ export function generationsView(report: CompareReport): HTMLElement {
     [report.b.steps, 'B'],
   ] as const) {
     const extra = n - report.steps.length;
-    if (extra > 0)
-      more.push(el('p', { className: 'muted more-steps' }, `${who} made ${extra} more ${extra === 1 ? 'step' : 'steps'} than the other.`));
+    if (extra > 0) more.push(el('p', { className: 'muted more-steps' }, tn(extra, 'gen.more.one', 'gen.more.other', who)));
   }
   const table = el(
     'table',
-    { className: 'gen-table', attrs: { 'aria-label': 'Generated tokens per step: A above, B below' } },
+    { className: 'gen-table', attrs: { 'aria-label': t('gen.aria') } },
     el('thead', {}, head),
     el('tbody', {}, rowA, rowB, rowD),
   );
   return el(
     'section',
     { className: 'generations' },
-    el('h2', {}, 'Generations, step by step'),
+    el('h2', {}, t('gen.titleSteps')),
     status,
     el('div', { className: 'gen-scroll' }, table),
     ...more,

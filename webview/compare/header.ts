@@ -4,13 +4,14 @@
  */
 import type { CompareSideSummary, CompareReport } from '../../src/protocol/compare';
 import { el } from '../shared/dom';
+import { t, tn } from '../shared/strings';
 import { lastSegment } from '../../src/panelData/pathName';
 
 export function compareHeader(report: CompareReport, actions: HTMLElement[]): HTMLElement {
   const notes: HTMLElement[] = [];
   const v = report.vocabulary;
   if (v) {
-    const vocab = note(v.same ? 'info' : 'warning', 'Vocabulary: ', v.note, 'vocabulary-note');
+    const vocab = note(v.same ? 'info' : 'warning', t('compare.vocabulary'), v.note, 'vocabulary-note');
     if (!v.same && v.examples.length) vocab.append(el('ul', { className: 'examples' }, ...v.examples.map((e) => el('li', {}, e))));
     notes.push(vocab);
   }
@@ -21,11 +22,11 @@ export function compareHeader(report: CompareReport, actions: HTMLElement[]): HT
     el(
       'div',
       { className: 'title-row' },
-      el('h1', {}, 'Compare'),
+      el('h1', {}, t('compare.title')),
       el(
         'span',
         { className: 'facts' },
-        `${report.commonPositions} shared ${report.commonPositions === 1 ? 'position' : 'positions'} · ${report.steps.length} ${report.steps.length === 1 ? 'step' : 'steps'} compared`,
+        `${tn(report.commonPositions, 'compare.shared.one', 'compare.shared.other')} · ${tn(report.steps.length, 'compare.stepsCompared.one', 'compare.stepsCompared.other')}`,
       ),
       el('span', { className: 'actions' }, ...actions),
     ),

@@ -5,11 +5,13 @@
 import { Connection } from '../../src/protocol/rpc';
 import type { CompareHostEvents, CompareHostMethods, CompareViewEvents, CompareViewMethods } from '../../src/protocol/compare';
 import { COMPARE_DATA_ID } from '../../src/panelData/embedded';
+import { loadStrings } from '../shared/strings';
 import { hostPort, vscodeApi } from '../shared/vscodePort';
 import { CompareApp } from './app';
 import { startCompareReport } from './report';
 
 const root = document.getElementById('root')!;
+loadStrings(root);
 const reportData = document.getElementById(COMPARE_DATA_ID);
 
 if (reportData) startCompareReport(root, reportData.textContent ?? '');

@@ -4,8 +4,7 @@
  */
 import { type CompareReport } from '../../src/protocol/compare';
 import { ATTENTION_KINDS, type AttentionKind } from '../../src/protocol/trace';
-
-export const KIND_LABEL: Record<AttentionKind, string> = { self: 'self-attention', cross: 'cross-attention', encoder: 'encoder' };
+import { t, tn } from '../shared/strings';
 
 /** One kind's divergence as a grid: rows are layers (ascending), columns heads. */
 export interface KindGrid {
@@ -76,11 +75,16 @@ export function gridBytes(grid: KindGrid, max: number): { bytes: Uint8Array; mis
 /** What one cell means, in words (the readout under the heatmap). */
 export function describeCell(grid: KindGrid, l: number, h: number): string {
   const layer = grid.layers[l];
-  const where = `Layer ${layer} · ${grid.stored[l] === 1 && grid.heads > 1 ? 'heads averaged' : `head ${h}`} · ${KIND_LABEL[grid.kind]}`;
-  if (h >= grid.stored[l]) return `${where}: not compared (this layer was compared head-averaged; see the notes).`;
+  const where = t(
+    'cell.where',
+    layer,
+    grid.stored[l] === 1 && grid.heads > 1 ? t('cell.headsAveraged') : t('head.n', h),
+    t(`kindInline.${grid.kind}`),
+  );
+  if (h >= grid.stored[l]) return `${where}: ${t('cell.averaged')}`;
   const v = grid.mean[l * grid.heads + h];
-  if (Number.isNaN(v)) return `${where}: not compared (no query row of ${grid.rows[l]} had weight on the compared keys in both runs).`;
-  return `${where}: mean JSD ${formatBits(v)} bits · max row ${formatBits(grid.maxRow[l * grid.heads + h])} bits · ${grid.rows[l]} ${grid.rows[l] === 1 ? 'row' : 'rows'} compared`;
+  if (Number.isNaN(v)) return `${where}: ${t('cell.noRow', grid.rows[l])}`;
+  return `${where}: ${tn(grid.rows[l], 'cell.jsd.one', 'cell.jsd.other', formatBits(v), formatBits(grid.maxRow[l * grid.heads + h]))}`;
 }
 
 /** Bits as people read them: 0 exactly, three significant digits otherwise, a dash when not a number. */

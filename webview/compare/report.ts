@@ -7,30 +7,28 @@ import type { CompareHostEvents, CompareHostMethods, CompareViewEvents, CompareV
 import { reviveCompareOpen } from '../../src/panelData/compareReport';
 import { readComparePage } from '../../src/panelData/embedded';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 import { localPortPair } from '../shared/vscodePort';
 import { CompareApp } from './app';
-
-export const NO_TRACES =
-  'This report carries the comparison, not the two traces: open it in VS Code (Decoder Lens: Compare With…) to see either side’s attention in the panel.';
 
 export function startCompareReport(root: HTMLElement, base64: string): void {
   let page: { open?: unknown; text?: unknown };
   try {
     page = readComparePage(base64);
   } catch (error) {
-    root.replaceChildren(el('p', { className: 'error' }, `This report's data is damaged: ${(error as Error).message}`));
+    root.replaceChildren(el('p', { className: 'error' }, t('report.damaged', (error as Error).message)));
     return;
   }
   const open = reviveCompareOpen(page.open);
   if (!open) {
-    root.replaceChildren(el('p', { className: 'error' }, 'This report holds no comparison Decoder Lens can read.'));
+    root.replaceChildren(el('p', { className: 'error' }, t('compare.unreadable')));
     return;
   }
   const text = typeof page.text === 'string' ? page.text : '';
   const [hostSide, pageSide] = localPortPair();
   new Connection<CompareHostMethods, CompareViewMethods, CompareHostEvents, CompareViewEvents>(hostSide, {
     open: () => open,
-    openTrace: () => ({ shown: false, message: NO_TRACES }),
+    openTrace: () => ({ shown: false, message: t('compare.noTraces') }),
     openText: () => download('decoder-lens-compare.txt', text),
     exportHtml: () => ({ saved: null }),
   });

@@ -14,6 +14,7 @@ import type {
 import type { AttentionKind } from '../../src/protocol/trace';
 import { buildLut } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
+import { t, tn } from '../shared/strings';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { CompareView } from './compareView';
 import { FindingsList } from './findingsList';
@@ -42,7 +43,7 @@ export class InspectorApp {
     reset: () => void this.call(() => this.env.connection.request('reset', {})),
   });
   private readonly strip = new MaskStrip((mask) => this.edit(mask));
-  private readonly rerunButton = el('vscode-button', { className: 'rerun', attrs: { icon: 'debug-rerun' } }, 'Rerun with this mask');
+  private readonly rerunButton = el('vscode-button', { className: 'rerun', attrs: { icon: 'debug-rerun' } }, t('inspector.rerun'));
   private readonly maskStatus = el('span', { className: 'mask-status muted' });
   private readonly error = el('p', { className: 'error', attrs: { role: 'alert' } });
   private readonly findings = new FindingsList((i) => this.pickFinding(i));
@@ -54,7 +55,7 @@ export class InspectorApp {
   private readonly gridTitle = el('h3', { className: 'grid-title' });
   private readonly gridSummary = el('p', { className: 'grid-summary' });
   private readonly compare = new CompareView();
-  private readonly maskHeading = el('h2', {}, 'Input mask');
+  private readonly maskHeading = el('h2', {}, t('inspector.inputMask'));
   private readonly content: HTMLElement;
 
   constructor(
@@ -74,11 +75,11 @@ export class InspectorApp {
         el('div', { className: 'mask-actions' }, this.rerunButton, this.maskStatus),
         this.error,
       ),
-      el('section', { className: 'checks' }, el('h2', {}, 'Checks'), this.findings.element),
+      el('section', { className: 'checks' }, el('h2', {}, t('inspector.checks')), this.findings.element),
       el(
         'section',
         { className: 'effective' },
-        el('h2', {}, 'Masks the model applied'),
+        el('h2', {}, t('inspector.applied')),
         this.picker.element,
         this.gridTitle,
         this.grid.element,
@@ -100,10 +101,10 @@ export class InspectorApp {
     c.onEvent('snapshot', (s) => this.show(s));
     c.onEvent('busy', ({ busy, message }) => {
       this.busy = busy;
-      if (busy) this.maskStatus.textContent = message ?? 'Working…';
+      if (busy) this.maskStatus.textContent = message ?? t('inspector.working');
       this.renderMask();
     });
-    this.root.replaceChildren(el('p', { className: 'empty-state' }, 'Loading…'));
+    this.root.replaceChildren(el('p', { className: 'empty-state' }, t('inspector.loading')));
     this.show(await c.request('open', {}));
   }
 
@@ -111,9 +112,7 @@ export class InspectorApp {
     const previous = this.snapshot;
     this.snapshot = snapshot;
     if (!snapshot) {
-      this.root.replaceChildren(
-        el('p', { className: 'empty-state' }, 'Decode a selection (Decoder Lens: Decode Selection) to see the masks the model applied.'),
-      );
+      this.root.replaceChildren(el('p', { className: 'empty-state' }, t('inspector.empty')));
       return;
     }
     const saved = this.state ?? readState(this.env.getState());
@@ -148,7 +147,20 @@ export class InspectorApp {
       const encoderDecoder = s.model.architecture === 'encoder-decoder';
       const queryTokens = grid.kind === 'encoder' ? run.inputTokens : run.positions;
       const keyTokens = grid.kind === 'self' ? run.positions : run.inputTokens;
-      this.gridTitle.textContent = `Layer ${grid.layer} · ${grid.kind === 'self' ? (encoderDecoder ? 'decoder self-attention' : 'self-attention') : grid.kind === 'cross' ? 'cross-attention' : 'encoder self-attention'} · ${run.label}`;
+      this.gridTitle.textContent = t(
+        'inspector.gridTitle',
+        grid.layer,
+        t(
+          grid.kind === 'self'
+            ? encoderDecoder
+              ? 'inspector.kind.decoderSelf'
+              : 'kindInline.self'
+            : grid.kind === 'cross'
+              ? 'kindInline.cross'
+              : 'inspector.kind.encoderSelf',
+        ),
+        run.label,
+      );
       this.grid.draw({
         grid,
         queryTokens,
@@ -164,7 +176,7 @@ export class InspectorApp {
         differences(grid).reduce((a, b) => a + b, 0),
       );
     } else {
-      this.gridTitle.textContent = 'No attention was captured for this run.';
+      this.gridTitle.textContent = t('inspector.noAttention');
       this.gridSummary.textContent = run.notes.join(' ');
     }
     const base = s.comparison && s.runs.find((r) => r.runId === s.comparison!.baseRunId);
@@ -191,7 +203,7 @@ export class InspectorApp {
     const mask = maskOf(state, run);
     const encoderDecoder = s.model.architecture === 'encoder-decoder';
     this.maskHeading.replaceChildren(
-      encoderDecoder ? 'Source mask' : 'Input mask',
+      t(encoderDecoder ? 'inspector.sourceMask' : 'inspector.inputMask'),
       el('code', {}, encoderDecoder ? 'encoder_attention_mask' : 'attention_mask'),
     );
     this.strip.update(run.inputTokens, mask, run.inputMask, encoderDecoder);
@@ -202,8 +214,8 @@ export class InspectorApp {
     this.rerunButton.setAttribute('aria-disabled', String(disabled));
     if (!this.busy)
       this.maskStatus.textContent = allHidden
-        ? 'Every token is hidden: show at least one.'
-        : `${hiddenCount(mask)} of ${mask.length} hidden${edited ? ' · edited, rerun to apply' : ''}. Click or drag to hide or show.`;
+        ? t('inspector.allHidden')
+        : t(edited ? 'inspector.maskStatusEdited' : 'inspector.maskStatus', hiddenCount(mask), mask.length);
   }
 
   private edit(mask: number[]): void {
@@ -251,15 +263,14 @@ export class InspectorApp {
 }
 
 function summary(kind: AttentionKind, captured: boolean, differing: number): string {
-  if (!captured && differing)
-    return `No mask was captured for this layer, and it reads ${differing} cell${differing === 1 ? '' : 's'} it should not see (outlined in red).`;
-  if (!captured) return 'No mask was captured for this layer; where it reads agrees with the input mask.';
+  if (!captured && differing) return tn(differing, 'inspector.summary.uncapturedReads.one', 'inspector.summary.uncapturedReads.other');
+  if (!captured) return t('inspector.summary.uncapturedAgrees');
   if (differing)
-    return `${differing} cell${differing === 1 ? '' : 's'} differ from what the input mask${kind === 'self' ? ' and causality' : ''} imply (outlined in red).`;
-  if (kind === 'self') return 'Causal (lower-triangular) and hiding exactly the hidden tokens, as it should.';
-  return kind === 'cross'
-    ? 'Every decoder position sees exactly the source tokens the mask shows, as it should.'
-    : 'Every source token sees exactly the source tokens the mask shows, as it should.';
+    return kind === 'self'
+      ? tn(differing, 'inspector.summary.differsCausal.one', 'inspector.summary.differsCausal.other')
+      : tn(differing, 'inspector.summary.differs.one', 'inspector.summary.differs.other');
+  if (kind === 'self') return t('inspector.summary.causalOk');
+  return t(kind === 'cross' ? 'inspector.summary.crossOk' : 'inspector.summary.encoderOk');
 }
 
 function legend(): HTMLElement {
@@ -268,9 +279,9 @@ function legend(): HTMLElement {
   return el(
     'p',
     { className: 'grid-legend' },
-    item('visible', 'visible (tint: attention)'),
-    item('hidden', 'hidden'),
-    item('differs', 'differs from expected'),
-    item('picked', 'picked finding'),
+    item('visible', t('inspector.legend.visible')),
+    item('hidden', t('inspector.legend.hidden')),
+    item('differs', t('inspector.legend.differs')),
+    item('picked', t('inspector.legend.picked')),
   );
 }

@@ -8,6 +8,7 @@ import type { InspectorComparison, KindDivergence, InspectorRun } from '../../sr
 import { mix, probToByte, toCss } from '../../src/panelData/colorScale';
 import { displayText, formatProb } from '../shared/tokenText';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 import { paintBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 
@@ -15,13 +16,12 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
 /** A probability change this large (half a percentage point) counts as "moved" in the chart's note. */
 const MOVED = 0.005;
-const KIND_LABEL = { self: 'self-attention', cross: 'cross-attention', encoder: 'encoder' } as const;
 
 export class CompareView {
   readonly element: HTMLElement;
   private readonly first = el('p', { className: 'first-changed' });
   private readonly runs = el('div', { className: 'side-by-side' });
-  private readonly chartCanvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Change in the probability of each original token' } });
+  private readonly chartCanvas = el('canvas', { attrs: { role: 'img', 'aria-label': t('rerun.chartAria') } });
   private readonly chartNote = el('p', { className: 'chart-note muted' });
   private readonly heatmaps = el('div', { className: 'jsd-maps' });
   private chart?: Chart;
@@ -30,23 +30,23 @@ export class CompareView {
     this.element = el(
       'section',
       { className: 'compare' },
-      el('h2', {}, 'Original vs rerun'),
+      el('h2', {}, t('rerun.title')),
       this.first,
       this.runs,
-      el('h3', {}, 'Next-token probability change per step'),
+      el('h3', {}, t('rerun.probTitle')),
       el('div', { className: 'chart-box' }, this.chartCanvas),
       this.chartNote,
-      el('h3', {}, 'Where attention moved (Jensen–Shannon divergence)'),
+      el('h3', {}, t('rerun.jsdTitle')),
       this.heatmaps,
     );
   }
 
   update(c: InspectorComparison, a: InspectorRun, b: InspectorRun, theme: Theme, lut: Uint8ClampedArray): void {
     this.first.textContent = c.firstChanged
-      ? `First changed token: step ${c.firstChanged.step + 1}, “${displayText({ text: c.firstChanged.a })}” → “${displayText({ text: c.firstChanged.b })}”.`
-      : 'No generated token changed.';
+      ? t('rerun.firstChanged', c.firstChanged.step + 1, displayText({ text: c.firstChanged.a }), displayText({ text: c.firstChanged.b }))
+      : t('rerun.noChange');
     this.first.classList.toggle('changed', c.firstChanged !== null);
-    this.runs.replaceChildren(runText('Original', a), runText(b.label, b));
+    this.runs.replaceChildren(runText(t('rerun.original'), a), runText(b.label, b));
     this.drawChart(c, theme);
     this.heatmaps.replaceChildren(...c.divergence.map((d) => heatmap(d, lut)));
   }
@@ -83,7 +83,7 @@ export class CompareView {
               label: (ctx) => {
                 const s = steps[ctx.dataIndex];
                 const after = s.bound ? `≤ ${formatProb(s.a!.prob + s.delta)}` : formatProb(s.a!.prob + s.delta);
-                return `p(“${displayText(s.a!)}”): ${formatProb(s.a!.prob)} → ${after}${s.a!.id !== s.b!.id ? ` (rerun chose “${displayText(s.b!)}”)` : ''}`;
+                return `${t('rerun.tooltip', displayText(s.a!), formatProb(s.a!.prob), after)}${s.a!.id !== s.b!.id ? ` ${t('rerun.tooltipChose', displayText(s.b!))}` : ''}`;
               },
             },
           },
@@ -91,7 +91,7 @@ export class CompareView {
       },
     });
     const moved = steps.filter((s) => Math.abs(s.delta) >= MOVED).length;
-    this.chartNote.textContent = `Bar: p under the rerun minus p under the original, of the token the original chose at that step (${moved} of ${steps.length} steps moved by ${MOVED * 100} points or more). Faded bars: after the first changed token the two runs continue from different text.${steps.some((s) => s.bound) ? ' “≤”: the token fell out of the rerun’s top 5, so its probability is at most the 5th.' : ''}`;
+    this.chartNote.textContent = `${t('rerun.chartNote', moved, steps.length, MOVED * 100)}${steps.some((s) => s.bound) ? ` ${t('rerun.chartNoteBound')}` : ''}`;
   }
 }
 
@@ -100,7 +100,7 @@ function runText(label: string, run: InspectorRun): HTMLElement {
     'div',
     { className: 'run-text' },
     el('span', { className: 'run-label' }, label),
-    el('span', { className: 'run-generated' }, run.generatedText || '(nothing generated)'),
+    el('span', { className: 'run-generated' }, run.generatedText || t('rerun.nothingGenerated')),
   );
 }
 
@@ -114,11 +114,8 @@ function heatmap(d: KindDivergence, lut: Uint8ClampedArray): HTMLElement {
   canvas.style.height = `${d.layers.length * cell}px`;
   let worst = { v: 0, l: 0, h: 0 };
   d.mean.forEach((v, i) => v > worst.v && (worst = { v, l: d.layers[Math.floor(i / d.heads)], h: i % d.heads }));
-  const summary =
-    worst.v > 0
-      ? `Largest: layer ${worst.l} head ${worst.h}, ${worst.v.toFixed(3)} bits on average over ${d.rows} shared rows.`
-      : `All zero over ${d.rows} shared rows: attention did not move.`;
-  canvas.setAttribute('aria-label', `${KIND_LABEL[d.kind]}: mean divergence per layer (rows) and head (columns). ${summary}`);
+  const summary = worst.v > 0 ? t('rerun.jsdLargest', worst.l, worst.h, worst.v.toFixed(3), d.rows) : t('rerun.jsdZero', d.rows);
+  canvas.setAttribute('aria-label', `${t('rerun.jsdAria', t(`kindInline.${d.kind}`))} ${summary}`);
   canvas.dataset.max = String(Math.max(0, ...Array.from(d.max).filter(Number.isFinite)));
   canvas.title = summary;
   const rows = el('div', { className: 'jsd-rows' }, ...d.layers.map((l) => el('span', {}, `L${l}`)));
@@ -132,10 +129,16 @@ function heatmap(d: KindDivergence, lut: Uint8ClampedArray): HTMLElement {
   return el(
     'figure',
     { className: 'jsd' },
-    el('figcaption', {}, KIND_LABEL[d.kind]),
+    el('figcaption', {}, t(`kindInline.${d.kind}`)),
     el('div', { className: 'jsd-body' }, el('span'), heads, rows, canvas),
     el('p', { className: 'muted jsd-summary' }, summary),
-    el('div', { className: 'jsd-legend', attrs: { 'aria-hidden': 'true' } }, el('span', {}, '0'), legendBar(lut), el('span', {}, '1 bit')),
+    el(
+      'div',
+      { className: 'jsd-legend', attrs: { 'aria-hidden': 'true' } },
+      el('span', {}, '0'),
+      legendBar(lut),
+      el('span', {}, t('rerun.oneBit')),
+    ),
   );
 }
 

@@ -4,11 +4,12 @@
  */
 import type { InspectorSnapshot } from '../../src/protocol/inspector';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 
 const ICON = { error: 'codicon-error', warning: 'codicon-warning', info: 'codicon-info' } as const;
 
 export class FindingsList {
-  readonly element = el('div', { className: 'findings', attrs: { role: 'list', 'aria-label': 'Mask checks' } });
+  readonly element = el('div', { className: 'findings', attrs: { role: 'list', 'aria-label': t('findings.aria') } });
 
   constructor(private readonly onPick: (index: number) => void) {
     this.element.addEventListener('click', (e) => {
@@ -42,7 +43,7 @@ export class FindingsList {
           'div',
           { className: 'all-clear', attrs: { role: 'listitem' } },
           el('span', { className: 'codicon codicon-pass', attrs: { 'aria-hidden': 'true' } }),
-          'No mask problem found: every layer applies the input mask and causality as it should.',
+          t('findings.allClear'),
         ),
       );
     }
@@ -52,7 +53,7 @@ export class FindingsList {
           'div',
           { className: 'checking', attrs: { role: 'listitem' } },
           el('span', { className: 'codicon codicon-loading codicon-modifier-spin', attrs: { 'aria-hidden': 'true' } }),
-          'Checking with a test decode (a token hidden)…',
+          t('findings.checking'),
         ),
       );
     for (const note of snapshot.checkNotes)

@@ -5,17 +5,17 @@
 import type { InspectorGrid } from '../../src/protocol/inspector';
 import type { AttentionKind } from '../../src/protocol/trace';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 import { paintBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 import { differences } from './maskGrid';
 
-const KIND_LABEL: Record<AttentionKind, string> = { self: 'Self', cross: 'Cross', encoder: 'Encoder' };
 const THUMB = 44;
 
 export class LayerPicker {
   readonly element: HTMLElement;
-  private readonly tabs = el('div', { className: 'kind-switch', attrs: { role: 'tablist', 'aria-label': 'Attention kind' } });
-  private readonly layers = el('div', { className: 'layer-thumbs', attrs: { role: 'group', 'aria-label': 'Layers' } });
+  private readonly tabs = el('div', { className: 'kind-switch', attrs: { role: 'tablist', 'aria-label': t('picker.kindAria') } });
+  private readonly layers = el('div', { className: 'layer-thumbs', attrs: { role: 'group', 'aria-label': t('picker.layersAria') } });
 
   constructor(on: { kind(kind: AttentionKind): void; layer(layer: number): void }) {
     this.element = el('div', { className: 'layer-picker' }, this.tabs, this.layers);
@@ -49,10 +49,9 @@ export class LayerPicker {
             dataset: { kind: k },
             attrs: { type: 'button', role: 'tab', 'aria-selected': String(k === kind), tabindex: k === kind ? '0' : '-1' },
           },
-          KIND_LABEL[k],
+          t(`kindShort.${k}`),
         );
-        if (bad)
-          tab.append(el('span', { className: 'codicon codicon-warning', attrs: { 'aria-label': 'differs from the expected mask' } }));
+        if (bad) tab.append(el('span', { className: 'codicon codicon-warning', attrs: { 'aria-label': t('picker.differs') } }));
         return tab;
       }),
     );

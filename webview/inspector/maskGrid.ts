@@ -9,6 +9,7 @@ import type { ViewToken } from '../../src/protocol/trace';
 import { toCss } from '../../src/panelData/colorScale';
 import { displayText } from '../shared/tokenText';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 import { hatchMasked, paintBytes, sizeCanvas } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 
@@ -70,10 +71,7 @@ export class MaskGrid {
     this.cursor = { q: Math.min(this.cursor.q, grid.queries - 1), k: Math.min(this.cursor.k, grid.keys - 1) };
     const first = input.highlight[0];
     if (first) this.cursor = { q: first[0], k: first[1] };
-    this.canvas.setAttribute(
-      'aria-label',
-      `${grid.kind} attention mask of layer ${grid.layer}: ${grid.queries} queries by ${grid.keys} keys. Arrow keys read cells.`,
-    );
+    this.canvas.setAttribute('aria-label', t('grid.aria', t(`kindInline.${grid.kind}`), grid.layer, grid.queries, grid.keys));
     this.redraw();
     this.describe();
   }
@@ -178,11 +176,11 @@ export class MaskGrid {
     const { q, k } = this.cursor;
     const i = q * grid.keys + k;
     const name = (tokens: ViewToken[], j: number) => `${j} “${tokens[j] ? displayText(tokens[j]) : '?'}”`;
-    const applied = grid.applied ? (grid.applied[i] ? 'visible' : 'hidden') : 'no mask captured';
-    const expected = grid.expected[i] ? 'visible' : 'hidden';
-    const verdict = grid.applied && grid.applied[i] !== grid.expected[i] ? ` — should be ${expected}` : '';
+    const applied = grid.applied ? t(grid.applied[i] ? 'grid.visible' : 'grid.hidden') : t('grid.noMask');
+    const expected = t(grid.expected[i] ? 'grid.visible' : 'grid.hidden');
+    const verdict = grid.applied && grid.applied[i] !== grid.expected[i] ? ` ${t('grid.shouldBe', expected)}` : '';
     const weight = (grid.weight[i] / 255) ** 2;
-    this.readout.textContent = `query ${name(input.queryTokens, q)} → key ${name(input.keyTokens, k)}: ${applied}${verdict} · ${weight >= 0.001 ? `attention up to ${(weight * 100).toFixed(1)}%` : weight > 0 ? 'attention under 0.1%' : 'no attention'}`;
+    this.readout.textContent = `${t('grid.readout', name(input.queryTokens, q), name(input.keyTokens, k), `${applied}${verdict}`)} · ${weight >= 0.001 ? t('grid.attentionUpTo', (weight * 100).toFixed(1)) : t(weight > 0 ? 'grid.attentionUnder' : 'grid.noAttention')}`;
   }
 }
 

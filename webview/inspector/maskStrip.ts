@@ -6,6 +6,7 @@
 import type { ViewToken } from '../../src/protocol/trace';
 import { displayText } from '../shared/tokenText';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 
 export class MaskStrip {
   readonly element: HTMLElement;
@@ -19,7 +20,7 @@ export class MaskStrip {
   constructor(private readonly onChange: (mask: number[]) => void) {
     this.list = el('div', {
       className: 'mask-tokens',
-      attrs: { role: 'group', 'aria-label': 'Input mask: each token is shown (pressed off) or hidden (pressed on)' },
+      attrs: { role: 'group', 'aria-label': t('strip.maskAria') },
     });
     this.element = this.list;
     this.list.addEventListener('pointerdown', (e) => {
@@ -59,14 +60,13 @@ export class MaskStrip {
       this.list.replaceChildren(...this.buttons);
       this.focusIndex = Math.min(this.focusIndex, Math.max(0, tokens.length - 1));
     }
-    const what = encoderDecoder ? 'source token' : 'token';
     this.buttons.forEach((b, i) => {
       const hidden = this.mask[i] === 0;
       b.classList.toggle('hidden', hidden);
       b.classList.toggle('edited', this.mask[i] !== applied[i]);
       b.setAttribute('aria-pressed', String(hidden));
       b.tabIndex = i === this.focusIndex ? 0 : -1;
-      b.title = `${what} ${i} ${JSON.stringify(tokens[i].text)} #${tokens[i].id}: ${hidden ? 'hidden' : 'shown'}${this.mask[i] !== applied[i] ? ' (edited: rerun to apply)' : ''}`;
+      b.title = `${t(encoderDecoder ? 'strip.sourceToken' : 'strip.token', i, JSON.stringify(tokens[i].text), tokens[i].id, t(hidden ? 'grid.hidden' : 'strip.shown'))}${this.mask[i] !== applied[i] ? ` ${t('strip.edited')}` : ''}`;
     });
   }
 

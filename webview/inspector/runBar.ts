@@ -5,18 +5,19 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { InspectorSnapshot } from '../../src/protocol/inspector';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 
 export class RunBar {
   readonly element: HTMLElement;
   private readonly title = el('p', { className: 'model-line' });
-  private readonly runs = el('div', { className: 'runs', attrs: { role: 'radiogroup', 'aria-label': 'Run shown' } });
+  private readonly runs = el('div', { className: 'runs', attrs: { role: 'radiogroup', 'aria-label': t('runs.aria') } });
   private readonly reset: HTMLElement;
 
   constructor(on: { run(runId: string): void; reset(): void }) {
     this.reset = el(
       'vscode-button',
-      { className: 'reset', title: 'Drop the rerun and show the original run', attrs: { secondary: '', icon: 'discard' } },
-      'Reset',
+      { className: 'reset', title: t('runs.resetTitle'), attrs: { secondary: '', icon: 'discard' } },
+      t('runs.reset'),
     );
     this.reset.addEventListener('click', () => on.reset());
     this.runs.addEventListener('change', (e) => {
@@ -28,7 +29,7 @@ export class RunBar {
 
   update(snapshot: InspectorSnapshot, runId: string): void {
     const m = snapshot.model;
-    this.title.textContent = `${m.name} · ${m.architecture}${m.kvCache ? ' · KV cache' : ''}`;
+    this.title.textContent = `${m.name} · ${m.architecture}${m.kvCache ? ` · ${t('runs.kvCache')}` : ''}`;
     this.title.title = m.path;
     this.runs.replaceChildren(
       ...snapshot.runs.map((r) => {

@@ -15,6 +15,7 @@ import type {
 } from '../../src/protocol/panel';
 import { buildLut } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 import { onThemeChange, readTheme, type Theme } from '../shared/theme';
 import { AcrossLayersChart, EntropyChart, HiddenChart, LensChart, TopKChart } from './charts';
 import { HeadControls } from './controls';
@@ -92,12 +93,17 @@ export class PanelApp {
   private readonly lensSection = el(
     'section',
     { className: 'lens-section' },
-    el('h2', {}, 'Logit lens'),
+    el('h2', {}, t('panel.lens')),
     this.lensNote,
     this.lensView.element,
     this.lensChart.element,
   );
-  private readonly hiddenSection = el('section', { className: 'hidden-section' }, el('h2', {}, 'Hidden states'), this.hiddenChart.element);
+  private readonly hiddenSection = el(
+    'section',
+    { className: 'hidden-section' },
+    el('h2', {}, t('panel.hidden')),
+    this.hiddenChart.element,
+  );
   private lens?: LensResult;
   private readonly headTitle = el('h2', { className: 'head-title' });
   private readonly views = el('div', { className: 'views' });
@@ -110,7 +116,7 @@ export class PanelApp {
     this.state = readState(env.getState());
     onThemeChange(() => this.onTheme());
     this.views.append(
-      el('section', { className: 'model-section' }, el('h2', {}, 'Model view'), this.modelView.element),
+      el('section', { className: 'model-section' }, el('h2', {}, t('panel.modelView')), this.modelView.element),
       el('section', { className: 'head-section' }, this.headTitle, this.controls.element, this.headView.element),
     );
   }
@@ -121,8 +127,7 @@ export class PanelApp {
     const open = await this.env.connection.request('open', { traceId: this.state.traceId }).catch(() => null);
     if (open) this.show(open);
     else if (!this.root.querySelector('.model-summary, .error')) {
-      const why = this.state.traceId ? 'The trace this panel showed is no longer stored.' : 'No trace to show yet.';
-      this.root.replaceChildren(el('p', { className: 'empty-state' }, `${why} Decode a selection with “Decoder Lens: Decode Selection”.`));
+      this.root.replaceChildren(el('p', { className: 'empty-state' }, t(this.state.traceId ? 'panel.traceGone' : 'panel.noTrace')));
     }
   }
 
@@ -138,9 +143,9 @@ export class PanelApp {
   }
 
   private build(meta: PanelTraceMeta): void {
-    const actions = [actionButton('device-camera', 'Save PNG', () => void this.savePng(), 'save-png')];
+    const actions = [actionButton('device-camera', t('panel.savePng'), () => void this.savePng(), 'save-png')];
     if (this.env.exportHtml)
-      actions.push(actionButton('export', 'Export HTML', () => void this.env.exportHtml?.(meta.traceId), 'export-html'));
+      actions.push(actionButton('export', t('action.exportHtml'), () => void this.env.exportHtml?.(meta.traceId), 'export-html'));
     this.strip.setTrace(meta);
     this.scrubber.setTrace(meta);
     this.tabs.setKinds(kindsOf(meta), this.state.kind);
@@ -157,7 +162,7 @@ export class PanelApp {
     );
     void this.loadLens(meta);
     if (!meta.captures.length) {
-      this.modelView.clear('No attention was captured for this trace (see the notes above).');
+      this.modelView.clear(t('panel.noAttention'));
       this.headView.clear('');
     }
   }
@@ -190,7 +195,12 @@ export class PanelApp {
     );
     this.strip.setSelection(meta, queryAxis(next.kind), query);
     this.scrubber.setQuery(meta, next.query, next.kind !== 'encoder');
-    this.headTitle.textContent = `Layer ${next.layer} · ${next.head === 'mean' ? 'mean of heads' : `head ${next.head}`} · ${next.kind}`;
+    this.headTitle.textContent = t(
+      'panel.headTitle',
+      next.layer,
+      next.head === 'mean' ? t('head.mean') : t('head.n', next.head),
+      t(`kindInline.${next.kind}`),
+    );
     if (changed('kind')) void this.loadThumbs();
     else if (changed('scale')) this.modelView.paint(this.theme, this.lut);
     this.modelView.setSelection(next.layer, next.head);
@@ -251,10 +261,10 @@ export class PanelApp {
     const step = this.state.kind === 'encoder' ? null : stepOfQuery(meta, this.state.query);
     if (step === null) {
       const why = !meta.generated.length
-        ? 'Nothing was generated.'
+        ? t('panel.nothingGenerated')
         : this.state.kind === 'encoder'
-          ? 'Next-token probabilities belong to the decoder: pick a token after the arrow.'
-          : 'This query predicted no generated token: pick the last input token or a generated one.';
+          ? t('panel.topkDecoderOnly')
+          : t('panel.topkNoStep');
       return this.topk.clear(why);
     }
     const r = await this.env.connection.request('topK', { traceId: meta.traceId, step }).catch((e: Error) => this.topk.clear(e.message));
@@ -273,11 +283,11 @@ export class PanelApp {
       this.lensSection.hidden = false;
       const why = lens.unavailable.join(' ');
       if (!lens.layers.length || !lens.positions.length) {
-        this.lensNote.textContent = `No logit lens for this trace. ${why}`;
+        this.lensNote.textContent = `${t('panel.noLens')} ${why}`;
         this.lensView.element.hidden = this.lensChart.element.hidden = true;
       } else {
         this.lens = lens;
-        this.lensNote.textContent = `Each layer’s most likely next token (colour: its probability) at the ${lens.positions.length} positions the lens read.${why ? ` ${why}` : ''}`;
+        this.lensNote.textContent = `${t('panel.lensNote', lens.positions.length)}${why ? ` ${why}` : ''}`;
         this.lensView.element.hidden = this.lensChart.element.hidden = false;
         this.lensView.set(lens, meta.positions, this.theme, this.lut, this.state.query);
         this.showLensQuery();

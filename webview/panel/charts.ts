@@ -9,7 +9,8 @@ import type { ViewToken } from '../../src/protocol/trace';
 import { mix, toCss } from '../../src/panelData/colorScale';
 import { topIndices } from '../../src/panelData/stats';
 import type { Theme } from '../shared/theme';
-import { baseOptions, ChartBox } from '../shared/chartBox';
+import { baseOptions, ChartBox, lineSeries } from '../shared/chartBox';
+import { t } from '../shared/strings';
 import { displayText, formatProb } from '../shared/tokenText';
 
 /** Keys shown by name in the across-layers chart; the rest is summed as "other". */
@@ -17,7 +18,7 @@ const SHOWN_KEYS = 6;
 
 export class TopKChart extends ChartBox {
   constructor() {
-    super('Next-token probabilities (top-k)', 'topk');
+    super(t('chart.topk'), 'topk');
   }
 
   update(r: TopKResult, theme: Theme): void {
@@ -51,13 +52,13 @@ export class TopKChart extends ChartBox {
       },
       theme,
     );
-    this.setNote(`Step ${r.step + 1}: chose “${displayText(r.chosen)}” with p = ${formatProb(r.chosen.prob)}.`);
+    this.setNote(t('chart.topkNote', r.step + 1, displayText(r.chosen), formatProb(r.chosen.prob)));
   }
 }
 
 export class AcrossLayersChart extends ChartBox {
   constructor() {
-    super('Where the query looks, by layer', 'across');
+    super(t('chart.across'), 'across');
   }
 
   update(r: AcrossLayersResult, keyTokens: ViewToken[], head: HeadChoice, theme: Theme): void {
@@ -91,13 +92,13 @@ export class AcrossLayersChart extends ChartBox {
       },
       theme,
     );
-    this.setNote(head === 'mean' ? 'Mean of heads.' : `Head ${head}.`);
+    this.setNote(head === 'mean' ? t('chart.acrossMean') : t('chart.acrossHead', head));
   }
 }
 
 export class EntropyChart extends ChartBox {
   constructor() {
-    super('Attention entropy of the query, per layer and head', 'entropy');
+    super(t('chart.entropy'), 'entropy');
   }
 
   update(r: EntropyResult, selectedHead: HeadChoice, theme: Theme): void {
@@ -137,21 +138,19 @@ export class EntropyChart extends ChartBox {
       },
       theme,
     );
-    this.setNote(
-      `Highlighted: ${selectedHead === 'mean' ? 'none (mean selected)' : `head ${selectedHead}`}. Red line: log2 of the keys this query may see.`,
-    );
+    this.setNote(t('chart.entropyNote', selectedHead === 'mean' ? t('chart.entropyNoHead') : t('head.n', selectedHead)));
   }
 }
 
 export class LensChart extends ChartBox {
   constructor() {
-    super('Chosen token’s probability across layers (logit lens)', 'lens-line');
+    super(t('chart.lensLine'), 'lens-line');
   }
 
   /** `position` is the query on the positions axis; the lens there predicts the token that came next. */
   update(r: LensResult, position: number, next: Pick<ViewToken, 'text' | 'partial'> | undefined, theme: Theme): void {
     const p = r.positions.indexOf(position);
-    if (p < 0) return this.clear('The lens did not read this position: pick the last input token or a generated one.');
+    if (p < 0) return this.clear(t('chart.lensNotRead'));
     const L = r.layers.length;
     const data = r.layers.map((_, l) => nullIfNaN(r.nextProbs[p * L + l]));
     this.render(
@@ -159,16 +158,7 @@ export class LensChart extends ChartBox {
         type: 'line',
         data: {
           labels: r.layers.map((l) => `L${l}`),
-          datasets: [
-            {
-              label: 'p(chosen)',
-              data,
-              borderColor: toCss(theme.accent),
-              backgroundColor: toCss(theme.accent),
-              borderWidth: 2,
-              pointRadius: 3,
-            },
-          ],
+          datasets: [lineSeries('p(chosen)', data, theme.accent)],
         },
         options: baseOptions(theme, {
           scales: { y: { min: 0, max: 1, ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 100)}%` } } },
@@ -178,13 +168,13 @@ export class LensChart extends ChartBox {
       theme,
     );
     const decided = r.decision[p];
-    this.setNote(`${next ? `“${displayText(next)}”` : 'The next token'} at each layer; the top-1 is final from layer ${decided}.`);
+    this.setNote(t('chart.lensLineNote', next ? `“${displayText(next)}”` : t('chart.theNextToken'), decided));
   }
 }
 
 export class HiddenChart extends ChartBox {
   constructor() {
-    super('Hidden states: norm and change per layer', 'hidden');
+    super(t('chart.hidden'), 'hidden');
   }
 
   update(r: HiddenResult, theme: Theme): void {
@@ -198,12 +188,7 @@ export class HiddenChart extends ChartBox {
           datasets: [
             {
               type: 'line',
-              label: 'mean norm',
-              data: Array.from(r.meanNorm, nullIfNaN),
-              borderColor: toCss(theme.accent),
-              backgroundColor: toCss(theme.accent),
-              borderWidth: 2,
-              pointRadius: 3,
+              ...lineSeries('mean norm', Array.from(r.meanNorm, nullIfNaN), theme.accent),
               yAxisID: 'y',
               order: 0,
             },
@@ -220,7 +205,7 @@ export class HiddenChart extends ChartBox {
         },
         options: baseOptions(theme, {
           scales: {
-            y: { position: 'left', min: 0, title: { display: true, text: 'L2 norm' } },
+            y: { position: 'left', min: 0, title: { display: true, text: t('chart.l2norm') } },
             y1: {
               position: 'right',
               min: 0,
@@ -237,11 +222,7 @@ export class HiddenChart extends ChartBox {
       },
       theme,
     );
-    this.setNote(
-      change.some((v) => v !== null)
-        ? 'Means over positions.'
-        : 'Means over positions. This trace recorded no change between layers (saved by an older Decoder Lens): decode again to see it.',
-    );
+    this.setNote(change.some((v) => v !== null) ? t('chart.hiddenNote') : `${t('chart.hiddenNote')} ${t('chart.hiddenNoChange')}`);
   }
 }
 

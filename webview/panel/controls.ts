@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { HeadChoice, PanelUiState } from '../../src/protocol/panel';
 import type { AttentionKind } from '../../src/protocol/trace';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 
 export interface ControlEvents {
   kind(kind: AttentionKind): void;
@@ -24,14 +25,16 @@ export class HeadControls {
   private readonly scale: HTMLElement & { checked: boolean };
 
   constructor(on: ControlEvents) {
-    this.layer = el('vscode-single-select', { className: 'pick-layer', attrs: { 'aria-label': 'Layer' } }) as HTMLElement & {
+    this.layer = el('vscode-single-select', { className: 'pick-layer', attrs: { 'aria-label': t('control.layer') } }) as HTMLElement & {
       value: string;
     };
-    this.head = el('vscode-single-select', { className: 'pick-head', attrs: { 'aria-label': 'Head' } }) as HTMLElement & { value: string };
+    this.head = el('vscode-single-select', { className: 'pick-head', attrs: { 'aria-label': t('control.head') } }) as HTMLElement & {
+      value: string;
+    };
     this.scale = el('vscode-checkbox', {
       className: 'pick-scale',
-      title: '√ scale spreads the small weights attention is mostly made of',
-      attrs: { label: '√ colour scale' },
+      title: t('control.sqrtTitle'),
+      attrs: { label: t('control.sqrt') },
     }) as HTMLElement & { checked: boolean };
     this.layer.addEventListener('change', () => on.layer(Number(this.layer.value)));
     this.head.addEventListener('change', () => on.head(this.head.value === 'mean' ? 'mean' : Number(this.head.value)));
@@ -39,9 +42,9 @@ export class HeadControls {
     this.element = el(
       'div',
       { className: 'head-controls' },
-      el('label', {}, 'Layer'),
+      el('label', {}, t('control.layer')),
       this.layer,
-      el('label', {}, 'Head'),
+      el('label', {}, t('control.head')),
       this.head,
       this.scale,
     );
@@ -50,12 +53,12 @@ export class HeadControls {
   set(state: PanelUiState, layers: number[], heads: HeadChoice[]): void {
     fill(
       this.layer,
-      layers.map((l) => [String(l), `Layer ${l}`]),
+      layers.map((l) => [String(l), t('control.layerN', l)]),
       String(state.layer),
     );
     fill(
       this.head,
-      heads.map((h) => [String(h), h === 'mean' ? 'Mean of heads' : `Head ${h}`]),
+      heads.map((h) => [String(h), h === 'mean' ? t('control.headMean') : t('control.headN', h)]),
       String(state.head),
     );
     this.scale.checked = state.scale === 'sqrt';

@@ -7,6 +7,7 @@ import type { MatrixResult } from '../../src/protocol/panel';
 import type { ViewToken } from '../../src/protocol/trace';
 import { toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 import { hatchMasked, invert, paintBytes, sizeCanvas, toBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 import { cellAt, heatLayout, labelShown, type HeatLayout } from './layout';
@@ -40,7 +41,7 @@ export class HeadView {
   constructor(private readonly onQuery: (query: number) => void) {
     this.canvas = el('canvas', {
       className: 'head-canvas',
-      attrs: { tabindex: '0', role: 'img', 'aria-label': 'Attention heatmap: ↑↓ query, ←→ key' },
+      attrs: { tabindex: '0', role: 'img', 'aria-label': t('head.aria') },
     });
     this.readout = el('div', { className: 'readout', attrs: { 'aria-live': 'polite' } });
     this.element = el('div', { className: 'head-view' }, el('div', { className: 'head-scroll' }, this.canvas), this.readout);

@@ -1,21 +1,22 @@
 /** The trace header: model, input size, how generation stopped, and what could not be captured (and why). */
 import type { PanelTraceMeta } from '../../src/protocol/panel';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 
 export function traceHeader(meta: PanelTraceMeta, actions: HTMLElement[]): HTMLElement {
   const m = meta.model;
   const facts = [
     m.architecture,
-    `${m.layers} layers × ${m.heads} heads`,
-    `${meta.inputTokens.length} input tokens`,
-    `${meta.generated.length} generated (${meta.stopReason === 'eos' ? 'stopped at end of sequence' : meta.stopReason === 'scored' ? 'scored, nothing generated' : 'stopped at max new tokens'})`,
-    `KV cache ${m.kvCache ? 'on' : 'off'}`,
+    t('header.size', m.layers, m.heads),
+    t('header.inputTokens', meta.inputTokens.length),
+    t('header.generated', meta.generated.length, t(`header.stop.${meta.stopReason}`)),
+    t(m.kvCache ? 'header.kvOn' : 'header.kvOff'),
   ];
   const notes: HTMLElement[] = [];
-  if (meta.dropped.length) notes.push(note('warning', 'Not captured in full: ', meta.dropped.join('; ')));
-  for (const u of meta.unavailable) notes.push(note('info', `No probabilities for ${u.node}: `, u.reason));
+  if (meta.dropped.length) notes.push(note('warning', t('header.dropped'), meta.dropped.join('; ')));
+  for (const u of meta.unavailable) notes.push(note('info', t('header.unavailable', u.node), u.reason));
   const averaged = meta.captures.filter((c) => c.headAveraged).map((c) => `${c.kind} L${c.layer}`);
-  if (averaged.length) notes.push(note('info', 'Heads averaged by the capture cap: ', averaged.join(', ')));
+  if (averaged.length) notes.push(note('info', t('header.averaged'), averaged.join(', ')));
   return el(
     'header',
     { className: 'trace-header' },

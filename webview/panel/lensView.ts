@@ -7,6 +7,7 @@ import type { LensResult } from '../../src/protocol/panel';
 import type { ViewToken } from '../../src/protocol/trace';
 import { toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 import { paintBytes, sizeCanvas, toBytes } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 import { displayText, formatProb } from '../shared/tokenText';
@@ -33,7 +34,7 @@ export class LensView {
   constructor(private readonly onQuery: (query: number) => void) {
     this.canvas = el('canvas', {
       className: 'lens-canvas',
-      attrs: { role: 'img', 'aria-label': 'Logit lens: top-1 probability per layer and position' },
+      attrs: { role: 'img', 'aria-label': t('lens.aria') },
     });
     this.readout = el('div', { className: 'readout', attrs: { 'aria-live': 'polite' } });
     this.element = el('div', { className: 'lens-view' }, el('div', { className: 'head-scroll' }, this.canvas), this.readout);
@@ -148,8 +149,6 @@ export class LensView {
     if (!lens) return;
     const p = lens.positions.indexOf(this.query);
     if (p >= 0) this.describe(lens.layers.length - 1, p);
-    else
-      this.readout.textContent =
-        'Hover a cell for the layer’s top-1 token; outlined cells: the layer where the final choice is first made for good.';
+    else this.readout.textContent = t('lens.hint');
   }
 }

@@ -5,12 +5,14 @@
 import { Connection } from '../../src/protocol/rpc';
 import type { PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods } from '../../src/protocol/panel';
 import { PANEL_DATA_ID } from '../../src/panelData/embedded';
+import { loadStrings } from '../shared/strings';
 import { hostPort, vscodeApi } from '../shared/vscodePort';
 import { PanelApp } from './app';
 import { startReport } from './report';
 import { errorView, modelSummary } from './summary';
 
 const root = document.getElementById('root')!;
+loadStrings(root);
 const reportData = document.getElementById(PANEL_DATA_ID);
 
 if (reportData) startReport(root, reportData.textContent ?? '');

@@ -5,6 +5,7 @@
 import type { HeadChoice, ThumbnailResult } from '../../src/protocol/panel';
 import type { Theme } from '../shared/theme';
 import { el, setVar } from '../shared/dom';
+import { t } from '../shared/strings';
 import { paintBytes } from '../shared/heatmap';
 import { thumbSide } from './layout';
 
@@ -22,7 +23,7 @@ export class ModelView {
   ) {
     this.grid = el('div', {
       className: 'grid',
-      attrs: { role: 'grid', tabindex: '0', 'aria-label': 'Layers × heads: arrow keys move, Enter opens' },
+      attrs: { role: 'grid', tabindex: '0', 'aria-label': t('model.aria') },
     });
     this.grid.addEventListener('click', (e) => {
       const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-layer]');
@@ -60,7 +61,7 @@ export class ModelView {
         const head: HeadChoice = stored === 1 && thumbs.heads > 1 ? 'mean' : h;
         const canvas = el('canvas', {
           className: 'thumb',
-          title: head === 'mean' ? `layer ${layer}, mean of heads` : `layer ${layer}, head ${h}`,
+          title: head === 'mean' ? t('model.cellMean', layer) : t('model.cell', layer, h),
           dataset: { layer: String(layer), head: String(head) },
           attrs: { role: 'gridcell' },
         });

@@ -4,6 +4,7 @@
  */
 import { Connection } from '../../src/protocol/rpc';
 import type { PanelEvents, PanelHostEvents, PanelHostMethods, PanelMethods } from '../../src/protocol/panel';
+import { t } from '../shared/strings';
 import { localPortPair } from '../shared/vscodePort';
 import { PanelApp } from './app';
 import { readPanelData } from '../../src/panelData/embedded';
@@ -15,7 +16,7 @@ export function startReport(root: HTMLElement, base64: string): void {
   try {
     data = readPanelData(base64);
   } catch (error) {
-    root.replaceChildren(errorView(`This report's data is damaged: ${(error as Error).message}`));
+    root.replaceChildren(errorView(t('report.damaged', (error as Error).message)));
     return;
   }
   const service = new PanelDataService(data);

@@ -1,6 +1,7 @@
 /** The step scrubber: a slider over the generated steps; moving it selects the query that predicted the step. */
 import type { PanelTraceMeta } from '../../src/protocol/panel';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 import { displayText, formatProb } from '../shared/tokenText';
 import { stepOfQuery } from './tokens';
 
@@ -12,7 +13,7 @@ export class Scrubber {
   constructor(onStep: (step: number) => void) {
     this.input = el('input', {
       className: 'scrub',
-      attrs: { type: 'range', min: '0', max: '0', step: '1', 'aria-label': 'Generation step' },
+      attrs: { type: 'range', min: '0', max: '0', step: '1', 'aria-label': t('scrubber.aria') },
     });
     this.label = el('span', { className: 'scrub-label', attrs: { 'aria-live': 'polite' } });
     this.input.addEventListener('input', () => onStep(Number(this.input.value)));
@@ -34,7 +35,7 @@ export class Scrubber {
     const step = onPositions ? stepOfQuery(meta, query) : null;
     this.input.disabled = step === null && !onPositions;
     if (step === null) {
-      this.label.textContent = onPositions ? 'This query predicted no generated token' : 'Steps apply to the decoder';
+      this.label.textContent = t(onPositions ? 'scrubber.noStep' : 'scrubber.decoderOnly');
       this.element.classList.add('idle');
       return;
     }

@@ -1,12 +1,13 @@
 /** The model summary ("Inspect Model Outputs") and error views the host can ask the panel to show. */
 import type { ModelSummary } from '../../src/protocol/model';
 import { el } from '../shared/dom';
+import { t } from '../shared/strings';
 
 export function modelSummary(summary: ModelSummary): HTMLElement {
   return el(
     'section',
     { className: 'model-summary' },
-    el('h2', {}, 'Model outputs'),
+    el('h2', {}, t('summary.title')),
     el('p', {}, summary.path),
     ...summary.files.map((f) =>
       el(

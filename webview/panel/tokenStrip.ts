@@ -5,6 +5,7 @@
  */
 import type { PanelTraceMeta } from '../../src/protocol/panel';
 import { el, setVar } from '../shared/dom';
+import { t } from '../shared/strings';
 import { formatProb } from '../shared/tokenText';
 import { FULL_TINT_BITS, stepOfQuery, stripItems, type StripItem } from './tokens';
 
@@ -18,7 +19,7 @@ export class TokenStrip {
   constructor(private readonly onSelect: (axis: 'positions' | 'input', index: number) => void) {
     this.element = el('div', {
       className: 'strip',
-      attrs: { role: 'listbox', tabindex: '0', 'aria-label': 'Tokens: arrow keys move the selected query' },
+      attrs: { role: 'listbox', tabindex: '0', 'aria-label': t('strip.aria') },
     });
     this.element.addEventListener('click', (e) => {
       const node = (e.target as HTMLElement).closest<HTMLElement>('.tok');
@@ -60,11 +61,7 @@ export class TokenStrip {
           attrs: { 'aria-hidden': 'true' },
         }),
       );
-    const legend = el(
-      'div',
-      { className: 'strip-legend' },
-      `Tint: surprisal (full at ${FULL_TINT_BITS} bits). Bar under generated tokens: chosen-token probability. Click a token to make it the query.`,
-    );
+    const legend = el('div', { className: 'strip-legend' }, t('strip.legend', FULL_TINT_BITS));
     this.element.replaceChildren(el('div', { className: 'strip-tokens' }, ...children), legend);
   }
 
@@ -115,7 +112,7 @@ function isNextOf(items: StripItem[], i: number, step: number): boolean {
 }
 
 function confidenceBar(prob: number): HTMLElement {
-  const bar = el('span', { className: 'conf', title: `chosen-token probability ${formatProb(prob)}`, attrs: { 'aria-hidden': 'true' } });
+  const bar = el('span', { className: 'conf', title: t('strip.barTitle', formatProb(prob)), attrs: { 'aria-hidden': 'true' } });
   setVar(bar, '--p', String(Number.isFinite(prob) ? Math.max(0, Math.min(1, prob)) : 0));
   return bar;
 }

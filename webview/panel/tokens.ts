@@ -5,6 +5,7 @@
 import type { PanelTraceMeta } from '../../src/protocol/panel';
 import type { AttentionKind, ViewToken } from '../../src/protocol/trace';
 import { surprisalBits } from '../../src/panelData/stats';
+import { t } from '../shared/strings';
 import { displayText, formatProb } from '../shared/tokenText';
 
 /** Query and key tokens of one kind of attention. */
@@ -64,16 +65,17 @@ export function stripItems(meta: PanelTraceMeta): StripItem[] {
   const n = meta.inputTokens.length;
   meta.inputTokens.forEach((token, i) => {
     const prob = decoderOnly ? (meta.inputProbs[i] ?? NaN) : NaN;
-    items.push(item(token, 'input', decoderOnly ? 'positions' : 'input', i, i, prob, `input token ${i}`));
+    items.push(item(token, 'input', decoderOnly ? 'positions' : 'input', i, i, prob, t('token.input', i)));
   });
-  if (!decoderOnly && meta.positions[0]) items.push(item(meta.positions[0], 'decoder-start', 'positions', 0, 0, NaN, 'decoder start'));
+  if (!decoderOnly && meta.positions[0])
+    items.push(item(meta.positions[0], 'decoder-start', 'positions', 0, 0, NaN, t('token.decoderStart')));
   const offset = decoderOnly ? n : 1;
   const last = meta.positions.length - 1;
   meta.generated.forEach((g, s) => {
     const token: ViewToken = { id: g.id, text: g.text, special: meta.positions[offset + s]?.special ?? false };
     const index = offset + s <= last ? offset + s : null;
     // The last token has no query row of its own: clicking it selects the position that predicted it.
-    items.push(item(token, 'generated', 'positions', index, index ?? queryOfStep(meta, s), g.prob, `generated step ${s}`));
+    items.push(item(token, 'generated', 'positions', index, index ?? queryOfStep(meta, s), g.prob, t('token.generated', s)));
   });
   return items;
 }
@@ -88,8 +90,8 @@ function item(
   where: string,
 ): StripItem {
   const facts = [`${JSON.stringify(token.text)} #${token.id}`, where];
-  if (token.special) facts.push('special token');
-  if (token.partial) facts.push('part of a character');
-  if (Number.isFinite(prob)) facts.push(`p = ${formatProb(prob)} (${surprisalBits(prob).toFixed(2)} bits)`);
+  if (token.special) facts.push(t('token.special'));
+  if (token.partial) facts.push(t('token.partial'));
+  if (Number.isFinite(prob)) facts.push(t('token.prob', formatProb(prob), surprisalBits(prob).toFixed(2)));
   return { token, label: displayText(token), role, axis, index, select, prob, tint: tintOf(prob), title: facts.join(' · ') };
 }

@@ -15,7 +15,7 @@ import {
   Legend,
   type ChartConfiguration,
 } from 'chart.js';
-import { toCss } from '../../src/panelData/colorScale';
+import { toCss, type Rgba } from '../../src/panelData/colorScale';
 import { el } from './dom';
 import type { Theme } from './theme';
 
@@ -76,4 +76,9 @@ function applyTheme(theme: Theme): void {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function baseOptions(theme: Theme, extra: Record<string, any>): any {
   return { animation: false, responsive: true, maintainAspectRatio: false, color: toCss(theme.foreground), ...extra };
+}
+
+/** A line series in one colour, the way every chart draws its lines (null: no value at that point). */
+export function lineSeries(label: string, data: (number | null)[], color: Rgba) {
+  return { label, data, borderColor: toCss(color), backgroundColor: toCss(color), borderWidth: 2, pointRadius: 3 };
 }

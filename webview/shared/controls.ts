@@ -4,8 +4,9 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { AttentionKind } from '../../src/protocol/trace';
 import { el } from './dom';
+import { t } from './strings';
 
-const KIND_LABEL: Record<AttentionKind, string> = { self: 'Self-attention', cross: 'Cross-attention', encoder: 'Encoder' };
+const kindLabel = (kind: AttentionKind): string => t(`kind.${kind}`);
 
 /** Kind tabs; the shared views go in their default slot (no tab panels: every kind uses the same views). */
 export class KindTabs {
@@ -28,9 +29,7 @@ export class KindTabs {
     this.element.querySelectorAll('vscode-tab-header').forEach((h) => h.remove());
     // A decoder-only model has one kind: no tabs to pick from.
     if (kinds.length > 1)
-      this.element.prepend(
-        ...kinds.map((k) => el('vscode-tab-header', { dataset: { kind: k }, attrs: { slot: 'header' } }, KIND_LABEL[k])),
-      );
+      this.element.prepend(...kinds.map((k) => el('vscode-tab-header', { dataset: { kind: k }, attrs: { slot: 'header' } }, kindLabel(k))));
     this.select(selected);
   }
 

@@ -1,5 +1,6 @@
 // Jensen-Shannon divergence between two models' attention, per layer and head, over the query rows both runs
 // computed from identical tokens. In bits, so 0 is "the same" and 1 is "disjoint".
+import { attentionHead, attentionHeadMean } from '../trace/attention';
 import type { AttentionCapture, AttentionKind } from '../trace/types';
 
 export interface HeadDivergence {
@@ -35,11 +36,7 @@ export function jsd(p: ArrayLike<number>, pAt: number, q: ArrayLike<number>, qAt
 
 /** The capture with its heads averaged (to compare with a capture the byte cap forced to average). */
 export function headAveraged(c: AttentionCapture): Float32Array {
-  if (c.heads === 1) return c.data;
-  const size = c.queries * c.keys;
-  const out = new Float32Array(size);
-  for (let h = 0; h < c.heads; h++) for (let i = 0; i < size; i++) out[i] += c.data[h * size + i] / c.heads;
-  return out;
+  return attentionHeadMean(c);
 }
 
 /**
@@ -62,19 +59,22 @@ export function attentionDivergence(
     const sameHeads = x.heads === y.heads;
     if (!sameHeads) notes.push(`layer ${x.layer} ${x.kind}: ${x.heads} vs ${y.heads} heads stored, compared head-averaged`);
     const heads = sameHeads ? x.heads : 1;
-    const xd = sameHeads ? x.data : headAveraged(x);
-    const yd = sameHeads ? y.data : headAveraged(y);
+    // One head at a time (a compact capture is decoded head by head, never whole).
+    const xMean = sameHeads ? undefined : headAveraged(x);
+    const yMean = sameHeads ? undefined : headAveraged(y);
     const { queries, keys } = limit(x.kind);
     const Q = Math.min(queries, x.queries, y.queries);
     const K = Math.min(keys, x.keys, y.keys);
     const perHead: number[] = [];
     const maxRow: number[] = [];
     for (let h = 0; h < heads; h++) {
+      const xd = xMean ?? attentionHead(x, h);
+      const yd = yMean ?? attentionHead(y, h);
       let sum = 0;
       let count = 0;
       let worst = 0;
       for (let q = 0; q < Q; q++) {
-        const d = jsd(xd, (h * x.queries + q) * x.keys, yd, (h * y.queries + q) * y.keys, K);
+        const d = jsd(xd, q * x.keys, yd, q * y.keys, K);
         if (Number.isNaN(d)) continue;
         sum += d;
         count++;

@@ -20,7 +20,7 @@ export interface DecodeOptions {
   captureMaxBytes: number;
   /**
    * Past the cap, keep every head as 16- or 8-bit probabilities (AttentionCapture.quantized) before averaging
-   * heads. Off until every reader of a trace reads values through attentionValues (trace/attention.ts).
+   * heads (default on; readers go through the accessors in trace/attention.ts). False: float32 or averaged only.
    */
   compactAttention: boolean;
   /** ONNX Runtime execution providers in order of preference; ORT falls back to cpu for what they lack. */
@@ -44,7 +44,7 @@ export function decodeOptions(partial: Partial<DecodeOptions> & { text: string }
     hiddenVectors: false,
     taps: true,
     captureMaxBytes: DEFAULT_CAPTURE_BYTES,
-    compactAttention: false,
+    compactAttention: true,
     executionProviders: ['cpu'],
     lens: false,
     ...partial,

@@ -6,7 +6,7 @@ import type { OpenedModel } from '../decode/model';
 import { withGenAiNames } from '../decode/genaiNames';
 import { pastInputs } from '../decode/session';
 import { runSession } from '../decode/steps';
-import { boolTensor, int64Tensor, range } from '../decode/tensors';
+import { boolTensor, floatData, int64Tensor, range } from '../decode/tensors';
 import type { HookedSession, HookedSessions } from './sessions';
 
 export interface ForwardInput {
@@ -17,6 +17,10 @@ export interface ForwardInput {
   /** Copies in the batch (each can get its own hook row). */
   batch: number;
   taps: boolean;
+  /** Decoder-only: each batch row's attention mask over `ids` (default all ones), e.g. one hidden token per row. */
+  attentionMask?: number[][];
+  /** Encoder-decoder: each batch row's source mask (encoder attention_mask and encoder_attention_mask); the encoder then runs per row. */
+  sourceMask?: number[][];
 }
 
 export interface ForwardResult {
@@ -51,26 +55,49 @@ export async function forward(model: OpenedModel, sessions: HookedSessions, inpu
     if (!file || source.length === 0)
       throw new DecoderLensError('bad-input', 'An encoder-decoder pass needs the encoder file and the source tokens.');
     const encoderSession = await open(file);
-    const sourceIds = int64Tensor(source, [1, source.length]);
-    const sourceMask = int64Tensor(new Array<number>(source.length).fill(1), [1, source.length]);
+    const S = source.length;
+    const rowsMasks = input.sourceMask;
+    if (rowsMasks && (rowsMasks.length !== B || rowsMasks.some((row) => row.length !== S)))
+      throw new DecoderLensError('bad-input', `Expected ${B} source mask rows of ${S} positions each.`);
+    // Without per-row source masks the encoder runs once and its output is copied to every row.
+    const E = rowsMasks ? B : 1;
+    const sourceMask = rowsMasks ? rowsMasks.flat() : new Array<number>(S).fill(1);
+    const sourceIds = int64Tensor(Array.from({ length: E }, () => source).flat(), [E, S]);
+    const encoderNames = encoderSession.session.inputNames;
+    if (rowsMasks && !encoderNames.includes('attention_mask'))
+      throw new DecoderLensError('unsupported', `${file} has no attention_mask input, so source tokens cannot be hidden.`, file);
     const encoded = await runSession(encoderSession, {
       input_ids: sourceIds,
-      ...(encoderSession.session.inputNames.includes('attention_mask') ? { attention_mask: sourceMask } : {}),
+      ...(encoderNames.includes('attention_mask') ? { attention_mask: int64Tensor(sourceMask, [E, S]) } : {}),
     });
     encoder = { session: encoderSession, outputs: encoded };
     const hiddenName = encoderSession.session.outputNames.includes('last_hidden_state')
       ? 'last_hidden_state'
       : encoderSession.session.outputNames[0];
     const hidden = encoded[hiddenName];
-    const rows = hidden.data as Float32Array;
-    const copies = new Float32Array(rows.length * B);
-    for (let b = 0; b < B; b++) copies.set(rows, b * rows.length);
+    const rows = floatData(hidden, hiddenName);
+    let copies = rows;
+    if (E !== B) {
+      copies = new Float32Array(rows.length * B);
+      for (let b = 0; b < B; b++) copies.set(rows, b * rows.length);
+    }
     if (names.includes('encoder_hidden_states'))
       feeds.encoder_hidden_states = new ort.Tensor('float32', copies, [B, ...hidden.dims.slice(1)]);
     if (names.includes('encoder_attention_mask'))
-      feeds.encoder_attention_mask = int64Tensor(repeat(new Array<number>(source.length).fill(1)), [B, source.length]);
+      feeds.encoder_attention_mask = int64Tensor(rowsMasks ? sourceMask : repeat(sourceMask), [B, S]);
   }
-  if (names.includes('attention_mask')) feeds.attention_mask = int64Tensor(repeat(new Array<number>(n).fill(1)), [B, n]);
+  if (input.attentionMask && (input.attentionMask.length !== B || input.attentionMask.some((row) => row.length !== n)))
+    throw new DecoderLensError('bad-input', `Expected ${B} attention mask rows of ${n} positions each.`);
+  if (input.attentionMask?.some((row) => row.includes(0)) && names.includes('seqlens_k'))
+    throw new DecoderLensError(
+      'unsupported',
+      `${session.file} takes sequence lengths (seqlens_k), not a mask: GroupQueryAttention cannot hide single tokens.`,
+      session.file,
+    );
+  if (input.attentionMask && !names.includes('attention_mask'))
+    throw new DecoderLensError('unsupported', `${session.file} has no attention_mask input, so tokens cannot be hidden.`, session.file);
+  if (names.includes('attention_mask'))
+    feeds.attention_mask = int64Tensor(input.attentionMask ? input.attentionMask.flat() : repeat(new Array<number>(n).fill(1)), [B, n]);
   if (names.includes('position_ids')) feeds.position_ids = int64Tensor(repeat(range(0, n)), [B, n]);
   if (names.includes('use_cache_branch')) feeds.use_cache_branch = boolTensor(false);
   // GroupQueryAttention's lengths when the graph takes them: each row's length − 1, and the key axis length.

@@ -12,3 +12,7 @@ export { rankHeads, rankSessions } from './rank';
 export type { HeadImportance, HeadRanking, RankHeadsOptions } from './rank';
 export { patchSessions, patchSweep } from './patch';
 export type { PatchOptions, PatchSweep } from './patch';
+export { occlude, occludeSessions } from './occlude';
+export type { OccludedToken, Occlusion, OccludeOptions } from './occlude';
+export { bisect, bisectSessions } from './bisect';
+export type { BisectLayer, BisectOptions, BisectReport } from './bisect';

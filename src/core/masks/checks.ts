@@ -1,14 +1,29 @@
 /**
  * The mask checks over one trace: compare, cell by cell, what each layer really applied (and read) with what
- * the input mask and causality imply, and sort every difference into a finding a person can act on.
+ * the input mask and causality imply, and sort every difference into a finding a person can act on. Each
+ * finding names what it read (evidence). A layer whose kind or layer number was not inferred from the graph's
+ * structure is not checked at all: the note says so, rather than risk blaming a correct model.
  */
 import type { AttentionKind, Trace } from '../trace/types';
 import { expectedVisible, firstStepRows, isCausal, keyMask, layerViews, maxOverHeads, type LayerView } from './expected';
-import { LEAK_THRESHOLD, type CheckId, type Finding, type FindingRun, type MaskCell } from './types';
-import { formatWeight, plural, tokenName, whereList } from './wording';
+import {
+  LEAK_THRESHOLD,
+  type CheckContext,
+  type CheckId,
+  type Evidence,
+  type Finding,
+  type FindingRun,
+  type MaskCell,
+  type TapFacts,
+} from './types';
+import { checkWindow } from './windowCheck';
+import { formatWeight, tokenRef, wording, type Wording } from './wording';
+import { layerWindow } from './window';
 
 /** Cells kept per layer and kind in a finding (the count keeps them all). */
 export const MAX_CELLS_PER_LAYER = 256;
+/** Cells named per layer in a finding's evidence. */
+const EVIDENCE_CELLS = 4;
 
 type Bucket = 'leak' | 'future' | 'cross-padding' | 'sees-hidden' | 'hides-visible';
 
@@ -17,21 +32,44 @@ interface Hit extends MaskCell {
   weight: number;
 }
 
-/** Every difference of every captured layer, by what kind of difference it is. */
-function collect(trace: Trace): Map<Bucket, Hit[]> {
+/** The captured layers the checks may judge: those whose kind and layer the graph's structure established. */
+export function checkedViews(trace: Trace, context: CheckContext = {}): LayerView[] {
+  const w = wording(context.locale);
+  return layerViews(trace).filter((view) => {
+    const facts = factsOf(context, view);
+    if (!facts || (facts.inferred.kind === 'structure' && facts.inferred.layer === 'structure')) return true;
+    context.note?.(
+      w.notVerified({
+        what: `${w.kindName(view.kind)} (${w.layerList([view.layer])}, ${facts.tensor})`,
+        kindBasis: facts.inferred.kind,
+        layerBasis: facts.inferred.layer,
+      }),
+    );
+    return false;
+  });
+}
+
+export function factsOf(context: CheckContext, view: { layer: number; kind: AttentionKind }): TapFacts | undefined {
+  return context.taps?.find((t) => t.layer === view.layer && t.kind === view.kind);
+}
+
+/** Every difference of every checked layer, by what kind of difference it is. */
+function collect(trace: Trace, views: LayerView[]): Map<Bucket, Hit[]> {
   const buckets = new Map<Bucket, Hit[]>();
   const add = (bucket: Bucket, hit: Hit) => {
     const list = buckets.get(bucket);
     if (list) list.push(hit);
     else buckets.set(bucket, [hit]);
   };
-  for (const view of layerViews(trace)) scanLayer(trace, view, add);
+  for (const view of views) scanLayer(trace, view, add);
   return buckets;
 }
 
 function scanLayer(trace: Trace, view: LayerView, add: (bucket: Bucket, hit: Hit) => void): void {
   const { layer, kind, queries, keys } = view;
-  const expected = expectedVisible(trace, kind, queries, keys);
+  // A sliding window the graph applies is judged by the window check (against config.json), not here.
+  const shape = kind === 'self' ? layerWindow(trace, view) : undefined;
+  const expected = expectedVisible(trace, kind, queries, keys, shape?.shape === 'band' ? shape : undefined);
   const applied = view.mask?.visible;
   const weights = view.attention ? maxOverHeads(view.attention) : undefined;
   for (let q = 0; q < queries; q++) {
@@ -52,18 +90,37 @@ function scanLayer(trace: Trace, view: LayerView, add: (bucket: Bucket, hit: Hit
   }
 }
 
-export function checkTrace(trace: Trace, run: FindingRun = 'trace'): Finding[] {
-  const buckets = collect(trace);
+export function checkTrace(trace: Trace, run: FindingRun = 'trace', context: CheckContext = {}): Finding[] {
+  const w = wording(context.locale);
+  const views = checkedViews(trace, context);
+  const buckets = collect(trace, views);
   const findings: Finding[] = [];
-  const finding = (check: CheckId, hits: Hit[], message: string) =>
-    findings.push({ check, severity: 'error', message, cells: capCells(hits), cellCount: hits.length, run });
+  const token = (kind: AttentionKind, axis: 'query' | 'key', index: number) => w.token(tokenRef(trace, kind, axis, index));
+  const finding = (check: CheckId, hits: Hit[], message: string, reads: ReadWhat) =>
+    findings.push({
+      check,
+      severity: 'error',
+      message,
+      cells: capCells(hits),
+      cellCount: hits.length,
+      run,
+      evidence: evidenceOf(trace, hits, run, reads, views, context),
+    });
   const leak = buckets.get('leak');
   if (leak) {
     const top = strongest(leak);
+    const weight = formatWeight(top.weight);
     finding(
       'leak',
       leak,
-      `Attention leaks through the mask: in ${whereList(leak)}, ${plural(leak.length, 'cell')} the applied mask hides still get attention (up to ${formatWeight(top.weight)}), e.g. ${tokenName(trace, top.kind, 'query', top.query)} puts ${formatWeight(top.weight)} on hidden ${tokenName(trace, top.kind, 'key', top.key)}. A hidden key must get exactly 0: the mask value is too weak or is not added before the softmax.`,
+      w.leak({
+        where: w.whereList(leak),
+        count: leak.length,
+        weight,
+        query: token(top.kind, 'query', top.query),
+        key: token(top.kind, 'key', top.key),
+      }),
+      'both',
     );
   }
   const future = buckets.get('future');
@@ -72,57 +129,111 @@ export function checkTrace(trace: Trace, run: FindingRun = 'trace'): Finding[] {
     finding(
       'causal',
       future,
-      `The causal mask is missing: in ${whereList(future)}, ${tokenName(trace, first.kind, 'query', first.query)} sees the later ${tokenName(trace, first.kind, 'key', first.key)} (${plural(future.length, 'cell')} above the diagonal). A decoder must only see earlier tokens; this one reads the future, so it behaves differently than when it generates.`,
+      w.causal({
+        where: w.whereList(future),
+        query: token(first.kind, 'query', first.query),
+        key: token(first.kind, 'key', first.key),
+        count: future.length,
+      }),
+      'applied',
     );
   }
   const cross = buckets.get('cross-padding');
   if (cross) {
     const top = strongest(cross);
+    const { names, more } = hiddenNames(trace, w, 'cross');
     finding(
       'cross-padding',
       cross,
-      `Cross-attention reads encoder padding: ${hiddenList(trace, 'cross')} hidden by encoder_attention_mask, yet ${whereList(cross)} attend${cross.every((h) => h.layer === cross[0].layer) ? 's' : ''} to ${hiddenCount(trace, 'cross') === 1 ? 'it' : 'them'} (up to ${formatWeight(top.weight)}). The decoder's output then depends on padding: batch it with other lengths and the results change.`,
+      w.crossPadding({
+        hidden: names,
+        more,
+        where: w.whereList(cross),
+        singleLayer: cross.every((h) => h.layer === cross[0].layer),
+        weight: formatWeight(top.weight),
+      }),
+      'applied',
     );
   }
   const sees = buckets.get('sees-hidden');
   const hides = buckets.get('hides-visible');
   const wrongAxis = sees && hides && onWrongAxis(trace, sees, hides);
   if (wrongAxis) {
-    finding(
-      'mask-mismatch',
-      [...sees, ...hides],
-      `The attention_mask is applied on the wrong axis in ${whereList([...sees, ...hides])}: the rows (queries) of ${hiddenList(trace, sees[0].kind)} are hidden instead of their columns (keys), so every other token still reads ${hiddenCount(trace, sees[0].kind) === 1 ? 'it' : 'them'}.`,
-    );
+    const { names, more } = hiddenNames(trace, w, sees[0].kind);
+    finding('mask-mismatch', [...sees, ...hides], w.wrongAxis({ where: w.whereList([...sees, ...hides]), hidden: names, more }), 'applied');
   } else if (sees) {
     const top = strongest(sees);
-    const read =
-      top.weight > LEAK_THRESHOLD
-        ? ` and read ${hiddenCount(trace, top.kind) === 1 ? 'it' : 'them'} (up to ${formatWeight(top.weight)})`
-        : '';
+    const { names, more } = hiddenNames(trace, w, top.kind);
     finding(
       'mask-mismatch',
       sees,
-      `The attention_mask is not applied: ${hiddenList(trace, top.kind)} hidden, but ${whereList(sees)} still let ${plural(sees.length, 'query–key cell')} see ${hiddenCount(trace, top.kind) === 1 ? 'it' : 'them'}${read}. The model ignores its attention_mask${top.kind === 'encoder' ? ' in the encoder' : ''}: padding changes what it computes.`,
+      w.notApplied({
+        hidden: names,
+        more,
+        where: w.whereList(sees),
+        count: sees.length,
+        weight: top.weight > LEAK_THRESHOLD ? formatWeight(top.weight) : null,
+        encoder: top.kind === 'encoder',
+      }),
+      'applied',
     );
   }
   if (hides && !wrongAxis) {
     const alignment = upperLeft(trace, hides);
     const first = hides[0];
-    if (alignment) {
+    if (alignment !== null) {
       finding(
         'causal-alignment',
         hides,
-        `With the KV cache the causal mask is aligned to the upper left, not the bottom right: at each cached step the new token sees only ${alignment} instead of every earlier token (${whereList(hides)}, ${plural(hides.length, 'cell')}). The query of a cached step is the last position: offset the causal mask by the past length.`,
+        w.upperLeft({ sees: w.keysUpTo(alignment), where: w.whereList(hides), count: hides.length }),
+        'mask',
       );
     } else {
       finding(
         'mask-mismatch',
         hides,
-        `The applied mask hides ${plural(hides.length, 'cell')} that the input mask${isCausal(first.kind) ? ' and causality' : ''} leave visible (${whereList(hides)}), e.g. ${tokenName(trace, first.kind, 'query', first.query)} cannot see ${tokenName(trace, first.kind, 'key', first.key)}.`,
+        w.hidesVisible({
+          count: hides.length,
+          causal: isCausal(first.kind),
+          where: w.whereList(hides),
+          query: token(first.kind, 'query', first.query),
+          key: token(first.kind, 'key', first.key),
+        }),
+        'mask',
       );
     }
   }
+  const window = checkWindow(trace, views, run, context);
+  if (window) findings.push(window);
   return findings;
+}
+
+/** 'applied': the applied mask when captured, else the attention; 'mask': the mask only; 'both'. */
+type ReadWhat = 'applied' | 'mask' | 'both';
+
+/** Per layer and kind of the hits: the tensor read and the first few cells. */
+function evidenceOf(trace: Trace, hits: Hit[], run: FindingRun, reads: ReadWhat, views: LayerView[], context: CheckContext): Evidence[] {
+  const out: Evidence[] = [];
+  const byLayer = new Map<string, Hit[]>();
+  for (const h of hits) {
+    const key = `${h.kind}.${h.layer}`;
+    const list = byLayer.get(key);
+    if (list) list.push(h);
+    else byLayer.set(key, [h]);
+  }
+  for (const list of byLayer.values()) {
+    const { layer, kind } = list[0];
+    const view = views.find((v) => v.layer === layer && v.kind === kind);
+    const facts = factsOf(context, { layer, kind });
+    const cells = list.slice(0, EVIDENCE_CELLS).map((h): [number, number] => [h.query, h.key]);
+    const mask = { run, layer, kind, read: 'mask' as const, tensor: facts?.mask ?? null, cells };
+    const attention = { run, layer, kind, read: 'attention' as const, tensor: facts?.tensor ?? null, cells };
+    if (reads === 'both') out.push(mask, attention);
+    else if (reads === 'mask' || (reads === 'applied' && view?.mask)) out.push(mask);
+    else out.push(attention);
+  }
+  void trace;
+  return out;
 }
 
 /** Hidden keys of the query row only (a mask built over queries), where the shared axis allows it. */
@@ -134,10 +245,11 @@ function onWrongAxis(trace: Trace, sees: Hit[], hides: Hit[]): boolean {
 }
 
 /**
- * "key 0" when every hidden-but-should-be-visible cell is in a row of a cached step, the first step's rows are
- * right, and each such row keeps only a prefix of its keys: the upper-left alignment of a causal mask.
+ * The last key still seen (0 for "key 0") when every hidden-but-should-be-visible cell is in a row of a cached
+ * step, the first step's rows are right, and each such row keeps only a prefix of its keys: the upper-left
+ * alignment of a causal mask. null otherwise.
  */
-function upperLeft(trace: Trace, hides: Hit[]): string | null {
+function upperLeft(trace: Trace, hides: Hit[]): number | null {
   if (!trace.model.kvCache || !hides.every((h) => h.kind === 'self' && h.query >= firstStepRows(trace, 'self'))) return null;
   const lastShown = new Map<string, number>();
   for (const h of hides) {
@@ -146,8 +258,7 @@ function upperLeft(trace: Trace, hides: Hit[]): string | null {
   }
   // Every hidden cell of a row must lie after the last key it still sees.
   if (!hides.every((h) => h.key > lastShown.get(`${h.layer}.${h.query}`)!)) return null;
-  const widest = Math.max(...lastShown.values());
-  return widest <= 0 ? 'key 0' : `keys 0 to ${widest}`;
+  return Math.max(0, Math.max(...lastShown.values()));
 }
 
 function hiddenKeys(trace: Trace, kind: AttentionKind): number[] {
@@ -155,15 +266,10 @@ function hiddenKeys(trace: Trace, kind: AttentionKind): number[] {
   return [...m.keys()].filter((k) => !m[k]);
 }
 
-const hiddenCount = (trace: Trace, kind: AttentionKind) => hiddenKeys(trace, kind).length;
-
-/** "source token 2 “ fox” is" / "positions 3 “ red” and 5 “ saw” are". */
-function hiddenList(trace: Trace, kind: AttentionKind): string {
+/** The first four hidden keys by name, and how many more. */
+function hiddenNames(trace: Trace, w: Wording, kind: AttentionKind): { names: string[]; more: number } {
   const keys = hiddenKeys(trace, kind);
-  const axisKind = kind === 'cross' ? 'cross' : kind;
-  const names = keys.slice(0, 4).map((k) => tokenName(trace, axisKind, 'key', k));
-  const more = keys.length > 4 ? ` and ${keys.length - 4} more` : '';
-  return `${names.join(', ')}${more} ${keys.length === 1 ? 'is' : 'are'}`;
+  return { names: keys.slice(0, 4).map((k) => w.token(tokenRef(trace, kind, 'key', k))), more: Math.max(0, keys.length - 4) };
 }
 
 function strongest(hits: Hit[]): Hit {

@@ -5,6 +5,7 @@
  */
 import type { AttentionCapture, AttentionKind, GeneratedToken, Trace } from '../trace/types';
 import { headAveraged, jsd } from '../compare/divergence';
+import { attentionQueryRow } from '../trace/attention';
 
 export interface StepDelta {
   step: number;
@@ -91,10 +92,7 @@ function divergence(a: Trace, b: Trace): KindDivergence[] {
         let sum = 0;
         let worst = 0;
         for (let q = 0; q < rows; q++) {
-          const d = jsdBits(
-            hx.data.subarray((h * hx.queries + q) * hx.keys, (h * hx.queries + q) * hx.keys + keys),
-            hy.data.subarray((h * hy.queries + q) * hy.keys, (h * hy.queries + q) * hy.keys + keys),
-          );
+          const d = jsdBits(attentionQueryRow(hx, h, q).subarray(0, keys), attentionQueryRow(hy, h, q).subarray(0, keys));
           sum += d;
           worst = Math.max(worst, d);
         }
@@ -108,7 +106,7 @@ function divergence(a: Trace, b: Trace): KindDivergence[] {
 }
 
 function headMean(x: AttentionCapture): AttentionCapture {
-  return { ...x, heads: 1, headAveraged: true, data: headAveraged(x) };
+  return { ...x, heads: 1, headAveraged: true, data: headAveraged(x), quantized: undefined };
 }
 
 /** Jensen–Shannon divergence in bits (0 = same, 1 = disjoint) of two rows; rows with no mass count as equal. */

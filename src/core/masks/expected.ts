@@ -2,6 +2,7 @@
  * What a correct model would let each query see, from the input mask and causality alone, and what the traced
  * model actually let it see (the mask read from the graph, or where no mask was captured, where it read).
  */
+import { attentionHead } from '../trace/attention';
 import type { AttentionCapture, AttentionKind, MaskCapture, Trace } from '../trace/types';
 import { LEAK_THRESHOLD } from './types';
 
@@ -19,29 +20,47 @@ export function keyMask(trace: Trace, kind: AttentionKind, keys: number): Uint8A
 /** Decoder self attention is causal; the encoder and cross attention are not. */
 export const isCausal = (kind: AttentionKind): boolean => kind === 'self';
 
-/** [query][key] 1 where a correct model lets the query see the key. */
-export function expectedVisible(trace: Trace, kind: AttentionKind, queries: number, keys: number): Uint8Array {
+/**
+ * [query][key] 1 where a correct model lets the query see the key. `window`: the layer's sliding window (keys
+ * a query sees, itself included), when it has one.
+ */
+export function expectedVisible(
+  trace: Trace,
+  kind: AttentionKind,
+  queries: number,
+  keys: number,
+  window?: { size: number; sinks: number },
+): Uint8Array {
   const m = keyMask(trace, kind, keys);
   const out = new Uint8Array(queries * keys);
-  for (let q = 0; q < queries; q++) for (let k = 0; k < keys; k++) out[q * keys + k] = m[k] && (!isCausal(kind) || k <= q) ? 1 : 0;
+  const band = isCausal(kind) && window !== undefined ? window.size : Infinity;
+  const sinks = window?.sinks ?? 0;
+  for (let q = 0; q < queries; q++)
+    for (let k = 0; k < keys; k++) out[q * keys + k] = m[k] && (!isCausal(kind) || (k <= q && (q - k < band || k < sinks))) ? 1 : 0;
   return out;
 }
 
 /** [query][key] 1 where any head put more than LEAK_THRESHOLD on the key. */
 export function readCells(attention: AttentionCapture): Uint8Array {
-  const { heads, queries, keys, data } = attention;
+  const { heads, queries, keys } = attention;
   const size = queries * keys;
   const out = new Uint8Array(size);
-  for (let h = 0; h < heads; h++) for (let i = 0; i < size; i++) if (data[h * size + i] > LEAK_THRESHOLD) out[i] = 1;
+  for (let h = 0; h < heads; h++) {
+    const data = attentionHead(attention, h);
+    for (let i = 0; i < size; i++) if (data[i] > LEAK_THRESHOLD) out[i] = 1;
+  }
   return out;
 }
 
 /** [query][key] the largest weight over heads (the view tints visible cells with it). */
 export function maxOverHeads(attention: AttentionCapture): Float32Array {
-  const { heads, queries, keys, data } = attention;
+  const { heads, queries, keys } = attention;
   const size = queries * keys;
   const out = new Float32Array(size);
-  for (let h = 0; h < heads; h++) for (let i = 0; i < size; i++) out[i] = Math.max(out[i], data[h * size + i]);
+  for (let h = 0; h < heads; h++) {
+    const data = attentionHead(attention, h);
+    for (let i = 0; i < size; i++) out[i] = Math.max(out[i], data[i]);
+  }
   return out;
 }
 

@@ -6,12 +6,14 @@
  */
 import type { Trace } from '../trace/types';
 import type { Finding, ProbeRequest } from './types';
-import { formatWeight, tokenName } from './wording';
+import { formatWeight, tokenRef, wording } from './wording';
 
 /** Relative change of a hidden-state norm, or absolute change of a top-5 probability, that counts as different. */
 export const PADDING_TOLERANCE = 1e-3;
 
-export function planPaddingProbes(trace: Trace): ProbeRequest[] {
+export function planPaddingProbes(trace: Trace, locale?: string): ProbeRequest[] {
+  const w = wording(locale);
+  const name = (k: number) => w.token(tokenRef(trace, 'self', 'key', k));
   const tokens = trace.input.tokens;
   // Leading special tokens (a BOS) stay; the first real token plays the padding.
   let lead = 0;
@@ -26,20 +28,27 @@ export function planPaddingProbes(trace: Trace): ProbeRequest[] {
       id: 'padding-hidden',
       text: trace.input.text,
       attentionMask: mask,
-      purpose: `hide ${tokenName(trace, 'self', 'key', lead)} as padding`,
+      purpose: w.paddingHide(name(lead)),
     },
-    { ...common, id: 'padding-removed', text: trace.input.text.slice(cut), purpose: `leave ${tokenName(trace, 'self', 'key', lead)} out` },
+    { ...common, id: 'padding-removed', text: trace.input.text.slice(cut), purpose: w.paddingLeaveOut(name(lead)) },
   ];
 }
 
 /** The finding when the two probes disagree; null when they agree or cannot be compared (say why in `note`). */
-export function comparePadding(hidden: Trace, removed: Trace, note: (why: string) => void = () => undefined): Finding | null {
+export function comparePadding(
+  hidden: Trace,
+  removed: Trace,
+  note: (why: string) => void = () => undefined,
+  locale?: string,
+): Finding | null {
+  const w = wording(locale);
+  const name = (k: number) => w.token(tokenRef(hidden, 'self', 'key', k));
   const pad = hidden.input.attentionMask.indexOf(0);
   const ids = hidden.input.tokens.map((t) => t.id);
   const want = [...ids.slice(0, pad), ...ids.slice(pad + 1)];
   const got = removed.input.tokens.map((t) => t.id);
   if (pad < 0 || want.join() !== got.join()) {
-    note('the prompt without its first token tokenizes differently, so the padding check was skipped');
+    note(w.paddingRetokenized());
     return null;
   }
   const map = (p: number) => (p < pad ? p : p - 1);
@@ -61,20 +70,42 @@ export function comparePadding(hidden: Trace, removed: Trace, note: (why: string
   const probChange =
     a && b ? Math.max(Math.abs(a.prob - b.prob), ...a.top.map((t) => Math.abs(t.prob - (b.top.find((x) => x.id === t.id)?.prob ?? 0)))) : 0;
   if (worst <= PADDING_TOLERANCE && probChange <= PADDING_TOLERANCE && a?.id === b?.id) return null;
-  const evidence = [
-    worstAt >= 0 && worst > PADDING_TOLERANCE
-      ? `the hidden state of ${tokenName(hidden, 'self', 'key', worstAt)} changes by ${formatWeight(worst)}`
-      : '',
-    a && b && (a.id !== b.id || probChange > PADDING_TOLERANCE)
-      ? `the next token is “${b.text}” at ${formatWeight(b.prob)} without it but “${a.text}” at ${formatWeight(a.prob)} with it hidden`
-      : '',
-  ].filter(Boolean);
+  const stateChanged = worstAt >= 0 && worst > PADDING_TOLERANCE;
+  const nextChanged = a && b && (a.id !== b.id || probChange > PADDING_TOLERANCE);
   return {
     check: 'positions',
     severity: 'error',
-    message: `Position ids ignore padding: hiding ${tokenName(hidden, 'self', 'key', pad)} (as left padding would) should change nothing for the tokens after it, yet ${evidence.join(', and ')}. The model counts hidden slots as positions, so with left padding (batched generation) every position shifts. Compute position_ids as cumsum(attention_mask) − 1.`,
+    message: w.positions({
+      hidden: name(pad),
+      stateChange: stateChanged ? { token: name(worstAt), change: formatWeight(worst) } : null,
+      next: nextChanged
+        ? { without: w.nextToken(b.text, formatWeight(b.prob)), withHidden: w.nextToken(a.text, formatWeight(a.prob)) }
+        : null,
+    }),
     cells: [],
     cellCount: 0,
+    evidence: [
+      ...(stateChanged
+        ? (['padding-hidden', 'padding-removed'] as const).map((run) => ({
+            run,
+            layer: null,
+            kind: null,
+            read: 'output' as const,
+            tensor: `hidden-state norm at position ${run === 'padding-hidden' ? worstAt : map(worstAt)}`,
+            cells: [] as [number, number][],
+          }))
+        : []),
+      ...(nextChanged
+        ? (['padding-hidden', 'padding-removed'] as const).map((run) => ({
+            run,
+            layer: null,
+            kind: null,
+            read: 'output' as const,
+            tensor: 'logits',
+            cells: [] as [number, number][],
+          }))
+        : []),
+    ],
     run: 'padding-hidden',
   };
 }

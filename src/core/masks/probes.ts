@@ -5,8 +5,8 @@
 import type { Trace } from '../trace/types';
 import { checkTrace } from './checks';
 import { comparePadding, planPaddingProbes } from './positions';
-import type { Finding, ProbeRequest, ProbeResult } from './types';
-import { tokenName } from './wording';
+import type { CheckContext, Finding, ProbeRequest, ProbeResult } from './types';
+import { tokenRef, wording } from './wording';
 
 export interface ModelFacts {
   /**
@@ -14,12 +14,22 @@ export interface ModelFacts {
    * itself). Unknown: the padding probes are skipped.
    */
   positionIdsInput?: boolean;
+  /**
+   * The attention ops take sequence lengths, not a mask (GroupQueryAttention's seqlens_k): a token in the middle
+   * cannot be hidden, so the mask probe would only show the lengths misaligned. It is not run.
+   */
+  lengthsOnly?: boolean;
 }
 
-/** Facts from the input names of a model's files (the worker's inspectModel lists them). */
-export function factsFromInputs(files: { role: string; inputs: string[] }[]): ModelFacts {
+/**
+ * Facts from a model's files: their input names (the worker's inspectModel lists them) and, where the caller
+ * ran findTaps, the op types of their attention (GroupQueryAttention takes lengths, not a mask).
+ */
+export function factsFromInputs(files: { role: string; inputs: string[]; attentionOps?: string[] }[]): ModelFacts {
   const decoders = files.filter((f) => f.role !== 'encoder');
-  return decoders.length ? { positionIdsInput: decoders.some((f) => f.inputs.includes('position_ids')) } : {};
+  if (!decoders.length) return {};
+  const lengthsOnly = decoders.some((f) => f.attentionOps?.includes('GroupQueryAttention'));
+  return { positionIdsInput: decoders.some((f) => f.inputs.includes('position_ids')), ...(lengthsOnly ? { lengthsOnly } : {}) };
 }
 
 /** The token a mask probe hides: an ordinary token near the middle, never the last of a decoder-only prompt. */
@@ -32,11 +42,18 @@ export function probeToken(trace: Trace): number {
   return candidates.find((k) => !tokens[k].special && k > 0) ?? candidates.find((k) => !tokens[k].special) ?? candidates[0] ?? 0;
 }
 
-export function planProbes(trace: Trace, facts: ModelFacts = {}): ProbeRequest[] {
+export function planProbes(
+  trace: Trace,
+  facts: ModelFacts = {},
+  locale?: string,
+  note: (why: string) => void = () => undefined,
+): ProbeRequest[] {
+  const w = wording(locale);
   const probes: ProbeRequest[] = [];
   const n = trace.input.tokens.length;
   // A trace that already hides a token shows whether the mask is applied; otherwise hide one.
-  if (n >= 2 && !trace.input.attentionMask.includes(0)) {
+  if (facts.lengthsOnly) note(w.lengthsOnly());
+  else if (n >= 2 && !trace.input.attentionMask.includes(0)) {
     const k = probeToken(trace);
     const kind = trace.model.architecture === 'decoder-only' ? 'self' : 'cross';
     probes.push({
@@ -45,10 +62,10 @@ export function planProbes(trace: Trace, facts: ModelFacts = {}): ProbeRequest[]
       attentionMask: trace.input.tokens.map((_, i) => (i === k ? 0 : 1)),
       maxNewTokens: Math.min(trace.settings.maxNewTokens, 3),
       useCache: trace.settings.useCache,
-      purpose: `hide ${tokenName(trace, kind, 'key', k)} to see whether the model applies its mask`,
+      purpose: w.probeHide(w.token(tokenRef(trace, kind, 'key', k))),
     });
   }
-  if (facts.positionIdsInput === false) probes.push(...planPaddingProbes(trace));
+  if (facts.positionIdsInput === false) probes.push(...planPaddingProbes(trace, locale));
   return probes;
 }
 
@@ -56,32 +73,40 @@ export function planProbes(trace: Trace, facts: ModelFacts = {}): ProbeRequest[]
  * Every finding for a trace: the checks on the trace itself, then what the probes add (a check already
  * firing on the trace is not repeated from a probe).
  */
-export function runChecks(trace: Trace, probes: ProbeResult[] = [], note: (why: string) => void = () => undefined): Finding[] {
-  const findings = checkTrace(trace, 'trace');
+export function runChecks(
+  trace: Trace,
+  probes: ProbeResult[] = [],
+  note: (why: string) => void = () => undefined,
+  context: CheckContext = {},
+): Finding[] {
+  const ctx: CheckContext = { ...context, note };
+  const findings = checkTrace(trace, 'trace', ctx);
   const seen = new Set(findings.map((f) => f.check));
   const result = (id: ProbeResult['id']) => probes.find((p) => p.id === id);
   const mask = result('mask-probe');
   if (mask && 'trace' in mask) {
-    for (const f of checkTrace(mask.trace, 'mask-probe')) if (!seen.has(f.check)) findings.push(f);
+    // The probe's notes repeat the trace's (same layers, same window): keep them once.
+    for (const f of checkTrace(mask.trace, 'mask-probe', { ...ctx, note: () => undefined })) if (!seen.has(f.check)) findings.push(f);
   } else if (mask && mask.error.code === 'unsupported') {
     findings.push({
       check: 'mask-mismatch',
       severity: 'warning',
-      message: `${mask.error.message} Without an attention_mask the model cannot be told which tokens are padding.`,
+      message: wording(context.locale).probeUnsupported(mask.error.message),
       cells: [],
       cellCount: 0,
       run: 'mask-probe',
+      evidence: [{ run: 'mask-probe', layer: null, kind: null, read: 'output', tensor: 'attention_mask', cells: [] }],
     });
   } else if (mask) {
-    note(`the mask probe failed: ${mask.error.message}`);
+    note(wording(context.locale).maskProbeFailed(mask.error.message));
   }
   const hidden = result('padding-hidden');
   const removed = result('padding-removed');
   if (hidden && removed && 'trace' in hidden && 'trace' in removed) {
-    const f = comparePadding(hidden.trace, removed.trace, note);
+    const f = comparePadding(hidden.trace, removed.trace, note, context.locale);
     if (f) findings.push(f);
   } else if (hidden || removed) {
-    note('a padding probe failed, so the position-id check was skipped');
+    note(wording(context.locale).paddingProbeFailed());
   }
   return findings;
 }

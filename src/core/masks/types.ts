@@ -13,7 +13,9 @@ export type CheckId =
   /** Under the KV cache the causal mask is aligned to the upper left instead of the bottom right. */
   | 'causal-alignment'
   /** Position ids count hidden (padding) tokens: the model's outputs change when padding is added. */
-  | 'positions';
+  | 'positions'
+  /** config.json's sliding_window and the window the graph applies disagree (one declares a window the other lacks). */
+  | 'window';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -36,6 +38,56 @@ export interface Finding {
   cells: MaskCell[];
   cellCount: number;
   run: FindingRun;
+  /** What the check read to conclude this: which tensors (by graph name where known) and which cells. */
+  evidence?: Evidence[];
+}
+
+/** One thing a check read: a layer's captured attention or applied mask (or a probe's output), and where. */
+export interface Evidence {
+  run: FindingRun;
+  layer: number | null;
+  kind: AttentionKind | null;
+  /** 'attention' (probabilities), 'mask' (the applied mask), 'config' (config.json), 'output' (next-token probabilities, hidden states). */
+  read: 'attention' | 'mask' | 'config' | 'output';
+  /** The graph tensor (or config key) read, where known. */
+  tensor: string | null;
+  /** A few of the cells read, [query, key]. */
+  cells: [number, number][];
+}
+
+/** How a tap's kind and layer were inferred (see findTaps); checks act only on 'structure'. */
+export type InferenceBasis = 'structure' | 'scope' | 'order' | 'assumed';
+
+/** What the checks know about one captured layer beyond the trace: its tensors and how it was identified. */
+export interface TapFacts {
+  layer: number;
+  kind: AttentionKind;
+  tensor: string;
+  mask: string | null;
+  inferred: { kind: InferenceBasis; layer: InferenceBasis };
+}
+
+/** The sliding window config.json declares for decoder self attention. */
+export interface DeclaredWindow {
+  /** Keys a query sees at most (itself included), or null when the config declares no window. */
+  size: number | null;
+  /** Which self-attention layers use it (Gemma-style layer_types); null = all. */
+  layers: number[] | null;
+  /** The config key(s) it came from, for the evidence. */
+  source: string;
+}
+
+export type Locale = 'en' | 'zh-cn';
+
+/** What the checks may know besides the trace (the CLI and host fill what they have). */
+export interface CheckContext {
+  /** From findTaps: the checks skip (and say why) any layer whose kind or layer was not inferred from structure. */
+  taps?: TapFacts[];
+  /** From config.json; undefined = not known (the window check does not run). */
+  window?: DeclaredWindow;
+  locale?: Locale;
+  /** Why something was not checked (one sentence each). */
+  note?: (why: string) => void;
 }
 
 export const LEAK_THRESHOLD = 1e-6;

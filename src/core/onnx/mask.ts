@@ -1,6 +1,6 @@
 // Masks: where a mask operand comes from (a mask input, a causal construction) and, at run time, how raw mask
 // values read as visible / hidden.
-import type { GraphView } from './graph-view';
+import type { GraphView } from './graphView';
 
 export type MaskOrigin = 'input' | 'causal';
 
@@ -32,7 +32,8 @@ export function maskOrigins(view: GraphView, tensor: string): MaskOrigin[] {
       continue;
     }
     const p = view.producerOf(t);
-    if (!p) continue;
+    // A shape says nothing about which cells are hidden (and leads back through the whole residual stream).
+    if (!p || p.opType === 'Shape' || p.opType === 'Size') continue;
     if (p.opType === 'Trilu') origins.add('causal');
     if (p.opType === 'Range') sawRange = true;
     if (COMPARISONS.has(p.opType)) sawComparison = true;

@@ -1,11 +1,11 @@
 // findTaps: what a person debugging this model wants to see, per layer, wherever it lives in the graph
 // (top level or inside the branches of Optimum's merged-decoder If, where each layer appears once per branch).
-import { type FoundAttention, type MaskRef, type NodeEdit, findSoftmaxAttention } from './attention';
+import { type FoundAttention, type InferenceBasis, type MaskRef, type NodeEdit, findSoftmaxAttention, kindBasisOf } from './attention';
 import { type Unavailable, findFusedAttention } from './fused';
-import { type BranchStep, GraphView } from './graph-view';
+import { type BranchStep, GraphView } from './graphView';
 import { type FoundHidden, findHiddenStates } from './hidden';
 import type { MaskOrigin } from './mask';
-import type { MaskKind } from './score-path';
+import type { MaskKind } from './scorePath';
 import type { ImpliedMask, ModelInfo } from './types';
 
 export type ModelRole = 'decoder' | 'decoder-with-past' | 'decoder-merged' | 'encoder' | 'unknown';
@@ -50,6 +50,8 @@ export interface AttentionTap {
   branchPath?: BranchStep[];
   /** One per place the layer appears (two in a merged decoder: then/else branch). */
   sites: AttentionSite[];
+  /** How `kind` and `layer` were inferred (checks trust only 'structure'). */
+  inferred: { kind: InferenceBasis; layer: InferenceBasis };
   /** Fused ops: the mask their kernel applies inside itself, as their inputs and attributes imply it. */
   implied?: ImpliedMask;
 }
@@ -78,7 +80,7 @@ const SUBGRAPH_OPS_LIFTABLE = new Set(['If']);
 export function findTaps(model: ModelInfo): TapReport {
   const opset = model.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
   const unavailable: Unavailable[] = [];
-  const attention: { found: FoundAttention; layer: number }[] = [];
+  const attention: Layered[] = [];
   const hidden: FoundHidden[] = [];
 
   const visit = (view: GraphView, liftable: boolean) => {
@@ -90,7 +92,7 @@ export function findTaps(model: ModelInfo): TapReport {
           reason: 'it is inside a Loop or Scan body, whose tensors ONNX Runtime cannot return',
         });
     } else {
-      const layered = assignLayers(here);
+      const layered = assignLayers(view, here);
       attention.push(...layered);
       hidden.push(
         ...findHiddenStates(
@@ -117,29 +119,103 @@ export function findTaps(model: ModelInfo): TapReport {
   };
 }
 
-/** Layers from scope names when every attention in this graph has a distinct one, else by order per kind. */
-function assignLayers(found: FoundAttention[]): { found: FoundAttention; layer: number }[] {
-  const keys = found.map((f) => (f.scope ? `${f.kind}.${f.scope.index}` : null));
-  if (keys.every((k) => k !== null) && new Set(keys).size === keys.length) {
-    return found.map((f) => ({ found: f, layer: f.scope!.index }));
+const BASIS_RANK: Record<InferenceBasis, number> = { structure: 0, scope: 1, order: 2, assumed: 3 };
+
+interface Layered {
+  found: FoundAttention;
+  layer: number;
+  layerBasis: InferenceBasis;
+}
+
+/**
+ * Layer numbers, by structure first: an attention's layer is how many attentions of its kind lie upstream of it
+ * in the data flow (so the self and cross attention of one decoder block share a number whatever the node
+ * order). Scope names (`layers.N`) confirm it, or stand in when the data flow is ambiguous (parallel attentions);
+ * node order is the last resort.
+ */
+function assignLayers(view: GraphView, found: FoundAttention[]): Layered[] {
+  if (found.length === 0) return [];
+  const structural = upstreamCounts(view, found);
+  const perKindUnique = (layers: (number | null)[]) => {
+    const keys = found.map((f, i) => (layers[i] === null ? null : `${f.kind}.${layers[i]}`));
+    return keys.every((k) => k !== null) && new Set(keys).size === keys.length;
+  };
+  const scoped = found.map((f) => f.scope?.index ?? null);
+  if (structural && perKindUnique(structural)) {
+    // The model's own numbering (layers.N) where the data flow confirms it (a hybrid model's first attention
+    // may be its layers.1); else the count.
+    const numbers = perKindUnique(scoped) && sameOrder(structural, scoped) ? (scoped as number[]) : structural;
+    return found.map((f, i) => ({ found: f, layer: numbers[i], layerBasis: 'structure' }));
   }
+  if (perKindUnique(scoped)) return found.map((f, i) => ({ found: f, layer: scoped[i]!, layerBasis: 'scope' }));
   const next = { self: 0, cross: 0 };
-  return [...found].sort((a, b) => a.node.index - b.node.index).map((f) => ({ found: f, layer: next[f.kind]++ }));
+  return [...found]
+    .sort((a, b) => a.node.index - b.node.index)
+    .map((f) => ({ found: f, layer: next[f.kind]++, layerBasis: 'order' as const }));
+}
+
+/** Whether `b` numbers the items as `a` does: equal where `a` is equal, increasing where `a` increases. */
+function sameOrder(a: number[], b: (number | null)[]): boolean {
+  const pairs = a.map((x, i) => [x, b[i]] as const).sort((p, q) => p[0] - q[0]);
+  return pairs.every(([x, y], i) => {
+    if (y === null) return false;
+    if (i === 0) return true;
+    const [px, py] = pairs[i - 1];
+    return x === px ? y === py : py !== null && y > py;
+  });
+}
+
+/**
+ * For each attention: how many attentions of the same kind feed it (through any path). ONNX graphs list nodes
+ * in topological order, so one pass suffices; null when a node reads a tensor defined later (not sorted).
+ */
+function upstreamCounts(view: GraphView, found: FoundAttention[]): number[] | null {
+  const at = new Map(found.map((f, i) => [f.node.index, i]));
+  const kinds = ['self', 'cross'] as const;
+  const depth = new Map<string, [number, number]>();
+  const defined = new Set<string>();
+  const result: number[] = new Array<number>(found.length).fill(0);
+  for (const node of view.graph.nodes) {
+    let d: [number, number] = [0, 0];
+    for (const i of node.inputs) {
+      if (!i) continue;
+      if (view.producer.has(i) && !defined.has(i)) return null;
+      const x = depth.get(i);
+      if (x) d = [Math.max(d[0], x[0]), Math.max(d[1], x[1])];
+    }
+    const hit = at.get(node.index);
+    if (hit !== undefined) {
+      const k = kinds.indexOf(found[hit].kind);
+      result[hit] = d[k];
+      d = [...d];
+      d[k]++;
+    }
+    for (const o of node.outputs) {
+      if (!o) continue;
+      defined.add(o);
+      if (d[0] || d[1]) depth.set(o, d);
+    }
+  }
+  return result;
 }
 
 function site(view: GraphView, tensor: string, nodeName: string, nodeIndex: number, edit?: NodeEdit): TapSite {
   return { tensor, node: nodeName, branchPath: view.path, nodeIndex, ...(edit ? { edit } : {}) };
 }
 
-function groupAttention(items: { found: FoundAttention; layer: number }[]): AttentionTap[] {
+function groupAttention(items: Layered[]): AttentionTap[] {
   const byKey = new Map<string, AttentionTap>();
-  for (const { found: f, layer } of items) {
+  for (const { found: f, layer, layerBasis } of items) {
     const id = `attn.${f.kind}.${layer}`;
     const s: AttentionSite = { ...site(f.view, f.tensor, f.node.name, f.node.index, f.edit), heads: f.heads, mask: f.mask, masks: f.masks };
     const tap = byKey.get(id);
     if (tap) {
       tap.sites.push(s);
       tap.heads ??= f.heads;
+      // One site known only by name makes the whole tap so.
+      const basis = kindBasisOf(f.node);
+      if (BASIS_RANK[basis] > BASIS_RANK[tap.inferred.kind]) tap.inferred.kind = basis;
+      if (BASIS_RANK[layerBasis] > BASIS_RANK[tap.inferred.layer]) tap.inferred.layer = layerBasis;
       continue;
     }
     byKey.set(id, {
@@ -158,6 +234,7 @@ function groupAttention(items: { found: FoundAttention; layer: number }[]): Atte
       ...(f.implied ? { implied: f.implied } : {}), // fused ops' in-kernel mask (recompute/implied.ts)
       ...(f.view.path.length ? { branchPath: f.view.path } : {}),
       sites: [s],
+      inferred: { kind: kindBasisOf(f.node), layer: layerBasis },
     });
   }
   return [...byKey.values()].sort((a, b) => a.layer - b.layer || (a.kind === b.kind ? 0 : a.kind === 'self' ? -1 : 1));

@@ -1,17 +1,103 @@
-/** An attention capture's probabilities as float32, whether it was stored as float32 or as compact codes. */
+/**
+ * Reading an attention capture, whether it was stored as float32 or as compact codes (AttentionCapture.quantized),
+ * a head, a row or a value at a time: a long trace (24 layers × 16 heads × 4,096² probabilities) must never be
+ * expanded to float32 whole. Every reader of attention probabilities goes through here.
+ */
 import type { AttentionCapture } from './types';
 
-export function attentionValues(capture: AttentionCapture): Float32Array {
+/**
+ * The stored values and the factor that turns one into a probability (1 for float32; 1 / (2^bits − 1) for codes).
+ * Codes are monotonic in the probability, so a max over codes is the code of the max (max-pooling works on them).
+ */
+export interface AttentionStore {
+  values: Float32Array | Uint16Array | Uint8Array;
+  scale: number;
+}
+
+const codeViews = new WeakMap<Uint8Array, Uint16Array>();
+
+export function attentionStore(capture: AttentionCapture): AttentionStore {
   const q = capture.quantized;
-  if (!q) return capture.data;
-  const levels = 2 ** q.bits - 1;
-  let codes: Uint8Array | Uint16Array = q.codes;
-  if (q.bits === 16) {
+  if (!q) return { values: capture.data, scale: 1 };
+  const scale = 1 / (2 ** q.bits - 1);
+  if (q.bits === 8) return { values: q.codes, scale };
+  let view = codeViews.get(q.codes);
+  if (!view) {
     // A Uint16Array view needs an even offset; a copy otherwise (the bytes are little-endian, as written).
     const bytes = q.codes.byteOffset % 2 === 0 ? q.codes : q.codes.slice();
-    codes = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+    view = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+    codeViews.set(q.codes, view);
   }
-  const out = new Float32Array(codes.length);
-  for (let i = 0; i < codes.length; i++) out[i] = codes[i] / levels;
+  return { values: view, scale };
+}
+
+/** Where head `head` (0 for a head-averaged capture) starts in the stored values; throws past the stored heads. */
+function headOffset(capture: AttentionCapture, head: number): number {
+  const h = capture.headAveraged ? 0 : head;
+  if (!Number.isInteger(h) || h < 0 || h >= capture.heads)
+    throw new RangeError(`Layer ${capture.layer} ${capture.kind} attention has no head ${head} (${capture.heads} stored).`);
+  return h * capture.queries * capture.keys;
+}
+
+function decodeRange(store: AttentionStore, from: number, length: number, fresh: boolean): Float32Array {
+  if (store.values instanceof Float32Array) {
+    const view = store.values.subarray(from, from + length);
+    return fresh ? view.slice() : view;
+  }
+  const out = new Float32Array(length);
+  const { values, scale } = store;
+  for (let i = 0; i < length; i++) out[i] = values[from + i] * scale;
   return out;
+}
+
+/**
+ * One head's probabilities, [queries × keys] row-major. For a float32 capture this is a view into its data unless
+ * `fresh` (pass true before posting or keeping it: a view carries the whole buffer); codes are always decoded fresh.
+ */
+export function attentionHead(capture: AttentionCapture, head: number, fresh = false): Float32Array {
+  const size = capture.queries * capture.keys;
+  return decodeRange(attentionStore(capture), headOffset(capture, head), size, fresh);
+}
+
+/** One query row of one head: `keys` probabilities (a view for float32 unless `fresh`, as attentionHead). */
+export function attentionQueryRow(capture: AttentionCapture, head: number, query: number, fresh = false): Float32Array {
+  if (!Number.isInteger(query) || query < 0 || query >= capture.queries)
+    throw new RangeError(`Query ${query} is outside 0…${capture.queries - 1}.`);
+  return decodeRange(attentionStore(capture), headOffset(capture, head) + query * capture.keys, capture.keys, fresh);
+}
+
+/** One probability. */
+export function attentionAt(capture: AttentionCapture, head: number, query: number, key: number): number {
+  const { values, scale } = attentionStore(capture);
+  return values[headOffset(capture, head) + query * capture.keys + key] * scale;
+}
+
+/** The mean over the stored heads, [queries × keys] (a view of the data for a float32 capture with one head). */
+export function attentionHeadMean(capture: AttentionCapture): Float32Array {
+  const size = capture.queries * capture.keys;
+  const store = attentionStore(capture);
+  if (capture.heads === 1) return decodeRange(store, 0, size, false);
+  const out = new Float32Array(size);
+  const { values, scale } = store;
+  for (let h = 0; h < capture.heads; h++) {
+    const base = h * size;
+    for (let i = 0; i < size; i++) out[i] += values[base + i] * scale;
+  }
+  for (let i = 0; i < size; i++) out[i] /= capture.heads;
+  return out;
+}
+
+/**
+ * The whole capture as float32 ([head][query][key]). Expands a quantised capture in full: for small traces and
+ * tests only — readers use the head, row or value accessors above.
+ */
+export function attentionValues(capture: AttentionCapture): Float32Array {
+  if (!capture.quantized) return capture.data;
+  return decodeRange(attentionStore(capture), 0, capture.heads * capture.queries * capture.keys, true);
+}
+
+/** The precision the values were stored at, in words, or undefined for float32. */
+export function attentionPrecision(capture: AttentionCapture): string | undefined {
+  const q = capture.quantized;
+  return q ? `${q.bits}-bit probabilities, each within ±${q.maxError.toPrecision(2)}` : undefined;
 }

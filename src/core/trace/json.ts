@@ -1,6 +1,9 @@
 /** The CLI's JSON form of a Trace: tensors as nested arrays ([head][query][key]), masks as 0/1. */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { DecoderLensError } from '../errors';
 import { type LensEntry, lensEntries } from '../lens/outputs';
 import { hiddenStats } from '../lens/hidden';
+import { attentionQueryRow } from './attention';
 import type { AttentionCapture, MaskCapture, Trace } from './types';
 
 export interface TraceJson {
@@ -24,6 +27,15 @@ export interface TraceJson {
 }
 
 export function traceToJson(trace: Trace): TraceJson {
+  return jsonShell(
+    trace,
+    trace.attention.map((a) => ({ ...attentionMeta(a), data: attentionArrays(a) })),
+    trace.masks.map((m) => ({ layer: m.layer, kind: m.kind, data: maskArrays(m) })),
+  );
+}
+
+/** Everything but the tensors, in the key order of the JSON; the tensors are passed in (built, or placeholders). */
+function jsonShell(trace: Trace, attention: TraceJson['attention'], masks: TraceJson['masks']): TraceJson {
   return {
     model: { ...trace.model },
     input: {
@@ -41,14 +53,8 @@ export function traceToJson(trace: Trace): TraceJson {
     generated: trace.generated,
     generatedText: trace.generatedText,
     stopReason: trace.stopReason,
-    attention: trace.attention.map((a) => ({
-      layer: a.layer,
-      kind: a.kind,
-      heads: a.heads,
-      headAveraged: a.headAveraged,
-      data: attentionArrays(a),
-    })),
-    masks: trace.masks.map((m) => ({ layer: m.layer, kind: m.kind, data: maskArrays(m) })),
+    attention,
+    masks,
     hiddenStates: hiddenJson(trace),
     ...(trace.lens ? { lens: lensEntries(trace.lens), lensUnavailable: trace.lens.unavailable } : {}),
     dropped: trace.dropped,
@@ -56,12 +62,106 @@ export function traceToJson(trace: Trace): TraceJson {
   };
 }
 
+const attentionMeta = (a: AttentionCapture) => ({ layer: a.layer, kind: a.kind, heads: a.heads, headAveraged: a.headAveraged });
+
+/**
+ * The same JSON as JSON.stringify(traceToJson(trace)), produced piece by piece — the tensors one query row at a
+ * time — so a long trace (gigabytes of text) never exists as one string or one nested array.
+ */
+export function* traceJsonChunks(trace: Trace): Generator<string> {
+  const shell = jsonShell(trace, [], []);
+  yield '{';
+  let first = true;
+  for (const [key, value] of Object.entries(shell)) {
+    if (value === undefined) continue;
+    yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    if (key === 'attention') yield* attentionChunks(trace.attention);
+    else if (key === 'masks') yield* maskChunks(trace.masks);
+    else yield JSON.stringify(value);
+  }
+  yield '}';
+}
+
+function* attentionChunks(captures: AttentionCapture[]): Generator<string> {
+  yield '[';
+  for (const [i, a] of captures.entries()) {
+    yield `${i ? ',' : ''}${JSON.stringify(attentionMeta(a)).slice(0, -1)},"data":[`;
+    for (let h = 0; h < a.heads; h++) {
+      yield h ? ',[' : '[';
+      for (let q = 0; q < a.queries; q++) yield (q ? ',' : '') + JSON.stringify(Array.from(attentionQueryRow(a, h, q)));
+      yield ']';
+    }
+    yield ']}';
+  }
+  yield ']';
+}
+
+function* maskChunks(masks: MaskCapture[]): Generator<string> {
+  yield '[';
+  for (const [i, m] of masks.entries()) {
+    yield `${i ? ',' : ''}${JSON.stringify({ layer: m.layer, kind: m.kind }).slice(0, -1)},"data":[`;
+    for (let q = 0; q < m.queries; q++) yield (q ? ',' : '') + JSON.stringify(Array.from(m.visible.subarray(q * m.keys, (q + 1) * m.keys)));
+    yield ']}';
+  }
+  yield ']';
+}
+
+/** Writes the trace's JSON to `file` through a write stream, in chunks of about 1 MB, waiting when the disk is behind. */
+export async function writeTraceJson(trace: Trace, file: string): Promise<void> {
+  const stream = createWriteStream(file);
+  let failure: Error | undefined;
+  stream.on('error', (error) => (failure = error));
+  const fail = (error: Error) =>
+    new DecoderLensError('bad-input', `Could not write the JSON trace to ${file}: ${error.message}. Choose a writable path.`, file);
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    for (const chunk of traceJsonChunks(trace)) {
+      pending.push(chunk);
+      size += chunk.length;
+      if (size < CHUNK_CHARS) continue;
+      const more = stream.write(pending.join(''));
+      pending = [];
+      size = 0;
+      if (failure) throw failure;
+      if (!more) await drained(stream, () => failure);
+    }
+    stream.write(pending.join(''));
+    await new Promise<void>((resolve, reject) => {
+      if (failure) return reject(failure);
+      stream.once('error', reject);
+      // The callback gets the error when opening or writing failed.
+      stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
+    });
+  } catch (error) {
+    stream.destroy();
+    throw fail(error as Error);
+  }
+}
+
+const CHUNK_CHARS = 1 << 20;
+
+function drained(stream: WriteStream, failed: () => Error | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('error', done);
+      const error = failed();
+      if (error) reject(error);
+      else resolve();
+    };
+    stream.on('drain', done);
+    stream.on('error', done);
+  });
+}
+
+/** One capture as nested arrays [head][query][key] (decoded a row at a time). */
 export function attentionArrays(a: AttentionCapture): number[][][] {
   const out: number[][][] = [];
   for (let h = 0; h < a.heads; h++) {
     const rows: number[][] = [];
-    for (let q = 0; q < a.queries; q++)
-      rows.push(Array.from(a.data.subarray((h * a.queries + q) * a.keys, (h * a.queries + q + 1) * a.keys)));
+    for (let q = 0; q < a.queries; q++) rows.push(Array.from(attentionQueryRow(a, h, q)));
     out.push(rows);
   }
   return out;

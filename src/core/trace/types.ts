@@ -50,7 +50,7 @@ export interface AttentionCapture {
   /**
    * Compact per-head capture (decode option compactAttention, when float32 would pass the capture cap): each
    * probability p as the code round(p × (2^bits − 1)), [head][query][key]; 16-bit codes as little-endian bytes.
-   * Every value is within maxError of what the model computed. Read values with attentionValues (trace/attention.ts).
+   * Every value is within maxError of what the model computed. Read values with the accessors in trace/attention.ts (a head, a row or a value at a time).
    */
   quantized?: { bits: 8 | 16; codes: Uint8Array; maxError: number };
 }

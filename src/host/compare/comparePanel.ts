@@ -25,8 +25,8 @@ import { Connection } from '../../protocol/rpc';
 import { Disposable } from '../dispose';
 import { saveCompareReport } from '../panel/exportFiles';
 import { TraceStorage } from '../panel/traceStorage';
-import { webviewOptions, webviewPort } from '../webviewHtml';
-import { compareHtml } from './compareHtml';
+import { OwnedWebviewPanel, SingletonPanel } from '../singletonPanel';
+import { webviewPort } from '../webviewHtml';
 import { lastSegment } from '../../panelData/pathName';
 
 export type CompareHostConnection = Connection<CompareHostMethods, CompareViewMethods, CompareHostEvents, CompareViewEvents>;
@@ -38,7 +38,7 @@ interface CompareActions {
   exportHtml(open: CompareOpenResult): Promise<{ saved: string | null }>;
 }
 
-export class ComparePanel extends Disposable {
+export class ComparePanel extends OwnedWebviewPanel {
   static readonly viewType = 'decoderLens.compare';
   readonly connection: CompareHostConnection;
   private shown?: CompareOpenResult;
@@ -46,16 +46,9 @@ export class ComparePanel extends Disposable {
   rendered?: CompareRendered;
   private readonly renderEmitter = new vscode.EventEmitter<CompareRendered>();
   readonly onDidRender = this.renderEmitter.event;
-  private readonly disposeEmitter = new vscode.EventEmitter<void>();
-  readonly onDidDispose = this.disposeEmitter.event;
 
-  constructor(
-    readonly panel: vscode.WebviewPanel,
-    extensionUri: vscode.Uri,
-    actions: CompareActions,
-  ) {
-    super();
-    this.register(panel);
+  constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, actions: CompareActions) {
+    super(panel, extensionUri, { view: 'compare', title: 'Decoder Lens: Compare' });
     this.register(this.renderEmitter);
     const current = (compareId: string) => {
       if (this.shown?.compareId !== compareId)
@@ -71,16 +64,13 @@ export class ComparePanel extends Disposable {
         exportHtml: ({ compareId }) => actions.exportHtml(current(compareId)),
       },
     );
-    this.register({ dispose: () => this.connection.dispose() });
+    this.register(this.connection);
     this.register(
       this.connection.onEvent('rendered', (r) => {
         this.rendered = r;
         this.renderEmitter.fire(r);
       }),
     );
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'dist', 'media', 'decoder-lens.svg');
-    panel.webview.html = compareHtml(panel.webview, extensionUri);
-    this.register(panel.onDidDispose(() => this.dispose()));
   }
 
   get comparison(): CompareOpenResult | undefined {
@@ -93,13 +83,6 @@ export class ComparePanel extends Disposable {
     this.panel.title = `Compare: ${lastSegment(open.report.a.label)} vs ${lastSegment(open.report.b.label)}`;
     this.connection.notify('show', open);
   }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    super.dispose();
-    this.disposeEmitter.fire();
-    this.disposeEmitter.dispose();
-  }
 }
 
 export interface ComparePanelsDeps {
@@ -110,28 +93,41 @@ export interface ComparePanelsDeps {
 
 /** The extension's entry to the compare view: one panel, reused; restored after a reload from its own state. */
 export class ComparePanels extends Disposable {
-  private panel?: ComparePanel;
+  private readonly panels: SingletonPanel<ComparePanel>;
   private readonly storage: TraceStorage;
   /** The latest comparison's traces, in memory (older ones are read back from storage). */
   private live?: { compareId: string; a: Trace; b: Trace };
   private readonly loaded = new Map<string, Trace>();
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     storageUri: vscode.Uri,
     private readonly deps: ComparePanelsDeps,
   ) {
     super();
     this.storage = new TraceStorage(storageUri);
-    this.register(
-      vscode.window.registerWebviewPanelSerializer(ComparePanel.viewType, {
-        deserializeWebviewPanel: (panel, state) => this.restore(panel, state),
+    this.panels = this.register(
+      new SingletonPanel({
+        viewType: ComparePanel.viewType,
+        title: 'Decoder Lens: Compare',
+        extensionUri,
+        wrap: (webviewPanel) =>
+          new ComparePanel(webviewPanel, extensionUri, {
+            openTrace: (o, side, focus) => this.openTrace(o, side, focus),
+            openText: (o) => this.openText(o),
+            exportHtml: async (o) => ({ saved: await saveCompareReport(o.report, extensionUri) }),
+          }),
+        // After a reload: the view's state holds the comparison; the host takes it back from there.
+        restore: (panel, state) => {
+          const open = reviveCompareOpen((state as { open?: unknown } | undefined)?.open);
+          if (open) panel.show(open);
+        },
       }),
     );
   }
 
   get current(): ComparePanel | undefined {
-    return this.panel && !this.panel.isDisposed ? this.panel : undefined;
+    return this.panels.current;
   }
 
   /** Shows a comparison beside the editor. A and B are stored in the background for after a reload. */
@@ -147,41 +143,9 @@ export class ComparePanels extends Disposable {
         this.deps.log?.(`Decoder Lens: could not store trace ${side.toUpperCase()} of the comparison: ${error.message}`);
       });
     }
-    const panel =
-      this.current ??
-      this.adopt(
-        vscode.window.createWebviewPanel(
-          ComparePanel.viewType,
-          'Decoder Lens: Compare',
-          { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-          { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
-        ),
-      );
-    if (!panel.panel.visible) panel.panel.reveal(undefined, true);
+    const panel = this.panels.open();
     panel.show(open);
     return panel;
-  }
-
-  private adopt(webviewPanel: vscode.WebviewPanel): ComparePanel {
-    this.panel?.dispose();
-    const panel = new ComparePanel(webviewPanel, this.extensionUri, {
-      openTrace: (o, side, focus) => this.openTrace(o, side, focus),
-      openText: (o) => this.openText(o),
-      exportHtml: async (o) => ({ saved: await saveCompareReport(o.report, this.extensionUri) }),
-    });
-    this.panel = panel;
-    panel.onDidDispose(() => {
-      if (this.panel === panel) this.panel = undefined;
-    });
-    return panel;
-  }
-
-  /** After a reload: the view's state holds the comparison; the host takes it back from there. */
-  private async restore(webviewPanel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    webviewPanel.webview.options = webviewOptions(this.extensionUri);
-    const panel = this.adopt(webviewPanel);
-    const open = reviveCompareOpen((state as { open?: unknown } | undefined)?.open);
-    if (open) panel.show(open);
   }
 
   /**
@@ -208,7 +172,6 @@ export class ComparePanels extends Disposable {
   }
 
   override dispose(): void {
-    this.panel?.dispose();
     this.live = undefined;
     this.loaded.clear();
     super.dispose();

@@ -14,10 +14,9 @@ import type {
   PanelUiState,
 } from '../../protocol/panel';
 import { dataHandlers, type PanelDataService } from '../../panelData/serve';
-import { Disposable } from '../dispose';
+import { OwnedWebviewPanel } from '../singletonPanel';
 import { webviewPort } from '../webviewHtml';
 import { saveHtmlReport, savePng } from './exportFiles';
-import { panelHtml } from './panelHtml';
 
 export type PanelHostConnection = Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>;
 
@@ -29,32 +28,26 @@ export interface ShownTrace {
   focusSeq: number;
 }
 
-export class AttentionPanel extends Disposable {
+export class AttentionPanel extends OwnedWebviewPanel {
   static readonly viewType = 'decoderLens.attention';
   readonly connection: PanelHostConnection;
   private shown?: ShownTrace;
   /** The webview's latest selection (kind, layer, head, query), as it reported it. */
   selection?: PanelUiState;
-  private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
-  readonly onDidDispose = this.onDisposeEmitter.event;
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
   ) {
-    super();
-    this.register(panel);
+    super(panel, extensionUri, { view: 'panel', title: 'Decoder Lens: Attention' });
     this.connection = new Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>(webviewPort(panel.webview), {
       ...dataHandlers((id) => (this.shown?.id === id ? this.shown.service : undefined)),
       open: () => this.openResult(),
       savePng: async ({ name, png }) => ({ saved: await savePng(name, png) }),
       exportHtml: async () => ({ saved: this.shown ? await saveHtmlReport(this.shown.service.data, extensionUri) : null }),
     });
-    this.register({ dispose: () => this.connection.dispose() });
+    this.register(this.connection);
     this.register(this.connection.onEvent('selection', (s) => (this.selection = s)));
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'dist', 'media', 'decoder-lens.svg');
-    panel.webview.html = panelHtml(panel.webview, extensionUri);
-    this.register(panel.onDidDispose(() => this.dispose()));
   }
 
   get trace(): ShownTrace | undefined {
@@ -72,13 +65,6 @@ export class AttentionPanel extends Disposable {
   /** Writes the shown trace as an HTML report (to `target`, or where the user picks). */
   exportHtml(target?: vscode.Uri): Promise<string | null> {
     return this.shown ? saveHtmlReport(this.shown.service.data, this.extensionUri, target) : Promise.resolve(null);
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    super.dispose();
-    this.onDisposeEmitter.fire();
-    this.onDisposeEmitter.dispose();
   }
 
   private openResult(): PanelOpenResult | null {

@@ -8,37 +8,37 @@ import type { ModelSummary } from '../../protocol/model';
 import type { PanelFocus } from '../../protocol/panel';
 import { PanelDataService } from '../../panelData/serve';
 import { Disposable } from '../dispose';
-import { webviewOptions } from '../webviewHtml';
+import { SingletonPanel } from '../singletonPanel';
 import { AttentionPanel, type ShownTrace } from './attentionPanel';
 import { toPanelData } from '../../panelData/fromTrace';
 import { TraceStorage } from './traceStorage';
 
 export class AttentionPanels extends Disposable {
-  private panel?: AttentionPanel;
+  private readonly panels: SingletonPanel<AttentionPanel>;
   private focusSeq = 0;
   private readonly storage: TraceStorage;
   private readonly log?: (message: string) => void;
   /** Ids of traces already stored: showing the same trace again (another focus) neither copies nor saves it. */
   private readonly stored = new WeakMap<Trace, { id: string; service: PanelDataService }>();
 
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    storageUri: vscode.Uri,
-    options: { log?: (message: string) => void } = {},
-  ) {
+  constructor(extensionUri: vscode.Uri, storageUri: vscode.Uri, options: { log?: (message: string) => void } = {}) {
     super();
     this.storage = new TraceStorage(storageUri);
     this.log = options.log;
-    this.register(
-      vscode.window.registerWebviewPanelSerializer(AttentionPanel.viewType, {
-        deserializeWebviewPanel: (panel, state) => this.restore(panel, state),
+    this.panels = this.register(
+      new SingletonPanel({
+        viewType: AttentionPanel.viewType,
+        title: 'Decoder Lens',
+        extensionUri,
+        wrap: (webviewPanel) => new AttentionPanel(webviewPanel, extensionUri),
+        restore: (panel, state) => this.restore(panel, state),
       }),
     );
   }
 
   /** The open panel, if any. */
   get current(): AttentionPanel | undefined {
-    return this.panel && !this.panel.isDisposed ? this.panel : undefined;
+    return this.panels.current;
   }
 
   /**
@@ -53,7 +53,7 @@ export class AttentionPanels extends Disposable {
     const id = known?.id ?? TraceStorage.newId();
     const service = known?.service ?? new PanelDataService(toPanelData(trace, id));
     const shown: ShownTrace = { id, service, focus, focusSeq: ++this.focusSeq };
-    const panel = this.open();
+    const panel = this.panels.open();
     panel.show(shown);
     if (!known) {
       this.stored.set(trace, { id, service });
@@ -66,7 +66,7 @@ export class AttentionPanels extends Disposable {
 
   /** Shows a model's files and outputs ("Inspect Model Outputs") in the same panel. */
   async showModelSummary(summary: ModelSummary): Promise<AttentionPanel> {
-    const panel = this.open();
+    const panel = this.panels.open();
     await panel.connection.whenReady(15_000, 'The Decoder Lens panel');
     await panel.connection.request('showModel', { summary });
     return panel;
@@ -74,49 +74,16 @@ export class AttentionPanels extends Disposable {
 
   /** Shows an error message in the panel (it stays until the next trace or summary). */
   async showError(message: string): Promise<AttentionPanel> {
-    const panel = this.open();
+    const panel = this.panels.open();
     await panel.connection.whenReady(15_000, 'The Decoder Lens panel');
     await panel.connection.request('showError', { message });
     return panel;
   }
 
-  /** The panel, revealed beside the editor (created if there is none). */
-  private open(): AttentionPanel {
-    const panel =
-      this.current ??
-      this.adopt(
-        vscode.window.createWebviewPanel(
-          AttentionPanel.viewType,
-          'Decoder Lens',
-          { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-          { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
-        ),
-      );
-    if (!panel.panel.visible) panel.panel.reveal(undefined, true);
-    return panel;
-  }
-
-  private adopt(webviewPanel: vscode.WebviewPanel): AttentionPanel {
-    this.panel?.dispose();
-    const panel = new AttentionPanel(webviewPanel, this.extensionUri);
-    this.panel = panel;
-    panel.onDidDispose(() => {
-      if (this.panel === panel) this.panel = undefined;
-    });
-    return panel;
-  }
-
   /** After a window reload: the webview state names the trace it showed; load it back from storage. */
-  private async restore(webviewPanel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    webviewPanel.webview.options = webviewOptions(this.extensionUri);
-    const panel = this.adopt(webviewPanel);
+  private async restore(panel: AttentionPanel, state: unknown): Promise<void> {
     const id = (state as { traceId?: unknown } | undefined)?.traceId;
     const trace = TraceStorage.isId(id) ? await this.storage.load(id) : undefined;
     if (trace && TraceStorage.isId(id)) panel.show({ id, service: new PanelDataService(toPanelData(trace, id)), focusSeq: 0 });
-  }
-
-  override dispose(): void {
-    this.panel?.dispose();
-    super.dispose();
   }
 }

@@ -10,6 +10,7 @@ import type { Trace } from '../../core/trace/types';
 import { embedPanelData, PANEL_DATA_ID } from '../embedded';
 import { toPanelData } from '../fromTrace';
 import type { PanelData } from '../serve';
+import { BASE_STYLE, VIEW_PAGES } from '../viewPages';
 
 export interface ReportAssets {
   script: string;
@@ -26,8 +27,8 @@ export function readReportAssets(distDir: string, kind: ReportKind = 'panel'): R
   const ttf = readFileSync(join(distDir, 'media', 'codicon.ttf')).toString('base64');
   const codicon = read('media', 'codicon.css').replace(/url\(["']?\.\/codicon\.ttf[^)"']*["']?\)/g, `url("data:font/ttf;base64,${ttf}")`);
   return {
-    script: read('webview', `${kind}.js`).replace(/\n\/\/# sourceMappingURL=.*$/m, ''),
-    styles: [read('media', 'webview.css'), read('media', 'panel.css'), ...(kind === 'compare' ? [read('media', 'compare.css')] : [])],
+    script: read('webview', VIEW_PAGES[kind].bundle).replace(/\n\/\/# sourceMappingURL=.*$/m, ''),
+    styles: [BASE_STYLE, ...VIEW_PAGES[kind].styles].map((name) => read('media', name)),
     codiconCss: codicon,
   };
 }

@@ -116,7 +116,8 @@ test('the graph core does not run models', () => {
 });
 
 test('the extension host never loads ONNX Runtime or the decoder (inference runs in the worker)', () => {
-  // What the host may read from the core's decode and lens folders: options, sampling settings, lens outputs.
+  // What the host may read from the core's decode and lens folders: options, sampling settings, lens outputs:
+  // pure code that runs no session.
   const allowed = /^src\/core\/(decode\/(options|sampling)|lens\/(outputs|hidden))\.ts$/;
   const forbidden = (f: string) => f === 'onnxruntime-node' || (/^src\/core\/(decode|onnx|lens)\//.test(f) && !allowed.test(f));
   const direct = edges.filter((e) => roomOf(e.from) === 'host' && forbidden(e.to)).map(show);

@@ -2,34 +2,48 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { commandUri, Commands, InternalCommands } from '../../../src/host/commands';
+import { SETTING_DEFAULTS, settingId, type SettingKey } from '../../../src/host/settingDefaults';
 import { repoRoot } from '../paths';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+// Titles and categories are `%key%` placeholders (localised); the English text is in package.nls.json.
+const nls: Record<string, string> = JSON.parse(readFileSync(join(repoRoot, 'package.nls.json'), 'utf8'));
+const english = (value: string) => value.replace(/^%(.+)%$/, (_, key: string) => nls[key] ?? value);
 
 test('every command is contributed with the "Decoder Lens" category and a title', () => {
   const commands: { command: string; title: string; category: string }[] = manifest.contributes.commands;
   assert.ok(commands.length > 0);
   for (const c of commands) {
     assert.match(c.command, /^decoderLens\./);
-    assert.equal(c.category, 'Decoder Lens', c.command);
-    assert.ok(c.title.length > 0, c.command);
+    assert.equal(english(c.category), 'Decoder Lens', c.command);
+    assert.ok(english(c.title).length > 0 && !english(c.title).startsWith('%'), c.command);
   }
 });
 
 test('the commands table in src/host/commands.ts and the manifest agree; internal commands stay out of the palette', () => {
-  const source = readFileSync(join(repoRoot, 'src', 'host', 'commands.ts'), 'utf8');
-  const block = (name: string) => {
-    const start = source.indexOf(`export const ${name}`);
-    return [...source.slice(start, source.indexOf('} as const', start)).matchAll(/'(decoderLens\.[A-Za-z]+)'/g)].map((m) => m[1]);
-  };
-  const publicIds = block('Commands');
-  const internalIds = block('InternalCommands');
+  const publicIds: string[] = Object.values(Commands);
+  const internalIds: string[] = Object.values(InternalCommands);
   const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
   assert.deepEqual([...publicIds, ...internalIds].sort(), contributed);
   const hidden = (manifest.contributes.menus.commandPalette ?? [])
     .filter((m: { when: string }) => m.when === 'false')
     .map((m: { command: string }) => m.command);
   assert.deepEqual(hidden.sort(), [...internalIds].sort());
+});
+
+test('a hover link carries the focus command with its typed arguments, as VS Code passes them back', () => {
+  const uri = commandUri(InternalCommands.focusPanel, { resultId: 3, query: 5, layer: 1 });
+  const [id, query] = uri.replace(/^command:/, '').split('?');
+  assert.equal(id, 'decoderLens.focusPanel');
+  assert.deepEqual(JSON.parse(decodeURIComponent(query)), [{ resultId: 3, query: 5, layer: 1 }]);
+});
+
+test('every setting in package.json is in src/host/settingDefaults.ts with the same default, and no other', () => {
+  const properties: Record<string, { default: unknown }> = manifest.contributes.configuration.properties;
+  const declared = Object.fromEntries(Object.entries(properties).map(([id, p]) => [id, p.default]));
+  const table = Object.fromEntries(Object.entries(SETTING_DEFAULTS).map(([key, value]) => [settingId(key as SettingKey), value]));
+  assert.deepEqual(table, declared);
 });
 
 test('the manifest runs where the model is, and activates only from its contributions', () => {

@@ -29,12 +29,8 @@ describe('compact per-head attention when float32 would pass the capture cap', (
   ] as const) {
     test(`${bits}-bit: every head kept, values within the stated error of torch, saved and read back`, async () => {
       const model = await openModel(fixture('tiny-gpt'));
-      const trace = await decode(model, sessions, {
-        text: ref.prompt,
-        maxNewTokens: ref.max_new_tokens,
-        captureMaxBytes: cap,
-        compactAttention: true,
-      });
+      // compactAttention is the default.
+      const trace = await decode(model, sessions, { text: ref.prompt, maxNewTokens: ref.max_new_tokens, captureMaxBytes: cap });
       assert.deepEqual(
         trace.generated.map((g) => g.id),
         ref.greedy.ids,
@@ -58,9 +54,14 @@ describe('compact per-head attention when float32 would pass the capture cap', (
     });
   }
 
-  test('without compactAttention the same cap averages the heads, as before', async () => {
+  test('with compactAttention off the same cap averages the heads, as before', async () => {
     const model = await openModel(fixture('tiny-gpt'));
-    const trace = await decode(model, sessions, { text: ref.prompt, maxNewTokens: ref.max_new_tokens, captureMaxBytes: caps.sixteen });
+    const trace = await decode(model, sessions, {
+      text: ref.prompt,
+      maxNewTokens: ref.max_new_tokens,
+      captureMaxBytes: caps.sixteen,
+      compactAttention: false,
+    });
     for (const a of trace.attention) {
       assert.equal(a.headAveraged, true);
       assert.equal(a.quantized, undefined);
@@ -68,9 +69,9 @@ describe('compact per-head attention when float32 would pass the capture cap', (
     }
   });
 
-  test('under the cap nothing changes: float32, every head', async () => {
+  test('compact is the default, and under the cap nothing changes: float32, every head', async () => {
     const model = await openModel(fixture('tiny-gpt'));
-    const trace = await decode(model, sessions, { text: ref.prompt, maxNewTokens: ref.max_new_tokens, compactAttention: true });
+    const trace = await decode(model, sessions, { text: ref.prompt, maxNewTokens: ref.max_new_tokens });
     assert.ok(trace.attention.every((a) => !a.quantized && a.heads === 4));
     assertAttention(trace.attention, ref.attention);
   });

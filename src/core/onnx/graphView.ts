@@ -69,7 +69,9 @@ export class GraphView {
     if (this.initializer(name)) return true;
     const p = this.producerOf(name);
     if (!p) return false;
-    if (p.opType === 'Constant' || p.opType === 'ConstantOfShape') return true;
+    if (p.opType === 'Constant') return true;
+    // A tensor filled to a run-time shape (a causal mask's base) is not a constant of the model.
+    if (p.opType === 'ConstantOfShape') return depth > 0 && this.isConstant(p.inputs[0] ?? '', depth - 1);
     if (depth <= 0 || p.inputs.length === 0) return false;
     return p.inputs.every((i) => this.isConstant(i, depth - 1));
   }
