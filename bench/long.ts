@@ -65,7 +65,11 @@ export async function runLongBench(log: (line: string) => void): Promise<BenchRo
     log(`long: the plain process failed: ${(error as Error).message}`);
   }
   const rows: BenchRow[] = [];
-  const plainText = plain ? `plain ORT process ${(plain.ms / 1000).toFixed(1)} s, peak ${gb(plain.peakRss)}` : 'plain ORT process failed';
+  const plainText = !plain
+    ? 'plain ORT process failed'
+    : plain.killedAt
+      ? `the plain ORT process too passed ${gb(plain.killedAt)} and was stopped after ${(plain.ms / 1000).toFixed(0)} s`
+      : `plain ORT process ${(plain.ms / 1000).toFixed(1)} s, peak ${gb(plain.peakRss)}`;
   if (traced.killedAt) {
     rows.push({
       name: `long context T = ${ids.length} + ${NEW_TOKENS}: peak RSS of trace`,
@@ -94,7 +98,7 @@ export async function runLongBench(log: (line: string) => void): Promise<BenchRo
     {
       name: `long context T = ${ids.length} + ${NEW_TOKENS}: \`trace\` process time`,
       baseline: 'a plain ORT process on the same tokens',
-      ratio: plain ? traced.ms / plain.ms : NaN,
+      ratio: plain && !plain.killedAt ? traced.ms / plain.ms : NaN,
       detail: `${(traced.ms / 1000).toFixed(1)} s vs ${plain ? (plain.ms / 1000).toFixed(1) : '?'} s (one run each); .dltrace ${(statSync(out).size / MB).toFixed(0)} MB, --json ${(statSync(json).size / MB).toFixed(0)} MB; tokens ${plain && plain.tokens.join() === trace.generated.map((g) => g.id).join() ? 'identical' : 'differ'}; section ${((Date.now() - started) / 1000).toFixed(0)} s`,
     },
   );
