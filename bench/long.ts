@@ -15,7 +15,7 @@ import { SESSION_OPTIONS } from '../src/core/decode/sessionCache';
 import { decodeTrace } from '../src/core/trace/file';
 import { memoryFree, shortOf, typedBytes } from './floor/resources';
 import { runPlainProcess, runTraceProcess, scratchFile, type ProcessRun } from './floor/processes';
-import type { GptSpec } from './graph/gpt-graph';
+import type { GptSpec } from './graph/gptGraph';
 import { benchFolder, benchPrompt, benchTokenizerDir, ensureGpt2Folder } from './models/gpt2';
 import { gb, type BenchRow } from './table';
 
