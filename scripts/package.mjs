@@ -30,6 +30,9 @@ execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--productio
 const ignore = [
   '**',
   '!package.json',
+  // The manifest's translations (package.nls.*.json) and the vscode.l10n bundles.
+  '!package.nls*.json',
+  '!l10n/**',
   '!README.md',
   '!LICENSE',
   // The README's screenshots, so its relative image links resolve inside the installed extension.

@@ -8,6 +8,7 @@ import type * as vscode from 'vscode';
 
 export const Commands = {
   decodeSelection: 'decoderLens.decodeSelection',
+  scoreSelection: 'decoderLens.scoreSelection',
   selectModel: 'decoderLens.selectModel',
   showAttentionPanel: 'decoderLens.showAttentionPanel',
   openMaskInspector: 'decoderLens.openMaskInspector',

@@ -8,6 +8,7 @@ import { reportError } from './decode/runDecode';
 import { TraceStore, type DecodedRange } from './decode/traceStore';
 import { TraceDecorations } from './editor/decorations';
 import { AttentionHoverProvider } from './editor/hoverProvider';
+import { TraceEditorProvider } from './editor/traceEditor';
 import { MasksViewProvider } from './inspector/masksView';
 import { workerRunner } from './inspector/runner';
 import { AttentionPanels } from './panel';
@@ -30,6 +31,10 @@ export interface DecoderLensApi {
   readonly compare: ComparePanels;
   /** The attention panel: the trace shown and the selection its webview reported. */
   readonly attention: AttentionPanels;
+  /** The workspace's models and the one chosen (remembered in workspace state). */
+  readonly registry: ModelRegistry;
+  /** `.dltrace` files opened as editors (each tab an attention panel). */
+  readonly traceEditor: TraceEditorProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): DecoderLensApi {
@@ -63,7 +68,10 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const register = <K extends CommandId>(id: K, run: (...args: CommandArgs<K>) => unknown) =>
     subscriptions.push(registerCommand(vscode.commands, id, run));
 
-  register(Commands.decodeSelection, () => decodeSelection({ worker, registry, store, show, setBusy: (b) => status.setBusy(b) }));
+  const decodeDeps = { worker, registry, store, show, setBusy: (b: string | undefined) => status.setBusy(b) };
+  register(Commands.decodeSelection, () => decodeSelection(decodeDeps));
+  // The text's own probabilities, attention, masks and lens, with nothing generated.
+  register(Commands.scoreSelection, () => decodeSelection(decodeDeps, { mode: 'score' }));
   register(Commands.selectModel, () => selectModel(registry));
   // From the palette (no argument: a dialog asks), the explorer's context menu or a test (the Uri to compare with).
   register(Commands.compareWith, (target) => compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined));
@@ -72,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     if (current) show(current);
     else
       void vscode.window.showInformationMessage(
-        'Decoder Lens: decode a selection first (Decoder Lens: Decode Selection), or open a saved trace.',
+        vscode.l10n.t('Decoder Lens: decode a selection first (Decoder Lens: Decode Selection), or open a saved trace.'),
       );
   });
   register(InternalCommands.focusPanel, (args) => {
@@ -88,6 +96,12 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     masks.show(trace);
     await attention.show(trace);
   });
+  // A double-clicked .dltrace: its editor tab shows the trace; the Masks view follows it as with Open Trace.
+  const traceEditor = new TraceEditorProvider(context.extensionUri, (trace) => {
+    log.info(`Opened a trace file of ${trace.model.path}`);
+    masks.show(trace);
+  });
+  subscriptions.push(traceEditor);
   register(Commands.toggleDecorations, async () => {
     const enabled = !decorations.isEnabled;
     await updateSetting('decorations.enabled', enabled);
@@ -114,7 +128,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
       if (e.affectsConfiguration(settingId('decorations.enabled'))) decorations.setEnabled(readSettings().decorationsEnabled);
     }),
   );
-  return { worker, store, decorations, masks, compare, attention };
+  return { worker, store, decorations, masks, compare, attention, registry, traceEditor };
 }
 
 export function deactivate(): void {

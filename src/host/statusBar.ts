@@ -23,6 +23,7 @@ export class StatusBar extends Disposable {
     this.item.show();
   }
 
+  /** `what` is shown as it is: pass a localised phrase. */
   setBusy(what: string | undefined): void {
     this.busy = what;
     void this.update();
@@ -30,13 +31,34 @@ export class StatusBar extends Disposable {
 
   private async update(): Promise<void> {
     const active = await this.registry.active();
-    const name = active.isDemo ? 'demo model' : path.basename(active.path);
+    const name =
+      active.source === 'unchosen'
+        ? vscode.l10n.t('choose a model')
+        : active.isDemo
+          ? vscode.l10n.t('demo model')
+          : path.basename(active.path);
     const icon = this.busy ? '$(loading~spin)' : stateIcon(this.worker.state);
     this.item.text = `${icon} ${name}`;
+    const source = {
+      setting: vscode.l10n.t('from the decoderLens.modelPath setting'),
+      chosen: vscode.l10n.t('chosen for this workspace'),
+      found: vscode.l10n.t('the only model in this workspace'),
+      demo: vscode.l10n.t('the built-in demo model'),
+      unchosen: vscode.l10n.t('several models in this workspace, none chosen yet'),
+    }[active.source];
     this.item.tooltip = new vscode.MarkdownString(
-      `**Decoder Lens**\n\nModel: \`${active.path}\` (${active.source})\n\nWorker: ${this.busy ?? this.worker.state}\n\nClick to select a model.`,
+      [
+        '**Decoder Lens**',
+        vscode.l10n.t('Model: {0} ({1})', `\`${active.path}\``, source),
+        vscode.l10n.t('Worker: {0}', this.busy ?? workerStateText(this.worker.state)),
+        vscode.l10n.t('Click to select a model.'),
+      ].join('\n\n'),
     );
   }
+}
+
+function workerStateText(state: WorkerState): string {
+  return state === 'ready' ? vscode.l10n.t('ready') : state === 'starting' ? vscode.l10n.t('starting') : vscode.l10n.t('stopped');
 }
 
 function stateIcon(state: WorkerState): string {

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
+import * as vscode from 'vscode';
 import { Connection } from '../protocol/rpc';
 import { nodePort } from '../protocol/nodePort';
 import type { WorkerEvents, WorkerMethods } from '../protocol/worker';
@@ -44,8 +45,8 @@ export class WorkerClient {
       this.connection = undefined;
       this.setState('stopped');
     };
-    worker.on('error', (error) => onExit(`The Decoder Lens worker failed: ${error.message}`));
-    worker.on('exit', (code) => onExit(`The Decoder Lens worker stopped (exit code ${code}).`));
+    worker.on('error', (error) => onExit(vscode.l10n.t('The Decoder Lens worker failed: {0}', error.message)));
+    worker.on('exit', (code) => onExit(vscode.l10n.t('The Decoder Lens worker stopped (exit code {0}).', code)));
     this.worker = worker;
     this.connection = connection;
     this.setState('starting');

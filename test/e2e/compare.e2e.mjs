@@ -220,7 +220,7 @@ export async function run({ page, shot, log }) {
   await panel
     .waitForFunction(
       (want) => document.querySelector('.head-title')?.textContent === want,
-      `Layer ${mostLayer} · head ${mostHead} · self`,
+      `Layer ${mostLayer} · head ${mostHead} · self-attention`,
       { timeout: 20_000 },
     )
     .catch(async (e) => {
@@ -256,7 +256,7 @@ export async function run({ page, shot, log }) {
   const panelA = await findWebviewFrame(page, '.title-row h1:text-is("demo-model")', 60_000);
   await panelA.waitForFunction(
     (want) => document.querySelector('.head-title')?.textContent === want,
-    `Layer ${mostLayer} · head ${mostHead} · self`,
+    `Layer ${mostLayer} · head ${mostHead} · self-attention`,
     { timeout: 20_000 },
   );
   assert.match(await panelA.textContent('.scrub-label'), /: chose “·big”/, "the panel is not on A's parting step");

@@ -165,12 +165,44 @@ function healthy(url) {
 }
 
 /**
+ * Makes VS Code's display language `locale` (e.g. 'zh-cn') without a Microsoft language pack, which cannot be
+ * downloaded here. `--locale` alone is not enough: code-server (like VS Code) keeps English unless
+ * `<user-data>/languagepacks.json` lists a language pack for the locale; the web workbench then loads that pack's
+ * messages and sets its language (vscode.env.language), which the extension host and the extension scanner take
+ * from it — so VS Code itself loads our package.nls.<locale>.json and l10n/bundle.l10n.<locale>.json. The pack
+ * written here is the same JSON a language-pack extension leaves there, with an empty translation table: VS Code's
+ * own strings stay English (falling back per message, as VS Code does for any untranslated key), ours are Chinese.
+ */
+function writeLanguagePack(userDataDir, locale) {
+  const pack = join(userDataDir, 'decoder-lens-language-pack');
+  mkdirSync(pack, { recursive: true });
+  const translations = join(pack, 'main.i18n.json');
+  writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
+  const entry = {
+    hash: `decoder-lens-test-${locale}`,
+    extensions: [{ extensionIdentifier: { id: `decoder-lens-test.language-pack-${locale}` }, version: '0.0.0' }],
+    translations: { vscode: translations },
+    label: locale,
+  };
+  writeFileSync(join(userDataDir, 'languagepacks.json'), JSON.stringify({ [locale]: entry }, null, 2));
+}
+
+/**
  * Starts code-server on `folder` with fresh user-data, extensions and XDG dirs (removed by stop()).
+ * `locale` (e.g. 'zh-cn') sets the display language (see writeLanguagePack).
  * Its own process group (detached = setsid) so stop() ends the extension host and every other child too.
  * `env` reaches the extension host (it is forked from the server), e.g. where to write test results.
  * Resolves once /healthz answers; rejects (never hangs) within `timeoutMs`.
  */
-export async function startCodeServer({ folder, extensionsDir, userSettings = {}, env = {}, timeoutMs = 90_000, extraArgs = [] } = {}) {
+export async function startCodeServer({
+  folder,
+  extensionsDir,
+  userSettings = {},
+  env = {},
+  timeoutMs = 90_000,
+  extraArgs = [],
+  locale,
+} = {}) {
   const { node, entry } = await ensureCodeServer({ quiet: true });
   const tmp = mkdtempSync(join(tmpdir(), 'decoder-lens-cs-'));
   const dirs = Object.fromEntries(['user-data', 'extensions', 'config', 'data', 'cache'].map((d) => [d, join(tmp, d)]));
@@ -192,6 +224,8 @@ export async function startCodeServer({ folder, extensionsDir, userSettings = {}
     ...userSettings,
   };
   writeFileSync(join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  // DL_LANGUAGE_PACK=0 shows what `--locale` alone does here (VS Code stays English).
+  if (locale && process.env.DL_LANGUAGE_PACK !== '0') writeLanguagePack(dirs['user-data'], locale);
   const logFile = join(tmp, 'code-server.log');
 
   let lastError;
@@ -215,6 +249,7 @@ export async function startCodeServer({ folder, extensionsDir, userSettings = {}
       // Without it code-server ignores the `payload` URL parameter (extensionDevelopmentPath/extensionTestsPath).
       '--vscode-option',
       'enable-smoke-test-driver',
+      ...(locale ? ['--locale', locale] : []),
       ...extraArgs,
       resolve(folder),
     ];

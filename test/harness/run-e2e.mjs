@@ -60,12 +60,21 @@ watchdog(TOTAL_MS, 'e2e', () => say(`e2e: ${passed} passed, ${failed + 1} failed
 rmSync(shotsDir, { recursive: true, force: true });
 mkdirSync(shotsDir, { recursive: true });
 const demo = join(repoRoot, 'demo');
-let server;
+// One code-server per display language: most tests use the default (English); a test that exports
+// `locale = 'zh-cn'` gets a server whose VS Code runs in that language (see writeLanguagePack in codeServer.mjs).
+const servers = new Map();
+async function serverFor(locale = 'en') {
+  if (!servers.has(locale)) {
+    const started = await startCodeServer({ folder: demo, locale: locale === 'en' ? undefined : locale });
+    servers.set(locale, started);
+    say(`e2e: code-server${locale === 'en' ? '' : ` (${locale})`} ready at ${started.url} (${secs()})`);
+  }
+  return servers.get(locale);
+}
 try {
-  server = await startCodeServer({ folder: demo });
-  say(`e2e: code-server ready at ${server.url} (${secs()})`);
   for (const file of files) {
     const test = await import(pathToFileURL(join(e2eDir, file)).href);
+    const server = await serverFor(test.locale);
     const base = file.replace(/\.e2e\.mjs$/, '');
     let n = 0;
     let browser;
@@ -135,7 +144,7 @@ try {
   failed++;
   say(`e2e: ${error.stack ?? error}`);
 } finally {
-  await server?.stop();
+  for (const server of servers.values()) await server.stop();
 }
 say(`e2e: screenshots in ${shotsDir} (${secs()} in all)`);
 finish(failed ? 1 : 0);

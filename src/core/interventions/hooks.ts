@@ -6,9 +6,9 @@
 // The MatMul(probs, V) (or the block's last node) gets a new output name and the appended nodes make the old
 // name, so every consumer reads the hooked tensor. Nodes inside Optimum's merged If read the new top-level
 // inputs as outer-scope values, in both branches.
-import { GraphView, type BranchStep } from '../onnx/graph-view';
+import { GraphView, type BranchStep } from '../onnx/graphView';
 import type { Planner } from '../onnx/planner';
-import type { GraphEdit, NewNode, NodeChange } from '../onnx/surgery-bytes';
+import type { GraphEdit, NewNode, NodeChange } from '../onnx/surgeryBytes';
 import type { TapReport } from '../onnx/taps';
 import type { AttentionKind } from '../trace/types';
 import { type GraphInfo, type ModelInfo, type NodeInfo, elemTypeNumber } from '../onnx/types';

@@ -5,7 +5,7 @@
 // TorchScript exporter writes, and the head MatMul or Gemm, without naming each pattern.
 import { DecoderLensError } from '../errors';
 import type { ModelInfo, NodeInfo, TapReport } from '../onnx';
-import { type BranchStep, GraphView } from '../onnx/graph-view';
+import { type BranchStep, GraphView } from '../onnx/graphView';
 import type { LensLmHead, LensNorm, NormKind } from './outputs';
 
 export type { NormKind };

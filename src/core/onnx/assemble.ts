@@ -3,7 +3,7 @@
 // them are new bytes. With no node changes the result is the file plus one appended `graph { … }` field,
 // which protobuf merges into the graph.
 import type { FileHandle } from 'node:fs/promises';
-import { type GraphEdit, additions, rewriteNodeField } from './surgery-bytes';
+import { type GraphEdit, additions, rewriteNodeField } from './surgeryBytes';
 import type { ByteRange, ModelInfo } from './types';
 import { FormatError, WIRE_LEN, Writer, encodeVarint, readField } from './wire';
 

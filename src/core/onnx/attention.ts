@@ -1,9 +1,9 @@
 // Finds explicit attention in one graph: a Softmax over the last axis whose output is the left operand of the
 // MatMul with V. Structure first (score path, K sources), names second (scopes for layers, hints for cross).
-import type { GraphView } from './graph-view';
+import type { GraphView } from './graphView';
 import { type MaskOrigin, maskOrigins } from './mask';
 import { type LayerScope, layerOf, scopeSaysCross } from './scope';
-import { type MaskKind, type ScorePath, isEncoderSource, isSelfCacheSource, operandOrigin, traceScores } from './score-path';
+import { type MaskKind, type ScorePath, isEncoderSource, isSelfCacheSource, operandOrigin, traceScores } from './scorePath';
 import type { ImpliedMask, NodeInfo } from './types';
 
 export interface MaskRef {

@@ -4,7 +4,7 @@
 // mask and bias added, before softmax, and its type must be declared; GroupQueryAttention `qk_output`=2 and ONNX
 // Attention (opset 23) `qk_matmul_output_mode`=3 return the probabilities in output 3.
 import { type FoundAttention, type MaskRef, type NodeEdit, kindOf } from './attention';
-import type { GraphView } from './graph-view';
+import type { GraphView } from './graphView';
 import { maskOrigins } from './mask';
 import { recomputeAttention } from './recompute/attention';
 import { describeImpliedMask } from './recompute/implied';

@@ -3,7 +3,7 @@
 // placed between one layer's attention and the next.
 import type { NodeEdit } from './attention';
 import { createdName } from './fused';
-import type { GraphView } from './graph-view';
+import type { GraphView } from './graphView';
 import { layerOf } from './scope';
 import type { NodeInfo } from './types';
 

@@ -9,8 +9,8 @@ export type { TapFilter, TapOutput, TapSelection, TappedModel } from './surgery'
 export { booleanMaskVisibility, maskVisibility } from './mask';
 export type { MaskOrigin } from './mask';
 export type { MaskRef, NodeEdit } from './attention';
-export type { MaskKind } from './score-path';
-export type { BranchStep } from './graph-view';
+export type { MaskKind } from './scorePath';
+export type { BranchStep } from './graphView';
 export type { Unavailable } from './fused';
 export { describeImpliedMask, impliedVisibility } from './recompute/implied';
 export type { ImpliedMaskInputs } from './recompute/implied';

@@ -1,6 +1,6 @@
 // Masks: where a mask operand comes from (a mask input, a causal construction) and, at run time, how raw mask
 // values read as visible / hidden.
-import type { GraphView } from './graph-view';
+import type { GraphView } from './graphView';
 
 export type MaskOrigin = 'input' | 'causal';
 

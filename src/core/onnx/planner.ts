@@ -1,8 +1,8 @@
 // Plans the edits that expose taps: a top-level tensor becomes a graph output; a tensor inside If branches is
 // lifted (branch output → If output → graph output, level by level, with an empty placeholder in a branch that
 // lacks it); a fused op's node change is recorded once, with the value infos and nodes it needs.
-import { type BranchStep, GraphView } from './graph-view';
-import { type GraphEdit, type NodeChange, emptyGraphEdit } from './surgery-bytes';
+import { type BranchStep, GraphView } from './graphView';
+import { type GraphEdit, type NodeChange, emptyGraphEdit } from './surgeryBytes';
 import type { TapSite } from './taps';
 import type { GraphInfo, ModelInfo } from './types';
 

@@ -2,8 +2,8 @@
 // Field numbers are from onnx/onnx.proto3 (ONNX 1.17).
 import type { AttributeValue, GraphInfo, ModelInfo, NodeInfo, OpsetInfo, TensorInfo, ValueInfo } from './types';
 import { LIMITS, type Spec } from './walk';
-import { entrySpec, int, opsetSpec, str, valueInfoSpec, want } from './specs-small';
-import { type TensorDraft, tensorSpec } from './specs-tensor';
+import { entrySpec, int, opsetSpec, str, valueInfoSpec, want } from './specsSmall';
+import { type TensorDraft, tensorSpec } from './specsTensor';
 import { FormatError, WIRE_I32, WIRE_LEN, WIRE_VARINT, readPackedFloats, readPackedVarints } from './wire';
 
 interface AttributeDraft {

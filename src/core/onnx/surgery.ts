@@ -3,7 +3,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
 import { externalDataFolder } from './external';
-import type { MaskKind } from './score-path';
+import type { MaskKind } from './scorePath';
 import { assemble } from './assemble';
 import { readModel } from './reader';
 import { Planner } from './planner';

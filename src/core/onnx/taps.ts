@@ -2,10 +2,10 @@
 // (top level or inside the branches of Optimum's merged-decoder If, where each layer appears once per branch).
 import { type FoundAttention, type InferenceBasis, type MaskRef, type NodeEdit, findSoftmaxAttention, kindBasisOf } from './attention';
 import { type Unavailable, findFusedAttention } from './fused';
-import { type BranchStep, GraphView } from './graph-view';
+import { type BranchStep, GraphView } from './graphView';
 import { type FoundHidden, findHiddenStates } from './hidden';
 import type { MaskOrigin } from './mask';
-import type { MaskKind } from './score-path';
+import type { MaskKind } from './scorePath';
 import type { ImpliedMask, ModelInfo } from './types';
 
 export type ModelRole = 'decoder' | 'decoder-with-past' | 'decoder-merged' | 'encoder' | 'unknown';

@@ -21,7 +21,7 @@ export async function compareWith(
   const current = deps.store.current?.trace;
   if (!current) {
     void vscode.window.showInformationMessage(
-      'Decoder Lens: decode a selection first; Compare With… runs the same input through another model.',
+      vscode.l10n.t('Decoder Lens: decode a selection first; Compare With… runs the same input through another model.'),
     );
     return undefined;
   }
@@ -30,9 +30,9 @@ export async function compareWith(
       canSelectFiles: true,
       canSelectFolders: true,
       canSelectMany: false,
-      openLabel: 'Compare With',
-      title: 'A second model (folder or .onnx, same tokenizer) or a saved trace (.dltrace)',
-      filters: { 'Model or saved trace': ['onnx', 'dltrace'] },
+      openLabel: vscode.l10n.t('Compare With'),
+      title: vscode.l10n.t('A second model (folder or .onnx, same tokenizer) or a saved trace (.dltrace)'),
+      filters: { [vscode.l10n.t('Model or saved trace')]: ['onnx', 'dltrace'] },
     })
   )?.[0];
   if (!target) return undefined;
@@ -51,7 +51,7 @@ export async function compareWith(
       other,
     };
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Decoder Lens: comparing', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Decoder Lens: comparing'), cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
         const subscription = token.onCancellationRequested(() => controller.abort());
@@ -59,7 +59,7 @@ export async function compareWith(
           const connection = await deps.worker.get();
           return await connection.request('compare', request, {
             signal: controller.signal,
-            onProgress: ({ step, total }) => progress.report({ message: `step ${step} of ${total}` }),
+            onProgress: ({ step, total }) => progress.report({ message: vscode.l10n.t('step {0} of {1}', step, total) }),
           });
         } finally {
           subscription.dispose();

@@ -38,7 +38,7 @@ export async function runDecode(
         const trace = await connection.request('decode', full, {
           signal: controller.signal,
           onProgress: ({ step, total }) => {
-            progress.report({ message: `step ${step} of ${total}`, increment: ((step - last) / total) * 100 });
+            progress.report({ message: vscode.l10n.t('step {0} of {1}', step, total), increment: ((step - last) / total) * 100 });
             last = step;
           },
         });
@@ -63,8 +63,10 @@ export async function reportError(error: unknown, selectModelCommand: string): P
   const payload = error instanceof RemoteError ? error.payload : { code: 'internal', message: (error as Error)?.message ?? String(error) };
   log.error(`${payload.code}: ${payload.message}`);
   const modelProblem = ['not-found', 'not-onnx', 'bad-model', 'unsupported'].includes(payload.code);
-  const actions = modelProblem ? ['Select Model', 'Show Log'] : ['Show Log'];
-  const choice = await vscode.window.showErrorMessage(`Decoder Lens: ${payload.message}`, ...actions);
-  if (choice === 'Select Model') await vscode.commands.executeCommand(selectModelCommand);
-  if (choice === 'Show Log') log.show(true);
+  const selectModel = vscode.l10n.t('Select Model');
+  const showLog = vscode.l10n.t('Show Log');
+  const actions = modelProblem ? [selectModel, showLog] : [showLog];
+  const choice = await vscode.window.showErrorMessage(vscode.l10n.t('Decoder Lens: {0}', payload.message), ...actions);
+  if (choice === selectModel) await vscode.commands.executeCommand(selectModelCommand);
+  if (choice === showLog) log.show(true);
 }

@@ -15,9 +15,13 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     const index = tokenAt(result.trace, offset - result.offsets.start);
     if (index === undefined) return undefined;
     const token = result.trace.input.tokens[index];
-    const markdown = hoverMarkdown(result.trace, index, readSettings(document.uri).hover, {
-      openPanel: (query, layer) => commandUri(InternalCommands.focusPanel, { resultId: result.id, query, layer }),
-    });
+    const markdown = hoverMarkdown(
+      result.trace,
+      index,
+      readSettings(document.uri).hover,
+      { openPanel: (query, layer) => commandUri(InternalCommands.focusPanel, { resultId: result.id, query, layer }) },
+      vscode.l10n.t,
+    );
     const content = new vscode.MarkdownString(markdown);
     content.isTrusted = { enabledCommands: [InternalCommands.focusPanel] };
     content.supportHtml = false;

@@ -4,6 +4,7 @@
  */
 import { attentionQueryRow } from '../../core/trace/attention';
 import type { AttentionCapture, AttentionKind, Trace } from '../../core/trace/types';
+import { english, type Localize } from '../localize';
 
 export interface HoverSettings {
   /** -1 for the last layer. */
@@ -70,33 +71,39 @@ export interface HoverLinks {
   openPanel(position: number, layer: number): string;
 }
 
-export function hoverMarkdown(trace: Trace, index: number, settings: HoverSettings, links: HoverLinks): string {
+export function hoverMarkdown(trace: Trace, index: number, settings: HoverSettings, links: HoverLinks, t: Localize = english): string {
   const token = trace.input.tokens[index];
   const lines: string[] = [];
-  lines.push(`**${escapeToken(token.text)}** · id ${token.id}${token.partial ? ' · part of a character' : ''}`, '');
+  lines.push(`**${escapeToken(token.text)}** · id ${token.id}${token.partial ? ` · ${t('part of a character')}` : ''}`, '');
   const prob = trace.inputProbs[index];
   if (Number.isFinite(prob)) {
-    lines.push(`Probability under the model: **${pct(prob)}** (surprisal ${(-Math.log2(prob)).toFixed(2)} bits)`, '');
+    lines.push(t('Probability under the model: **{0}** (surprisal {1} bits)', pct(prob), (-Math.log2(prob)).toFixed(2)), '');
     const top = trace.inputTop[index] ?? [];
-    if (top.length) lines.push(`Expected here: ${top.map((t) => `${escapeToken(t.text)} ${pct(t.prob)}`).join(' · ')}`, '');
+    if (top.length) lines.push(t('Expected here: {0}', top.map((e) => `${escapeToken(e.text)} ${pct(e.prob)}`).join(' · ')), '');
   } else if (trace.model.architecture === 'decoder-only') {
-    lines.push('The first token has no probability: nothing comes before it.', '');
+    lines.push(t('The first token has no probability: nothing comes before it.'), '');
   }
   const kind = inputAttentionKind(trace);
   const layer = pickLayer(trace, kind, settings.layer);
   if (!layer) {
-    lines.push(trace.dropped.length ? `Attention not captured: ${trace.dropped.join('; ')}` : 'No attention was captured for this model.');
+    lines.push(
+      trace.dropped.length ? t('Attention not captured: {0}', trace.dropped.join('; ')) : t('No attention was captured for this model.'),
+    );
     return lines.join('\n');
   }
   const how =
-    settings.aggregate === 'head' ? `head ${Math.min(settings.head, layer.heads - 1)}` : `${settings.aggregate} over ${layer.heads} heads`;
-  lines.push(`Attends to (layer ${layer.layer}, ${how}):`, '');
+    settings.aggregate === 'head'
+      ? t('head {0}', Math.min(settings.head, layer.heads - 1))
+      : settings.aggregate === 'max'
+        ? t('max over {0} heads', layer.heads)
+        : t('mean over {0} heads', layer.heads);
+  lines.push(t('Attends to (layer {0}, {1}):', layer.layer, how), '');
   const keys = kind === 'encoder' ? trace.input.tokens : trace.positions;
-  lines.push('| token | weight | |', '|---|---|---|');
+  lines.push(`| ${t('token')} | ${t('weight')} | |`, '|---|---|---|');
   // Keys with no weight at all (the causal future) are not "attended to": leave them out of the table.
-  for (const { key, weight } of topAttended(attentionRow(layer, index, settings), 5).filter((t) => t.weight > 0)) {
+  for (const { key, weight } of topAttended(attentionRow(layer, index, settings), 5).filter((a) => a.weight > 0)) {
     lines.push(`| ${escapeToken(keys[key]?.text ?? '?')} | ${pct(weight)} | \`${bar(weight)}\` |`);
   }
-  lines.push('', `[Open in panel](${links.openPanel(index, layer.layer)})`);
+  lines.push('', `[${t('Open in panel')}](${links.openPanel(index, layer.layer)})`);
   return lines.join('\n');
 }

@@ -17,8 +17,12 @@ type ViewConnection = Connection<InspectorHostMethods, InspectorViewMethods, Ins
 
 /** Until the extension passes a runner, reruns say why they cannot run (checks on the trace itself still work). */
 const NO_RUNNER: InspectorRunner = {
-  rerun: () => Promise.reject(new RemoteError({ code: 'internal', message: 'The mask inspector has no worker to rerun with.' })),
-  probe: () => Promise.reject(new RemoteError({ code: 'internal', message: 'The mask inspector has no worker to run its checks with.' })),
+  rerun: () =>
+    Promise.reject(new RemoteError({ code: 'internal', message: vscode.l10n.t('The mask inspector has no worker to rerun with.') })),
+  probe: () =>
+    Promise.reject(
+      new RemoteError({ code: 'internal', message: vscode.l10n.t('The mask inspector has no worker to run its checks with.') }),
+    ),
   facts: async () => ({}),
 };
 
@@ -49,6 +53,7 @@ export class MasksViewProvider extends Disposable implements vscode.WebviewViewP
       runner,
       (snapshot) => this.connection?.notify('snapshot', snapshot),
       (m) => logger.log(m),
+      vscode.l10n.t,
     );
     this.register({ dispose: () => this.session.dispose() });
   }
@@ -94,7 +99,7 @@ export class MasksViewProvider extends Disposable implements vscode.WebviewViewP
 
   /** Reruns the shown prompt with `mask` (one 0/1 per input token); the view switches to the rerun. */
   async rerun(mask: number[]): Promise<InspectorSnapshot | null> {
-    this.connection?.notify('busy', { busy: true, message: 'Rerunning with the edited mask…' });
+    this.connection?.notify('busy', { busy: true, message: vscode.l10n.t('Rerunning with the edited mask…') });
     try {
       const snapshot = await this.session.rerun(mask);
       if (this.session.rerunTrace && this.session.active === this.session.rerunTrace) this.activateEmitter.fire(this.session.rerunTrace);

@@ -1,6 +1,7 @@
 /** The inspector's decodes, run by the worker: reruns with progress in the UI, probes quietly in the background. */
 import { statSync } from 'node:fs';
 import { factsFromInputs, type ModelFacts } from '../../core/masks';
+import * as vscode from 'vscode';
 import type { Trace } from '../../core/trace/types';
 import { runDecode } from '../decode/runDecode';
 import { readSettings } from '../settings';
@@ -15,7 +16,8 @@ export const FACTS_MAX_BYTES = 256 * 1024 * 1024;
 
 export function workerRunner(worker: WorkerClient): InspectorRunner {
   return {
-    rerun: (modelPath, options) => runDecode(worker, { modelPath, ...options }, 'Decoder Lens: rerunning with the edited mask'),
+    rerun: (modelPath, options) =>
+      runDecode(worker, { modelPath, ...options }, vscode.l10n.t('Decoder Lens: rerunning with the edited mask')),
     async probe(modelPath, options, signal) {
       const settings = readSettings();
       const connection = await worker.get();

@@ -19,8 +19,9 @@ import {
 import type { Trace } from '../../core/trace/types';
 import type { InspectorRun, InspectorSnapshot } from '../../protocol/inspector';
 import { RemoteError, isAbortError, toErrorPayload } from '../../protocol/rpc';
-import { rerunLabel, toComparison, toFinding, toRun } from './snapshot';
+import { hiddenLabel, rerunLabel, toComparison, toFinding, toRun } from './snapshot';
 import { viewModel } from '../../panelData/fromTrace';
+import { english, type Localize } from '../localize';
 
 export interface InspectorRunner {
   /** A decode the person asked for (with progress); undefined when they cancelled it. */
@@ -56,6 +57,8 @@ export class InspectorSession {
     private readonly runner: InspectorRunner,
     private readonly changed: (snapshot: InspectorSnapshot) => void,
     private readonly log: (message: string) => void = () => undefined,
+    /** The run labels and notes the view shows (the extension passes vscode.l10n.t). */
+    private readonly t: Localize = english,
   ) {}
 
   get original(): Trace | undefined {
@@ -98,7 +101,7 @@ export class InspectorSession {
 
   async rerun(mask: readonly number[]): Promise<InspectorSnapshot | null> {
     const s = this.shown;
-    if (!s) throw new RemoteError({ code: 'bad-input', message: 'Decode a selection first: there is nothing to rerun.' });
+    if (!s) throw new RemoteError({ code: 'bad-input', message: this.t('Decode a selection first: there is nothing to rerun.') });
     const problem = maskProblem(s.original, mask);
     if (problem) throw new RemoteError({ code: 'bad-input', message: problem });
     const trace = await this.runner.rerun(s.original.model.path, rerunOptions(s.original, mask));
@@ -137,11 +140,12 @@ export class InspectorSession {
     const s = this.shown;
     if (!s) return null;
     const o = s.original;
-    const runs = [this.run(s, this.runId('original'), 'original', o, 'Original')];
+    const t = this.t;
+    const runs = [this.run(s, this.runId('original'), 'original', o, t('Original'))];
     // The probe run is worth showing only as the evidence of a finding.
     if (s.probe && s.findings.some((f) => f.runId === this.runId('probe')))
-      runs.push(this.run(s, this.runId('probe'), 'probe', s.probe, `Check: ${rerunLabel(s.probe).replace(/^Rerun: /, '')}`));
-    if (s.rerun) runs.push(this.run(s, s.rerunId, 'rerun', s.rerun, rerunLabel(s.rerun)));
+      runs.push(this.run(s, this.runId('probe'), 'probe', s.probe, t('Check: {0}', hiddenLabel(s.probe, t))));
+    if (s.rerun) runs.push(this.run(s, s.rerunId, 'rerun', s.rerun, rerunLabel(s.rerun, t)));
     return {
       seq: this.seq,
       model: viewModel(o.model),
@@ -196,7 +200,7 @@ export class InspectorSession {
         ...kept,
       ];
     } catch (error) {
-      note(`The checks that need extra decodes did not run: ${(error as Error).message}`);
+      note(this.t('The checks that need extra decodes did not run: {0}', (error as Error).message));
       this.log(`mask inspector: probes failed: ${(error as Error).stack ?? error}`);
     } finally {
       if (this.shown === s) {

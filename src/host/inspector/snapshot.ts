@@ -14,6 +14,7 @@ import {
   type InspectorRunRole,
 } from '../../protocol/inspector';
 import { ATTENTION_KINDS } from '../../protocol/trace';
+import { english, type Localize } from '../localize';
 
 export function toRun(trace: Trace, runId: string, role: InspectorRunRole, label: string): InspectorRun {
   return {
@@ -62,10 +63,15 @@ export function toComparison(c: RunComparison, baseRunId: string, otherRunId: st
   };
 }
 
-/** "Rerun: position 3 “ red” hidden" / "Rerun: 2 tokens hidden" / "Rerun: all shown". */
-export function rerunLabel(trace: Trace): string {
+/** What a rerun hid: "token 3 “ red” hidden" / "2 tokens hidden" / "all tokens shown". */
+export function hiddenLabel(trace: Trace, t: Localize = english): string {
   const hidden = trace.input.attentionMask.flatMap((v, i) => (v ? [] : [i]));
-  if (hidden.length === 0) return 'Rerun: all tokens shown';
-  if (hidden.length === 1) return `Rerun: token ${hidden[0]} “${trace.input.tokens[hidden[0]]?.text ?? ''}” hidden`;
-  return `Rerun: ${hidden.length} tokens hidden`;
+  if (hidden.length === 0) return t('all tokens shown');
+  if (hidden.length === 1) return t('token {0} “{1}” hidden', hidden[0], trace.input.tokens[hidden[0]]?.text ?? '');
+  return t('{0} tokens hidden', hidden.length);
+}
+
+/** "Rerun: token 3 “ red” hidden" / "Rerun: 2 tokens hidden" / "Rerun: all tokens shown". */
+export function rerunLabel(trace: Trace, t: Localize = english): string {
+  return t('Rerun: {0}', hiddenLabel(trace, t));
 }

@@ -20,10 +20,13 @@ const OPTIMUM_FILES = new Set([
 const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.venv/**,**/venv/**,**/__pycache__/**,**/.cache/**}';
 const CHOSEN_KEY = 'decoderLens.chosenModel';
 
+export type ModelSource = 'setting' | 'chosen' | 'found' | 'demo' | 'unchosen';
+
 /**
  * Finds models in the workspace (Optimum folders and loose .onnx files), watches for new ones, and knows the
  * active one: the `decoderLens.modelPath` setting, else the one chosen for this workspace, else the only one
- * found, else the built-in demo model.
+ * found, else the built-in demo model. With several found and none chosen the source is 'unchosen': Decode
+ * Selection asks which one rather than silently decoding the person's text with the demo model.
  */
 export class ModelRegistry extends Disposable {
   private readonly changed = this.register(new vscode.EventEmitter<void>());
@@ -50,19 +53,26 @@ export class ModelRegistry extends Disposable {
     return (this.cache ??= this.scan());
   }
 
-  /** The model a decode will use now. */
-  async active(): Promise<{ path: string; isDemo: boolean; source: 'setting' | 'chosen' | 'found' | 'demo' }> {
+  /** The model a decode will use now ('unchosen': the demo model's path, for callers that cannot ask). */
+  async active(): Promise<{ path: string; isDemo: boolean; source: ModelSource }> {
     const configured = readSettings().modelPath;
     if (configured) return { path: resolveInWorkspace(configured), isDemo: false, source: 'setting' };
     const chosen = this.state.get<string>(CHOSEN_KEY);
     if (chosen) return { path: chosen, isDemo: chosen === this.demoModel, source: 'chosen' };
     const found = await this.discover();
     if (found.length === 1) return { path: found[0].path, isDemo: false, source: 'found' };
-    return { path: this.demoModel, isDemo: true, source: 'demo' };
+    return { path: this.demoModel, isDemo: true, source: found.length > 1 ? 'unchosen' : 'demo' };
   }
 
-  async choose(modelPath: string): Promise<void> {
+  /** Remembers the model for this workspace (workspace state); undefined forgets the choice. */
+  async choose(modelPath: string | undefined): Promise<void> {
     await this.state.update(CHOSEN_KEY, modelPath);
+    this.changed.fire();
+  }
+
+  /** Scans the workspace again on the next `discover()` (the file watcher does this for new and deleted files). */
+  refresh(): void {
+    this.cache = undefined;
     this.changed.fire();
   }
 

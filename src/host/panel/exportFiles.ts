@@ -15,19 +15,24 @@ export async function savePng(name: string, png: Uint8Array): Promise<string | n
   const safe = name.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '') || 'attention.png';
   const uri = await vscode.window.showSaveDialog({
     defaultUri: defaultUri(safe),
-    filters: { 'PNG image': ['png'] },
-    title: 'Save the attention view as PNG',
+    filters: { [vscode.l10n.t('PNG image')]: ['png'] },
+    title: vscode.l10n.t('Save the attention view as PNG'),
   });
   if (!uri) return null;
   await vscode.workspace.fs.writeFile(uri, png);
-  void vscode.window.showInformationMessage(`Decoder Lens: saved ${uri.fsPath}`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Decoder Lens: saved {0}', uri.fsPath));
   return uri.fsPath;
 }
 
 export async function saveHtmlReport(data: PanelData, extensionUri: vscode.Uri, target?: vscode.Uri): Promise<string | null> {
   const name = `decoder-lens-${data.meta.model.name.replace(/[^\w.-]+/g, '_')}.html`;
   const dist = vscode.Uri.joinPath(extensionUri, 'dist').fsPath;
-  return writeHtml(name, 'Export the trace as a standalone HTML report', () => reportHtml(data, readReportAssets(dist)), target);
+  return writeHtml(
+    name,
+    vscode.l10n.t('Export the trace as a standalone HTML report'),
+    () => reportHtml(data, readReportAssets(dist)),
+    target,
+  );
 }
 
 /** The comparison as a standalone HTML page (the compare view's Export HTML). */
@@ -37,20 +42,24 @@ export async function saveCompareReport(report: CompareReport, extensionUri: vsc
   const dist = vscode.Uri.joinPath(extensionUri, 'dist').fsPath;
   return writeHtml(
     name,
-    'Export the comparison as a standalone HTML report',
+    vscode.l10n.t('Export the comparison as a standalone HTML report'),
     () => compareReportHtml(report, readReportAssets(dist, 'compare')),
     target,
   );
 }
 
 async function writeHtml(name: string, title: string, html: () => string, target?: vscode.Uri): Promise<string | null> {
-  const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: defaultUri(name), filters: { 'HTML report': ['html'] }, title }));
+  const uri =
+    target ??
+    (await vscode.window.showSaveDialog({ defaultUri: defaultUri(name), filters: { [vscode.l10n.t('HTML report')]: ['html'] }, title }));
   if (!uri) return null;
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(html()));
   if (!target) {
-    void vscode.window.showInformationMessage(`Decoder Lens: wrote ${uri.fsPath}`, 'Open in Browser').then((choice) => {
-      if (choice) void vscode.env.openExternal(uri);
-    });
+    void vscode.window
+      .showInformationMessage(vscode.l10n.t('Decoder Lens: wrote {0}', uri.fsPath), vscode.l10n.t('Open in Browser'))
+      .then((choice) => {
+        if (choice) void vscode.env.openExternal(uri);
+      });
   }
   return uri.fsPath;
 }

@@ -7,14 +7,17 @@ import { SETTING_DEFAULTS, settingId, type SettingKey } from '../../../src/host/
 import { repoRoot } from '../paths';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+// Titles and categories are `%key%` placeholders (localised); the English text is in package.nls.json.
+const nls: Record<string, string> = JSON.parse(readFileSync(join(repoRoot, 'package.nls.json'), 'utf8'));
+const english = (value: string) => value.replace(/^%(.+)%$/, (_, key: string) => nls[key] ?? value);
 
 test('every command is contributed with the "Decoder Lens" category and a title', () => {
   const commands: { command: string; title: string; category: string }[] = manifest.contributes.commands;
   assert.ok(commands.length > 0);
   for (const c of commands) {
     assert.match(c.command, /^decoderLens\./);
-    assert.equal(c.category, 'Decoder Lens', c.command);
-    assert.ok(c.title.length > 0, c.command);
+    assert.equal(english(c.category), 'Decoder Lens', c.command);
+    assert.ok(english(c.title).length > 0 && !english(c.title).startsWith('%'), c.command);
   }
 });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { buildTappedModel, maskVisibility } from '../../../src/core/onnx';
 import { checkCases, feedsOf, fixtureFile, type ort } from './helpers';
-import { runAndCheck } from './run-check';
+import { runAndCheck } from './runCheck';
 import { SPEC, type FeedShape, synthFeeds, synthModels } from './synth';
 
 const padded = (rows: number[], width: number) => rows.map((n) => Array.from({ length: n }, (_, i) => i).filter((i) => i < width));

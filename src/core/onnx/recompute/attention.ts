@@ -7,7 +7,7 @@
 //   mask_index: 2-D [batch, total] or 3-D [batch, seq, total] raw 0/1 (0 → mask_filter_value, default −10000),
 //   1-D [batch] end positions or [2·batch] end and start positions (outside → mask_filter_value);
 //   unidirectional=1 hides key j from query i when j > past + i, with float's lowest value, over the padding.
-import type { GraphView } from '../graph-view';
+import type { GraphView } from '../graphView';
 import { type MaskOrigin, maskOrigins } from '../mask';
 import { type ElemType, type NodeInfo, elemTypeNumber } from '../types';
 import { type EncodedNode, NodeBuilder } from './nodes';

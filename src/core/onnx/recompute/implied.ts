@@ -6,7 +6,7 @@
 // CPU kernel computes its output — checked against a reference, see fused-implied.test.ts) and ONNX Attention (is_causal: the spec's words say
 // upper-left, but onnxruntime-node 1.30's CPU kernel, checked with a past_key, aligns it to the end of the keys like
 // the others — the same thing when there is no past).
-import type { GraphView } from '../graph-view';
+import type { GraphView } from '../graphView';
 import type { ImpliedMask, NodeInfo } from '../types';
 import { rankThrough } from './shapes';
 

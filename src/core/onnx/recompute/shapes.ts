@@ -1,5 +1,5 @@
 // Ranks the graph does not record on the tensor itself, read through the ops that keep the rank.
-import type { GraphView } from '../graph-view';
+import type { GraphView } from '../graphView';
 
 const KEEPS_RANK = new Set(['Cast', 'Identity', 'Not', 'Abs', 'Neg', 'CastLike', 'Sign', 'Clip', 'Relu']);
 

@@ -1,6 +1,6 @@
 // Walks back from a Softmax input along the attention-score path to the Q·Kᵀ MatMul, collecting the operands
 // added on the way (the masks the model really applied), and judges where a K (or V) operand comes from.
-import type { GraphView } from './graph-view';
+import type { GraphView } from './graphView';
 import type { NodeInfo } from './types';
 
 export type MaskKind = 'additive' | 'keep-where-true' | 'hide-where-true';

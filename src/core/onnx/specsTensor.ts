@@ -3,7 +3,7 @@
 import type { InitializerInfo } from './types';
 import { elemTypeName } from './types';
 import type { Spec } from './walk';
-import { entrySpec, int, str } from './specs-small';
+import { entrySpec, int, str } from './specsSmall';
 import { FormatError, WIRE_LEN, readPackedVarints } from './wire';
 
 /** Payloads up to this size are copied into TensorInfo.small (shape constants, scalars). */

@@ -5,7 +5,7 @@ import { mergedGptModel } from '../../../bench/graph/gpt-model';
 import { T, fillRandom, model, node, vi } from '../../../bench/graph/onnx-build';
 import { buildTappedModel, findTaps, readModel } from '../../../src/core/onnx';
 import { assertProbabilities, ort, writeTmp } from './helpers';
-import { runAndCheck } from './run-check';
+import { runAndCheck } from './runCheck';
 import { SPEC, synthFeeds } from './synth';
 
 const DIMS = [1, 2, 3, 4]; // [batch, heads, seq, head_dim]
