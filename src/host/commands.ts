@@ -5,6 +5,7 @@
  * (the namespace is passed in), so tests can load this file outside VS Code.
  */
 import type * as vscode from 'vscode';
+import type { AblateRequest } from '../protocol/worker';
 
 export const Commands = {
   decodeSelection: 'decoderLens.decodeSelection',
@@ -17,6 +18,7 @@ export const Commands = {
   toggleDecorations: 'decoderLens.toggleDecorations',
   inspectModel: 'decoderLens.inspectModel',
   compareWith: 'decoderLens.compareWith',
+  ablateHeads: 'decoderLens.ablateHeads',
 } as const;
 
 /** Registered but hidden from the palette: used by hover links and views. */
@@ -33,6 +35,12 @@ export interface FocusPanelArgs {
   layer?: number;
 }
 
+/** Heads to ablate (layers and heads counted from 0; kind defaults to self attention) and how. */
+export interface AblateHeadsArgs {
+  heads: AblateRequest['heads'];
+  mode?: AblateRequest['mode'];
+}
+
 /**
  * The arguments of the commands that take any (a command not listed takes none). Palette calls pass nothing,
  * so arguments a person can leave out are optional.
@@ -43,6 +51,8 @@ interface CommandArgTable {
   [Commands.compareWith]: [target?: vscode.Uri];
   /** A model folder or file (default: the active model). */
   [Commands.inspectModel]: [modelPath?: string];
+  /** From the attention panel's head selection or a test; the palette asks. */
+  [Commands.ablateHeads]: [args?: AblateHeadsArgs];
 }
 
 export type CommandArgs<K extends CommandId> = K extends keyof CommandArgTable ? CommandArgTable[K] : [];

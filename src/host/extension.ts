@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type CommandArgs, type CommandId, Commands, InternalCommands, registerCommand } from './commands';
 import { ComparePanels } from './compare/comparePanel';
+import { ablateHeads } from './compare/ablateHeads';
 import { compareWith } from './compare/compareWith';
 import { decodeSelection } from './decode/decodeSelection';
 import { reportError } from './decode/runDecode';
@@ -75,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   register(Commands.selectModel, () => selectModel(registry));
   // From the palette (no argument: a dialog asks), the explorer's context menu or a test (the Uri to compare with).
   register(Commands.compareWith, (target) => compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined));
+  register(Commands.ablateHeads, (args) => ablateHeads({ worker, store, compare }, args && Array.isArray(args.heads) ? args : undefined));
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);

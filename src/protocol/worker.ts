@@ -1,7 +1,7 @@
 /** Host ⇄ worker: the worker owns every ONNX Runtime session; the host only asks. */
 import type { CompareReport } from '../core/compare/report';
 import type { DecodeOptions } from '../core/decode/options';
-import type { Trace } from '../core/trace/types';
+import type { Trace, TraceAblation } from '../core/trace/types';
 import type { Method } from './rpc';
 import type { ModelSummary } from './model';
 
@@ -22,6 +22,15 @@ export interface CompareResult {
   report: CompareReport;
 }
 
+type AblatedHead = TraceAblation['heads'][number];
+
+/** "Ablate Heads and Rerun": the same input unablated (A) and with these heads ablated (B), compared. */
+export interface AblateRequest extends DecodeRequest {
+  /** Layers and heads counted from 0; kind defaults to 'self'. */
+  heads: (Omit<AblatedHead, 'kind'> & Partial<Pick<AblatedHead, 'kind'>>)[];
+  mode: TraceAblation['mode'];
+}
+
 export interface DecodeProgress {
   step: number;
   total: number;
@@ -34,6 +43,8 @@ export type WorkerMethods = {
   decode: Method<DecodeRequest, Trace, DecodeProgress>;
   /** Decodes with A (and B), both with the logit lens, and compares; progress counts A's steps then B's. */
   compare: Method<CompareRequest, CompareResult, DecodeProgress>;
+  /** Decodes unablated (A) and with heads ablated (B, its trace records the ablation) and compares. */
+  ablate: Method<AblateRequest, CompareResult, DecodeProgress>;
 };
 
 export type WorkerEvents = Record<string, never>;
