@@ -48,9 +48,12 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const decorations = new TraceDecorations(store);
   const status = new StatusBar(registry, worker);
   // Constructed synchronously: it registers the serializer that restores panels after a reload.
-  const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, { log: (m) => log.warn(m) });
-  const compare = new ComparePanels(context.extensionUri, context.globalStorageUri, {
-    showTrace: (trace, focus, storedAs) => attention.show(trace, focus, storedAs),
+  const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, {
+    log: (m) => log.warn(m),
+    ablate: (trace, { heads, mode }) => ablateHeads({ worker, store, compare }, { heads, mode }, trace),
+  });
+  const compare: ComparePanels = new ComparePanels(context.extensionUri, context.globalStorageUri, {
+    showTrace: (trace, focus, storedAs): Promise<unknown> => attention.show(trace, focus, storedAs),
     log: (m) => log.warn(m),
   });
   subscriptions.push(registry, store, decorations, status, attention, compare);

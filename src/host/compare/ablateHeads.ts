@@ -1,6 +1,7 @@
 // "Decoder Lens: Ablate Heads and Rerun": reruns the current trace's input with chosen heads ablated (in the
 // worker) and opens the compare view, unablated (A) vs ablated (B).
 import * as vscode from 'vscode';
+import type { Trace } from '../../core/trace/types';
 import type { AblateRequest, CompareResult } from '../../protocol/worker';
 import { RemoteError } from '../../protocol/rpc';
 import { type AblateHeadsArgs, Commands } from '../commands';
@@ -14,8 +15,10 @@ import type { ComparePanels } from './comparePanel';
 export async function ablateHeads(
   deps: { worker: WorkerClient; store: TraceStore; compare: ComparePanels },
   args?: AblateHeadsArgs,
+  /** The trace to rerun (the attention panel's); default the latest decode. */
+  trace?: Trace,
 ): Promise<CompareResult | undefined> {
-  const current = deps.store.current?.trace;
+  const current = trace ?? deps.store.current?.trace;
   if (!current) {
     void vscode.window.showInformationMessage(
       vscode.l10n.t('Decoder Lens: decode a selection first; Ablate Heads and Rerun reruns the same input with heads ablated.'),
