@@ -19,6 +19,7 @@ export const Commands = {
   inspectModel: 'decoderLens.inspectModel',
   compareWith: 'decoderLens.compareWith',
   ablateHeads: 'decoderLens.ablateHeads',
+  whyThisToken: 'decoderLens.whyThisToken',
 } as const;
 
 /** Registered but hidden from the palette: used by hover links and views. */
@@ -53,6 +54,8 @@ interface CommandArgTable {
   [Commands.inspectModel]: [modelPath?: string];
   /** From the attention panel's head selection or a test; the palette asks. */
   [Commands.ablateHeads]: [args?: AblateHeadsArgs];
+  /** The generation step to explain, from 0 (default: the attention panel's step, else the first). */
+  [Commands.whyThisToken]: [step?: number];
 }
 
 export type CommandArgs<K extends CommandId> = K extends keyof CommandArgTable ? CommandArgTable[K] : [];

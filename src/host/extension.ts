@@ -10,6 +10,7 @@ import { TraceStore, type DecodedRange } from './decode/traceStore';
 import { TraceDecorations } from './editor/decorations';
 import { AttentionHoverProvider } from './editor/hoverProvider';
 import { TraceEditorProvider } from './editor/traceEditor';
+import { whyThisToken } from './editor/whyThisToken';
 import { MasksViewProvider } from './inspector/masksView';
 import { workerRunner } from './inspector/runner';
 import { AttentionPanels } from './panel';
@@ -80,6 +81,21 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   // From the palette (no argument: a dialog asks), the explorer's context menu or a test (the Uri to compare with).
   register(Commands.compareWith, (target) => compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined));
   register(Commands.ablateHeads, (args) => ablateHeads({ worker, store, compare }, args && Array.isArray(args.heads) ? args : undefined));
+  register(Commands.whyThisToken, (step) =>
+    whyThisToken(
+      {
+        worker,
+        store,
+        decorations,
+        panelQuery: () => {
+          const panel = attention.current;
+          const trace = panel?.trace?.trace;
+          return trace && panel.selection && panel.selection.kind !== 'encoder' ? { trace, query: panel.selection.query } : undefined;
+        },
+      },
+      typeof step === 'number' ? step : undefined,
+    ),
+  );
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);

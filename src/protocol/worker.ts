@@ -1,6 +1,7 @@
 /** Host ⇄ worker: the worker owns every ONNX Runtime session; the host only asks. */
 import type { CompareReport } from '../core/compare/report';
 import type { DecodeOptions } from '../core/decode/options';
+import type { Occlusion } from '../core/interventions/occlude';
 import type { Trace, TraceAblation } from '../core/trace/types';
 import type { Method } from './rpc';
 import type { ModelSummary } from './model';
@@ -31,6 +32,14 @@ export interface AblateRequest extends DecodeRequest {
   mode: TraceAblation['mode'];
 }
 
+/** "Why This Token?": hide each input token in turn and measure the chosen token's probability at a step. */
+export interface OccludeRequest {
+  modelPath: string;
+  text: string;
+  /** The generation step explained, from 0 (the first generated token). */
+  step?: number;
+}
+
 export interface DecodeProgress {
   step: number;
   total: number;
@@ -45,6 +54,8 @@ export type WorkerMethods = {
   compare: Method<CompareRequest, CompareResult, DecodeProgress>;
   /** Decodes unablated (A) and with heads ablated (B, its trace records the ablation) and compares. */
   ablate: Method<AblateRequest, CompareResult, DecodeProgress>;
+  /** Occlusion: Δp of the step's chosen token per hidden input token. */
+  occlude: Method<OccludeRequest, Occlusion>;
 };
 
 export type WorkerEvents = Record<string, never>;

@@ -3,6 +3,7 @@ import { decode, openModel } from '../core/decode';
 import { DecoderLensError } from '../core/errors';
 import { SessionCache } from '../core/decode/sessionCache';
 import { ablate } from '../core/interventions/ablate';
+import { occlude } from '../core/interventions/occlude';
 import { findModelLayout } from '../core/model/layout';
 import { readTraceFile } from '../core/trace/readTraceFile';
 import type { Trace } from '../core/trace/types';
@@ -63,6 +64,9 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
         const labelB = `${modelPath} (${mode}-ablated ${heads.map((h) => `${h.kind && h.kind !== 'self' ? `${h.kind} ` : ''}L${h.layer}.H${h.head}`).join(', ')})`;
         return { a, b, report: compareTraces({ trace: a, label: modelPath }, { trace: b, label: labelB }, null) };
       });
+    },
+    occlude({ modelPath, text, step }, { signal }) {
+      return queue.run(signal, async () => occlude(await openModel(modelPath), null, { text, step }, { signal }));
     },
     decode({ modelPath, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {
