@@ -20,6 +20,7 @@ export const Commands = {
   compareWith: 'decoderLens.compareWith',
   ablateHeads: 'decoderLens.ablateHeads',
   whyThisToken: 'decoderLens.whyThisToken',
+  rankHeads: 'decoderLens.rankHeads',
 } as const;
 
 /** Registered but hidden from the palette: used by hover links and views. */
@@ -56,6 +57,8 @@ interface CommandArgTable {
   [Commands.ablateHeads]: [args?: AblateHeadsArgs];
   /** The generation step to explain, from 0 (default: the attention panel's step, else the first). */
   [Commands.whyThisToken]: [step?: number];
+  /** The generation step scored, from 0 (default: the attention panel's step, else the first). */
+  [Commands.rankHeads]: [step?: number];
 }
 
 export type CommandArgs<K extends CommandId> = K extends keyof CommandArgTable ? CommandArgTable[K] : [];

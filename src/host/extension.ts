@@ -4,6 +4,7 @@ import { type CommandArgs, type CommandId, Commands, InternalCommands, registerC
 import { ComparePanels } from './compare/comparePanel';
 import { ablateHeads } from './compare/ablateHeads';
 import { compareWith } from './compare/compareWith';
+import { rankHeadsReport } from './compare/rankHeads';
 import { decodeSelection } from './decode/decodeSelection';
 import { reportError } from './decode/runDecode';
 import { TraceStore, type DecodedRange } from './decode/traceStore';
@@ -81,21 +82,16 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   // From the palette (no argument: a dialog asks), the explorer's context menu or a test (the Uri to compare with).
   register(Commands.compareWith, (target) => compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined));
   register(Commands.ablateHeads, (args) => ablateHeads({ worker, store, compare }, args && Array.isArray(args.heads) ? args : undefined));
+  // The attention panel's trace and query (positions axis): where Why This Token? and Rank Heads look by default.
+  const panelQuery = () => {
+    const panel = attention.current;
+    const trace = panel?.trace?.trace;
+    return trace && panel.selection && panel.selection.kind !== 'encoder' ? { trace, query: panel.selection.query } : undefined;
+  };
   register(Commands.whyThisToken, (step) =>
-    whyThisToken(
-      {
-        worker,
-        store,
-        decorations,
-        panelQuery: () => {
-          const panel = attention.current;
-          const trace = panel?.trace?.trace;
-          return trace && panel.selection && panel.selection.kind !== 'encoder' ? { trace, query: panel.selection.query } : undefined;
-        },
-      },
-      typeof step === 'number' ? step : undefined,
-    ),
+    whyThisToken({ worker, store, decorations, panelQuery }, typeof step === 'number' ? step : undefined),
   );
+  register(Commands.rankHeads, (step) => rankHeadsReport({ worker, store, panelQuery }, typeof step === 'number' ? step : undefined));
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);

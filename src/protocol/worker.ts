@@ -2,6 +2,7 @@
 import type { CompareReport } from '../core/compare/report';
 import type { DecodeOptions } from '../core/decode/options';
 import type { Occlusion } from '../core/interventions/occlude';
+import type { HeadRanking } from '../core/interventions/rank';
 import type { Trace, TraceAblation } from '../core/trace/types';
 import type { Method } from './rpc';
 import type { ModelSummary } from './model';
@@ -56,6 +57,8 @@ export type WorkerMethods = {
   ablate: Method<AblateRequest, CompareResult, DecodeProgress>;
   /** Occlusion: Δp of the step's chosen token per hidden input token. */
   occlude: Method<OccludeRequest, Occlusion>;
+  /** Head importance: each decoder head zeroed in turn, the drop in the step's chosen token's probability. */
+  rankHeads: Method<OccludeRequest, HeadRanking>;
 };
 
 export type WorkerEvents = Record<string, never>;

@@ -4,6 +4,7 @@ import { DecoderLensError } from '../core/errors';
 import { SessionCache } from '../core/decode/sessionCache';
 import { ablate } from '../core/interventions/ablate';
 import { occlude } from '../core/interventions/occlude';
+import { rankHeads } from '../core/interventions/rank';
 import { findModelLayout } from '../core/model/layout';
 import { readTraceFile } from '../core/trace/readTraceFile';
 import type { Trace } from '../core/trace/types';
@@ -67,6 +68,9 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
     },
     occlude({ modelPath, text, step }, { signal }) {
       return queue.run(signal, async () => occlude(await openModel(modelPath), null, { text, step }, { signal }));
+    },
+    rankHeads({ modelPath, text, step }, { signal }) {
+      return queue.run(signal, async () => rankHeads(await openModel(modelPath), null, { text, step }, { signal }));
     },
     decode({ modelPath, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {

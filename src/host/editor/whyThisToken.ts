@@ -64,7 +64,7 @@ export async function whyThisToken(deps: WhyThisTokenDeps, step?: number): Promi
 }
 
 /** The generation step the panel's query predicts, when the panel shows this trace. */
-function panelStep(trace: Trace, panel: { trace: Trace; query: number } | undefined): number | undefined {
+export function panelStep(trace: Trace, panel: { trace: Trace; query: number } | undefined): number | undefined {
   if (!panel || panel.trace !== trace) return undefined;
   const first = trace.model.architecture === 'decoder-only' ? trace.input.tokens.length - 1 : 0;
   const step = panel.query - first;
