@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type ReadStats, buildTappedModel, findTaps, readModel } from '../src/core/onnx';
-import { bigModel } from './graph/big-model';
+import { bigModel } from './graph/bigModel';
 
 export interface Row {
   name: string;

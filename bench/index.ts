@@ -8,7 +8,7 @@ import { runGraphBench } from './graph';
 import { runLensBench } from './lens';
 import { runLongBench } from './long';
 import { runMemoryBench } from './memory';
-import { printTable, type BenchRow } from './table';
+import { printShortTable, printTable, type BenchRow } from './table';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -31,10 +31,12 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   for (const name of chosen) {
     const start = Date.now();
-    rows.push(...(await SECTIONS[name].run()));
-    log(`section ${name} took ${((Date.now() - start) / 1000).toFixed(0)} s`);
+    const section = await SECTIONS[name].run();
+    rows.push(...section);
+    // Each section's rows as soon as it ends, so a long run that is stopped still leaves its figures.
+    log(`section ${name} took ${((Date.now() - start) / 1000).toFixed(0)} s\n${printTable(section)}`);
   }
-  process.stdout.write(`\n${printTable(rows)}\n`);
+  process.stdout.write(`\n${printTable(rows)}\n\nFor the README:\n\n${printShortTable(rows)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -15,7 +15,7 @@ import { SESSION_OPTIONS } from '../src/core/decode/sessionCache';
 import { decodeTrace } from '../src/core/trace/file';
 import { memoryFree, shortOf, typedBytes } from './floor/resources';
 import { runPlainProcess, runTraceProcess, scratchFile, type ProcessRun } from './floor/processes';
-import type { GptSpec } from './graph/gpt-graph';
+import type { GptSpec } from './graph/gptGraph';
 import { benchFolder, benchPrompt, benchTokenizerDir, ensureGpt2Folder } from './models/gpt2';
 import { gb, type BenchRow } from './table';
 
@@ -65,7 +65,11 @@ export async function runLongBench(log: (line: string) => void): Promise<BenchRo
     log(`long: the plain process failed: ${(error as Error).message}`);
   }
   const rows: BenchRow[] = [];
-  const plainText = plain ? `plain ORT process ${(plain.ms / 1000).toFixed(1)} s, peak ${gb(plain.peakRss)}` : 'plain ORT process failed';
+  const plainText = !plain
+    ? 'plain ORT process failed'
+    : plain.killedAt
+      ? `the plain ORT process too passed ${gb(plain.killedAt)} and was stopped after ${(plain.ms / 1000).toFixed(0)} s`
+      : `plain ORT process ${(plain.ms / 1000).toFixed(1)} s, peak ${gb(plain.peakRss)}`;
   if (traced.killedAt) {
     rows.push({
       name: `long context T = ${ids.length} + ${NEW_TOKENS}: peak RSS of trace`,
@@ -94,7 +98,7 @@ export async function runLongBench(log: (line: string) => void): Promise<BenchRo
     {
       name: `long context T = ${ids.length} + ${NEW_TOKENS}: \`trace\` process time`,
       baseline: 'a plain ORT process on the same tokens',
-      ratio: plain ? traced.ms / plain.ms : NaN,
+      ratio: plain && !plain.killedAt ? traced.ms / plain.ms : NaN,
       detail: `${(traced.ms / 1000).toFixed(1)} s vs ${plain ? (plain.ms / 1000).toFixed(1) : '?'} s (one run each); .dltrace ${(statSync(out).size / MB).toFixed(0)} MB, --json ${(statSync(json).size / MB).toFixed(0)} MB; tokens ${plain && plain.tokens.join() === trace.generated.map((g) => g.id).join() ? 'identical' : 'differ'}; section ${((Date.now() - started) / 1000).toFixed(0)} s`,
     },
   );

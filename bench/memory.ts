@@ -11,7 +11,7 @@ import { openModel } from '../src/core/decode';
 import { SESSION_OPTIONS } from '../src/core/decode/sessionCache';
 import { memoryFree, shortOf } from './floor/resources';
 import { runPlainProcess, runTraceProcess, scratchFile, type ProcessRun } from './floor/processes';
-import type { GptSpec } from './graph/gpt-graph';
+import type { GptSpec } from './graph/gptGraph';
 import { benchFolder, benchPrompt, benchTokenizerDir, ensureGpt2Folder } from './models/gpt2';
 import { gb, interleaved, median, pairCount, summarise, type BenchRow } from './table';
 

@@ -28,6 +28,20 @@ export function printTable(rows: BenchRow[]): string {
   return lines.join('\n');
 }
 
+/** The README's short form: what, against what, the median ratio with its spread, the goal and whether it is met. */
+export function printShortTable(rows: BenchRow[]): string {
+  const lines = ['| measure | against | ratio (spread over pairs) | goal |', '|---|---|---|---|'];
+  for (const r of rows) {
+    if (!Number.isFinite(r.ratio)) continue;
+    const spread = r.spread && r.spread.every(Number.isFinite) ? ` (${r.spread[0].toFixed(2)}–${r.spread[1].toFixed(2)})` : '';
+    const met = meets(r.ratio, r.goal);
+    lines.push(
+      `| ${r.name} | ${r.baseline} | ${r.ratio.toFixed(2)}${spread} | ${r.goal ? `${r.goal}${met === 'no' ? ' — not met' : ''}` : ''} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** Median of several timed runs, in milliseconds. */
 export async function medianMs(runs: number, body: () => Promise<unknown> | unknown): Promise<number> {
   const times: number[] = [];

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openModel, type OpenedModel } from '../../src/core/decode';
 import { fixture, sharedDataDir } from '../../test/unit/paths';
-import { writeGraphModel } from '../graph/big-model';
-import { gptGraph, type GptSpec } from '../graph/gpt-graph';
-import { mergedGptParts } from '../graph/gpt-model';
+import { writeGraphModel } from '../graph/bigModel';
+import { gptGraph, type GptSpec } from '../graph/gptGraph';
+import { mergedGptParts } from '../graph/gptModel';
 
 export const GPT2_SMALL: GptSpec = { layers: 12, hidden: 768, heads: 12, vocab: 50265, ffn: 3072, past: true, valueInfo: true };
 

@@ -35,7 +35,7 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 3
 
 const heads = (r: CompareResult) => r.report.attention.flatMap((l) => l.heads);
 
-suite('Compare With… and the compare view (issue 8)', () => {
+suite('Compare With… and the compare view', () => {
   let compare: ComparePanels;
   let attention: AttentionPanels;
   let decoded: Trace;

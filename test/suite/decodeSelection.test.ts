@@ -22,7 +22,7 @@ async function hoverTexts(uri: vscode.Uri, position: vscode.Position): Promise<s
 }
 const ours = (texts: string[]) => texts.filter((t) => t.includes('Attends to'));
 
-suite('Decode Selection, hover and decorations (issue 6)', () => {
+suite('Decode Selection, hover and decorations', () => {
   let api: DecoderLensApi;
   let editor: vscode.TextEditor;
 

@@ -26,7 +26,7 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 3
   }
 }
 
-suite('Mask inspector (issue 7)', () => {
+suite('Mask inspector', () => {
   let masks: MasksViewProvider;
   const config = () => vscode.workspace.getConfiguration('decoderLens');
 

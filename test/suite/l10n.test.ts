@@ -5,11 +5,12 @@
  * The expected Chinese strings are written here by hand, not read from the translation files.
  */
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Trace } from '../../src/core/trace/types';
 import { Commands } from '../../src/host/commands';
 import type { DecoderLensApi } from '../../src/host/extension';
-import { activateExtension, extensionId, settlesWithin } from './helpers';
+import { activateExtension, extensionId, repoRoot, settlesWithin } from './helpers';
 
 const hasChinese = (s: string) => /[\u4e00-\u9fff]/.test(s);
 
@@ -71,6 +72,33 @@ suite('Chinese UI (zh-cn display language)', () => {
     assert.equal(strings['panel.savePng'], '保存 PNG');
     assert.equal(strings['chart.topk'], '下一个 token 的概率（top-k）');
     assert.equal(strings['kind.cross'], '交叉注意力');
+  });
+
+  test('a mask finding in Chinese reaches the Masks view (the checks are worded in the display language)', async () => {
+    // The fixture whose cross-attention reads the encoder's padding (a deliberately broken export).
+    const broken = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-t5-cross-reads-padding');
+    const config = vscode.workspace.getConfiguration('decoderLens');
+    await config.update('modelPath', broken, vscode.ConfigurationTarget.Global);
+    try {
+      const source = 'the red fox saw a big moon';
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: source }));
+      editor.selection = new vscode.Selection(editor.document.positionAt(0), editor.document.positionAt(source.length));
+      const trace = await settlesWithin(vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection), 60_000, 'decode');
+      assert.ok(trace, 'Decode Selection returned a trace');
+      await vscode.commands.executeCommand(Commands.openMaskInspector);
+      const end = Date.now() + 60_000;
+      let snapshot = api.masks.session.snapshot();
+      while (!(snapshot && !snapshot.checking && snapshot.model.path === broken) && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 100));
+        snapshot = api.masks.session.snapshot();
+      }
+      const finding = snapshot?.findings.find((f) => f.check === 'cross-padding');
+      assert.ok(finding, `a cross-padding finding (${JSON.stringify(snapshot?.findings.map((f) => f.check))})`);
+      assert.match(finding.message, /^交叉注意力读取了编码器的填充：/);
+      assert.match(finding.message, /encoder_attention_mask/);
+    } finally {
+      await config.update('modelPath', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   test('the Masks view receives its run labels in Chinese', async () => {

@@ -5,7 +5,7 @@ import { buildLensModel } from '../lens/model';
 import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
 import { TOP_K_SHOWN } from './steps';
 import type { LensGraphOptions } from '../lens/graph';
-import { buildTappedModel, type TapReport } from '../onnx';
+import { buildTappedModel, type TapOutput, type TapReport } from '../onnx';
 import type { DecodeSession, SessionOptions, SessionSource } from './session';
 
 interface Entry {
@@ -73,13 +73,7 @@ async function createSession(file: string, taps: boolean, executionProviders: st
       file,
       session,
       summary: hasSummary(session),
-      taps: tapped.outputs.map((o) => ({
-        output: o.output,
-        tap: o.tap,
-        layer: o.layer,
-        kind: o.kind === 'cross' ? 'cross' : 'self',
-        maskKind: o.maskKind,
-      })),
+      taps: sessionTaps(tapped.outputs),
       unavailable: tapped.unavailable ?? [],
     };
   } catch (error) {
@@ -109,13 +103,7 @@ async function createLensSession(
     return {
       file,
       session,
-      taps: built.taps.map((o) => ({
-        output: o.output,
-        tap: o.tap,
-        layer: o.layer,
-        kind: o.kind === 'cross' ? 'cross' : 'self',
-        maskKind: o.maskKind,
-      })),
+      taps: sessionTaps(built.taps),
       unavailable: built.unavailable,
       summary: hasSummary(session),
       lens: { graph: built.lens, head: built.head, unavailable: built.lensUnavailable },
@@ -123,6 +111,17 @@ async function createLensSession(
   } catch (error) {
     throw new DecoderLensError('bad-model', `ONNX Runtime could not load ${file} with the lens nodes: ${(error as Error).message}`, file);
   }
+}
+
+/** The taps a decode session reads, from the surgery's output list. */
+export function sessionTaps(outputs: readonly TapOutput[]): DecodeSession['taps'] {
+  return outputs.map((o) => ({
+    output: o.output,
+    tap: o.tap,
+    layer: o.layer,
+    kind: o.kind === 'cross' ? 'cross' : 'self',
+    maskKind: o.maskKind,
+  }));
 }
 
 /** Per-position probabilities and top-k computed by ORT (lens/summary.ts), for every graph with logits. */

@@ -133,10 +133,16 @@ export async function bisect(
     const hiddenA = byLayer(runA, 'hidden');
     const hiddenB = byLayer(runB, 'hidden');
     const patches = runB.session.hooks.patches.filter((p) => !p.encoder);
-    if (hiddenA.size !== hiddenB.size || patches.length !== hiddenA.size)
+    if (hiddenA.size !== hiddenB.size)
+      throw new DecoderLensError(
+        'bad-input',
+        `${runA.session.file} has ${hiddenA.size} readable layers and ${runB.session.file} ${hiddenB.size}: the layers cannot be matched (not two variants of one model?).`,
+      );
+    if (patches.length !== hiddenA.size)
       throw new DecoderLensError(
         'unsupported',
-        `A has ${hiddenA.size} readable layers and B ${hiddenB.size} (${patches.length} patchable): the layers cannot be matched.`,
+        `A's residual stream cannot be spliced into ${runB.session.file}: the patch hook could be placed after ${patches.length} of its ${hiddenB.size} blocks (a fused graph, e.g. ONNX Runtime's SkipLayerNormalization, can hide where a block ends). Use B's unoptimized export.`,
+        runB.session.file,
       );
     const lensA = await lensProbs(modelA, fed, first, tokens);
     const lensB = await lensProbs(modelB, fed, first, tokens);

@@ -3,7 +3,7 @@
 // hide them, so the loop feeds and checks the model's own inputs only.
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
-import { externalDataOptions, SESSION_OPTIONS } from '../decode/sessionCache';
+import { externalDataOptions, SESSION_OPTIONS, sessionTaps } from '../decode/sessionCache';
 import type { DecodeSession, SessionOptions, SessionSource } from '../decode/session';
 import { TOP_K_SHOWN } from '../decode/steps';
 import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
@@ -96,9 +96,7 @@ export class HookedSessions implements SessionSource {
       file,
       session: inner,
       hooks: plan,
-      taps: tapped.outputs
-        .filter((o) => !o.id.startsWith('head_out.'))
-        .map((o) => ({ output: o.output, tap: o.tap, layer: o.layer, kind: o.kind === 'cross' ? 'cross' : 'self', maskKind: o.maskKind })),
+      taps: sessionTaps(tapped.outputs.filter((o) => !o.id.startsWith('head_out.'))),
       unavailable: [...(tapped.unavailable ?? []), ...plan.unavailable],
       summary: inner.outputNames.includes(SUMMARY_OUTPUTS.topIds),
     };

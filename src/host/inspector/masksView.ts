@@ -54,6 +54,7 @@ export class MasksViewProvider extends Disposable implements vscode.WebviewViewP
       (snapshot) => this.connection?.notify('snapshot', snapshot),
       (m) => logger.log(m),
       vscode.l10n.t,
+      vscode.env.language,
     );
     this.register({ dispose: () => this.session.dispose() });
   }

@@ -11,6 +11,7 @@ import {
   probeOptions,
   rerunOptions,
   runChecks,
+  type CheckContext,
   type Finding,
   type ModelFacts,
   type ProbeResult,
@@ -59,7 +60,12 @@ export class InspectorSession {
     private readonly log: (message: string) => void = () => undefined,
     /** The run labels and notes the view shows (the extension passes vscode.l10n.t). */
     private readonly t: Localize = english,
-  ) {}
+    /** The display language: the checks word their findings in it (English unless Chinese; the extension passes vscode.env.language). */
+    language = 'en',
+  ) {
+    this.checks = { locale: /^zh(-cn|-hans.*|-sg)?$/i.test(language) ? 'zh-cn' : 'en' };
+  }
+  private readonly checks: CheckContext;
 
   get original(): Trace | undefined {
     return this.shown?.original;
@@ -80,7 +86,7 @@ export class InspectorSession {
     this.probes?.abort();
     this.checked = undefined;
     this.seq++;
-    const findings = checkTrace(trace).map((finding) => ({ finding, runId: this.runId('original') }));
+    const findings = checkTrace(trace, 'trace', this.checks).map((finding) => ({ finding, runId: this.runId('original') }));
     this.shown = {
       original: trace,
       rerunId: '',
@@ -110,7 +116,7 @@ export class InspectorSession {
     s.runs.delete(s.rerunId);
     s.rerun = trace;
     s.rerunId = `${this.runId('rerun')}-${++this.reruns}`;
-    s.findings.push(...checkTrace(trace).map((finding) => ({ finding, runId: s.rerunId })));
+    s.findings.push(...checkTrace(trace, 'trace', this.checks).map((finding) => ({ finding, runId: s.rerunId })));
     s.activeRunId = s.rerunId;
     this.emit();
     return this.snapshot();
@@ -192,7 +198,7 @@ export class InspectorSession {
       }
       if (this.shown !== s) return;
       const probeRunId = this.runId('probe');
-      const all = runChecks(s.original, results, note);
+      const all = runChecks(s.original, results, note, this.checks);
       s.probe = results.flatMap((r) => (r.id === 'mask-probe' && 'trace' in r ? [r.trace] : []))[0];
       const kept = s.findings.filter((f) => f.runId !== this.runId('original'));
       s.findings = [

@@ -121,5 +121,9 @@ describe('bisector', () => {
       bisect(await openModel(fixture('tiny-gpt')), await openModel(fixture('tiny-t5')), { text: ref.prompt }),
       (e: unknown) => e instanceof DecoderLensError && /decoder-only/.test(e.message),
     );
+    await assert.rejects(
+      bisect(await openModel(fixture('tiny-gpt')), await openModel(fixture('tiny-gpt-ort-optimized')), { text: ref.prompt }),
+      (e: unknown) => e instanceof DecoderLensError && /cannot be spliced into .*tiny-gpt-ort-optimized/.test(e.message),
+    );
   });
 });

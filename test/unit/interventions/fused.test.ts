@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { T, fillRandom, model, node, vi } from '../../../bench/graph/onnx-build';
+import { T, fillRandom, model, node, vi } from '../../../bench/graph/onnxBuild';
 import { HookedSessions } from '../../../src/core/interventions';
 import { writeTmp } from '../onnx/helpers';
 

@@ -2,9 +2,9 @@
 // messages when no head can be found. Runs the lens-tapped bytes with real ONNX Runtime.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type GptParts, type GptSpec } from '../../../bench/graph/gpt-graph';
-import { gptModel, mergedGptModel } from '../../../bench/graph/gpt-model';
-import { constant, int64Tensor, node } from '../../../bench/graph/onnx-build';
+import { type GptParts, type GptSpec } from '../../../bench/graph/gptGraph';
+import { gptModel, mergedGptModel } from '../../../bench/graph/gptModel';
+import { constant, int64Tensor, node } from '../../../bench/graph/onnxBuild';
 import { softmax } from '../../../src/core/decode/sampling';
 import { type LensModel, buildLensModel } from '../../../src/core/lens';
 import { expectError, ort, writeTmp } from '../onnx/helpers';

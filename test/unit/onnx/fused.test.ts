@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { T, fillRandom, floatTensor, model, node, vi } from '../../../bench/graph/onnx-build';
+import { T, fillRandom, floatTensor, model, node, vi } from '../../../bench/graph/onnxBuild';
 import { buildTappedModel, findTaps, readModel } from '../../../src/core/onnx';
 import { assertClose, assertProbabilities, ort, writeTmp } from './helpers';
 

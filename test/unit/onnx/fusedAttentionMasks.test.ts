@@ -3,7 +3,7 @@
 // and against the kernel itself (probabilities × V must give the op's own output).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AttrValue, T, fillRandom, floatTensor, model, node, vi } from '../../../bench/graph/onnx-build';
+import { type AttrValue, T, fillRandom, floatTensor, model, node, vi } from '../../../bench/graph/onnxBuild';
 import { buildTappedModel, findTaps, readModel } from '../../../src/core/onnx';
 import { ort, writeTmp } from './helpers';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { T, fillRandom, model, node, vi } from '../../../bench/graph/onnx-build';
+import { T, fillRandom, model, node, vi } from '../../../bench/graph/onnxBuild';
 import { buildTappedModel, findTaps, readModel } from '../../../src/core/onnx';
 import { impliedVisibility } from '../../../src/core/onnx/recompute/implied';
 import type { ImpliedMask } from '../../../src/core/onnx/types';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { mergedGptModel } from '../../../bench/graph/gpt-model';
+import { mergedGptModel } from '../../../bench/graph/gptModel';
 import { DecoderLensError } from '../../../src/core/errors';
 import { buildTappedModel, findTaps, readModel, readModelBytes } from '../../../src/core/onnx';
 import type { GraphInfo } from '../../../src/core/onnx/types';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { T, fillRandom, floatTensor, int64Tensor, model, node, vi } from '../../../bench/graph/onnx-build';
+import { T, fillRandom, floatTensor, int64Tensor, model, node, vi } from '../../../bench/graph/onnxBuild';
 import { booleanMaskVisibility, buildTappedModel, findTaps, maskVisibility, readModel } from '../../../src/core/onnx';
 import { assertProbabilities, ort, writeTmp } from './helpers';
 

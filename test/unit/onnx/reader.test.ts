@@ -3,7 +3,7 @@ import { openSync, closeSync, writeSync, ftruncateSync, readFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
-import { T, floatTensor, model, node, vi } from '../../../bench/graph/onnx-build';
+import { T, floatTensor, model, node, vi } from '../../../bench/graph/onnxBuild';
 import { type GraphInfo, type ReadStats, readModel, readModelBytes } from '../../../src/core/onnx';
 import { Writer, concatBytes, readField } from '../../../src/core/onnx/wire';
 import { fixtureFile, tmpDir, writeTmp } from './helpers';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { onnx } from 'onnx-proto';
-import { mergedGptModel } from '../../../bench/graph/gpt-model';
-import { T, fillRandom, model, node, vi } from '../../../bench/graph/onnx-build';
+import { mergedGptModel } from '../../../bench/graph/gptModel';
+import { T, fillRandom, model, node, vi } from '../../../bench/graph/onnxBuild';
 import { buildTappedModel, findTaps, readModel } from '../../../src/core/onnx';
 import { assertProbabilities, ort, writeTmp } from './helpers';
 import { runAndCheck } from './runCheck';

@@ -1,7 +1,7 @@
 // Synthesised decoder models for the tests (the committed fixtures cover the real exporter).
-import { type GptSpec } from '../../../bench/graph/gpt-graph';
-import { gptModel, mergedGptModel } from '../../../bench/graph/gpt-model';
-import { fillRandom } from '../../../bench/graph/onnx-build';
+import { type GptSpec } from '../../../bench/graph/gptGraph';
+import { gptModel, mergedGptModel } from '../../../bench/graph/gptModel';
+import { fillRandom } from '../../../bench/graph/onnxBuild';
 import { ort, tmpDir, writeTmp } from './helpers';
 
 export const SPEC: GptSpec = { layers: 2, hidden: 16, heads: 4, vocab: 13 };
@@ -40,7 +40,7 @@ export interface FeedShape {
   encPad?: number[];
 }
 
-/** Feeds for a generated model (see gpt-graph.ts for its inputs). */
+/** Feeds for a generated model (see bench/graph/gptGraph.ts for its inputs). */
 export function synthFeeds(
   spec: GptSpec,
   kind: { past?: boolean; cross?: boolean; encoder?: boolean; merged?: boolean; useCache?: boolean },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gptModel } from '../../../bench/graph/gpt-model';
-import { T, model, node, vi } from '../../../bench/graph/onnx-build';
+import { gptModel } from '../../../bench/graph/gptModel';
+import { T, model, node, vi } from '../../../bench/graph/onnxBuild';
 import { type TapReport, findTaps, readModel } from '../../../src/core/onnx';
 import { layerOf, scopeOf } from '../../../src/core/onnx/scope';
 import type { NodeInfo } from '../../../src/core/onnx/types';

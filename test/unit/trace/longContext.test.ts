@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs
 import { freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { GptSpec } from '../../../bench/graph/gpt-graph';
+import type { GptSpec } from '../../../bench/graph/gptGraph';
 import { ensureGpt2Folder } from '../../../bench/models/gpt2';
 import { decode, openModel, type OpenedModel } from '../../../src/core/decode';
 import { SessionCache } from '../../../src/core/decode/sessionCache';

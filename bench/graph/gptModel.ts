@@ -1,8 +1,8 @@
 // Assembles generated decoder graphs into whole models in memory (small ones, for tests): plain, with past,
 // and an Optimum-style merged decoder (one top-level If on use_cache_branch, shared initializers outside).
 import type { onnx } from 'onnx-proto';
-import { type GptParts, type GptSpec, type InitSpec, gptGraph } from './gpt-graph';
-import { T, fillRandom, floatTensor, model, node, vi } from './onnx-build';
+import { type GptParts, type GptSpec, type InitSpec, gptGraph } from './gptGraph';
+import { T, fillRandom, floatTensor, model, node, vi } from './onnxBuild';
 
 export function initValues(s: InitSpec): Float32Array {
   const out = fillRandom(new Float32Array(s.dims.reduce((a, b) => a * b, 1)), s.seed, s.scale);
@@ -91,7 +91,7 @@ export function mergedGptModel(spec: GptSpec, opts: MergedOptions = {}): Uint8Ar
 }
 
 /**
- * The merged layout as parts for the streaming writer (bench/graph/big-model.ts): the If node, its branches'
+ * The merged layout as parts for the streaming writer (bench/graph/bigModel.ts): the If node, its branches'
  * nodes inside it, and every initializer outside once (deduplicated, as Optimum's merge writes them).
  */
 export function mergedGptParts(spec: GptSpec): GptParts {

@@ -3,7 +3,7 @@
 // built from `attention_mask` and a Range/LessOrEqual causal construction, pre-LN blocks, optional KV cache,
 // optional cross attention (T5/Bart-like decoder) or a bidirectional encoder.
 import type { onnx } from 'onnx-proto';
-import { type AttrValue, T, constant, floatTensor, int64Tensor, node, vi } from './onnx-build';
+import { type AttrValue, T, constant, floatTensor, int64Tensor, node, vi } from './onnxBuild';
 
 export interface GptSpec {
   layers: number;

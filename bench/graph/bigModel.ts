@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { encodeVarint } from '../../src/core/onnx/wire';
-import { type GptParts, type GptSpec, gptGraph } from './gpt-graph';
-import { initValues } from './gpt-model';
-import { T } from './onnx-build';
+import { type GptParts, type GptSpec, gptGraph } from './gptGraph';
+import { initValues } from './gptModel';
+import { T } from './onnxBuild';
 
 /** Bump when the generated graph changes, so a stale cached model is not measured. */
 const VERSION = 'v1';
