@@ -6,6 +6,7 @@
  */
 import type * as vscode from 'vscode';
 import type { SelectModelArgs } from './models/selectModel';
+import type { AblateRequest } from '../protocol/worker';
 
 export const Commands = {
   decodeSelection: 'decoderLens.decodeSelection',
@@ -18,6 +19,9 @@ export const Commands = {
   toggleDecorations: 'decoderLens.toggleDecorations',
   inspectModel: 'decoderLens.inspectModel',
   compareWith: 'decoderLens.compareWith',
+  ablateHeads: 'decoderLens.ablateHeads',
+  whyThisToken: 'decoderLens.whyThisToken',
+  rankHeads: 'decoderLens.rankHeads',
 } as const;
 
 /** Registered but hidden from the palette: used by hover links and views. */
@@ -34,6 +38,12 @@ export interface FocusPanelArgs {
   layer?: number;
 }
 
+/** Heads to ablate (layers and heads counted from 0; kind defaults to self attention) and how. */
+export interface AblateHeadsArgs {
+  heads: AblateRequest['heads'];
+  mode?: AblateRequest['mode'];
+}
+
 /**
  * The arguments of the commands that take any (a command not listed takes none). Palette calls pass nothing,
  * so arguments a person can leave out are optional.
@@ -47,6 +57,12 @@ interface CommandArgTable {
   [Commands.selectModel]: [args?: SelectModelArgs];
   /** A model folder or file (default: the active model). */
   [Commands.inspectModel]: [modelPath?: string];
+  /** From the attention panel's head selection or a test; the palette asks. */
+  [Commands.ablateHeads]: [args?: AblateHeadsArgs];
+  /** The generation step to explain, from 0 (default: the attention panel's step, else the first). */
+  [Commands.whyThisToken]: [step?: number];
+  /** The generation step scored, from 0 (default: the attention panel's step, else the first). */
+  [Commands.rankHeads]: [step?: number];
 }
 
 export type CommandArgs<K extends CommandId> = K extends keyof CommandArgTable ? CommandArgTable[K] : [];

@@ -2,13 +2,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type CommandArgs, type CommandId, Commands, InternalCommands, registerCommand } from './commands';
 import { ComparePanels } from './compare/comparePanel';
+import { ablateHeads } from './compare/ablateHeads';
 import { compareWith } from './compare/compareWith';
+import { rankHeadsReport } from './compare/rankHeads';
 import { decodeSelection } from './decode/decodeSelection';
 import { reportError } from './decode/runDecode';
 import { TraceStore, type DecodedRange } from './decode/traceStore';
 import { TraceDecorations } from './editor/decorations';
 import { AttentionHoverProvider } from './editor/hoverProvider';
 import { TraceEditorProvider } from './editor/traceEditor';
+import { whyThisToken } from './editor/whyThisToken';
 import { MasksViewProvider } from './inspector/masksView';
 import { workerRunner } from './inspector/runner';
 import { AttentionPanels } from './panel';
@@ -47,9 +50,12 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const decorations = new TraceDecorations(store);
   const status = new StatusBar(registry, worker);
   // Constructed synchronously: it registers the serializer that restores panels after a reload.
-  const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, { log: (m) => log.warn(m) });
-  const compare = new ComparePanels(context.extensionUri, context.globalStorageUri, {
-    showTrace: (trace, focus, storedAs) => attention.show(trace, focus, storedAs),
+  const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, {
+    log: (m) => log.warn(m),
+    ablate: (trace, { heads, mode }) => ablateHeads({ worker, store, compare }, { heads, mode }, trace),
+  });
+  const compare: ComparePanels = new ComparePanels(context.extensionUri, context.globalStorageUri, {
+    showTrace: (trace, focus, storedAs): Promise<unknown> => attention.show(trace, focus, storedAs),
     log: (m) => log.warn(m),
   });
   subscriptions.push(registry, store, decorations, status, attention, compare);
@@ -77,6 +83,17 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   register(Commands.compareWith, (target, variant) =>
     compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined, variant),
   );
+  register(Commands.ablateHeads, (args) => ablateHeads({ worker, store, compare }, args && Array.isArray(args.heads) ? args : undefined));
+  // The attention panel's trace and query (positions axis): where Why This Token? and Rank Heads look by default.
+  const panelQuery = () => {
+    const panel = attention.current;
+    const trace = panel?.trace?.trace;
+    return trace && panel.selection && panel.selection.kind !== 'encoder' ? { trace, query: panel.selection.query } : undefined;
+  };
+  register(Commands.whyThisToken, (step) =>
+    whyThisToken({ worker, store, decorations, panelQuery }, typeof step === 'number' ? step : undefined),
+  );
+  register(Commands.rankHeads, (step) => rankHeadsReport({ worker, store, panelQuery }, typeof step === 'number' ? step : undefined));
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);

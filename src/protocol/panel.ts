@@ -157,8 +157,17 @@ export type PanelDataMethods = {
   hidden: Method<{ traceId: string }, HiddenResult | null>;
 };
 
+/** Heads chosen in the model grid, to rerun the shown trace's input with them ablated. */
+export interface AblateHeadsRequest {
+  traceId: string;
+  heads: { kind: AttentionKind; layer: number; head: number }[];
+  mode: 'zero' | 'mean';
+}
+
 /** Served by the host, asked by the panel. */
 export type PanelHostMethods = PanelDataMethods & {
+  /** Reruns the shown trace with these heads ablated and opens the compare view. */
+  ablateHeads: Method<AblateHeadsRequest, void>;
   /** The trace to show (null when the host has none, e.g. a restored panel whose file is gone). */
   open: Method<{ traceId?: string }, PanelOpenResult | null>;
   /** Asks where to save and writes the PNG; resolves to the file written or null when cancelled. */

@@ -2,7 +2,9 @@
 import type { CompareReport } from '../core/compare/report';
 import type { ModelCheckFacts } from '../core/masks/context';
 import type { DecodeOptions } from '../core/decode/options';
-import type { Trace } from '../core/trace/types';
+import type { Occlusion } from '../core/interventions/occlude';
+import type { HeadRanking } from '../core/interventions/rank';
+import type { Trace, TraceAblation } from '../core/trace/types';
 import type { Method } from './rpc';
 import type { ModelSummary } from './model';
 
@@ -25,6 +27,23 @@ export interface CompareResult {
   report: CompareReport;
 }
 
+type AblatedHead = TraceAblation['heads'][number];
+
+/** "Ablate Heads and Rerun": the same input unablated (A) and with these heads ablated (B), compared. */
+export interface AblateRequest extends DecodeRequest {
+  /** Layers and heads counted from 0; kind defaults to 'self'. */
+  heads: (Omit<AblatedHead, 'kind'> & Partial<Pick<AblatedHead, 'kind'>>)[];
+  mode: TraceAblation['mode'];
+}
+
+/** "Why This Token?": hide each input token in turn and measure the chosen token's probability at a step. */
+export interface OccludeRequest {
+  modelPath: string;
+  text: string;
+  /** The generation step explained, from 0 (the first generated token). */
+  step?: number;
+}
+
 export interface DecodeProgress {
   step: number;
   total: number;
@@ -42,6 +61,12 @@ export type WorkerMethods = {
   decode: Method<DecodeRequest, Trace, DecodeProgress>;
   /** Decodes with A (and B), both with the logit lens, and compares; progress counts A's steps then B's. */
   compare: Method<CompareRequest, CompareResult, DecodeProgress>;
+  /** Decodes unablated (A) and with heads ablated (B, its trace records the ablation) and compares. */
+  ablate: Method<AblateRequest, CompareResult, DecodeProgress>;
+  /** Occlusion: Δp of the step's chosen token per hidden input token. */
+  occlude: Method<OccludeRequest, Occlusion>;
+  /** Head importance: each decoder head zeroed in turn, the drop in the step's chosen token's probability. */
+  rankHeads: Method<OccludeRequest, HeadRanking>;
 };
 
 export type WorkerEvents = Record<string, never>;

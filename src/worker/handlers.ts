@@ -3,6 +3,9 @@ import { decode, openModel } from '../core/decode';
 import { DecoderLensError } from '../core/errors';
 import { SessionCache } from '../core/decode/sessionCache';
 import { modelCheckFacts } from '../core/masks/context';
+import { ablate } from '../core/interventions/ablate';
+import { occlude } from '../core/interventions/occlude';
+import { rankHeads } from '../core/interventions/rank';
 import { findModelLayout } from '../core/model/layout';
 import { readTraceFile } from '../core/trace/readTraceFile';
 import type { Trace } from '../core/trace/types';
@@ -58,6 +61,24 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
           ),
         };
       });
+    },
+    ablate({ modelPath, heads, mode, ...options }, { signal, progress }) {
+      return queue.run(signal, async () => {
+        const onStep = (step: number, total: number) => progress({ step, total });
+        const model = await openModel(modelPath);
+        // Both sides without the lens: ablation runs decode without it, and the two must compare like for like.
+        const a = await decode(model, sessions, { ...options, lens: false }, { signal, onStep });
+        // Hooked sessions are separate from the cached plain ones and released after the run.
+        const b = await ablate(model, null, { ...options, heads, mode }, { signal, onStep });
+        const labelB = `${modelPath} (${mode}-ablated ${heads.map((h) => `${h.kind && h.kind !== 'self' ? `${h.kind} ` : ''}L${h.layer}.H${h.head}`).join(', ')})`;
+        return { a, b, report: compareTraces({ trace: a, label: modelPath }, { trace: b, label: labelB }, null) };
+      });
+    },
+    occlude({ modelPath, text, step }, { signal }) {
+      return queue.run(signal, async () => occlude(await openModel(modelPath), null, { text, step }, { signal }));
+    },
+    rankHeads({ modelPath, text, step }, { signal }) {
+      return queue.run(signal, async () => rankHeads(await openModel(modelPath), null, { text, step }, { signal }));
     },
     decode({ modelPath, modelVariant, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {

@@ -248,6 +248,37 @@ try {
       assert.ok(png.size > 5000, `PNG of ${png.size} bytes`);
     });
 
+    await check('heads chosen in the grid (Ctrl+click, Space, all heads of a layer) post to the host with "Ablate and rerun"', async () => {
+      const chosen = () => page.$$eval('canvas.thumb.chosen', (n) => n.map((c) => `${c.dataset.layer}/${c.dataset.head}`).join());
+      assert.ok(await page.$eval('button.ablate-run', (b) => b.disabled), 'nothing chosen: the button is disabled');
+      await page.click('canvas.thumb[data-layer="0"][data-head="1"]', { modifiers: ['Control'] });
+      assert.equal(await chosen(), '0/1', 'Ctrl+click toggles a head');
+      await page.click('canvas.thumb[data-layer="1"][data-head="0"]');
+      await page.waitForFunction(() => /Layer 1 · head 0/.test(document.querySelector('.head-title')?.textContent ?? ''));
+      assert.equal(await chosen(), '0/1', 'a plain click opens the head, it does not choose it');
+      await page.focus('.grid');
+      await page.keyboard.press('Space');
+      assert.equal(await chosen(), '0/1,1/0', 'Space toggles the focused head');
+      await page.keyboard.press('Space');
+      assert.equal(await chosen(), '0/1', 'Space again untoggles it');
+      assert.match(await page.$eval('button.ablate-layer', (b) => b.textContent ?? ''), /layer 1/);
+      await page.click('button.ablate-layer');
+      const layer1 = Array.from({ length: meta.heads }, (_, h) => `1/${h}`).join();
+      assert.equal(await chosen(), `0/1,${layer1}`, 'all heads of the focused layer');
+      await page.selectOption('select.ablate-mode', 'mean');
+      await page.click('button.ablate-run');
+      await page.waitForFunction(() => window.__dl.ablated);
+      const posted = await page.evaluate(() => window.__dl.ablated);
+      assert.equal(posted.mode, 'mean');
+      assert.equal(posted.traceId, (await selection(page)).traceId);
+      assert.deepEqual(posted.heads, [
+        { kind: 'self', layer: 0, head: 1 },
+        ...Array.from({ length: meta.heads }, (_, head) => ({ kind: 'self', layer: 1, head })),
+      ]);
+      await page.click('button.ablate-clear');
+      assert.equal(await chosen(), '');
+    });
+
     await check('tensors cross as typed arrays: no JSON arrays of numbers, and no CSP violations or errors', async () => {
       const rec = await page.evaluate(() => window.__dl);
       const tensors = rec.posted.filter(

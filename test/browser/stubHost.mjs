@@ -89,6 +89,9 @@ const host = new Connection(hostPort, {
     return { saved: `/tmp/${name}` };
   },
   exportHtml: () => ({ saved: null }),
+  ablateHeads: (request) => {
+    record.ablated = request;
+  },
 });
 host.onEvent('selection', (s) => (record.selection = s));
 window.__dlHost = host;

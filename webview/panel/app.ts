@@ -4,6 +4,7 @@
  */
 import type { Connection } from '../../src/protocol/rpc';
 import type {
+  AblateHeadsRequest,
   LensResult,
   PanelEvents,
   PanelHostEvents,
@@ -23,6 +24,7 @@ import { actionButton, KindTabs } from '../shared/controls';
 import { HeadView } from './headView';
 import { LensView } from './lensView';
 import { ModelView } from './modelView';
+import { HeadSelection } from './headSelection';
 import { Scrubber } from './scrubber';
 import {
   applyFocus,
@@ -53,6 +55,8 @@ export interface PanelEnv {
   savePng(name: string, png: Uint8Array): Promise<void>;
   /** Writes the HTML report; absent in the report itself. */
   exportHtml?(traceId: string): Promise<void>;
+  /** Reruns the trace with heads ablated (the host opens the compare view); absent in the report. */
+  ablateHeads?(request: AblateHeadsRequest): Promise<void>;
 }
 
 /** Thumbnail resolution asked of the host (cells per side). */
@@ -70,10 +74,7 @@ export class PanelApp {
       this.meta &&
       this.update({ ...this.state, kind: this.state.kind === 'encoder' ? 'self' : this.state.kind, query: queryOfStep(this.meta, step) }),
   );
-  private readonly modelView = new ModelView(
-    (layer, head) => this.update({ ...this.state, layer, head }, true),
-    (dLayer, dHead) => this.meta && this.update(dLayer ? moveLayer(this.state, this.meta, dLayer) : moveHead(this.state, this.meta, dHead)),
-  );
+  private readonly modelView: ModelView;
   private readonly headView = new HeadView((query) => this.update(withQuery(this.state, queryAxis(this.state.kind), query)));
   private readonly controls = new HeadControls({
     kind: (kind) => this.update({ ...this.state, kind }),
@@ -114,6 +115,19 @@ export class PanelApp {
     private readonly env: PanelEnv,
   ) {
     this.state = readState(env.getState());
+    const ablate = env.ablateHeads;
+    const chosen = ablate
+      ? new HeadSelection(
+          (heads, mode) => this.meta && void ablate({ traceId: this.meta.traceId, heads, mode }).catch(() => undefined),
+          () => this.modelView?.markChosen(),
+        )
+      : undefined;
+    this.modelView = new ModelView(
+      (layer, head) => this.update({ ...this.state, layer, head }, true),
+      (dLayer, dHead) =>
+        this.meta && this.update(dLayer ? moveLayer(this.state, this.meta, dLayer) : moveHead(this.state, this.meta, dHead)),
+      chosen,
+    );
     onThemeChange(() => this.onTheme());
     this.views.append(
       el('section', { className: 'model-section' }, el('h2', {}, t('panel.modelView')), this.modelView.element),
@@ -203,7 +217,7 @@ export class PanelApp {
     );
     if (changed('kind')) void this.loadThumbs();
     else if (changed('scale')) this.modelView.paint(this.theme, this.lut);
-    this.modelView.setSelection(next.layer, next.head);
+    this.modelView.setSelection(next.layer, next.head, next.kind);
     if (changed('kind') || changed('layer') || changed('head')) void this.loadMatrix();
     else if (changed('scale')) this.headView.repaint(this.theme, this.lut);
     else if (changed('query') || changed('encoderQuery')) this.headView.setQuery(query);
@@ -224,7 +238,7 @@ export class PanelApp {
       .catch((e: Error) => this.modelView.clear(e.message));
     if (!thumbs || ticket !== this.seq.thumbs) return;
     this.modelView.setThumbnails(thumbs, this.theme, this.lut, this.modelView.element.clientWidth || 480);
-    this.modelView.setSelection(this.state.layer, this.state.head);
+    this.modelView.setSelection(this.state.layer, this.state.head, this.state.kind);
   }
 
   private async loadMatrix(): Promise<void> {

@@ -34,6 +34,7 @@ function startInVsCode(): void {
     setState: (state) => api.setState(state),
     savePng: async (name, png) => void (await connection.request('savePng', { name, png })),
     exportHtml: async (traceId) => void (await connection.request('exportHtml', { traceId })),
+    ablateHeads: (request) => connection.request('ablateHeads', request),
   });
   connection.announceReady();
   void app.start();

@@ -3,6 +3,8 @@
  * ImageData). Click or Enter opens a head large; arrow keys move through layers (↑↓) and heads (←→).
  */
 import type { HeadChoice, ThumbnailResult } from '../../src/protocol/panel';
+import type { AttentionKind } from '../../src/protocol/trace';
+import type { HeadSelection } from './headSelection';
 import type { Theme } from '../shared/theme';
 import { el, setVar } from '../shared/dom';
 import { t } from '../shared/strings';
@@ -16,10 +18,13 @@ export class ModelView {
   private cells: (HTMLCanvasElement | null)[][] = [];
   /** Milliseconds the last paint took (for the benchmark and the status line). */
   lastPaintMs = 0;
+  private focused: { kind: AttentionKind; layer: number; head: HeadChoice } = { kind: 'self', layer: 0, head: 0 };
 
   constructor(
     private readonly onPick: (layer: number, head: HeadChoice) => void,
     private readonly onMove: (dLayer: number, dHead: number) => void,
+    /** Heads chosen for ablation (absent in the HTML report, which cannot rerun). */
+    private readonly chosen?: HeadSelection,
   ) {
     this.grid = el('div', {
       className: 'grid',
@@ -27,16 +32,23 @@ export class ModelView {
     });
     this.grid.addEventListener('click', (e) => {
       const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-layer]');
-      if (cell) this.onPick(Number(cell.dataset.layer), cell.dataset.head === 'mean' ? 'mean' : Number(cell.dataset.head));
+      if (!cell) return;
+      const layer = Number(cell.dataset.layer);
+      const head = cell.dataset.head === 'mean' ? 'mean' : Number(cell.dataset.head);
+      if (this.chosen && head !== 'mean' && (e.ctrlKey || e.metaKey || e.shiftKey)) this.chosen.toggle(this.focused.kind, layer, head);
+      else this.onPick(layer, head);
     });
     this.grid.addEventListener('keydown', (e) => {
       const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
       if (moves[e.key]) {
         e.preventDefault();
         this.onMove(...moves[e.key]);
+      } else if (e.key === ' ' && this.chosen && this.focused.head !== 'mean') {
+        e.preventDefault();
+        this.chosen.toggle(this.focused.kind, this.focused.layer, this.focused.head);
       }
     });
-    this.element = el('div', { className: 'model-view' }, this.grid);
+    this.element = el('div', { className: 'model-view' }, this.grid, ...(chosen ? [chosen.element] : []));
   }
 
   /** Builds the grid for a new set of thumbnails and paints it. */
@@ -100,12 +112,25 @@ export class ModelView {
     this.grid.dataset.paintMs = this.lastPaintMs.toFixed(2);
   }
 
-  setSelection(layer: number, head: HeadChoice): void {
+  setSelection(layer: number, head: HeadChoice, kind: AttentionKind = this.focused.kind): void {
+    this.focused = { kind, layer, head };
+    const li = this.thumbs?.layers.indexOf(layer) ?? -1;
+    this.chosen?.setCurrent(kind, layer, li >= 0 ? this.thumbs!.headsPerLayer[li] : 0);
     for (const canvas of this.grid.querySelectorAll<HTMLCanvasElement>('canvas.thumb')) {
       const onLayer = Number(canvas.dataset.layer) === layer;
       const selected = onLayer && (canvas.dataset.head === String(head) || head === 'mean');
       canvas.classList.toggle('selected', selected);
       canvas.setAttribute('aria-selected', String(selected));
+    }
+    this.markChosen();
+  }
+
+  /** Outlines the heads chosen for ablation. */
+  markChosen(): void {
+    for (const canvas of this.grid.querySelectorAll<HTMLCanvasElement>('canvas.thumb')) {
+      const head = canvas.dataset.head;
+      const chosen = !!this.chosen && head !== 'mean' && this.chosen.has(this.focused.kind, Number(canvas.dataset.layer), Number(head));
+      canvas.classList.toggle('chosen', chosen);
     }
   }
 

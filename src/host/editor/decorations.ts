@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../dispose';
 import type { DecodedRange, TraceStore } from '../decode/traceStore';
+import type { Occlusion } from '../../core/interventions/occlude';
 import { readSettings } from '../settings';
+import { occlusionHover } from './hoverText';
 
 /** Surprisal tint in five steps, from the theme's colours (contributed in package.json, per theme kind). */
 const LEVELS = 5;
@@ -34,6 +36,18 @@ export class TraceDecorations extends Disposable {
       after: { color: new vscode.ThemeColor('editorGhostText.foreground'), fontStyle: 'italic', margin: '0 0 0 0.5em' },
     }),
   );
+  /** "Why This Token?": an underline whose thickness grows with |Δp| (1: ≥ 1 point, 2: ≥ 5, 3: ≥ 20). */
+  private readonly occlusionTints = [1, 2, 3].map((width) =>
+    this.register(
+      vscode.window.createTextEditorDecorationType({
+        borderColor: new vscode.ThemeColor('decoderLens.occlusion'),
+        borderStyle: 'solid',
+        borderWidth: `0 0 ${width}px 0`,
+      }),
+    ),
+  );
+  /** The last occlusion shown, on the decode result it explains (dropped with that result). */
+  occlusion?: { resultId: number; occlusion: Occlusion };
   private enabled: boolean;
 
   constructor(private readonly store: TraceStore) {
@@ -47,13 +61,19 @@ export class TraceDecorations extends Disposable {
     return this.enabled;
   }
 
+  /** Shows an occlusion over the decode result it was run on. */
+  setOcclusion(resultId: number, occlusion: Occlusion): void {
+    this.occlusion = { resultId, occlusion };
+    this.refresh();
+  }
+
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
     this.refresh();
   }
 
   /** The ranges currently decorated in an editor, per decoration kind (for tests and the status text). */
-  applied = new Map<string, { tinted: number; boundaries: number; ghost: string[] }>();
+  applied = new Map<string, { tinted: number; boundaries: number; ghost: string[]; occluded: string[] }>();
 
   refresh(): void {
     for (const editor of vscode.window.visibleTextEditors) {
@@ -61,7 +81,12 @@ export class TraceDecorations extends Disposable {
       const byLevel: vscode.DecorationOptions[][] = Array.from({ length: LEVELS }, () => []);
       const boundaries: vscode.Range[][] = [[], []];
       const ghosts: vscode.DecorationOptions[] = [];
-      for (const result of results) this.collect(editor.document, result, byLevel, boundaries, ghosts);
+      const occluded: vscode.DecorationOptions[][] = [[], [], []];
+      for (const result of results) {
+        this.collect(editor.document, result, byLevel, boundaries, ghosts);
+        if (this.occlusion?.resultId === result.id) this.collectOcclusion(editor.document, result, this.occlusion.occlusion, occluded);
+      }
+      this.occlusionTints.forEach((type, i) => editor.setDecorations(type, occluded[i]));
       this.tints.forEach((type, level) => editor.setDecorations(type, byLevel[level]));
       this.boundaries.forEach((type, i) => editor.setDecorations(type, boundaries[i]));
       editor.setDecorations(this.ghost, ghosts);
@@ -69,6 +94,7 @@ export class TraceDecorations extends Disposable {
         tinted: byLevel.reduce((n, l) => n + l.length, 0),
         boundaries: boundaries[0].length + boundaries[1].length,
         ghost: ghosts.map((g) => g.renderOptions?.after?.contentText ?? ''),
+        occluded: occluded.flat().map((o) => String(o.hoverMessage)),
       });
     }
   }
@@ -97,6 +123,34 @@ export class TraceDecorations extends Disposable {
       });
     }
   }
+
+  private collectOcclusion(
+    document: vscode.TextDocument,
+    result: DecodedRange,
+    occlusion: Occlusion,
+    out: vscode.DecorationOptions[][],
+  ): void {
+    const { trace, offsets } = result;
+    for (const o of occlusion.tokens) {
+      const token = trace.input.tokens[o.index];
+      const level = occlusionLevel(o.delta);
+      if (!token || token.id !== o.id || token.start === null || token.end === null || token.end <= token.start || level === null) continue;
+      const range = new vscode.Range(document.positionAt(offsets.start + token.start), document.positionAt(offsets.start + token.end));
+      out[level].push({
+        range,
+        hoverMessage: occlusionHover(occlusion.chosen.text, occlusion.step, occlusion.prob, o.delta, vscode.l10n.t),
+      });
+    }
+  }
+}
+
+/** 0: |Δp| ≥ 0.01, 1: ≥ 0.05, 2: ≥ 0.2; null below (too small to draw). */
+export function occlusionLevel(delta: number): number | null {
+  const d = Math.abs(delta);
+  if (d >= 0.2) return 2;
+  if (d >= 0.05) return 1;
+  if (d >= 0.01) return 0;
+  return null;
 }
 
 /** 0 = expected (p ≥ 0.5) … 4 = very surprising (p < 0.01). */

@@ -107,3 +107,16 @@ export function hoverMarkdown(trace: Trace, index: number, settings: HoverSettin
   lines.push('', `[${t('Open in panel')}](${links.openPanel(index, layer.layer)})`);
   return lines.join('\n');
 }
+
+/** The hover of an input token tinted by "Why This Token?": how hiding it moves the chosen token's probability. */
+export function occlusionHover(chosen: string, step: number, prob: number, delta: number, t: Localize = english): string {
+  const signed = `${delta >= 0 ? '+' : '−'}${(Math.abs(delta) * 100).toFixed(1)}`;
+  return t(
+    'Hiding this token moves p({0}) at step {1} by {2} points (from {3} to {4}).',
+    escapeToken(chosen),
+    step + 1,
+    signed,
+    pct(prob),
+    pct(prob + delta),
+  );
+}

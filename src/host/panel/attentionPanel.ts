@@ -4,7 +4,9 @@
  */
 import * as vscode from 'vscode';
 import { Connection } from '../../protocol/rpc';
+import type { Trace } from '../../core/trace/types';
 import type {
+  AblateHeadsRequest,
   PanelEvents,
   PanelFocus,
   PanelHostEvents,
@@ -23,6 +25,8 @@ export type PanelHostConnection = Connection<PanelHostMethods, PanelMethods, Pan
 /** A trace as the panel shows it. */
 export interface ShownTrace {
   id: string;
+  /** The trace itself (for reruns such as ablation). */
+  trace?: Trace;
   service: PanelDataService;
   focus?: PanelFocus;
   focusSeq: number;
@@ -38,6 +42,7 @@ export class AttentionPanel extends OwnedWebviewPanel {
   constructor(
     panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
+    ablate?: (trace: Trace, request: AblateHeadsRequest) => Promise<unknown>,
   ) {
     super(panel, extensionUri, { view: 'panel', title: 'Decoder Lens: Attention' });
     this.connection = new Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>(webviewPort(panel.webview), {
@@ -45,6 +50,11 @@ export class AttentionPanel extends OwnedWebviewPanel {
       open: () => this.openResult(),
       savePng: async ({ name, png }) => ({ saved: await savePng(name, png) }),
       exportHtml: async () => ({ saved: this.shown ? await saveHtmlReport(this.shown.service.data, extensionUri) : null }),
+      ablateHeads: async (request) => {
+        const trace = this.shown?.id === request.traceId ? this.shown.trace : undefined;
+        if (!trace || !ablate) throw new Error('This trace is no longer shown in the panel.');
+        await ablate(trace, request);
+      },
     });
     this.register(this.connection);
     this.register(this.connection.onEvent('selection', (s) => (this.selection = s)));

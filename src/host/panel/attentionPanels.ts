@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { Trace } from '../../core/trace/types';
 import type { ModelSummary } from '../../protocol/model';
-import type { PanelFocus } from '../../protocol/panel';
+import type { AblateHeadsRequest, PanelFocus } from '../../protocol/panel';
 import { PanelDataService } from '../../panelData/serve';
 import { Disposable } from '../dispose';
 import { SingletonPanel } from '../singletonPanel';
@@ -21,7 +21,15 @@ export class AttentionPanels extends Disposable {
   /** Ids of traces already stored: showing the same trace again (another focus) neither copies nor saves it. */
   private readonly stored = new WeakMap<Trace, { id: string; service: PanelDataService }>();
 
-  constructor(extensionUri: vscode.Uri, storageUri: vscode.Uri, options: { log?: (message: string) => void } = {}) {
+  constructor(
+    extensionUri: vscode.Uri,
+    storageUri: vscode.Uri,
+    options: {
+      log?: (message: string) => void;
+      /** "Ablate and rerun" from the model grid: reruns this trace with the heads ablated. */
+      ablate?: (trace: Trace, request: AblateHeadsRequest) => Promise<unknown>;
+    } = {},
+  ) {
     super();
     this.storage = new TraceStorage(storageUri);
     this.log = options.log;
@@ -30,7 +38,7 @@ export class AttentionPanels extends Disposable {
         viewType: AttentionPanel.viewType,
         title: 'Decoder Lens',
         extensionUri,
-        wrap: (webviewPanel) => new AttentionPanel(webviewPanel, extensionUri),
+        wrap: (webviewPanel) => new AttentionPanel(webviewPanel, extensionUri, options.ablate),
         restore: (panel, state) => this.restore(panel, state),
       }),
     );
@@ -52,7 +60,7 @@ export class AttentionPanels extends Disposable {
     const known = this.stored.get(trace);
     const id = known?.id ?? TraceStorage.newId();
     const service = known?.service ?? new PanelDataService(toPanelData(trace, id));
-    const shown: ShownTrace = { id, service, focus, focusSeq: ++this.focusSeq };
+    const shown: ShownTrace = { id, trace, service, focus, focusSeq: ++this.focusSeq };
     const panel = this.panels.open();
     panel.show(shown);
     if (!known) {
@@ -84,6 +92,6 @@ export class AttentionPanels extends Disposable {
   private async restore(panel: AttentionPanel, state: unknown): Promise<void> {
     const id = (state as { traceId?: unknown } | undefined)?.traceId;
     const trace = TraceStorage.isId(id) ? await this.storage.load(id) : undefined;
-    if (trace && TraceStorage.isId(id)) panel.show({ id, service: new PanelDataService(toPanelData(trace, id)), focusSeq: 0 });
+    if (trace && TraceStorage.isId(id)) panel.show({ id, trace, service: new PanelDataService(toPanelData(trace, id)), focusSeq: 0 });
   }
 }

@@ -1,0 +1,94 @@
+/**
+ * "Why This Token?" in the real VS Code: after decoding the demo line, the command hides each input token in the
+ * worker and underlines the input in the editor by how much that moves the first generated token's probability;
+ * each underline's hover says by how much.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { Occlusion } from '../../src/core/interventions/occlude';
+import type { HeadRanking } from '../../src/core/interventions/rank';
+import type { Trace } from '../../src/core/trace/types';
+import { Commands } from '../../src/host/commands';
+import type { DecoderLensApi } from '../../src/host/extension';
+import { activateExtension, settlesWithin } from './helpers';
+
+const COMMAND_MS = 90_000;
+
+suite('Why This Token? (occlusion in the editor)', () => {
+  let api: DecoderLensApi;
+  let decoded: Trace;
+  let editor: vscode.TextEditor;
+
+  suiteSetup(async () => {
+    api = (await activateExtension()).exports as DecoderLensApi;
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'sample.txt')));
+    const line = editor.document.lineAt(0).range;
+    editor.selection = new vscode.Selection(line.start, line.end);
+    const trace = await settlesWithin(
+      vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
+      COMMAND_MS,
+      Commands.decodeSelection,
+    );
+    assert.ok(trace && trace.generated.length > 0, 'Decode Selection generated tokens');
+    decoded = trace;
+  });
+
+  test('the first generated token: one Δp per input token, drawn as underlines whose hover names the token', async () => {
+    const occlusion = await settlesWithin(
+      vscode.commands.executeCommand<Occlusion | undefined>(Commands.whyThisToken, 0),
+      COMMAND_MS,
+      Commands.whyThisToken,
+    );
+    assert.ok(occlusion, 'the command returned the occlusion');
+    assert.equal(occlusion.step, 0);
+    assert.equal(occlusion.chosen.text, decoded.generated[0].text, 'it explains the token the decode chose first');
+    assert.deepEqual(
+      occlusion.tokens.map((t) => t.id),
+      decoded.input.tokens.map((t) => t.id),
+      'one entry per input token, in order',
+    );
+    for (const t of occlusion.tokens) {
+      assert.ok(t.prob >= 0 && t.prob <= 1, `p ${t.prob}`);
+      assert.ok(Math.abs(t.prob - occlusion.prob - t.delta) < 1e-6, 'delta is p hidden − p unhidden');
+    }
+    const current = api.store.current!;
+    assert.equal(api.decorations.occlusion?.resultId, current.id, 'the occlusion sits on the decoded range');
+    const applied = api.decorations.applied.get(editor.document.uri.toString());
+    assert.ok(applied, 'the editor was decorated');
+    const drawable = occlusion.tokens.filter(
+      (t) => Math.abs(t.delta) >= 0.01 && decoded.input.tokens[t.index].end! > decoded.input.tokens[t.index].start!,
+    );
+    assert.ok(drawable.length > 0, `some input token matters: ${occlusion.tokens.map((t) => t.delta.toFixed(3)).join(' ')}`);
+    assert.equal(applied.occluded.length, drawable.length, 'one underline per input token that moves p by a point or more');
+    const biggest = [...drawable].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))[0];
+    const points = (Math.abs(biggest.delta) * 100).toFixed(1);
+    assert.ok(
+      applied.occluded.some((h) => h.includes(points)),
+      `a hover names the largest move (${points} points): ${applied.occluded.join(' | ')}`,
+    );
+  });
+});
+
+suite('Rank Heads (text report)', () => {
+  test('every self-attention head of the demo model is scored, and the report lists them sorted by drop', async () => {
+    const api = (await activateExtension()).exports as DecoderLensApi;
+    const trace = api.store.current?.trace;
+    assert.ok(trace && trace.generated.length > 0, 'a decode is current (the suite above decoded the demo line)');
+    const ranking = await settlesWithin(
+      vscode.commands.executeCommand<HeadRanking | undefined>(Commands.rankHeads, 0),
+      COMMAND_MS,
+      Commands.rankHeads,
+    );
+    assert.ok(ranking, 'the command returned the ranking');
+    assert.equal(ranking.chosen.text, trace.generated[0].text);
+    const expected = trace.attention.filter((a) => a.kind === 'self').reduce((n, a) => n + a.heads, 0);
+    assert.equal(ranking.heads.length, expected, 'one entry per self-attention head');
+    for (const h of ranking.heads) assert.ok(Math.abs(ranking.prob - h.prob - h.drop) < 1e-6, 'drop is p − p with the head zeroed');
+    const doc = vscode.window.activeTextEditor?.document;
+    assert.ok(doc?.isUntitled, 'the report opened as an untitled document');
+    const best = [...ranking.heads].sort((a, b) => b.drop - a.drop)[0];
+    const firstRow = doc.getText().split('\n')[5];
+    assert.ok(firstRow.startsWith(`L${best.layer}.H${best.head} `), `the first row is the largest drop: ${firstRow}`);
+  });
+});
