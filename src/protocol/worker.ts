@@ -39,6 +39,8 @@ export interface AblateRequest extends DecodeRequest {
 /** "Why This Token?": hide each input token in turn and measure the chosen token's probability at a step. */
 export interface OccludeRequest {
   modelPath: string;
+  /** The variant that ran the trace being explained ('' or absent = the default). */
+  modelVariant?: string;
   text: string;
   /** The generation step explained, from 0 (the first generated token). */
   step?: number;

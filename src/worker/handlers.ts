@@ -62,10 +62,10 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
         };
       });
     },
-    ablate({ modelPath, heads, mode, ...options }, { signal, progress }) {
+    ablate({ modelPath, modelVariant, heads, mode, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {
         const onStep = (step: number, total: number) => progress({ step, total });
-        const model = await openModel(modelPath);
+        const model = await openModel(modelPath, modelVariant ?? '');
         // Both sides without the lens: ablation runs decode without it, and the two must compare like for like.
         const a = await decode(model, sessions, { ...options, lens: false }, { signal, onStep });
         // Hooked sessions are separate from the cached plain ones and released after the run.
@@ -74,11 +74,11 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
         return { a, b, report: compareTraces({ trace: a, label: modelPath }, { trace: b, label: labelB }, null) };
       });
     },
-    occlude({ modelPath, text, step }, { signal }) {
-      return queue.run(signal, async () => occlude(await openModel(modelPath), null, { text, step }, { signal }));
+    occlude({ modelPath, modelVariant, text, step }, { signal }) {
+      return queue.run(signal, async () => occlude(await openModel(modelPath, modelVariant ?? ''), null, { text, step }, { signal }));
     },
-    rankHeads({ modelPath, text, step }, { signal }) {
-      return queue.run(signal, async () => rankHeads(await openModel(modelPath), null, { text, step }, { signal }));
+    rankHeads({ modelPath, modelVariant, text, step }, { signal }) {
+      return queue.run(signal, async () => rankHeads(await openModel(modelPath, modelVariant ?? ''), null, { text, step }, { signal }));
     },
     decode({ modelPath, modelVariant, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {

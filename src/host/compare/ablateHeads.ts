@@ -32,6 +32,7 @@ export async function ablateHeads(
   const s = current.settings;
   const request: AblateRequest = {
     modelPath: current.model.path,
+    modelVariant: current.model.variant?.name,
     text: current.input.text,
     maxNewTokens: s.maxNewTokens,
     sampling: s.sampling,

@@ -37,7 +37,7 @@ export async function rankHeadsReport(deps: RankHeadsDeps, step?: number): Promi
         try {
           return await connection.request(
             'rankHeads',
-            { modelPath: trace.model.path, text: trace.input.text, step },
+            { modelPath: trace.model.path, modelVariant: trace.model.variant?.name, text: trace.input.text, step },
             { signal: controller.signal },
           );
         } finally {

@@ -41,7 +41,7 @@ export async function whyThisToken(deps: WhyThisTokenDeps, step?: number): Promi
         try {
           return await connection.request(
             'occlude',
-            { modelPath: trace.model.path, text: trace.input.text, step },
+            { modelPath: trace.model.path, modelVariant: trace.model.variant?.name, text: trace.input.text, step },
             { signal: controller.signal },
           );
         } finally {
