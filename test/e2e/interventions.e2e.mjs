@@ -143,14 +143,54 @@ export async function run({ page, shot, log }) {
   const said = /Hiding this token moves p\((.+?)\) at step (\d+) by ([+−])([\d.]+) points \(from ([\d.]+)% to ([\d.]+)%\)/.exec(hover);
   log(`hover: ${said?.[0] ?? hover}`);
   assert.ok(said, `the hover does not say how far p moves: ${hover}`);
-  const [, , , sign, points, from, to] = said;
+  const [, chosen, step, sign, points, from, to] = said;
+  // Step 1 (the panel's first step): the demo model copies " the" first, and hiding the " the" it copies lowers it.
+  assert.deepEqual([chosen, step, sign], ['␣the', '1', '−'], `the hover's token, step and sign: ${said[0]}`);
   const [pFrom, pTo] = [Number(from), Number(to)];
   assert.ok(pFrom >= 0 && pFrom <= 100 && pTo >= 0 && pTo <= 100, `p before and after are not percentages: ${said[0]}`);
   // The points are p after − p before, in percentage points (each printed to 0.1).
   const delta = (sign === '−' ? -1 : 1) * Number(points);
   assert.ok(Math.abs(delta - (pTo - pFrom)) <= 0.15, `the points do not match p before and after: ${said[0]}`);
+  // The tooltip scrolls at its default height (the occlusion line last): drag its bottom edge down so it all shows.
+  if (!(await growHover(page))) log('NOTE: could not enlarge the hover; occlusion.png shows it scrolled');
+  // occlusion.png: the editor group (line 1 underlined) down to just under the hover.
+  const group = await page.$eval('.part.editor .editor-group-container:has(.tab[aria-label*="sample.txt"])', (g) =>
+    g.getBoundingClientRect().toJSON(),
+  );
+  const tip = await page.$eval(OCCLUSION_HOVER_HOST, (h) => h.getBoundingClientRect().toJSON());
+  const v = page.viewportSize();
+  const bottom = Math.min(v.height, Math.round(Math.max(tip.y + tip.height + 16, group.y + 240)));
+  const right = Math.min(v.width, Math.round(Math.max(group.x + group.width, tip.x + tip.width + 8)));
   await sleep(300);
-  await shot('occlusion', { docs: 'occlusion.png' });
+  await shot('occlusion', {
+    docs: 'occlusion.png',
+    clip: { x: Math.round(group.x), y: Math.round(group.y), width: right - Math.round(group.x), height: bottom - Math.round(group.y) },
+  });
+}
+
+const OCCLUSION_HOVER_HOST = '.monaco-hover';
+
+/** Drags the visible hover's bottom edge down until its content no longer scrolls; true if it all shows. */
+async function growHover(page) {
+  const overflow = () =>
+    page.$eval('.monaco-hover', (h) => {
+      const scroller = h.querySelector('.monaco-scrollable-element') ?? h;
+      const content = scroller.firstElementChild ?? scroller;
+      return content.scrollHeight - scroller.clientHeight;
+    });
+  const before = await overflow();
+  if (before <= 1) return true;
+  const box = await (await page.$('.monaco-resizable-hover .monaco-sash.orthogonal-edge-south:not(.disabled)'))?.boundingBox();
+  if (!box) return false;
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y, { steps: 3 });
+  await page.mouse.down();
+  await page.mouse.move(x, y + before / 2, { steps: 4 });
+  await page.mouse.move(x, y + before + 8, { steps: 4 });
+  await page.mouse.up();
+  await sleep(400);
+  return (await overflow()) <= 1;
 }
 
 /** The heatmap's cell centre colours and how many pixels differ from its top-left one. */
