@@ -90,7 +90,13 @@ export async function run({ page, shot, log }) {
   await page.click('.tabs-container .tab[aria-label*="Decoder Lens: demo-model"] .tab-actions .action-label');
   await page.waitForSelector('.tabs-container .tab[aria-label*="Decoder Lens: demo-model"]', { state: 'detached', timeout: 10_000 });
   await parkMouse(page);
-  await shot('ablation', { docs: 'ablation.png' });
+  // ablation.png: the editor area (the status bar's port count changes from run to run), less its bottom-right
+  // corner, where the compare view's scrollbar ends differently from run to run.
+  const editors = await page.$eval('.monaco-workbench .part.editor', (e) => e.getBoundingClientRect().toJSON());
+  await shot('ablation', {
+    docs: 'ablation.png',
+    clip: { x: Math.round(editors.x), y: Math.round(editors.y), width: Math.round(editors.width), height: Math.round(editors.height) - 6 },
+  });
 
   // 4. Why This Token? from the palette: underlines under line 1's input tokens.
   await page.click('.tabs-container .tab[aria-label*="sample.txt"]');
@@ -124,7 +130,9 @@ export async function run({ page, shot, log }) {
   const the = await editorTextRect(page, LINE, ' the');
   const under = underlines.find((u) => u.x < the.x + the.width && u.x + u.w > the.x);
   assert.ok(under, `no underline under " the" (${JSON.stringify(the)}): ${JSON.stringify(underlines)}`);
-  // Its hover: how far hiding it moves the chosen token's probability.
+  // Its hover: how far hiding it moves the chosen token's probability. (Focus off the editor first: its blinking
+  // cursor would make occlusion.png differ from run to run.)
+  await focusWorkbench(page);
   await page.mouse.move(under.x + under.w / 2, under.y + under.h / 2, { steps: 5 });
   const hover = await page
     .waitForFunction(
