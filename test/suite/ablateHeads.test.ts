@@ -46,7 +46,8 @@ suite('Ablate Heads and Rerun', () => {
     decoded = trace;
   });
 
-  test('zero-ablating every head of the last layer: the compare view shows unablated vs ablated', async () => {
+  test('zero-ablating every head of the last layer: the compare view shows unablated vs ablated', async function () {
+    this.timeout(3 * COMMAND_MS);
     const layers = new Set(decoded.attention.filter((a) => a.kind === 'self').map((a) => a.layer));
     const last = Math.max(...layers);
     const headCount = decoded.attention.find((a) => a.kind === 'self' && a.layer === last)!.heads;
@@ -66,10 +67,15 @@ suite('Ablate Heads and Rerun', () => {
     const panel = compare.current;
     assert.ok(panel, 'the compare view is open');
     assert.equal(panel.comparison?.report, result.report, 'it shows this comparison');
-    const drawn = await until('the compare view to draw the ablation', () => {
-      const id = panel.comparison?.compareId;
-      return id !== undefined && panel.rendered?.compareId === id ? panel.rendered : undefined;
-    });
+    // The first webview of a fresh window loads VS Code's webview service worker first: slow on a busy machine.
+    const drawn = await until(
+      'the compare view to draw the ablation',
+      () => {
+        const id = panel.comparison?.compareId;
+        return id !== undefined && panel.rendered?.compareId === id ? panel.rendered : undefined;
+      },
+      COMMAND_MS,
+    );
     assert.equal(drawn.summary, result.report.summary);
   });
 
