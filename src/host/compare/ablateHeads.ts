@@ -1,6 +1,7 @@
 // "Decoder Lens: Ablate Heads and Rerun": reruns the current trace's input with chosen heads ablated (in the
 // worker) and opens the compare view, unablated (A) vs ablated (B).
 import * as vscode from 'vscode';
+import { reportSteps, withCancellableProgress } from '../cancellableProgress';
 import type { Trace } from '../../core/trace/types';
 import type { AblateRequest, CompareResult } from '../../protocol/worker';
 import { RemoteError } from '../../protocol/rpc';
@@ -43,22 +44,10 @@ export async function ablateHeads(
     mode,
   };
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Decoder Lens: ablating heads'), cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        try {
-          const connection = await deps.worker.get();
-          return await connection.request('ablate', request, {
-            signal: controller.signal,
-            onProgress: ({ step, total }) => progress.report({ message: vscode.l10n.t('step {0} of {1}', step, total) }),
-          });
-        } finally {
-          subscription.dispose();
-        }
-      },
-    );
+    const result = await withCancellableProgress(vscode.l10n.t('Decoder Lens: ablating heads'), async (progress, signal) => {
+      const connection = await deps.worker.get();
+      return await connection.request('ablate', request, { signal, onProgress: reportSteps(progress) });
+    });
     log.info(`Ablated ${JSON.stringify(request.heads)} (${mode}) in ${current.model.path}: ${result.report.summary}`);
     deps.compare.show(result);
     return result;

@@ -3,6 +3,7 @@
 // they differ in the compare view.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { reportSteps, withCancellableProgress } from '../cancellableProgress';
 import { findModelLayout } from '../../core/model/layout';
 import type { ModelVariant } from '../../core/model/variants';
 import type { Trace } from '../../core/trace/types';
@@ -54,22 +55,10 @@ export async function compareWith(
       captureMaxBytes: s.captureMaxBytes,
       other,
     };
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Decoder Lens: comparing'), cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        try {
-          const connection = await deps.worker.get();
-          return await connection.request('compare', request, {
-            signal: controller.signal,
-            onProgress: ({ step, total }) => progress.report({ message: vscode.l10n.t('step {0} of {1}', step, total) }),
-          });
-        } finally {
-          subscription.dispose();
-        }
-      },
-    );
+    const result = await withCancellableProgress(vscode.l10n.t('Decoder Lens: comparing'), async (progress, signal) => {
+      const connection = await deps.worker.get();
+      return await connection.request('compare', request, { signal, onProgress: reportSteps(progress) });
+    });
     log.info(`Compared ${result.report.a.label} with ${result.report.b.label}: ${result.report.summary}`);
     // The attention panel keeps showing what it showed; the compare view shows A vs B and opens either there.
     deps.compare.show(result);

@@ -1,6 +1,7 @@
 // "Decoder Lens: Rank Heads": knocks out each decoder head in turn (in the worker) for the chosen token at a step
 // (the attention panel's step, else the first generated token) and opens the ranking as a text report.
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
 import type { HeadRanking } from '../../core/interventions/rank';
 import type { Trace } from '../../core/trace/types';
 import { RemoteError } from '../../protocol/rpc';
@@ -29,21 +30,12 @@ export async function rankHeadsReport(deps: RankHeadsDeps, step?: number): Promi
   step = Math.min(Math.max(0, Math.floor(step)), trace.generated.length - 1);
   try {
     const connection = await deps.worker.get();
-    const ranking = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Decoder Lens: knocking out each head'), cancellable: true },
-      async (_progress, token) => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        try {
-          return await connection.request(
-            'rankHeads',
-            { modelPath: trace.model.path, modelVariant: trace.model.variant?.name, text: trace.input.text, step },
-            { signal: controller.signal },
-          );
-        } finally {
-          subscription.dispose();
-        }
-      },
+    const ranking = await withCancellableProgress(vscode.l10n.t('Decoder Lens: knocking out each head'), (_progress, signal) =>
+      connection.request(
+        'rankHeads',
+        { modelPath: trace.model.path, modelVariant: trace.model.variant?.name, text: trace.input.text, step },
+        { signal },
+      ),
     );
     log.info(`Ranked ${ranking.heads.length} heads at step ${step + 1} in ${trace.model.path}`);
     const document = await vscode.workspace.openTextDocument({ content: rankingText(ranking, trace.model.path), language: 'plaintext' });

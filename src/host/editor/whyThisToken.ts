@@ -2,6 +2,7 @@
 // generated token), hides each input token in turn in the worker and underlines the input by how much that moves
 // the token's probability (decorations.ts; the underline's hover says by how much).
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
 import type { Occlusion } from '../../core/interventions/occlude';
 import type { Trace } from '../../core/trace/types';
 import { RemoteError } from '../../protocol/rpc';
@@ -33,21 +34,12 @@ export async function whyThisToken(deps: WhyThisTokenDeps, step?: number): Promi
   step = Math.min(Math.max(0, Math.floor(step)), trace.generated.length - 1);
   try {
     const connection = await deps.worker.get();
-    const occlusion = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Decoder Lens: hiding each input token'), cancellable: true },
-      async (_progress, token) => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        try {
-          return await connection.request(
-            'occlude',
-            { modelPath: trace.model.path, modelVariant: trace.model.variant?.name, text: trace.input.text, step },
-            { signal: controller.signal },
-          );
-        } finally {
-          subscription.dispose();
-        }
-      },
+    const occlusion = await withCancellableProgress(vscode.l10n.t('Decoder Lens: hiding each input token'), (_progress, signal) =>
+      connection.request(
+        'occlude',
+        { modelPath: trace.model.path, modelVariant: trace.model.variant?.name, text: trace.input.text, step },
+        { signal },
+      ),
     );
     log.info(
       `Occlusion at step ${step + 1} (${JSON.stringify(occlusion.chosen.text)}, p ${occlusion.prob.toFixed(4)}) in ${trace.model.path}`,
