@@ -15,6 +15,7 @@ import {
   parkMouse,
   runFromPalette,
   widenEditorGroup,
+  waitForStatus,
 } from '../harness/workbench.mjs';
 import { repoRoot, sleep } from '../harness/util.mjs';
 
@@ -45,7 +46,7 @@ export async function run({ page, shot, log }) {
   await page.keyboard.press('Control+Home');
   await page.keyboard.press('Shift+End');
   await page.waitForSelector(`${editor} .selected-text`, { timeout: 10_000 });
-  assert.match(await statusText(page), /Ln 1, Col 35 \(34 selected\)/, 'line 1 (34 characters) is not selected');
+  await waitForStatus(page, /Ln 1, Col 35 \(34 selected\)/, 'line 1 (34 characters) is not selected');
   await runFromPalette(page, 'Decoder Lens: Decode Selection');
   await findWebviewFrame(page, '.head-canvas[data-paint-ms]', 60_000);
   await page.waitForSelector('.tabs-container .tab[aria-label*="Decoder Lens: demo-model"]', { timeout: 20_000 });
@@ -308,11 +309,6 @@ function dialogState(page) {
       buttons: [...(w?.querySelectorAll('.monaco-button') ?? [])].map((b) => b.textContent.trim()).filter(Boolean),
     };
   }, dialog);
-}
-
-/** The status bar's text (the cursor position item says what is selected). */
-function statusText(page) {
-  return page.$eval('.monaco-workbench .part.statusbar', (s) => s.textContent ?? '');
 }
 
 /** The centre of heatmap cell (layer index, head), in the canvas's CSS pixels, from the layout it publishes. */

@@ -17,6 +17,8 @@ import {
   startScreencast,
   watchNotifications,
   widenEditorGroup,
+  statusText,
+  waitForStatus,
 } from '../harness/workbench.mjs';
 import { sleep } from '../harness/util.mjs';
 
@@ -40,7 +42,7 @@ export async function run({ page, shot, log }) {
   await page.keyboard.press('Control+Home');
   await page.keyboard.press('Shift+End');
   await page.waitForSelector(`${editor} .selected-text`, { timeout: 10_000 });
-  assert.match(await statusText(page), /Ln 1, Col 35 \(34 selected\)/, 'line 1 (34 characters) is not selected');
+  await waitForStatus(page, /Ln 1, Col 35 \(34 selected\)/, 'line 1 (34 characters) is not selected');
 
   // 2. Progress. VS Code does not show notification toasts when the smoke-test driver is enabled (its
   // NotificationsToasts.addToast returns early on environmentService.enableSmokeTestDriver), and this harness
@@ -322,11 +324,6 @@ async function growHover(page) {
     const content = scroller.firstElementChild ?? scroller;
     return content.scrollHeight - scroller.clientHeight <= 1;
   });
-}
-
-/** The status bar's text (the cursor position item says what is selected). */
-function statusText(page) {
-  return page.$eval('.monaco-workbench .part.statusbar', (s) => s.textContent ?? '');
 }
 
 /** Size and ink of each canvas: how many pixels differ from the background (the top-left pixel). */

@@ -281,3 +281,23 @@ export async function startScreencast(page, { everyNthFrame = 1, maxFrames = 120
       })()),
   };
 }
+
+/** The status bar's text (the cursor position item says what is selected). */
+export function statusText(page) {
+  return page.$eval('.monaco-workbench .part.statusbar', (s) => s.textContent ?? '');
+}
+
+/**
+ * Waits until the status bar's text matches (it updates a moment after the editor draws a selection) and
+ * returns it; on a timeout, fails with `message` and the last text seen.
+ */
+export async function waitForStatus(page, pattern, message, ms = 10_000) {
+  const end = Date.now() + ms;
+  let text = '';
+  for (;;) {
+    text = await statusText(page);
+    if (pattern.test(text)) return text;
+    if (Date.now() > end) throw new Error(`${message} (status bar: ${JSON.stringify(text)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
