@@ -22,6 +22,7 @@ import { AcrossLayersChart, EntropyChart, HiddenChart, LensChart, TopKChart } fr
 import { HeadControls } from './controls';
 import { actionButton, KindTabs } from '../shared/controls';
 import { HeadView } from './headView';
+import { PaintMarker } from './paintMarker';
 import { LensView } from './lensView';
 import { ModelView } from './modelView';
 import { HeadSelection } from './headSelection';
@@ -108,6 +109,7 @@ export class PanelApp {
   private lens?: LensResult;
   private readonly headTitle = el('h2', { className: 'head-title' });
   private readonly views = el('div', { className: 'views' });
+  private readonly painted: PaintMarker;
   private readonly tabs = new KindTabs(this.views, (kind) => this.update({ ...this.state, kind }));
 
   constructor(
@@ -115,6 +117,7 @@ export class PanelApp {
     private readonly env: PanelEnv,
   ) {
     this.state = readState(env.getState());
+    this.painted = new PaintMarker(root);
     const ablate = env.ablateHeads;
     const chosen = ablate
       ? new HeadSelection(
@@ -239,6 +242,7 @@ export class PanelApp {
     if (!thumbs || ticket !== this.seq.thumbs) return;
     this.modelView.setThumbnails(thumbs, this.theme, this.lut, this.modelView.element.clientWidth || 480);
     this.modelView.setSelection(this.state.layer, this.state.head, this.state.kind);
+    this.painted.drawn(meta.traceId, 'grid');
   }
 
   private async loadMatrix(): Promise<void> {
@@ -252,6 +256,7 @@ export class PanelApp {
     if (!m || ticket !== this.seq.matrix) return;
     const axes = axisTokens(meta, kind);
     this.headView.setMatrix(m, axes.queries, axes.keys, this.theme, this.lut, currentQuery(this.state));
+    this.painted.drawn(meta.traceId, 'head');
   }
 
   private async loadCharts(): Promise<void> {

@@ -41,6 +41,73 @@ export function paintBytes(
   ctx.putImageData(image, 0, 0);
 }
 
+/** A window of a [rows][cols] matrix: rows r0 … r0 + nr − 1, columns c0 … c0 + nc − 1. */
+export interface MatrixRegion {
+  r0: number;
+  c0: number;
+  nr: number;
+  nc: number;
+}
+
+/**
+ * Paints `region` of a [rows][cols] matrix of probabilities into `canvas` at outRows × outCols pixels, each pixel
+ * the max over its block of cells (max keeps a single strong key visible where a mean would fade it). A pixel is
+ * drawn masked only when every cell of its block is hidden (`visible` 0), and its max is taken over the visible
+ * cells. One pass over the region's cells, no matrix-sized buffer: a 4,096² head costs 16 M reads and an ImageData
+ * of the canvas's size, not 64 MB of pixels. With outRows = nr and outCols = nc it paints one pixel per cell.
+ */
+export function paintRegion(
+  canvas: HTMLCanvasElement | OffscreenCanvas,
+  values: ArrayLike<number>,
+  cols: number,
+  region: MatrixRegion,
+  outRows: number,
+  outCols: number,
+  lut: Uint8ClampedArray,
+  visible?: ArrayLike<number>,
+  maskedColor: Rgba = [128, 128, 128, 255],
+): void {
+  if (canvas.width !== outCols) canvas.width = outCols;
+  if (canvas.height !== outRows) canvas.height = outRows;
+  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  if (!ctx) return;
+  const image = ctx.createImageData(outCols, outRows);
+  const px = new Uint32Array(image.data.buffer);
+  const table = new Uint32Array(256);
+  for (let b = 0; b < 256; b++) table[b] = (lut[b * 4 + 3] << 24) | (lut[b * 4 + 2] << 16) | (lut[b * 4 + 1] << 8) | lut[b * 4];
+  const hidden = ((maskedColor[3] << 24) | (maskedColor[2] << 16) | (maskedColor[1] << 8) | maskedColor[0]) >>> 0;
+  const { r0, c0, nr, nc } = region;
+  // Output column of each region column (every cell in exactly one block, as the host's thumbnails bin them).
+  const binOfCol = new Int32Array(nc);
+  for (let c = 0; c < outCols; c++) binOfCol.fill(c, Math.floor((c * nc) / outCols), Math.floor(((c + 1) * nc) / outCols));
+  // −1: no visible cell in the block yet (masked unless one turns up).
+  const acc = new Float64Array(outCols);
+  for (let r = 0; r < outRows; r++) {
+    acc.fill(-1);
+    const y1 = r0 + Math.floor(((r + 1) * nr) / outRows);
+    for (let y = r0 + Math.floor((r * nr) / outRows); y < y1; y++) {
+      const row = y * cols + c0;
+      if (visible)
+        for (let x = 0; x < nc; x++) {
+          if (!visible[row + x]) continue;
+          const v = values[row + x];
+          const b = binOfCol[x];
+          if (v > acc[b]) acc[b] = v;
+          else if (acc[b] < 0) acc[b] = 0;
+        }
+      else
+        for (let x = 0; x < nc; x++) {
+          const v = values[row + x];
+          const b = binOfCol[x];
+          if (v > acc[b]) acc[b] = v;
+        }
+    }
+    const base = r * outCols;
+    for (let c = 0; c < outCols; c++) px[base + c] = acc[c] < 0 ? (visible ? hidden : table[0]) : table[probToByte(acc[c])];
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
 /** 1 where `visible` is 0: the form paintBytes takes. */
 export function invert(visible: Uint8Array): Uint8Array {
   const out = new Uint8Array(visible.length);
