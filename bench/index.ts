@@ -3,6 +3,7 @@
  * Nothing here asserts a time; machines are noisy. The table is printed for the README.
  */
 import { runDecodeBench } from './decode';
+import { runFirstResultBench } from './firstResult';
 import { runFloorBench } from './floor';
 import { runGraphBench } from './graph';
 import { runLensBench } from './lens';
@@ -21,6 +22,8 @@ const SECTIONS: Record<string, { byDefault: boolean; run(): Promise<BenchRow[]> 
   // Heavy (GBs of generated models and memory, minutes): only when named.
   memory: { byDefault: false, run: () => runMemoryBench(log) },
   long: { byDefault: false, run: () => runLongBench(log) },
+  // A code-server and Chromium per round, in the real VS Code (about a minute a round here): only when named.
+  firstResult: { byDefault: false, run: () => runFirstResultBench(log) },
 };
 
 async function main(): Promise<void> {

@@ -113,7 +113,7 @@ try {
     // Every layer reads one layer's codes (6.4 GB otherwise); the host still pools all 384 heads for the grid.
     const spec = { layers: 24, heads: 16, T: 4096, generated: 2, compact: 8, sharedLayers: true };
     const t0 = Date.now();
-    const { page } = await openPanel(context, server.origin, stub, { synthetic: spec });
+    const { page } = await openPanel(context, server.origin, stub, { synthetic: spec }, { timeout: 900_000 });
     await page.waitForFunction(
       () => document.querySelector('.grid')?.dataset.paintMs && document.querySelector('.head-canvas')?.dataset.paintMs,
       undefined,

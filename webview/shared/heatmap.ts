@@ -3,6 +3,9 @@
  * their own colour. Callers scale it up with drawImage (smoothing off) or CSS `image-rendering: pixelated`.
  */
 import { probToByte, type Rgba } from '../../src/panelData/colorScale';
+import { poolRegion, type MatrixRegion } from './poolRegion';
+
+export { poolRegion, type MatrixRegion };
 
 /** Matrix values as √p bytes (the same encoding host-made thumbnails use). */
 export function toBytes(values: Float32Array): Uint8Array {
@@ -41,14 +44,6 @@ export function paintBytes(
   ctx.putImageData(image, 0, 0);
 }
 
-/** A window of a [rows][cols] matrix: rows r0 … r0 + nr − 1, columns c0 … c0 + nc − 1. */
-export interface MatrixRegion {
-  r0: number;
-  c0: number;
-  nr: number;
-  nc: number;
-}
-
 /**
  * Paints `region` of a [rows][cols] matrix of probabilities into `canvas` at outRows × outCols pixels, each pixel
  * the max over its block of cells (max keeps a single strong key visible where a mean would fade it). A pixel is
@@ -76,35 +71,8 @@ export function paintRegion(
   const table = new Uint32Array(256);
   for (let b = 0; b < 256; b++) table[b] = (lut[b * 4 + 3] << 24) | (lut[b * 4 + 2] << 16) | (lut[b * 4 + 1] << 8) | lut[b * 4];
   const hidden = ((maskedColor[3] << 24) | (maskedColor[2] << 16) | (maskedColor[1] << 8) | maskedColor[0]) >>> 0;
-  const { r0, c0, nr, nc } = region;
-  // Output column of each region column (every cell in exactly one block, as the host's thumbnails bin them).
-  const binOfCol = new Int32Array(nc);
-  for (let c = 0; c < outCols; c++) binOfCol.fill(c, Math.floor((c * nc) / outCols), Math.floor(((c + 1) * nc) / outCols));
-  // −1: no visible cell in the block yet (masked unless one turns up).
-  const acc = new Float64Array(outCols);
-  for (let r = 0; r < outRows; r++) {
-    acc.fill(-1);
-    const y1 = r0 + Math.floor(((r + 1) * nr) / outRows);
-    for (let y = r0 + Math.floor((r * nr) / outRows); y < y1; y++) {
-      const row = y * cols + c0;
-      if (visible)
-        for (let x = 0; x < nc; x++) {
-          if (!visible[row + x]) continue;
-          const v = values[row + x];
-          const b = binOfCol[x];
-          if (v > acc[b]) acc[b] = v;
-          else if (acc[b] < 0) acc[b] = 0;
-        }
-      else
-        for (let x = 0; x < nc; x++) {
-          const v = values[row + x];
-          const b = binOfCol[x];
-          if (v > acc[b]) acc[b] = v;
-        }
-    }
-    const base = r * outCols;
-    for (let c = 0; c < outCols; c++) px[base + c] = acc[c] < 0 ? (visible ? hidden : table[0]) : table[probToByte(acc[c])];
-  }
+  const pooled = poolRegion(values, cols, region, outRows, outCols, visible);
+  for (let i = 0; i < pooled.length; i++) px[i] = pooled[i] < 0 ? hidden : table[probToByte(pooled[i])];
   ctx.putImageData(image, 0, 0);
 }
 
