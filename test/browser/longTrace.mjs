@@ -58,7 +58,13 @@ async function pickHead(page, layer, head) {
 
 export async function longTraceChecks({ context, server, stub, check }) {
   const { plant, T } = LONG;
-  const { page, problems } = await openPanel(context, server.origin, stub, { synthetic: LONG, traceId: 't-test-long0000' }, { timeout: 180_000 });
+  const { page, problems } = await openPanel(
+    context,
+    server.origin,
+    stub,
+    { synthetic: LONG, traceId: 't-test-long0000' },
+    { timeout: 180_000 },
+  );
   try {
     await check(
       'a 4,096-token trace: the model grid shows every head, and a planted bright cell survives the thumbnail pooling',
