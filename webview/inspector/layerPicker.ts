@@ -64,8 +64,8 @@ export class LayerPicker {
           paintBytes(
             canvas,
             g.applied ? g.applied.map((v) => (v ? 160 : 0)) : g.weight,
-            g.queries,
-            g.keys,
+            g.rows,
+            g.cols,
             lut,
             g.applied ? g.applied.map((v) => (v ? 0 : 1)) : undefined,
             theme.masked,
