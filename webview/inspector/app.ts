@@ -203,7 +203,7 @@ export class InspectorApp {
         grid.qStep > 1 || grid.kStep > 1
           ? t('inspector.zoom.hint', grid.qStep, grid.kStep)
           : t('inspector.zoom.region', grid.q0, grid.q0 + grid.rows - 1, grid.k0, grid.k0 + grid.cols - 1);
-      this.implied.update(grid, queryTokens, keyTokens, this.theme, this.lut);
+      this.implied.update(grid, queryTokens, keyTokens, this.theme, this.lut, this.grid.cells);
     } else {
       this.gridTitle.textContent = t('inspector.noAttention');
       this.gridSummary.textContent = run.notes.join(' ');

@@ -30,23 +30,39 @@ export class ImpliedGrid {
     this.element.hidden = true;
   }
 
-  update(grid: InspectorGrid | undefined, queryTokens: ViewToken[], keyTokens: ViewToken[], theme: Theme, lut: Uint8ClampedArray): void {
+  /** `align`: the observed grid's left edge and cell size, so the two line up column by column. */
+  update(
+    grid: InspectorGrid | undefined,
+    queryTokens: ViewToken[],
+    keyTokens: ViewToken[],
+    theme: Theme,
+    lut: Uint8ClampedArray,
+    align?: { left: number; cell: number },
+  ): void {
     const implied = grid?.implied;
     this.element.hidden = !grid || !implied;
     if (!grid || !implied) return;
     this.title.textContent = t('inspector.implied.title', implied.op, implied.node);
     this.detail.textContent = t('inspector.implied.detail', implied.detail || implied.op);
     this.canvas.setAttribute('aria-label', t('inspector.implied.aria', implied.op, grid.queries, grid.keys));
-    this.paint(grid, implied, theme, lut);
+    this.paint(grid, implied, theme, lut, align);
     this.line.textContent = [summary(grid, implied, queryTokens, keyTokens), zeroNote(implied)].filter(Boolean).join(' ');
   }
 
-  private paint(grid: InspectorGrid, implied: InspectorImplied, theme: Theme, lut: Uint8ClampedArray): void {
+  private paint(
+    grid: InspectorGrid,
+    implied: InspectorImplied,
+    theme: Theme,
+    lut: Uint8ClampedArray,
+    align?: { left: number; cell: number },
+  ): void {
     const { rows, cols } = grid;
     const width = Math.max(160, this.element.clientWidth || 300);
-    const cell = Math.max(2, Math.min(22, Math.floor(width / cols)));
+    const cell = align?.cell ?? Math.max(2, Math.min(22, Math.floor(width / cols)));
+    const left = align?.left ?? 0;
     const ctx = this.canvas.getContext('2d')!;
-    sizeCanvas(this.canvas, ctx, cols * cell, rows * cell, toCss(theme.background));
+    sizeCanvas(this.canvas, ctx, left + cols * cell, rows * cell, toCss(theme.background));
+    ctx.translate(left, 0);
     const hidden = invert(implied.visible);
     paintBytes(
       this.off,

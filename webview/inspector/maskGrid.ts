@@ -55,6 +55,11 @@ export class MaskGrid {
   private layout?: Layout;
   private cursor = { q: 0, k: 0 };
 
+  /** Where the cells are drawn (the implied grid below lines up with it). */
+  get cells(): { left: number; cell: number } | undefined {
+    return this.layout && { left: this.layout.left, cell: this.layout.cell };
+  }
+
   /** `zoom`: a click on a downsampled grid asks for that place at full resolution (query and key of the whole grid). */
   constructor(private readonly zoom: (q: number, k: number) => void = () => undefined) {
     this.canvas = el('canvas', { className: 'mask-canvas', attrs: { tabindex: '0', role: 'img' } });
@@ -108,7 +113,9 @@ export class MaskGrid {
     const cssH = top + rows * cell;
     const ctx = this.canvas.getContext('2d')!;
     sizeCanvas(this.canvas, ctx, cssW, cssH, toCss(theme.background));
-    const hidden = grid.applied ? grid.applied.map((v) => (v ? 0 : 1)) : undefined;
+    // Without a captured mask, a fused op's layer shows its observed mask: the cells every head gives exactly zero.
+    const seen = grid.applied ?? grid.implied?.observed;
+    const hidden = seen ? seen.map((v) => (v ? 0 : 1)) : undefined;
     paintBytes(this.off, grid.weight, rows, cols, input.lut, hidden, theme.masked);
     ctx.drawImage(this.off, left, top, cols * cell, rows * cell);
     if (hidden) hatchMasked(ctx, hidden, rows, cols, left, top, cell, toCss(theme.muted, 0.55));
