@@ -136,7 +136,7 @@ export const VIEW_STRINGS = {
   'inspector.implied.legend.differs': 'differs from the observed zeros',
   'inspector.implied.aria': 'Mask implied by {0}: {1} queries by {2} keys.',
   'inspector.zoom.hint':
-    'Downsampled (each cell a {0}×{1} block; a block is hidden if any cell of it is). Click a cell to see it at full resolution.',
+    'Downsampled (each cell a {0}×{1} block; a block is hidden if any cell of it is). Click a cell (or press Enter on it) to see it at full resolution.',
   'inspector.zoom.region': 'Queries {0}–{1} × keys {2}–{3} at full resolution.',
   'inspector.zoom.back': 'Whole grid',
   'rerun.chartAria': 'Change in the probability of each original token',

@@ -74,6 +74,12 @@ export class MaskGrid {
       if (cell && g && (g.qStep > 1 || g.kStep > 1)) this.zoom(g.q0 + cell.q * g.qStep, g.k0 + cell.k * g.kStep);
     });
     this.canvas.addEventListener('keydown', (e) => {
+      const g = this.input?.grid;
+      if (e.key === 'Enter' && g && (g.qStep > 1 || g.kStep > 1)) {
+        e.preventDefault();
+        this.zoom(g.q0 + this.cursor.q * g.qStep, g.k0 + this.cursor.k * g.kStep);
+        return;
+      }
       const d: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
       if (!d[e.key] || !this.input) return;
       e.preventDefault();
