@@ -21,7 +21,6 @@ import {
   type InspectorFinding,
   type InspectorGrid,
   type InspectorGridRequest,
-  type InspectorImplied,
   type InspectorRun,
   type InspectorRunRole,
   OVERVIEW_CELLS,
@@ -47,7 +46,7 @@ export function toRun(
     generated: trace.generated.map(topToken),
     generatedText: trace.generatedText,
     // One layer at a time at full resolution, pooled before the next: a long trace never holds every layer twice.
-    grids: layerViews(trace).map((v) => pooled(fullGrid(trace, v, taps), { maxRows: overview, maxCols: overview })),
+    grids: layerViews(trace).map((v) => fullGrid(trace, v, taps, { maxRows: overview, maxCols: overview })),
     notes: [...trace.dropped, ...trace.unavailable.map((u) => `${u.node}: ${u.reason}`)],
   };
 }
@@ -55,111 +54,130 @@ export function toRun(
 /** One grid of a trace as the view asked for it (see InspectorGridRequest), or null when the trace has no such layer. */
 export function gridOf(trace: Trace, request: Omit<InspectorGridRequest, 'runId'>, taps: readonly TapFacts[] = []): InspectorGrid | null {
   const v = layerViews(trace).find((g) => g.kind === request.kind && g.layer === request.layer);
-  return v ? pooled(fullGrid(trace, v, taps), request) : null;
+  return v ? fullGrid(trace, v, taps, request) : null;
 }
 
-/** A layer's grid at full resolution (an InspectorGrid with q0 = k0 = 0 and steps of 1). */
-function fullGrid(trace: Trace, v: LayerView, taps: readonly TapFacts[]): InspectorGrid {
-  const size = v.queries * v.keys;
-  const weight = new Uint8Array(size);
-  if (v.attention) {
-    const max = maxOverHeads(v.attention);
-    for (let i = 0; i < size; i++) weight[i] = probToByte(max[i]);
-  }
-  // A copy: the trace's own array may be shared with the panel's data service.
-  const applied = v.mask ? Uint8Array.from(v.mask.visible) : null;
-  const expected = expectedVisible(trace, v.kind, v.queries, v.keys);
-  const differs = new Uint8Array(size);
-  for (let i = 0; i < size; i++) differs[i] = applied ? (applied[i] !== expected[i] ? 1 : 0) : weight[i] > 0 && !expected[i] ? 1 : 0;
-  return {
-    layer: v.layer,
-    kind: v.kind,
-    queries: v.queries,
-    keys: v.keys,
-    q0: 0,
-    k0: 0,
-    rows: v.queries,
-    cols: v.keys,
-    qStep: 1,
-    kStep: 1,
-    applied,
-    expected,
-    weight,
-    differs,
-    implied: impliedOf(trace, v, taps),
-  };
+/** A layer's cells at full resolution, as the trace gives them (no copy of the trace's own arrays). */
+interface LayerCells {
+  view: LayerView;
+  applied: Uint8Array | null;
+  expected: Uint8Array;
+  /** The largest weight over heads, or null when no attention was captured. */
+  weight: Float32Array | null;
+  implied: { tap: TapFacts; mask: NonNullable<TapFacts['implied']>; visible: Uint8Array; observed: Uint8Array | null } | null;
 }
 
-/** The fused op's own mask for this layer, beside the observed zeros; null when its mask is built in the graph. */
-function impliedOf(trace: Trace, v: LayerView, taps: readonly TapFacts[]): InspectorImplied | null {
+function layerCells(trace: Trace, v: LayerView, taps: readonly TapFacts[]): LayerCells {
   const tap = taps.find((t) => t.layer === v.layer && t.kind === v.kind && t.implied);
   const mask = tap?.implied;
   const visible = mask ? impliedOnTrace(trace, v.kind, v.queries, v.keys, mask) : null;
-  if (!tap || !mask || !visible) return null;
-  const observed = v.attention ? observedVisible(v.attention) : null;
-  const differs = new Uint8Array(visible.length);
-  let differing = 0;
-  if (observed) for (let i = 0; i < visible.length; i++) differing += differs[i] = visible[i] !== observed[i] ? 1 : 0;
   return {
-    op: mask.op.split(' ').pop() ?? mask.op,
-    node: tap.node ?? tap.tensor,
-    detail: /\((.*)\)$/.exec(mask.label)?.[1] ?? '',
-    visible,
-    observed,
-    differs,
-    differing,
-    zeroBelow: v.attention?.quantized?.maxError ?? 0,
+    view: v,
+    applied: v.mask?.visible ?? null,
+    expected: expectedVisible(trace, v.kind, v.queries, v.keys),
+    weight: v.attention ? maxOverHeads(v.attention) : null,
+    implied: tap && mask && visible ? { tap, mask, visible, observed: v.attention ? observedVisible(v.attention) : null } : null,
   };
 }
 
+/** One layer's grid of a full-resolution layer (the whole grid, or a block of it), downsampled to the request. */
+function fullGrid(trace: Trace, v: LayerView, taps: readonly TapFacts[], request: GridWindow): InspectorGrid {
+  return pooled(layerCells(trace, v, taps), request);
+}
+
+type GridWindow = Omit<InspectorGridRequest, 'runId' | 'kind' | 'layer'>;
+
 /**
- * The block from (q0, k0) of a full grid, downsampled to at most maxRows × maxCols. Pooling keeps what must not be
- * lost: a block is hidden (applied, expected, implied, observed) when any of its cells is, differs when any
- * differs, and carries its largest weight.
+ * The block from (q0, k0) of a layer, downsampled to at most maxRows × maxCols in one pass. Pooling keeps what must
+ * not be lost: a block is hidden (applied, expected, implied, observed) when any of its cells is, differs when any
+ * cell differs, and carries its largest weight. At full resolution it is the cells themselves (copied: the trace's
+ * arrays may be shared with the panel's data service).
  */
-export function pooled(full: InspectorGrid, request: Omit<InspectorGridRequest, 'runId' | 'kind' | 'layer'>): InspectorGrid {
-  const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.floor(v)));
-  const q0 = clamp(request.q0 ?? 0, 0, full.queries - 1);
-  const k0 = clamp(request.k0 ?? 0, 0, full.keys - 1);
-  const height = clamp(request.rows ?? full.queries, 1, full.queries - q0);
-  const width = clamp(request.cols ?? full.keys, 1, full.keys - k0);
+function pooled(cells: LayerCells, request: GridWindow): InspectorGrid {
+  const { view: v, applied, expected, weight } = cells;
+  const [Q, K] = [v.queries, v.keys];
+  const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.floor(x)));
+  const q0 = clamp(request.q0 ?? 0, 0, Q - 1);
+  const k0 = clamp(request.k0 ?? 0, 0, K - 1);
+  const height = clamp(request.rows ?? Q, 1, Q - q0);
+  const width = clamp(request.cols ?? K, 1, K - k0);
   const qStep = Math.ceil(height / clamp(request.maxRows, 1, 1 << 16));
   const kStep = Math.ceil(width / clamp(request.maxCols, 1, 1 << 16));
-  if (q0 === 0 && k0 === 0 && height === full.queries && width === full.keys && qStep === 1 && kStep === 1) return full;
   const rows = Math.ceil(height / qStep);
   const cols = Math.ceil(width / kStep);
-  const pool = (src: Uint8Array, keep: 'min' | 'max') => {
-    const out = new Uint8Array(rows * cols).fill(keep === 'min' ? 255 : 0);
-    for (let q = q0; q < q0 + height; q++) {
-      const r = Math.floor((q - q0) / qStep) * cols;
-      const line = q * full.keys;
-      for (let k = k0; k < k0 + width; k++) {
-        const o = r + Math.floor((k - k0) / kStep);
-        const v = src[line + k];
-        if (keep === 'min' ? v < out[o] : v > out[o]) out[o] = v;
+  const n = rows * cols;
+  const out = {
+    applied: applied ? new Uint8Array(n).fill(1) : null,
+    expected: new Uint8Array(n).fill(1),
+    weight: new Float32Array(n),
+    differs: new Uint8Array(n),
+  };
+  const im = cells.implied;
+  const imOut = im && {
+    visible: new Uint8Array(n).fill(1),
+    observed: im.observed ? new Uint8Array(n).fill(1) : null,
+    differs: new Uint8Array(n),
+  };
+  let differing = 0;
+  // Which block each key column falls in, once.
+  const colBlock = new Int32Array(width);
+  for (let c = 0; c < width; c++) colBlock[c] = Math.floor(c / kStep);
+  for (let q = q0; q < q0 + height; q++) {
+    const base = Math.floor((q - q0) / qStep) * cols;
+    const line = q * K + k0;
+    for (let c = 0; c < width; c++) {
+      const i = line + c;
+      const o = base + colBlock[c];
+      const e = expected[i];
+      const w = weight ? weight[i] : 0;
+      if (!e) out.expected[o] = 0;
+      if (w > out.weight[o]) out.weight[o] = w;
+      if (out.applied) {
+        const a = applied![i];
+        if (!a) out.applied[o] = 0;
+        if (a !== e) out.differs[o] = 1;
+      } else if (w > 0 && !e) out.differs[o] = 1;
+      if (imOut) {
+        const seen = im!.visible[i];
+        if (!seen) imOut.visible[o] = 0;
+        if (imOut.observed) {
+          const obs = im!.observed![i];
+          if (!obs) imOut.observed[o] = 0;
+          if (obs !== seen) imOut.differs[o] = 1;
+        }
       }
     }
-    return out;
-  };
-  const i = full.implied;
+  }
+  // The count of differing cells is over the whole layer, not the block sent.
+  if (im?.observed) for (let i = 0; i < im.visible.length; i++) if (im.visible[i] !== im.observed[i]) differing++;
+  const bytes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) bytes[i] = probToByte(out.weight[i]);
   return {
-    ...full,
+    layer: v.layer,
+    kind: v.kind,
+    queries: Q,
+    keys: K,
     q0,
     k0,
     rows,
     cols,
     qStep,
     kStep,
-    applied: full.applied && pool(full.applied, 'min'),
-    expected: pool(full.expected, 'min'),
-    weight: pool(full.weight, 'max'),
-    differs: pool(full.differs, 'max'),
-    implied: i && {
-      ...i,
-      visible: pool(i.visible, 'min'),
-      observed: i.observed && pool(i.observed, 'min'),
-      differs: pool(i.differs, 'max'),
-    },
+    applied: out.applied,
+    expected: out.expected,
+    weight: bytes,
+    differs: out.differs,
+    implied:
+      im && imOut
+        ? {
+            op: im.mask.op.split(' ').pop() ?? im.mask.op,
+            node: im.tap.node ?? im.tap.tensor,
+            detail: /\((.*)\)$/.exec(im.mask.label)?.[1] ?? '',
+            ...imOut,
+            differing,
+            zeroBelow: v.attention?.quantized?.maxError ?? 0,
+          }
+        : null,
   };
 }
 
