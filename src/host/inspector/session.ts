@@ -21,7 +21,7 @@ import {
 import type { Trace } from '../../core/trace/types';
 import type { InspectorGrid, InspectorGridRequest, InspectorRun, InspectorSnapshot } from '../../protocol/inspector';
 import { RemoteError, isAbortError, toErrorPayload } from '../../protocol/rpc';
-import { gridOf, hiddenLabel, rerunLabel, toComparison, toFinding, toRun } from './snapshot';
+import { gridOf, hiddenLabel, rerunLabel, toComparison, toFinding, toRun, type GridCache } from './snapshot';
 import { viewModel } from '../../panelData/fromTrace';
 import { english, type Localize } from '../localize';
 
@@ -72,6 +72,8 @@ export class InspectorSession {
     this.checks = { locale: /^zh(-cn|-hans.*|-sg)?$/i.test(language) ? 'zh-cn' : 'en' };
   }
   private readonly checks: CheckContext;
+  /** The layer the view last asked for, at full resolution (dropped with the trace it belongs to). */
+  private gridCache: GridCache = {};
 
   get original(): Trace | undefined {
     return this.shown?.original;
@@ -91,6 +93,7 @@ export class InspectorSession {
     if (this.shown?.original === trace) return;
     this.probes?.abort();
     this.checked = undefined;
+    this.gridCache = {};
     this.seq++;
     const findings = checkTrace(trace, 'trace', this.checks).map((finding) => ({ finding, runId: this.runId('original') }));
     this.shown = {
@@ -161,7 +164,7 @@ export class InspectorSession {
           : request.runId === this.runId('probe')
             ? s.probe
             : undefined;
-    return trace ? gridOf(trace, request, s.taps) : null;
+    return trace ? gridOf(trace, request, s.taps, this.gridCache) : null;
   }
 
   snapshot(): InspectorSnapshot | null {

@@ -51,10 +51,29 @@ export function toRun(
   };
 }
 
-/** One grid of a trace as the view asked for it (see InspectorGridRequest), or null when the trace has no such layer. */
-export function gridOf(trace: Trace, request: Omit<InspectorGridRequest, 'runId'>, taps: readonly TapFacts[] = []): InspectorGrid | null {
+/**
+ * One grid of a trace as the view asked for it (see InspectorGridRequest), or null when the trace has no such
+ * layer. `cache` keeps the last layer's full-resolution cells, so zooming about one layer reads the heads once.
+ */
+export function gridOf(
+  trace: Trace,
+  request: Omit<InspectorGridRequest, 'runId'>,
+  taps: readonly TapFacts[] = [],
+  cache?: GridCache,
+): InspectorGrid | null {
+  const hit = cache?.last;
+  if (hit && hit.trace === trace && hit.taps === taps && hit.cells.view.kind === request.kind && hit.cells.view.layer === request.layer)
+    return pooled(hit.cells, request);
   const v = layerViews(trace).find((g) => g.kind === request.kind && g.layer === request.layer);
-  return v ? fullGrid(trace, v, taps, request) : null;
+  if (!v) return null;
+  const cells = layerCells(trace, v, taps);
+  if (cache) cache.last = { trace, taps, cells };
+  return pooled(cells, request);
+}
+
+/** The last layer a view asked for, at full resolution (see gridOf). */
+export interface GridCache {
+  last?: { trace: Trace; taps: readonly TapFacts[]; cells: LayerCells };
 }
 
 /** A layer's cells at full resolution, as the trace gives them (no copy of the trace's own arrays). */
