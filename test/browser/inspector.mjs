@@ -29,6 +29,8 @@ function longTrace(T) {
       data.fill(1 / (q + 1), q * T, q * T + q + 1);
       visible.fill(1, q * T, q * T + q + 1);
     }
+    // Layer 1's mask lets query 500 see the later key 501: one cell of a causal finding.
+    if (layer === 1) visible[500 * T + 501] = 1;
     return { layer, data, visible };
   });
   const trace = {
@@ -403,6 +405,13 @@ try {
       await shot(page, 'inspector-long-zoom');
       await page.click('vscode-button.zoom-back');
       await page.waitForFunction(() => window.__dl.rendered.grid.qStep > 1);
+      // Picking the finding shows its cell at full resolution, outlined.
+      assert.match(await page.textContent('.finding'), /causal mask is missing/);
+      await page.click('.finding');
+      await page.waitForFunction(() => window.__dl.rendered.layer === 1 && window.__dl.rendered.grid.qStep === 1);
+      const f = (await rendered(page)).grid;
+      assert.ok(f.q0 <= 500 && 500 < f.q0 + f.rows && f.k0 <= 501 && 501 < f.k0 + f.cols, JSON.stringify(f));
+      assert.match(await page.textContent('.grid-summary'), /^1 cell differ/);
       assert.deepEqual(problems, []);
       await page.close();
     },

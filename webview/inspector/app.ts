@@ -323,6 +323,11 @@ export class InspectorApp {
     if (this.state && place.runId !== this.state.runId)
       void this.env.connection.request('activate', { runId: place.runId }).catch(() => undefined);
     this.update(change);
+    // On a downsampled grid, the finding's first cell at full resolution.
+    const cells = this.snapshot.findings[index].cells;
+    const run = this.state && runOf(this.snapshot, this.state.runId);
+    const overview = run && this.state && gridOf(run, this.state.kind, this.state.layer);
+    if (cells.length && overview && isPartial(overview)) this.zoomTo(cells[2], cells[3]);
     this.grid.canvas.scrollIntoView({ block: 'nearest' });
   }
 
