@@ -60,6 +60,8 @@ export interface InspectorGrid {
    * it should not); a block when any cell of it does.
    */
   differs: Uint8Array;
+  /** Cells of the whole grid (not the blocks sent) that differ. */
+  differing: number;
   /** Fused ops: the mask their kernel applies, beside the observed one; null for a graph-built mask. */
   implied: InspectorImplied | null;
 }

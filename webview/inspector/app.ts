@@ -192,11 +192,7 @@ export class InspectorApp {
         theme: this.theme,
         lut: this.lut,
       });
-      this.gridSummary.textContent = summary(
-        grid.kind,
-        grid.applied !== null,
-        grid.differs.reduce((a, b) => a + b, 0),
-      );
+      this.gridSummary.textContent = summary(grid.kind, grid.applied !== null, grid.differing);
       this.zoomBar.hidden = !isPartial(grid);
       this.zoomBack.hidden = !this.zoom;
       this.zoomText.textContent =

@@ -83,19 +83,37 @@ interface LayerCells {
   expected: Uint8Array;
   /** The largest weight over heads, or null when no attention was captured. */
   weight: Float32Array | null;
-  implied: { tap: TapFacts; mask: NonNullable<TapFacts['implied']>; visible: Uint8Array; observed: Uint8Array | null } | null;
+  implied: {
+    tap: TapFacts;
+    mask: NonNullable<TapFacts['implied']>;
+    visible: Uint8Array;
+    observed: Uint8Array | null;
+    differing: number;
+  } | null;
+  /** Cells of the whole layer where the mask differs from what it should be. */
+  differing: number;
 }
 
 function layerCells(trace: Trace, v: LayerView, taps: readonly TapFacts[]): LayerCells {
   const tap = taps.find((t) => t.layer === v.layer && t.kind === v.kind && t.implied);
   const mask = tap?.implied;
   const visible = mask ? impliedOnTrace(trace, v.kind, v.queries, v.keys, mask) : null;
+  const applied = v.mask?.visible ?? null;
+  const expected = expectedVisible(trace, v.kind, v.queries, v.keys);
+  const weight = v.attention ? maxOverHeads(v.attention) : null;
+  let differing = 0;
+  for (let i = 0; i < expected.length; i++)
+    if (applied ? applied[i] !== expected[i] : weight !== null && weight[i] > 0 && !expected[i]) differing++;
+  const observed = visible && v.attention ? observedVisible(v.attention) : null;
+  let impliedDiffering = 0;
+  if (visible && observed) for (let i = 0; i < visible.length; i++) if (visible[i] !== observed[i]) impliedDiffering++;
   return {
     view: v,
-    applied: v.mask?.visible ?? null,
-    expected: expectedVisible(trace, v.kind, v.queries, v.keys),
-    weight: v.attention ? maxOverHeads(v.attention) : null,
-    implied: tap && mask && visible ? { tap, mask, visible, observed: v.attention ? observedVisible(v.attention) : null } : null,
+    applied,
+    expected,
+    weight,
+    implied: tap && mask && visible ? { tap, mask, visible, observed, differing: impliedDiffering } : null,
+    differing,
   };
 }
 
@@ -137,7 +155,6 @@ function pooled(cells: LayerCells, request: GridWindow): InspectorGrid {
     observed: im.observed ? new Uint8Array(n).fill(1) : null,
     differs: new Uint8Array(n),
   };
-  let differing = 0;
   // Which block each key column falls in, once.
   const colBlock = new Int32Array(width);
   for (let c = 0; c < width; c++) colBlock[c] = Math.floor(c / kStep);
@@ -167,8 +184,6 @@ function pooled(cells: LayerCells, request: GridWindow): InspectorGrid {
       }
     }
   }
-  // The count of differing cells is over the whole layer, not the block sent.
-  if (im?.observed) for (let i = 0; i < im.visible.length; i++) if (im.visible[i] !== im.observed[i]) differing++;
   const bytes = new Uint8Array(n);
   for (let i = 0; i < n; i++) bytes[i] = probToByte(out.weight[i]);
   return {
@@ -186,6 +201,7 @@ function pooled(cells: LayerCells, request: GridWindow): InspectorGrid {
     expected: out.expected,
     weight: bytes,
     differs: out.differs,
+    differing: cells.differing,
     implied:
       im && imOut
         ? {
@@ -193,7 +209,7 @@ function pooled(cells: LayerCells, request: GridWindow): InspectorGrid {
             node: im.tap.node ?? im.tap.tensor,
             detail: /\((.*)\)$/.exec(im.mask.label)?.[1] ?? '',
             ...imOut,
-            differing,
+            differing: im.differing,
             zeroBelow: v.attention?.quantized?.maxError ?? 0,
           }
         : null,

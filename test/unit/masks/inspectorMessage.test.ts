@@ -54,7 +54,12 @@ describe('the Masks view message at T = 4,096', () => {
       assert.equal(g.applied![1 * 64 + 0], 1);
       assert.equal(g.expected[1 * 64 + 1], 0);
     }
-    // The one leaking cell (query 4000, key 4001) survives pooling as a differing block: block (62, 62).
+    // The one leaking cell (query 4000, key 4001) survives pooling as a differing block, block (62, 62), and is
+    // counted as one cell, not one block.
+    assert.deepEqual(
+      sent.runs[0].grids.map((g) => g.differing),
+      [0, 1],
+    );
     const leak = sent.runs[0].grids[1].differs;
     assert.deepEqual(
       [...leak.keys()].filter((i) => leak[i]),
