@@ -155,6 +155,7 @@ export class PanelApp {
     if (open.focusSeq > state.focusSeq) state = applyFocus(state, open.focus, meta, open.focusSeq);
     this.meta = meta;
     this.state = state;
+    this.painted.shown(meta.traceId);
     this.build(meta);
     this.update(state, false, true);
   }
@@ -236,10 +237,12 @@ export class PanelApp {
     const ticket = ++this.seq.thumbs;
     const { kind } = this.state;
     if (!layersOf(meta, kind).length) return;
+    const asked = performance.now();
     const thumbs = await this.env.connection
       .request('thumbnails', { traceId: meta.traceId, kind, size: THUMB_CELLS })
       .catch((e: Error) => this.modelView.clear(e.message));
     if (!thumbs || ticket !== this.seq.thumbs) return;
+    this.painted.waited(meta.traceId, 'grid', performance.now() - asked);
     this.modelView.setThumbnails(thumbs, this.theme, this.lut, this.modelView.element.clientWidth || 480);
     this.modelView.setSelection(this.state.layer, this.state.head, this.state.kind);
     this.painted.drawn(meta.traceId, 'grid');
@@ -250,10 +253,12 @@ export class PanelApp {
     const ticket = ++this.seq.matrix;
     const { kind, layer, head } = this.state;
     if (!captureOf(meta, kind, layer)) return;
+    const asked = performance.now();
     const m = await this.env.connection
       .request('matrix', { traceId: meta.traceId, kind, layer, head })
       .catch((e: Error) => this.headView.clear(e.message));
     if (!m || ticket !== this.seq.matrix) return;
+    this.painted.waited(meta.traceId, 'head', performance.now() - asked);
     const axes = axisTokens(meta, kind);
     this.headView.setMatrix(m, axes.queries, axes.keys, this.theme, this.lut, currentQuery(this.state));
     this.painted.drawn(meta.traceId, 'head');

@@ -10,6 +10,24 @@ export class PaintMarker {
 
   constructor(private readonly root: HTMLElement) {}
 
+  /** The panel received `traceId` (before it asks the host for anything to draw): `data-shown-at`, wall clock. */
+  shown(traceId: string): void {
+    this.root.dataset.shownAt = String(Math.round(performance.timeOrigin + performance.now()));
+    this.root.dataset.shown = traceId;
+  }
+
+  /** How long the request for `part`'s data took (host busy or slow shows here, not in the paint): `data-waited`. */
+  waited(traceId: string, part: 'grid' | 'head', ms: number): void {
+    if (traceId !== this.traceId) {
+      this.traceId = traceId;
+      this.parts = new Set();
+    }
+    if (this.parts.has('marked')) return;
+    const before = this.root.dataset.waitedFor === traceId ? (JSON.parse(this.root.dataset.waited ?? '{}') as Record<string, number>) : {};
+    this.root.dataset.waited = JSON.stringify({ ...before, [part]: Math.round(ms) });
+    this.root.dataset.waitedFor = traceId;
+  }
+
   /** `part` of `traceId` was drawn; once both parts are, the next frame is marked. */
   drawn(traceId: string, part: 'grid' | 'head'): void {
     if (traceId !== this.traceId) {
