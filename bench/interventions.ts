@@ -83,7 +83,7 @@ export async function runInterventionsBench(log: (line: string) => void): Promis
     return [
       {
         name: `rank heads: ${ranked} heads, T = ${n}, batches of ${BATCH}`,
-        baseline: `${passes.length} plain forward passes (1 × batch 1 + ${passes.length - 1} × batch ≤ ${BATCH}), untouched file`,
+        baseline: `${passes.reduce((n, b) => n + b, 0)} sequences in plain forward passes of the same batch sizes (1 × 1 + ${passes.length - 1} × ${BATCH}), untouched file`,
         ratio: medianRatio(
           pairs.map((p) => p[0].wall),
           pairs.map((p) => p[1].wall),
