@@ -128,7 +128,9 @@ export class ComparePanels extends Disposable {
                 await this.bisect(o);
                 return { ran: true };
               } catch (error) {
-                return { ran: false, ...(bisectFailure(error) !== null ? { message: bisectFailure(error)! } : {}) };
+                const message = bisectFailure(error);
+                if (message !== null) this.deps.log?.(`Decoder Lens: the layer bisector failed: ${message}`);
+                return { ran: false, ...(message !== null ? { message } : {}) };
               }
             },
           }),
