@@ -20,18 +20,26 @@ import { activateExtension, demoModel, repoRoot, settlesWithin } from './helpers
 const COMMAND_MS = 120_000;
 const perturbed = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-gpt-perturbed');
 
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 30_000): Promise<T> {
+/** Polls `probe`; generous, as the webview draws late on a loaded machine (a 30 s wait timed out at load 30). */
+async function until<T>(what: string, probe: () => T | undefined | false, ms = 90_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = probe();
     if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) {
+      const panel = compare?.current;
+      throw new Error(
+        `timed out waiting for ${what} (view ${panel ? (panel.panel.visible ? 'visible' : 'hidden') : 'closed'}, shows ${panel?.comparison?.compareId}` +
+          `${panel?.comparison?.bisect ? ' with a bisect report' : ''}, last drew ${JSON.stringify(panel?.rendered ?? null)})`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
+let compare: ComparePanels | undefined;
+
 suite('Layer bisector in the compare view', () => {
-  let compare: ComparePanels;
   /** The layer the fixture script perturbed (its reference file says which). */
   let planted: number;
 
@@ -57,7 +65,7 @@ suite('Layer bisector in the compare view', () => {
   /** What the view reports it drew for the comparison now shown, once it drew a bisect report. */
   const drawnBisect = (what: string) =>
     until<CompareRendered>(what, () => {
-      const panel = compare.current;
+      const panel = compare!.current;
       const id = panel?.comparison?.compareId;
       return id !== undefined && panel?.rendered?.compareId === id && panel.rendered.bisect.verdict !== null ? panel.rendered : undefined;
     });
@@ -75,8 +83,8 @@ suite('Layer bisector in the compare view', () => {
     assert.equal(drawn.bisect.restoredAfter, planted, `the view drew layer ${drawn.bisect.restoredAfter}; the fixture planted ${planted}`);
     assert.match(drawn.bisect.verdict ?? '', new RegExp(`^layer ${planted}: p\\(`));
     assert.equal(drawn.bisect.layers, report.layers.length);
-    assert.equal(compare.current?.comparison?.bisect, report, 'the comparison shown carries the report (saved with the view)');
-    assert.match(compare.current?.comparison?.report.b.label ?? '', /tiny-gpt-perturbed$/);
+    assert.equal(compare!.current?.comparison?.bisect, report, 'the comparison shown carries the report (saved with the view)');
+    assert.match(compare!.current?.comparison?.report.b.label ?? '', /tiny-gpt-perturbed$/);
   });
 
   test('Compare With… a model offers the bisector; running it from the view draws the same verdict', async () => {
@@ -87,13 +95,13 @@ suite('Layer bisector in the compare view', () => {
     );
     assert.ok(result);
     const open = await until('the new comparison to be drawn, offering the bisector', () => {
-      const panel = compare.current;
+      const panel = compare!.current;
       const o = panel?.comparison;
       return o && !o.bisect && panel.rendered?.compareId === o.compareId && panel.rendered.bisect.offered ? o : undefined;
     });
     assert.deepEqual([open.models?.a.path, open.models?.b.path], [demoModel, perturbed]);
     // What the view's "Bisect layers" button asks the host for.
-    const report = await settlesWithin(compare.bisect(open), COMMAND_MS, 'bisect from the view');
+    const report = await settlesWithin(compare!.bisect(open), COMMAND_MS, 'bisect from the view');
     assert.equal(report.restoredAfter, planted);
     const drawn = await drawnBisect('the compare view to draw the bisect section');
     assert.equal(drawn.compareId, open.compareId, 'the same comparison, now with its bisect section');
