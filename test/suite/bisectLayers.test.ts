@@ -39,7 +39,9 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 9
 
 let compare: ComparePanels | undefined;
 
-suite('Layer bisector in the compare view', () => {
+suite('Layer bisector in the compare view', function () {
+  // Two decodes, a bisect and two webview draws each: minutes on a loaded machine.
+  this.timeout(300_000);
   /** The layer the fixture script perturbed (its reference file says which). */
   let planted: number;
 
