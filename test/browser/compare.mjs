@@ -515,6 +515,17 @@ try {
       await page.close();
     });
 
+    await check('a bisect cancelled from the notification says so, not as an error', async () => {
+      const { page, problems } = await openView(context, server.origin, stub, { open, bisectCancelled: true });
+      await ready(page);
+      await page.click('vscode-button.bisect-run');
+      await page.waitForFunction(() => document.querySelector('.bisect-status')?.textContent === 'Bisecting was cancelled.');
+      assert.equal(await page.$eval('.bisect-status', (n) => n.classList.contains('error')), false);
+      assert.ok(await page.isVisible('.bisect-offer'), 'the offer stays');
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
     await check('a comparison without two models (a saved trace, an ablation) has no bisect section', async () => {
       const { page, problems } = await openView(context, server.origin, stub, { open: openOf(perturbed, 'c-nomodels') });
       await ready(page);

@@ -48,6 +48,7 @@ const host = new Connection(hostPort, {
   bisect: (params) => {
     record.bisect.push(params);
     if (config.bisectFails) return { ran: false, message: config.bisectFails };
+    if (config.bisectCancelled) return { ran: false };
     setTimeout(() => host.notify('show', { ...config.open, bisect: config.bisectReport }), 0);
     return { ran: true };
   },
