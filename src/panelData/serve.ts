@@ -161,7 +161,18 @@ export class PanelDataService {
   private row(a: PanelAttention, head: HeadChoice, query: number): Float32Array {
     if (!Number.isInteger(query) || query < 0 || query >= a.queries) fail(`Query ${query} is outside 0…${a.queries - 1}.`);
     if (head !== 'mean') return attentionQueryRow(a, this.headIndex(a, head), query);
-    return this.mean(a).subarray(query * a.keys, (query + 1) * a.keys);
+    const cached = a.heads === 1 ? undefined : this.means.get(`${a.kind}:${a.layer}`);
+    if (a.heads === 1 || cached) return this.mean(a).subarray(query * a.keys, (query + 1) * a.keys);
+    // One row of the mean reads heads × keys values; the whole mean (for each layer, as the charts ask) would
+    // read heads × queries × keys. Summed in the same order and precision as attentionHeadMean: equal values.
+    const out = new Float32Array(a.keys);
+    const { values, scale } = attentionStore(a);
+    for (let h = 0; h < a.heads; h++) {
+      const base = (h * a.queries + query) * a.keys;
+      for (let i = 0; i < a.keys; i++) out[i] += values[base + i] * scale;
+    }
+    for (let i = 0; i < a.keys; i++) out[i] /= a.heads;
+    return out;
   }
 
   private mask(a: PanelAttention): PanelMask | undefined {
