@@ -30,12 +30,15 @@ export function maxPool(
   outRows: number,
   outCols: number,
   map: (v: number) => number = (v) => v,
+  /** Only output rows [fromRow, toRow): a caller can pool a large head a band at a time between other work. */
+  fromRow = 0,
+  toRow = outRows,
 ): void {
   // colStart[c] … colStart[c + 1]: the source columns of output column c (binRange, every column in one bin).
   const colStart = new Int32Array(outCols + 1);
   for (let c = 0; c <= outCols; c++) colStart[c] = Math.floor((c * cols) / outCols);
   const acc = new Float64Array(outCols);
-  for (let r = 0; r < outRows; r++) {
+  for (let r = fromRow; r < toRow; r++) {
     const [r0, r1] = binRange(r, outRows, rows);
     acc.fill(-Infinity);
     for (let y = r0; y < r1; y++) {

@@ -52,6 +52,7 @@ const fail = (message: string): never => {
 export class PanelDataService {
   private readonly means = new Map<string, Float32Array>();
   private readonly thumbs = new Map<string, ThumbnailResult>();
+  private readonly pendingThumbs = new Map<string, Promise<ThumbnailResult>>();
 
   constructor(readonly data: PanelData) {}
 
@@ -63,7 +64,44 @@ export class PanelDataService {
     return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: mask.visible.slice() } : {}) };
   }
 
-  thumbnails({ kind, size }: ThumbnailParams): ThumbnailResult {
+  thumbnails(params: ThumbnailParams): ThumbnailResult {
+    return runNow(this.thumbnailWork(params));
+  }
+
+  /**
+   * As thumbnails(), in slices of a few milliseconds with the event loop free between them: at T = 4,096 a grid
+   * of 384 heads is billions of reads, which the extension host must not spend in one go. Concurrent asks for the
+   * same grid share one computation.
+   */
+  thumbnailsSliced(params: ThumbnailParams): Promise<ThumbnailResult> {
+    const key = `${params.kind}:${params.size}`;
+    let pending = this.pendingThumbs.get(key);
+    if (!pending) {
+      pending = runSliced(this.thumbnailWork(params));
+      this.pendingThumbs.set(key, pending);
+      void pending.then(
+        () => this.pendingThumbs.delete(key),
+        () => this.pendingThumbs.delete(key),
+      );
+    }
+    return pending.then(cloneThumbs);
+  }
+
+  /** As matrix(), decoding a compact head (or averaging the heads) a band of rows per slice. */
+  async matrixSliced(params: MatrixParams): Promise<MatrixResult> {
+    const a = this.capture(params.layer, params.kind);
+    if (params.head !== 'mean' && !a.quantized) return this.matrix(params);
+    if (params.head === 'mean' && (a.heads === 1 || this.means.has(`${a.kind}:${a.layer}`))) return this.matrix(params);
+    if (params.head === 'mean') this.means.set(`${a.kind}:${a.layer}`, await runSliced(headMeanWork(a)));
+    else {
+      const data = await runSliced(decodeHeadWork(a, this.headIndex(a, params.head)));
+      const mask = this.mask(a);
+      return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: mask.visible.slice() } : {}) };
+    }
+    return this.matrix(params);
+  }
+
+  private *thumbnailWork({ kind, size }: ThumbnailParams): Generator<void, ThumbnailResult, void> {
     const key = `${kind}:${size}`;
     const cached = this.thumbs.get(key);
     if (cached) return cloneThumbs(cached);
@@ -74,15 +112,23 @@ export class PanelDataService {
     const heads = Math.max(...layers.map((a) => a.heads));
     const data = new Uint8Array(layers.length * heads * rows * cols);
     const masked = new Uint8Array(layers.length * rows * cols);
-    layers.forEach((a, l) => {
+    // Output rows pooled per slice: about 256 K source reads, a millisecond or so.
+    const band = Math.max(1, Math.floor((rows * 2 ** 18) / Math.max(1, first.queries * first.keys)));
+    for (let l = 0; l < layers.length; l++) {
+      const a = layers[l];
       // Pooled over the stored values (float32 or codes): the max of codes is the code of the max.
       const { values, scale } = attentionStore(a);
       const toByte = scale === 1 ? probToByte : (v: number) => probToByte(v * scale);
       for (let h = 0; h < a.heads; h++)
-        maxPool(values, h * a.queries * a.keys, a.queries, a.keys, data, (l * heads + h) * rows * cols, rows, cols, toByte);
+        for (let r = 0; r < rows; r += band) {
+          const at = (l * heads + h) * rows * cols;
+          maxPool(values, h * a.queries * a.keys, a.queries, a.keys, data, at, rows, cols, toByte, r, Math.min(rows, r + band));
+          yield;
+        }
       const m = this.mask(a);
       if (m) masked.set(maskedBlocks(m.visible, m.queries, m.keys, rows, cols), l * rows * cols);
-    });
+      yield;
+    }
     const result: ThumbnailResult = {
       layers: layers.map((a) => a.layer),
       heads,
@@ -181,6 +227,64 @@ export class PanelDataService {
   }
 }
 
+/** Work that yields between slices: run at once (runNow) or with the event loop free between slices (runSliced). */
+type Work<T> = Generator<void, T, void>;
+
+function runNow<T>(work: Work<T>): T {
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Slices of about `budgetMs` of work, each followed by a macrotask turn (timers, I/O and messages run between). */
+async function runSliced<T>(work: Work<T>, budgetMs = 8): Promise<T> {
+  let start = performance.now();
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+    if (performance.now() - start >= budgetMs) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      start = performance.now();
+    }
+  }
+}
+
+/** Rows decoded or averaged per slice: about 256 K values. */
+const rowsPerSlice = (a: PanelAttention, reads: number) => Math.max(1, Math.floor(2 ** 18 / Math.max(1, a.keys * reads)));
+
+/** One head as fresh float32, as attentionHead(a, head, true) decodes it, a band of rows per slice. */
+function* decodeHeadWork(a: PanelAttention, head: number): Work<Float32Array> {
+  const { values, scale } = attentionStore(a);
+  const out = new Float32Array(a.queries * a.keys);
+  const base = head * a.queries * a.keys;
+  const step = rowsPerSlice(a, 1) * a.keys;
+  for (let from = 0; from < out.length; from += step) {
+    const end = Math.min(out.length, from + step);
+    for (let i = from; i < end; i++) out[i] = values[base + i] * scale;
+    yield;
+  }
+  return out;
+}
+
+/** The mean over heads, summed in attentionHeadMean's order and precision (equal values), a band per slice. */
+function* headMeanWork(a: PanelAttention): Work<Float32Array> {
+  const { values, scale } = attentionStore(a);
+  const size = a.queries * a.keys;
+  const out = new Float32Array(size);
+  const step = rowsPerSlice(a, a.heads) * a.keys;
+  for (let from = 0; from < size; from += step) {
+    const end = Math.min(size, from + step);
+    for (let h = 0; h < a.heads; h++) {
+      const base = h * size;
+      for (let i = from; i < end; i++) out[i] += values[base + i] * scale;
+    }
+    for (let i = from; i < end; i++) out[i] /= a.heads;
+    yield;
+  }
+  return out;
+}
+
 /** Cached thumbnails are copied out: a posted or transferred buffer must not be the cache's own. */
 function cloneThumbs(t: ThumbnailResult): ThumbnailResult {
   return { ...t, layers: [...t.layers], data: t.data.slice(), masked: t.masked.slice(), headsPerLayer: t.headsPerLayer.slice() };
@@ -190,8 +294,8 @@ function cloneThumbs(t: ThumbnailResult): ThumbnailResult {
 export function dataHandlers(resolve: (traceId: string) => PanelDataService | undefined): Handlers<PanelDataMethods> {
   const get = (traceId: string) => resolve(traceId) ?? fail('This trace is no longer loaded; show it again.');
   return {
-    matrix: (p) => get(p.traceId).matrix(p),
-    thumbnails: (p) => get(p.traceId).thumbnails(p),
+    matrix: (p) => get(p.traceId).matrixSliced(p),
+    thumbnails: (p) => get(p.traceId).thumbnailsSliced(p),
     acrossLayers: (p) => get(p.traceId).acrossLayers(p),
     entropy: (p) => get(p.traceId).entropy(p),
     topK: (p) => get(p.traceId).topK(p),

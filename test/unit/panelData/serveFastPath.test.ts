@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attentionAt, attentionHeadMean, attentionQueryRow } from '../../../src/core/trace/attention';
+import { attentionAt, attentionHeadMean, attentionQueryRow, attentionValues } from '../../../src/core/trace/attention';
 import { probToByte } from '../../../src/panelData/colorScale';
 import { binRange, pooledSize } from '../../../src/panelData/downsample';
 import { toPanelData } from '../../../src/panelData/fromTrace';
-import { PanelDataService } from '../../../src/panelData/serve';
+import { dataHandlers, PanelDataService } from '../../../src/panelData/serve';
 import { entropyBits } from '../../../src/panelData/stats';
 import { syntheticPanelTrace } from './syntheticTrace';
 
@@ -75,3 +75,33 @@ test('entropy without a captured mask counts the keys of the mean row that carry
   assert.equal(seen, 10);
   assert.equal(got.maxBits, Math.log2(10));
 });
+
+for (const bits of modes) {
+  const label = bits ? `${bits}-bit codes` : 'float32';
+  test(`the sliced requests (as the host serves them) answer what the direct calls answer (${label})`, async () => {
+    const trace = syntheticPanelTrace({ layers: 2, heads: 3, tokens: 300, bits, seed: 11 + bits, generated: 4 });
+    const direct = new PanelDataService(toPanelData(trace, 't'));
+    const sliced = new PanelDataService(toPanelData(trace, 't'));
+    const handlers = dataHandlers((id) => (id === 't' ? sliced : undefined));
+    const context = { signal: new AbortController().signal, progress: () => undefined };
+    // Two asks at once share one computation; each gets its own copy.
+    const [a, b] = await Promise.all([
+      handlers.thumbnails({ traceId: 't', kind: 'self', size: 64 }, context),
+      handlers.thumbnails({ traceId: 't', kind: 'self', size: 64 }, context),
+    ]);
+    const want = direct.thumbnails({ traceId: 't', kind: 'self', size: 64 });
+    assert.deepEqual(a, want);
+    assert.deepEqual(b, want);
+    assert.notEqual(a.data.buffer, b.data.buffer);
+    for (const head of [0, 2, 'mean'] as const)
+      for (const layer of [0, 1]) {
+        const got = await handlers.matrix({ traceId: 't', kind: 'self', layer, head }, context);
+        assert.deepEqual(got, direct.matrix({ traceId: 't', kind: 'self', layer, head }), `layer ${layer} head ${head}`);
+        const want =
+          head === 'mean'
+            ? attentionHeadMean(trace.attention[layer])
+            : attentionValues(trace.attention[layer]).subarray(head * 90_000, (head + 1) * 90_000);
+        assert.deepEqual(got.data, want);
+      }
+  });
+}
