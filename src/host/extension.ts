@@ -15,7 +15,7 @@ import { TraceEditorProvider } from './editor/traceEditor';
 import { whyThisToken } from './editor/whyThisToken';
 import { MasksViewProvider } from './inspector/masksView';
 import { workerRunner } from './inspector/runner';
-import { AttentionPanels } from './panel';
+import { AttentionPanels, workerPanelCompute } from './panel';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
 import { selectModel } from './models/selectModel';
@@ -54,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, {
     log: (m) => log.warn(m),
     ablate: (trace, { heads, mode }) => ablateHeads({ worker, store, compare }, { heads, mode }, trace),
+    compute: workerPanelCompute(worker),
   });
   const compare: ComparePanels = new ComparePanels(context.extensionUri, context.globalStorageUri, {
     showTrace: (trace, focus, storedAs): Promise<unknown> => attention.show(trace, focus, storedAs),

@@ -25,7 +25,7 @@ import type {
 } from '../protocol/panel';
 import type { AttentionKind } from '../protocol/trace';
 import { probToByte } from './colorScale';
-import { maskedBlocks, maxPool, pooledSize } from './downsample';
+import { layersOfKind, maskOf, poolAttention, runNow, type PooledAttention, type Work } from '../core/trace/attentionGrid';
 import { entropyBits } from './stats';
 
 /** A trace's attention capture, by reference. */
@@ -87,6 +87,21 @@ export class PanelDataService {
     return pending.then(cloneThumbs);
   }
 
+  /** Whether matrix() for this head reads more than a copy (a compact head to decode, or the heads to average). */
+  matrixIsHeavy({ layer, kind, head }: MatrixParams): boolean {
+    const a = this.capture(layer, kind);
+    return head === 'mean' ? a.heads > 1 && !this.means.has(`${a.kind}:${a.layer}`) : !!a.quantized;
+  }
+
+  /** matrix()'s answer around a head's values computed elsewhere (the worker), with this trace's mask. */
+  matrixFrom({ layer, kind }: MatrixParams, data: Float32Array): MatrixResult {
+    const a = this.capture(layer, kind);
+    if (data.length !== a.queries * a.keys)
+      fail(`Layer ${layer} ${kind} attention has ${a.queries} × ${a.keys} cells, not ${data.length}.`);
+    const mask = this.mask(a);
+    return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: mask.visible.slice() } : {}) };
+  }
+
   /** As matrix(), decoding a compact head (or averaging the heads) a band of rows per slice. */
   async matrixSliced(params: MatrixParams): Promise<MatrixResult> {
     const a = this.capture(params.layer, params.kind);
@@ -101,45 +116,39 @@ export class PanelDataService {
     return this.matrix(params);
   }
 
-  private *thumbnailWork({ kind, size }: ThumbnailParams): Generator<void, ThumbnailResult, void> {
-    const key = `${kind}:${size}`;
-    const cached = this.thumbs.get(key);
-    if (cached) return cloneThumbs(cached);
-    const layers = this.layersOf(kind);
-    if (!layers.length) fail(`No ${kind} attention was captured.`);
-    const first = layers[0];
-    const { rows, cols } = pooledSize(first.queries, first.keys, Math.max(1, Math.min(512, Math.floor(size))));
-    const heads = Math.max(...layers.map((a) => a.heads));
-    const data = new Uint8Array(layers.length * heads * rows * cols);
-    const masked = new Uint8Array(layers.length * rows * cols);
-    // Output rows pooled per slice: about 256 K source reads, a millisecond or so.
-    const band = Math.max(1, Math.floor((rows * 2 ** 18) / Math.max(1, first.queries * first.keys)));
-    for (let l = 0; l < layers.length; l++) {
-      const a = layers[l];
-      // Pooled over the stored values (float32 or codes): the max of codes is the code of the max.
-      const { values, scale } = attentionStore(a);
-      const toByte = scale === 1 ? probToByte : (v: number) => probToByte(v * scale);
-      for (let h = 0; h < a.heads; h++)
-        for (let r = 0; r < rows; r += band) {
-          const at = (l * heads + h) * rows * cols;
-          maxPool(values, h * a.queries * a.keys, a.queries, a.keys, data, at, rows, cols, toByte, r, Math.min(rows, r + band));
-          yield;
-        }
-      const m = this.mask(a);
-      if (m) masked.set(maskedBlocks(m.visible, m.queries, m.keys, rows, cols), l * rows * cols);
-      yield;
+  /** The grid's bytes from pooled maxima (computed here, or in the worker: see PanelCompute in the host). */
+  thumbnailsFrom({ kind, size }: ThumbnailParams, pooled: PooledAttention): ThumbnailResult {
+    const { rows, cols, heads, maxima, scales } = pooled;
+    const data = new Uint8Array(maxima.length);
+    const cells = heads * rows * cols;
+    for (let l = 0; l < pooled.layers.length; l++) {
+      const scale = scales[l];
+      for (let i = l * cells, end = (l + 1) * cells; i < end; i++) data[i] = probToByte(scale === 1 ? maxima[i] : maxima[i] * scale);
     }
     const result: ThumbnailResult = {
-      layers: layers.map((a) => a.layer),
+      layers: pooled.layers,
       heads,
       rows,
       cols,
       data,
-      masked,
-      headsPerLayer: Uint8Array.from(layers, (a) => a.heads),
+      masked: pooled.masked,
+      headsPerLayer: pooled.headsPerLayer,
     };
-    this.thumbs.set(key, result);
+    this.thumbs.set(`${kind}:${size}`, result);
     return cloneThumbs(result);
+  }
+
+  /** The cached grid, if this size was pooled before. */
+  cachedThumbnails({ kind, size }: ThumbnailParams): ThumbnailResult | undefined {
+    const cached = this.thumbs.get(`${kind}:${size}`);
+    return cached && cloneThumbs(cached);
+  }
+
+  private *thumbnailWork(params: ThumbnailParams): Generator<void, ThumbnailResult, void> {
+    const cached = this.cachedThumbnails(params);
+    if (cached) return cached;
+    if (!this.layersOf(params.kind).length) fail(`No ${params.kind} attention was captured.`);
+    return this.thumbnailsFrom(params, yield* poolAttention(this.data.attention, this.data.masks, params.kind, params.size));
   }
 
   acrossLayers({ kind, query, head }: AcrossLayersParams): AcrossLayersResult {
@@ -187,7 +196,7 @@ export class PanelDataService {
   }
 
   private layersOf(kind: AttentionKind): PanelAttention[] {
-    return this.data.attention.filter((a) => a.kind === kind).sort((x, y) => x.layer - y.layer);
+    return layersOfKind(this.data.attention, kind);
   }
 
   private headIndex(a: PanelAttention, head: number): number {
@@ -222,18 +231,7 @@ export class PanelDataService {
   }
 
   private mask(a: PanelAttention): PanelMask | undefined {
-    const m = this.data.masks.find((x) => x.layer === a.layer && x.kind === a.kind);
-    return m && m.queries === a.queries && m.keys === a.keys ? m : undefined;
-  }
-}
-
-/** Work that yields between slices: run at once (runNow) or with the event loop free between slices (runSliced). */
-type Work<T> = Generator<void, T, void>;
-
-function runNow<T>(work: Work<T>): T {
-  for (;;) {
-    const step = work.next();
-    if (step.done) return step.value;
+    return maskOf(this.data.masks, a);
   }
 }
 

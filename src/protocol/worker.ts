@@ -8,6 +8,7 @@ import type { HeadRanking } from '../core/interventions/rank';
 import type { Trace, TraceAblation } from '../core/trace/types';
 import type { Method } from './rpc';
 import type { ModelSummary } from './model';
+import type { PanelWorkerMethods } from './panel';
 
 export interface DecodeRequest extends Partial<Omit<DecodeOptions, 'text'>> {
   modelPath: string;
@@ -82,6 +83,6 @@ export type WorkerMethods = {
   rankHeads: Method<OccludeRequest, HeadRanking>;
   /** The layer bisector: where B departs from A, and which of A's residuals spliced into B restores it; progress counts A's decode steps, then layers. */
   bisect: Method<BisectRequest, BisectReport, DecodeProgress>;
-};
+} & PanelWorkerMethods;
 
 export type WorkerEvents = Record<string, never>;

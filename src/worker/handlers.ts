@@ -13,6 +13,7 @@ import type { Trace } from '../core/trace/types';
 import type { Handlers } from '../protocol/rpc';
 import type { WorkerMethods } from '../protocol/worker';
 import { SerialQueue } from './serialQueue';
+import { panelHandlers } from './panelHandlers';
 
 /** The worker's request handlers: every ORT session lives here, never on the extension host. */
 export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMethods> {
@@ -97,6 +98,8 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
         return decode(model, sessions, options, { signal, onStep: (step, total) => progress({ step, total }) });
       });
     },
+    // The attention panel's grid and heads: not queued behind decodes (they read no session).
+    ...panelHandlers(),
   };
 }
 

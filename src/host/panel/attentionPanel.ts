@@ -19,6 +19,7 @@ import { dataHandlers, type PanelDataService } from '../../panelData/serve';
 import { OwnedWebviewPanel } from '../singletonPanel';
 import { webviewPort } from '../webviewHtml';
 import { saveHtmlReport, savePng } from './exportFiles';
+import type { PanelCompute } from './panelWorker';
 
 export type PanelHostConnection = Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>;
 
@@ -43,10 +44,19 @@ export class AttentionPanel extends OwnedWebviewPanel {
     panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
     ablate?: (trace: Trace, request: AblateHeadsRequest) => Promise<unknown>,
+    private readonly compute?: PanelCompute,
   ) {
     super(panel, extensionUri, { view: 'panel', title: 'Decoder Lens: Attention' });
+    const data = dataHandlers((id) => (this.shown?.id === id ? this.shown.service : undefined));
     this.connection = new Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>(webviewPort(panel.webview), {
-      ...dataHandlers((id) => (this.shown?.id === id ? this.shown.service : undefined)),
+      ...data,
+      // The grid and heavy heads: pooled and decoded in the worker when there is one (see panelWorker.ts).
+      ...(compute
+        ? {
+            thumbnails: (p, c) => (this.shown?.id === p.traceId ? compute.thumbnails(this.shown.service, p) : data.thumbnails(p, c)),
+            matrix: (p, c) => (this.shown?.id === p.traceId ? compute.matrix(this.shown.service, p) : data.matrix(p, c)),
+          }
+        : {}),
       open: () => this.openResult(),
       savePng: async ({ name, png }) => ({ saved: await savePng(name, png) }),
       exportHtml: async () => ({ saved: this.shown ? await saveHtmlReport(this.shown.service.data, extensionUri) : null }),
@@ -67,6 +77,7 @@ export class AttentionPanel extends OwnedWebviewPanel {
   /** Shows a trace; a live webview is told at once, a reloading one asks for it with `open`. */
   show(shown: ShownTrace): void {
     this.shown = shown;
+    this.compute?.prepare(shown.service);
     this.panel.title = `Decoder Lens: ${shown.service.data.meta.model.name}`;
     const open = this.openResult();
     if (open) this.connection.notify('trace', open);

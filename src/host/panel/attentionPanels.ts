@@ -12,6 +12,7 @@ import { SingletonPanel } from '../singletonPanel';
 import { AttentionPanel, type ShownTrace } from './attentionPanel';
 import { toPanelData } from '../../panelData/fromTrace';
 import { TraceStorage } from './traceStorage';
+import type { PanelCompute } from './panelWorker';
 
 export class AttentionPanels extends Disposable {
   private readonly panels: SingletonPanel<AttentionPanel>;
@@ -28,6 +29,8 @@ export class AttentionPanels extends Disposable {
       log?: (message: string) => void;
       /** "Ablate and rerun" from the model grid: reruns this trace with the heads ablated. */
       ablate?: (trace: Trace, request: AblateHeadsRequest) => Promise<unknown>;
+      /** Where the grid and heavy heads are computed off the host's thread (the worker); the host itself without it. */
+      compute?: PanelCompute;
     } = {},
   ) {
     super();
@@ -38,7 +41,7 @@ export class AttentionPanels extends Disposable {
         viewType: AttentionPanel.viewType,
         title: 'Decoder Lens',
         extensionUri,
-        wrap: (webviewPanel) => new AttentionPanel(webviewPanel, extensionUri, options.ablate),
+        wrap: (webviewPanel) => new AttentionPanel(webviewPanel, extensionUri, options.ablate, options.compute),
         restore: (panel, state) => this.restore(panel, state),
       }),
     );
