@@ -219,7 +219,13 @@ export interface PanelTracePart {
   traceId: string;
   /** First: a new trace of this id starts (empty). */
   start?: true;
-  attention?: AttentionCapture;
+  /** A capture without its values (data and codes empty), and how many its stored array holds. */
+  attention?: { capture: AttentionCapture; length: number };
+  /**
+   * A slice of the stored values (float32 data, or the codes' bytes) of the trace's capture `index` (in the order
+   * sent) from `offset`: a 512 MB capture crosses in slices the host copies in a few milliseconds each.
+   */
+  values?: { index: number; offset: number; chunk: Float32Array | Uint8Array };
   mask?: Omit<MaskCapture, 'raw'>;
 }
 export type PanelWorkerMethods = {

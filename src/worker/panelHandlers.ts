@@ -30,7 +30,7 @@ export function panelHandlers(): Handlers<PanelWorkerMethods> {
     throw new DecoderLensError('bad-input', message);
   };
   return {
-    panelTrace({ traceId, start, attention, mask }) {
+    panelTrace({ traceId, start, attention, values, mask }) {
       if (start) {
         traces.delete(traceId);
         traces.set(traceId, { attention: [], masks: [] });
@@ -38,7 +38,22 @@ export function panelHandlers(): Handlers<PanelWorkerMethods> {
         return;
       }
       const t = held(traceId);
-      if (attention) t.attention.push(attention);
+      if (attention) {
+        const { capture, length } = attention;
+        const q = capture.quantized;
+        t.attention.push(
+          q
+            ? { ...capture, data: new Float32Array(0), quantized: { ...q, codes: new Uint8Array(length) } }
+            : { ...capture, data: new Float32Array(length) },
+        );
+      }
+      if (values) {
+        const a = t.attention[values.index] ?? bad(`No capture ${values.index} was sent.`);
+        const stored = a.quantized ? a.quantized.codes : a.data;
+        if (stored.constructor !== values.chunk.constructor || values.offset + values.chunk.length > stored.length)
+          bad(`Values for capture ${values.index} do not fit it.`);
+        stored.set(values.chunk, values.offset);
+      }
       if (mask) t.masks.push(mask);
     },
     panelPool({ traceId, kind, size }) {

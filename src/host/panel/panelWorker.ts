@@ -3,7 +3,7 @@
  * never pools billions of probabilities or decodes a 4,096² head: the host only turns the pooled maxima into
  * colour bytes and adds the mask. Each trace is sent once, a capture per message, copied one capture at a time
  * (the connection transfers what it sends, and the trace stays the host's) with the event loop free between
- * them. If the worker cannot answer (it failed, or lost the trace twice) the host's own service answers, in
+ * them (large captures in slices of a few MB). If the worker cannot answer (it failed, or lost the trace twice) the host's own service answers, in
  * slices.
  *
  * Why the ORT worker, like the Masks view's grids: it already runs beside the host with the protocol and
@@ -20,6 +20,8 @@ import {
 } from '../../protocol/panel';
 import type { WorkerClient, WorkerConnection } from '../workerClient';
 
+const SLICE_BYTES = 4 * 2 ** 20;
+
 export interface PanelCompute {
   /** Starts sending the trace (when the panel is shown, before it asks). */
   prepare(service: PanelDataService): void;
@@ -35,7 +37,20 @@ export function workerPanelCompute(worker: WorkerClient): PanelCompute {
     const { meta, attention, masks } = service.data;
     const traceId = meta.traceId;
     await connection.request('panelTrace', { traceId, start: true });
-    for (const a of attention) await connection.request('panelTrace', { traceId, attention: structuredClone(a) });
+    for (const [index, a] of attention.entries()) {
+      const { data, quantized, ...info } = a;
+      const stored = quantized ? quantized.codes : data;
+      const capture = {
+        ...info,
+        data: new Float32Array(0),
+        ...(quantized ? { quantized: { ...quantized, codes: new Uint8Array(0) } } : {}),
+      };
+      await connection.request('panelTrace', { traceId, attention: { capture, length: stored.length } });
+      // Copies of ~4 MB (a millisecond or two each), the event loop free between them.
+      const step = Math.max(1, Math.floor(SLICE_BYTES / stored.BYTES_PER_ELEMENT));
+      for (let offset = 0; offset < stored.length; offset += step)
+        await connection.request('panelTrace', { traceId, values: { index, offset, chunk: stored.slice(offset, offset + step) } });
+    }
     for (const m of masks) await connection.request('panelTrace', { traceId, mask: structuredClone(m) });
   }
 

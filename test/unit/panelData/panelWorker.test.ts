@@ -18,7 +18,18 @@ async function sendTo(handlers: ReturnType<typeof panelHandlers>, local: PanelDa
   const traceId = meta.traceId;
   // As the host sends them: copies, one part per message.
   await handlers.panelTrace({ traceId, start: true }, context);
-  for (const a of attention) await handlers.panelTrace({ traceId, attention: structuredClone(a) }, context);
+  for (const [index, a] of attention.entries()) {
+    const stored = a.quantized ? a.quantized.codes : a.data;
+    const capture = {
+      ...a,
+      data: new Float32Array(0),
+      ...(a.quantized ? { quantized: { ...a.quantized, codes: new Uint8Array(0) } } : {}),
+    };
+    await handlers.panelTrace({ traceId, attention: { capture, length: stored.length } }, context);
+    // Uneven slices, as a large capture crosses.
+    for (let offset = 0; offset < stored.length; offset += 1000)
+      await handlers.panelTrace({ traceId, values: { index, offset, chunk: stored.slice(offset, offset + 1000) } }, context);
+  }
   for (const m of masks) await handlers.panelTrace({ traceId, mask: structuredClone(m) }, context);
 }
 

@@ -40,7 +40,12 @@ test('the worker pools the grid and serves heads exactly as the host would', asy
   const reference = new PanelDataService(toPanelData(structuredClone(trace), 't-tiny'));
   const traceId = 't-tiny';
   await connection.request('panelTrace', { traceId, start: true });
-  for (const a of host.data.attention) await connection.request('panelTrace', { traceId, attention: structuredClone(a) });
+  for (const [index, a] of host.data.attention.entries()) {
+    const capture = { ...a, data: new Float32Array(0) };
+    await connection.request('panelTrace', { traceId, attention: { capture, length: a.data.length } });
+    for (let offset = 0; offset < a.data.length; offset += 777)
+      await connection.request('panelTrace', { traceId, values: { index, offset, chunk: a.data.slice(offset, offset + 777) } });
+  }
   for (const m of host.data.masks) await connection.request('panelTrace', { traceId, mask: structuredClone(m) });
   for (const size of [64, 5]) {
     const params = { traceId, kind: 'self' as const, size };
