@@ -6,6 +6,7 @@ import type { Occlusion } from '../core/interventions/occlude';
 import type { HeadRanking } from '../core/interventions/rank';
 import type { Trace, TraceAblation } from '../core/trace/types';
 import type { Method } from './rpc';
+import type { MasksWorkerMethods } from './inspector';
 import type { ModelSummary } from './model';
 
 export interface DecodeRequest extends Partial<Omit<DecodeOptions, 'text'>> {
@@ -69,6 +70,6 @@ export type WorkerMethods = {
   occlude: Method<OccludeRequest, Occlusion>;
   /** Head importance: each decoder head zeroed in turn, the drop in the step's chosen token's probability. */
   rankHeads: Method<OccludeRequest, HeadRanking>;
-};
+} & MasksWorkerMethods;
 
 export type WorkerEvents = Record<string, never>;

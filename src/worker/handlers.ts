@@ -12,6 +12,7 @@ import type { Trace } from '../core/trace/types';
 import type { Handlers } from '../protocol/rpc';
 import type { WorkerMethods } from '../protocol/worker';
 import { SerialQueue } from './serialQueue';
+import { masksHandlers } from './masksHandlers';
 
 /** The worker's request handlers: every ORT session lives here, never on the extension host. */
 export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMethods> {
@@ -86,6 +87,8 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
         return decode(model, sessions, options, { signal, onStep: (step, total) => progress({ step, total }) });
       });
     },
+    // The Masks view's grids and checks: not queued behind decodes (they read no session).
+    ...masksHandlers(),
   };
 }
 
