@@ -1,6 +1,7 @@
 import { type VocabComparison, compareTokenizerFiles, compareTraces } from '../core/compare';
 import { decode, openModel } from '../core/decode';
 import { DecoderLensError } from '../core/errors';
+import { prepareDecode } from '../core/decode/prepare';
 import { SessionCache } from '../core/decode/sessionCache';
 import { modelCheckFacts } from '../core/masks/context';
 import { ablate } from '../core/interventions/ablate';
@@ -79,6 +80,9 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
     },
     rankHeads({ modelPath, modelVariant, text, step }, { signal }) {
       return queue.run(signal, async () => rankHeads(await openModel(modelPath, modelVariant ?? ''), null, { text, step }, { signal }));
+    },
+    prepare({ modelPath, modelVariant, ...options }, { signal }) {
+      return queue.run(signal, async () => prepareDecode(await openModel(modelPath, modelVariant ?? ''), sessions, options, { signal }));
     },
     decode({ modelPath, modelVariant, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {
