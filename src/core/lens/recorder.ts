@@ -52,7 +52,11 @@ export class LensRecorder {
   private end = 0;
   readonly unavailable = new Set<string>();
 
-  constructor(private readonly options: LensGraphOptions) {}
+  constructor(
+    private readonly options: LensGraphOptions,
+    /** Bound on one batch's [rows, V] probabilities (tests make it small to run many batches). */
+    private readonly batchBytes = BATCH_BYTES,
+  ) {}
 
   /** One decode step: its feeds and outputs (ORT tensors or anything with dims and data). */
   step(session: { lens?: LensSessionInfo }, feeds: Record<string, TensorLike>, outputs: Record<string, TensorLike>): void {
@@ -137,7 +141,7 @@ export class LensRecorder {
     });
     if (!runner) return capture;
     // Rows in the capture's order ([position][layer]), run in batches that bound the [rows, V] probabilities.
-    const batch = Math.max(1, Math.floor(BATCH_BYTES / ((vocab ?? 65536) * 4 * 3)));
+    const batch = Math.max(1, Math.floor(this.batchBytes / ((vocab ?? 65536) * 4 * 3)));
     const W = this.width;
     for (let c0 = 0; c0 < cells; c0 += batch) {
       await checkpoint(signal);
