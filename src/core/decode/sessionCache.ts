@@ -63,7 +63,11 @@ export class SessionCache implements SessionSource {
     if (!head)
       return { ...(await createSession(file, taps, providers)), lens: { graph: null, head: null, unavailable: found.unavailable } };
     const hiddenOnly = { attention: 'none' as const, masks: 'none' as const, hidden: head.layers.map((l) => l.id) };
-    const session = await createSession(file, true, providers, taps ? {} : hiddenOnly);
+    // With taps, the tapped session already returns every hidden state: the same session serves decodes with and
+    // without the lens (one copy of the model in memory, not two).
+    const session = taps
+      ? await this.open(file, { taps: true, executionProviders: providers })
+      : await createSession(file, true, providers, hiddenOnly);
     const outputs = new Map(session.taps.filter((t) => t.tap === 'hidden').map((t) => [t.layer, t.output]));
     const missing = head.layers.filter((l) => !outputs.has(l.layer)).map((l) => l.layer);
     const lens: LensSessionInfo = missing.length
@@ -215,9 +219,15 @@ export function externalDataOptions(folder: string | undefined): ort.InferenceSe
   return folder ? { extra: { session: { model_external_initializers_file_folder_path: folder } } } : {};
 }
 
+/** Sessions released already: a lens-rows entry shares its tapped entry's session, and each is released once. */
+const released = new WeakSet<ort.InferenceSession>();
+
 async function release(entry: Entry): Promise<void> {
   try {
-    await (await entry.session).session.release();
+    const { session } = await entry.session;
+    if (released.has(session)) return;
+    released.add(session);
+    await session.release();
   } catch {
     // A session that failed to load has nothing to release.
   }

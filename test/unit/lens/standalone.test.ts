@@ -46,6 +46,14 @@ describe('the lens as a model of its own', () => {
     assert.ok(built.bytes.length < (SPEC.hidden * SPEC.vocab * 4) / 4, `the lens model is ${built.bytes.length} bytes`);
   });
 
+  test('with taps, decodes with and without the lens share one ONNX Runtime session', async () => {
+    const tapped = await sessions.open(file, { taps: true });
+    const withRows = await sessions.open(file, { taps: true, lensRows: true });
+    assert.equal(withRows.session, tapped.session);
+    assert.deepEqual(withRows.taps, tapped.taps);
+    assert.ok(withRows.lens?.rows && !tapped.lens);
+  });
+
   test('its last layer is the model’s own softmax(logits) at every row, and p(next token) the same (1e-5)', async () => {
     const { capture, outputs, feeds } = await recorded(file);
     const V = SPEC.vocab;
