@@ -5,6 +5,7 @@ import { prepareDecode } from '../core/decode/prepare';
 import { SessionCache } from '../core/decode/sessionCache';
 import { modelCheckFacts } from '../core/masks/context';
 import { ablate } from '../core/interventions/ablate';
+import { bisect } from '../core/interventions/bisect';
 import { occlude } from '../core/interventions/occlude';
 import { rankHeads } from '../core/interventions/rank';
 import { findModelLayout } from '../core/model/layout';
@@ -83,6 +84,16 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
     },
     prepare({ modelPath, modelVariant, ...options }, { signal }) {
       return queue.run(signal, async () => prepareDecode(await openModel(modelPath, modelVariant ?? ''), sessions, options, { signal }));
+    },
+    bisect({ modelPath, modelVariant, modelPathB, modelVariantB, text, maxNewTokens }, { signal, progress }) {
+      return queue.run(signal, async () =>
+        bisect(
+          await openModel(modelPath, modelVariant ?? ''),
+          await openModel(modelPathB, modelVariantB ?? ''),
+          { text, maxNewTokens },
+          { signal, onStep: (step, total) => progress({ step, total }) },
+        ),
+      );
     },
     decode({ modelPath, modelVariant, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {
