@@ -56,8 +56,10 @@ async function createSession(file: string, taps: boolean, executionProviders: st
   try {
     if (!taps) return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [] };
     let tapped;
+    const stamp = fileStamp(file);
     try {
-      tapped = await buildTappedModel(file, {}, withSummary);
+      // The weights stay in the file (onnx/referenced.ts): ONNX Runtime maps or reads them, JS never holds a copy.
+      tapped = await buildTappedModel(file, {}, withSummary, undefined, { weights: 'referenced' });
     } catch (error) {
       // A model with nothing to tap still decodes; the trace says why nothing was captured.
       if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
@@ -68,7 +70,8 @@ async function createSession(file: string, taps: boolean, executionProviders: st
         unavailable: [{ node: file, reason: error.message }],
       };
     }
-    const session = await ort.InferenceSession.create(tapped.bytes, { ...options, ...externalDataOptions(tapped.externalDataDir) });
+    const created = await ort.InferenceSession.create(tapped.bytes, { ...options, ...externalDataOptions(tapped.externalDataDir) });
+    const session = tapped.externalDataDir ? runsOnlyWhileUnchanged(file, stamp, created) : created;
     return {
       file,
       session,
@@ -93,13 +96,15 @@ async function createLensSession(
   executionProviders: string[],
   lens: LensGraphOptions,
 ): Promise<DecodeSession> {
-  const built = await buildLensModel(file, { taps, lens, append: withSummary });
+  const stamp = fileStamp(file);
+  const built = await buildLensModel(file, { taps, lens, append: withSummary, weights: 'referenced' });
   try {
-    const session = await ort.InferenceSession.create(built.bytes, {
+    const created = await ort.InferenceSession.create(built.bytes, {
       ...SESSION_OPTIONS,
       executionProviders,
       ...externalDataOptions(built.externalDataDir),
     });
+    const session = built.externalDataDir ? runsOnlyWhileUnchanged(file, stamp, created) : created;
     return {
       file,
       session,
@@ -134,6 +139,30 @@ const hasSummary = (session: ort.InferenceSession) => session.outputNames.includ
  */
 export function externalDataOptions(folder: string | undefined): ort.InferenceSession.SessionOptions {
   return folder ? { extra: { session: { model_external_initializers_file_folder_path: folder } } } : {};
+}
+
+/**
+ * A session whose weights ONNX Runtime maps from the model's folder must not run once the file changed on disk: a
+ * rewrite in place would mix old and new weights, and a run over a truncated file ends the process (SIGBUS). Each
+ * run checks the file's stamp first (a stat, microseconds); the cache then hands out a session of the new file.
+ */
+function runsOnlyWhileUnchanged(file: string, stamp: string, session: ort.InferenceSession): ort.InferenceSession {
+  const run = session.run.bind(session) as (...args: unknown[]) => ReturnType<ort.InferenceSession['run']>;
+  session.run = ((...args: unknown[]) => {
+    let now: string;
+    try {
+      now = fileStamp(file);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (now !== stamp) {
+      return Promise.reject(
+        new DecoderLensError('bad-model', `${file} changed on disk after it was loaded; run again to load the new file.`, file),
+      );
+    }
+    return run(...args);
+  }) as ort.InferenceSession['run'];
+  return session;
 }
 
 async function release(entry: Entry): Promise<void> {
