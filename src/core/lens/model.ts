@@ -2,7 +2,7 @@
 // appended lens nodes. A model whose head cannot be found still loads, with the reason in `lensUnavailable`.
 import { open, readFile } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
-import { type TapOutput, type TapReport, type WeightPlacement, buildTappedModel, findTaps, readModel } from '../onnx';
+import { type TapOutput, type TapReport, type TapSelection, type WeightPlacement, buildTappedModel, findTaps, readModel } from '../onnx';
 import { externalDataFolder } from '../onnx/external';
 import { concatBytes } from '../onnx/wire';
 import { type LensGraph, type LensGraphOptions, buildLensGraph } from './graph';
@@ -24,6 +24,9 @@ export interface LensModel {
 }
 
 export const DEFAULT_LENS: LensGraphOptions = { rows: 'last', k: 10 };
+
+/** The model as it is plus the lens (its bytes are the file's, or reference its weights). */
+const NO_TAPS: TapSelection = { attention: 'none', masks: 'none', hidden: 'none' };
 
 export async function buildLensModel(
   path: string,
@@ -92,7 +95,7 @@ export async function buildLensModel(
     const append = [...(lens ? [(lens as LensGraph).appendix] : []), ...(options.append?.(report) ?? [])];
     base = options.taps
       ? await tappedOrPlain(path, append, options.weights)
-      : { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [] };
+      : { ...(await tappedOrPlain(path, append, options.weights, NO_TAPS)), outputs: [], unavailable: [] };
   }
   const externalDataDir =
     base.externalDataDir ?? (model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined);
@@ -120,6 +123,7 @@ async function tappedOrPlain(
   path: string,
   append: Uint8Array[],
   weights?: WeightPlacement,
+  selection: TapSelection = {},
 ): Promise<{
   bytes: Uint8Array;
   outputs: TapOutput[];
@@ -127,7 +131,7 @@ async function tappedOrPlain(
   externalDataDir?: string;
 }> {
   try {
-    return await buildTappedModel(path, {}, () => append, undefined, { weights });
+    return await buildTappedModel(path, selection, () => append, undefined, { weights });
   } catch (error) {
     if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
     return { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [{ node: path, reason: error.message }] };

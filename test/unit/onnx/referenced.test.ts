@@ -8,6 +8,7 @@ import { initValues } from '../../../bench/graph/gptModel';
 import { T, floatTensor, model } from '../../../bench/graph/onnxBuild';
 import { SessionCache, externalDataOptions } from '../../../src/core/decode/sessionCache';
 import { DecoderLensError } from '../../../src/core/errors';
+import { buildLensModel } from '../../../src/core/lens/model';
 import { buildTappedModel } from '../../../src/core/onnx';
 import { REFERENCE_MIN_BYTES } from '../../../src/core/onnx/referenced';
 import { readField } from '../../../src/core/onnx/wire';
@@ -126,6 +127,31 @@ describe('weights by reference (the tapped model points into the original file)'
     await runBoth(path, synthFeeds(spec, {}, { batch: 2, seq: 3, pad: [0, 1] }), 'generated');
     assert.deepEqual(readdirSync(dir), before);
   });
+});
+
+describe('lens models over referenced weights', () => {
+  for (const taps of [true, false]) {
+    it(`taps ${taps ? 'on' : 'off'}: the lens model references the file and computes the same bits`, async () => {
+      for (const c of checkCases('tiny-gpt').filter((x) => x.file !== 'decoder_with_past_model.onnx')) {
+        const path = fixtureFile('tiny-gpt', c.file);
+        const lens = { rows: 'all' as const, k: 3 };
+        const copied = await buildLensModel(path, { taps, lens });
+        const referenced = await buildLensModel(path, { taps, lens, weights: 'referenced' });
+        assert.ok(referenced.bytes.length < statSync(path).size / 4, `${c.file}: ${referenced.bytes.length} bytes`);
+        checkReferences(path, referenced.bytes);
+        const a = await ort.InferenceSession.create(copied.bytes);
+        const b = await ort.InferenceSession.create(referenced.bytes, externalDataOptions(referenced.externalDataDir));
+        try {
+          const want = await a.run(feedsOf(c));
+          const got = await b.run(feedsOf(c));
+          for (const name of Object.keys(want)) assertSameTensor(got[name], want[name], `${c.file}: ${name}`);
+        } finally {
+          await a.release();
+          await b.release();
+        }
+      }
+    });
+  }
 });
 
 describe('sessions over referenced weights', () => {
