@@ -5,13 +5,16 @@ import { buildLensModel } from '../lens/model';
 import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
 import { TOP_K_SHOWN } from './steps';
 import type { LensGraphOptions } from '../lens/graph';
-import { buildTappedModel, type TapOutput, type TapReport } from '../onnx';
+import { buildTappedModel, type TapOutput, type TapReport, type TapSelection } from '../onnx';
 import type { DecodeSession, SessionOptions, SessionSource } from './session';
 
 interface Entry {
   stamp: string;
   session: Promise<DecodeSession>;
 }
+
+/** No taps: the model's own graph, its weights referenced in the file. */
+const NO_TAPS: TapSelection = { attention: 'none', masks: 'none', hidden: 'none' };
 
 export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 
@@ -54,12 +57,12 @@ export class SessionCache implements SessionSource {
 async function createSession(file: string, taps: boolean, executionProviders: string[]): Promise<DecodeSession> {
   const options = { ...SESSION_OPTIONS, executionProviders };
   try {
-    if (!taps) return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [] };
     let tapped;
     const stamp = fileStamp(file);
     try {
       // The weights stay in the file (onnx/referenced.ts): ONNX Runtime maps or reads them, JS never holds a copy.
-      tapped = await buildTappedModel(file, {}, withSummary, undefined, { weights: 'referenced' });
+      // Without taps the graph is the file's own, unchanged (ORT loading the path itself would parse a copy of it).
+      tapped = await buildTappedModel(file, taps ? {} : NO_TAPS, taps ? withSummary : () => [], undefined, { weights: 'referenced' });
     } catch (error) {
       // A model with nothing to tap still decodes; the trace says why nothing was captured.
       if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
@@ -67,11 +70,12 @@ async function createSession(file: string, taps: boolean, executionProviders: st
         file,
         session: await ort.InferenceSession.create(file, options),
         taps: [],
-        unavailable: [{ node: file, reason: error.message }],
+        unavailable: taps ? [{ node: file, reason: error.message }] : [],
       };
     }
     const created = await ort.InferenceSession.create(tapped.bytes, { ...options, ...externalDataOptions(tapped.externalDataDir) });
     const session = tapped.externalDataDir ? runsOnlyWhileUnchanged(file, stamp, created) : created;
+    if (!taps) return { file, session, taps: [], unavailable: [] };
     return {
       file,
       session,

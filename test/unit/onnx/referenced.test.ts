@@ -179,6 +179,27 @@ describe('sessions over referenced weights', () => {
     }
   });
 
+  it('an untapped session is the file’s own graph over referenced weights: every output as ORT loading the path gives it', async () => {
+    for (const c of checkCases('tiny-gpt')) {
+      const path = copyOf('tiny-gpt', c.file);
+      const ours = await sessions.open(path, { taps: false });
+      assert.deepEqual(ours.taps, []);
+      const plain = await ort.InferenceSession.create(path);
+      try {
+        const want = await plain.run(feedsOf(c));
+        const got = await ours.session.run(feedsOf(c));
+        assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort());
+        for (const name of Object.keys(want)) assertSameTensor(got[name], want[name], `${c.file}: ${name}`);
+      } finally {
+        await plain.release();
+      }
+      // Its weights are in the file, so it too stops once the file changes.
+      const later = new Date(statSync(path).mtimeMs + 10_000);
+      utimesSync(path, later, later);
+      await expectError(ours.session.run(feedsOf(c)), 'bad-model', path);
+    }
+  });
+
   it('a truncated model file: a DecoderLensError naming the file, before and after a session was made', async () => {
     const path = copyOf('tiny-gpt', 'decoder_model.onnx');
     const open = await sessions.open(path, { taps: true, lens: { rows: 'last', k: 3 } });
