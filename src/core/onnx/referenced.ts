@@ -2,8 +2,8 @@
 // initializer is rewritten as external data pointing back into the ORIGINAL .onnx file at the byte offset of its
 // own raw_data, so JS never reads the payload and ONNX Runtime maps (Linux, macOS) or reads it from the file itself.
 // The session is told the model's folder (decode/sessionCache.ts: externalDataOptions); nothing is written anywhere.
-import type { FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { type FileHandle, realpath } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { InitializerInfo, ModelInfo } from './types';
 import { FormatError, Writer, readField } from './wire';
 
@@ -32,8 +32,21 @@ export function referencedInitializers(model: ModelInfo, minBytes = REFERENCE_MI
   );
 }
 
-/** The location the referenced initializers name: the model file itself, relative to its folder. */
-export const referenceLocation = (path: string) => basename(path);
+/**
+ * The folder to hand ONNX Runtime and the location the references name: the model file's real place. A Hugging Face
+ * cache links snapshots/…/onnx/model.onnx to blobs/<hash>, and ONNX Runtime refuses external data that resolves
+ * outside the folder it was given. Null (copy instead) when the model's own external data files live in another
+ * folder (one session has one folder) or the file cannot be resolved.
+ */
+export async function referenceTarget(path: string, dataFolder: string | undefined): Promise<{ folder: string; location: string } | null> {
+  try {
+    const real = await realpath(path);
+    if (dataFolder !== undefined && (await realpath(dataFolder)) !== dirname(real)) return null;
+    return { folder: dataFolder ?? dirname(real), location: basename(real) };
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The initializer field (key included) rewritten to reference its payload: every field but raw_data is kept as it

@@ -2,11 +2,10 @@
 // assemble.ts writes the bytes), and hands over external data in memory.
 import { type FileHandle, open } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
-import { dirname } from 'node:path';
 import { externalDataFolder } from './external';
 import type { MaskKind } from './scorePath';
 import { assemble } from './assemble';
-import { type WeightPlacement, referenceLocation, referencedInitializers } from './referenced';
+import { type WeightPlacement, referenceTarget, referencedInitializers } from './referenced';
 import { readModel } from './reader';
 import { Planner } from './planner';
 import { type TapReport, findTaps } from './taps';
@@ -109,11 +108,12 @@ export async function buildTappedModel(
   }
   edit?.(plan, report, model);
   const extra = await append(report, outputs);
+  const dataFolder = model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined;
   const referenced = options.weights === 'referenced' ? referencedInitializers(model) : [];
-  const refs = referenced.length > 0 ? { location: referenceLocation(path), initializers: referenced } : undefined;
+  const target = referenced.length > 0 ? await referenceTarget(path, dataFolder) : null;
+  const refs = target ? { location: target.location, initializers: referenced } : undefined;
   const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra, refs));
-  const externalDataDir =
-    model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : refs ? dirname(path) : undefined;
+  const externalDataDir = dataFolder ?? target?.folder;
   return { bytes, outputs, ...(externalDataDir ? { externalDataDir } : {}), unavailable: report.unavailable, report };
 }
 

@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, readdirSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
@@ -61,7 +72,7 @@ function checkReferences(path: string, tapped: Uint8Array): { referenced: number
     }
     referenced++;
     assert.equal(t.rawData?.length ?? 0, 0, `${t.name}: no payload left inline`);
-    assert.equal(entry(t, 'location'), basename(path), `${t.name}: names the model file itself`);
+    assert.equal(entry(t, 'location'), basename(realpathSync(path)), `${t.name}: names the model file itself`);
     const offset = Number(entry(t, 'offset'));
     const length = Number(entry(t, 'length'));
     assert.equal(length, byteSize(t), `${t.name}: length is the tensor's size`);
@@ -73,7 +84,7 @@ function checkReferences(path: string, tapped: Uint8Array): { referenced: number
 async function runBoth(path: string, feeds: Record<string, ort.Tensor>, label: string): Promise<void> {
   const copied = await buildTappedModel(path);
   const referenced = await buildTappedModel(path, {}, () => [], undefined, { weights: 'referenced' });
-  assert.equal(referenced.externalDataDir, dirname(path));
+  assert.equal(referenced.externalDataDir, dirname(realpathSync(path)));
   assert.deepEqual(referenced.outputs, copied.outputs);
   const quiet = { logSeverityLevel: 3 as const };
   const a = await ort.InferenceSession.create(copied.bytes, quiet);
@@ -197,6 +208,26 @@ describe('sessions over referenced weights', () => {
       const later = new Date(statSync(path).mtimeMs + 10_000);
       utimesSync(path, later, later);
       await expectError(ours.session.run(feedsOf(c)), 'bad-model', path);
+    }
+  });
+
+  it('a model linked from a Hugging Face cache snapshot references the blob the link resolves to', async () => {
+    const root = tmpDir();
+    mkdirSync(join(root, 'blobs'));
+    mkdirSync(join(root, 'snapshots', 'rev', 'onnx'), { recursive: true });
+    copyFileSync(fixtureFile('tiny-gpt', 'decoder_model.onnx'), join(root, 'blobs', '3f2a9c'));
+    const path = join(root, 'snapshots', 'rev', 'onnx', 'model.onnx');
+    symlinkSync(join('..', '..', '..', 'blobs', '3f2a9c'), path);
+    const tapped = await buildTappedModel(path, {}, () => [], undefined, { weights: 'referenced' });
+    assert.ok(checkReferences(path, tapped.bytes).referenced > 0);
+    assert.equal(tapped.externalDataDir, join(realpathSync(root), 'blobs'));
+    const ours = await sessions.open(path, { taps: true });
+    const plain = await ort.InferenceSession.create(path);
+    try {
+      const want = await plain.run(feedsOf(first));
+      assertSameTensor((await ours.session.run(feedsOf(first))).logits, want.logits, 'logits through the link');
+    } finally {
+      await plain.release();
     }
   });
 
