@@ -5,6 +5,7 @@
 // are replaced too, and their payloads are never read at all.
 import type { FileHandle } from 'node:fs/promises';
 import { referencedField } from './referenced';
+import { type Relocation, relocatedField } from './relocate';
 import { type GraphEdit, additions, rewriteNodeField } from './surgeryBytes';
 import type { ByteRange, InitializerInfo, ModelInfo } from './types';
 import { FormatError, WIRE_LEN, Writer, encodeVarint, readField } from './wire';
@@ -15,6 +16,12 @@ type Piece = ByteRange | Uint8Array;
 export interface References {
   location: string;
   initializers: InitializerInfo[];
+}
+
+/** Initializer fields rewritten on the way: weights referenced (referenced.ts), data files renamed (relocate.ts). */
+export interface Rewrites {
+  refs?: References;
+  relocation?: Relocation;
 }
 
 /** A field of the top-level graph written anew: its range in the file and its new bytes. */
@@ -34,7 +41,7 @@ async function readRange(handle: FileHandle, r: ByteRange): Promise<Uint8Array> 
   return buf;
 }
 
-function replacements(handle: FileHandle, model: ModelInfo, root: GraphEdit, refs: References | undefined): Replacement[] {
+function replacements(handle: FileHandle, model: ModelInfo, root: GraphEdit, { refs, relocation }: Rewrites): Replacement[] {
   const nodes: Replacement[] = [...root.nodes.entries()].map(([index, change]) => {
     const range = model.graph.nodes[index].range;
     return { range, pieces: async () => rewriteNodeField(await readRange(handle, range), change) };
@@ -43,14 +50,18 @@ function replacements(handle: FileHandle, model: ModelInfo, root: GraphEdit, ref
     range: t.range,
     pieces: () => referencedField(handle, t, refs!.location),
   }));
-  return [...nodes, ...tensors].sort((a, b) => a.range.offset - b.range.offset);
+  const moved: Replacement[] = (relocation?.initializers ?? []).map((t) => ({
+    range: t.range,
+    pieces: () => relocatedField(handle, t, relocation!.locations),
+  }));
+  return [...nodes, ...tensors, ...moved].sort((a, b) => a.range.offset - b.range.offset);
 }
 
 /** The pieces of the edited model, in order. */
-async function plan(handle: FileHandle, model: ModelInfo, root: GraphEdit, refs: References | undefined): Promise<Piece[]> {
+async function plan(handle: FileHandle, model: ModelInfo, root: GraphEdit, rewrites: Rewrites): Promise<Piece[]> {
   const tail = additions(root);
   const appended = tail.length > 0 ? new Writer().pieces(7, tail).toPieces() : [];
-  const changed = replacements(handle, model, root, refs);
+  const changed = replacements(handle, model, root, rewrites);
   if (changed.length === 0) return [{ offset: 0, length: model.byteLength }, ...appended];
   const pieces: Piece[] = [];
   let cursor = 0;
@@ -89,17 +100,17 @@ function fieldHeader(no: number, length: number): Uint8Array {
 
 /**
  * The edited model in one buffer, filled by positional reads from the file. `append`: more fields for the end of
- * the ModelProto (protobuf merges them), written into the same buffer. `refs`: initializers written as references
- * into the file instead of copies.
+ * the ModelProto (protobuf merges them), written into the same buffer. `rewrites`: initializers written as
+ * references into the file instead of copies, or with their data files renamed.
  */
 export async function assemble(
   handle: FileHandle,
   model: ModelInfo,
   root: GraphEdit,
   append: Uint8Array[] = [],
-  refs?: References,
+  rewrites: Rewrites = {},
 ): Promise<Uint8Array> {
-  const pieces = [...(await plan(handle, model, root, refs)), ...append];
+  const pieces = [...(await plan(handle, model, root, rewrites)), ...append];
   // Unpooled and uninitialised: every byte is written below.
   const out = Buffer.allocUnsafeSlow(pieces.reduce((n, p) => n + p.length, 0));
   let at = 0;

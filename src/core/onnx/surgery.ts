@@ -6,6 +6,7 @@ import { externalDataFolder } from './external';
 import type { MaskKind } from './scorePath';
 import { assemble } from './assemble';
 import { type WeightPlacement, referenceTarget, referencedInitializers } from './referenced';
+import { relocation } from './relocate';
 import { readModel } from './reader';
 import { Planner } from './planner';
 import { type TapReport, findTaps } from './taps';
@@ -108,11 +109,14 @@ export async function buildTappedModel(
   }
   edit?.(plan, report, model);
   const extra = await append(report, outputs);
-  const dataFolder = model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined;
+  const namedFolder = model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined;
+  const relocated = namedFolder ? await relocation(model, namedFolder) : null;
+  const dataFolder = relocated?.folder ?? namedFolder;
   const referenced = options.weights === 'referenced' ? referencedInitializers(model) : [];
   const target = referenced.length > 0 ? await referenceTarget(path, dataFolder) : null;
   const refs = target ? { location: target.location, initializers: referenced } : undefined;
-  const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra, refs));
+  const rewrites = { ...(refs ? { refs } : {}), ...(relocated ? { relocation: relocated } : {}) };
+  const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra, rewrites));
   const externalDataDir = dataFolder ?? target?.folder;
   return { bytes, outputs, ...(externalDataDir ? { externalDataDir } : {}), unavailable: report.unavailable, report };
 }

@@ -231,6 +231,47 @@ describe('sessions over referenced weights', () => {
     }
   });
 
+  it('external data linked from a Hugging Face cache: the data files are named by the blobs the links resolve to', async () => {
+    const root = tmpDir();
+    mkdirSync(join(root, 'blobs'));
+    mkdirSync(join(root, 'snapshots', 'rev'), { recursive: true });
+    // The fixture with every initializer moved to model.onnx_data, as exporters write models over 2 GB.
+    const m = onnx.ModelProto.decode(readFileSync(fixtureFile('tiny-gpt', 'decoder_model.onnx')));
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    for (const t of m.graph!.initializer!) {
+      const raw = t.rawData!;
+      chunks.push(raw);
+      t.rawData = new Uint8Array(0);
+      t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+      t.externalData = [
+        { key: 'location', value: 'model.onnx_data' },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(raw.length) },
+      ];
+      offset += raw.length;
+    }
+    writeFileSync(join(root, 'blobs', '9e1d'), Buffer.concat(chunks));
+    writeFileSync(join(root, 'blobs', '51c0'), onnx.ModelProto.encode(m).finish());
+    const path = join(root, 'snapshots', 'rev', 'model.onnx');
+    symlinkSync(join('..', '..', 'blobs', '51c0'), path);
+    symlinkSync(join('..', '..', 'blobs', '9e1d'), join(root, 'snapshots', 'rev', 'model.onnx_data'));
+    const tapped = await buildTappedModel(path);
+    assert.equal(tapped.externalDataDir, join(realpathSync(root), 'blobs'));
+    const named = new Set(initializersOf(tapped.bytes).map((t) => entry(t, 'location')));
+    assert.deepEqual([...named], ['9e1d']);
+    const plain = await ort.InferenceSession.create(path);
+    try {
+      const want = await plain.run(feedsOf(first));
+      for (const lens of [false as const, { rows: 'last' as const, k: 3 }]) {
+        const ours = await sessions.open(path, { taps: true, lens });
+        assertSameTensor((await ours.session.run(feedsOf(first))).logits, want.logits, `logits (lens ${lens ? 'on' : 'off'})`);
+      }
+    } finally {
+      await plain.release();
+    }
+  });
+
   it('a truncated model file: a DecoderLensError naming the file, before and after a session was made', async () => {
     const path = copyOf('tiny-gpt', 'decoder_model.onnx');
     const open = await sessions.open(path, { taps: true, lens: { rows: 'last', k: 3 } });
