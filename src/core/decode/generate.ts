@@ -60,7 +60,8 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
   const layers = [...new Set(arch.first.taps.filter((t) => t.tap === 'attention').map((t) => t.layer))];
   const maxAxes = arch.axes(arch.start.length + runs - 1);
   const kinds = arch.kinds.map((k) => ({ heads, ...maxAxes(k) }));
-  const capture = planCapture({ layers, kinds }, options.captureMaxBytes, options.compactAttention);
+  // A sparse capture needs the compaction nodes, which the caller asked for when the shape called for them.
+  const capture = planCapture({ layers, kinds }, options.captureMaxBytes, options.compactAttention, arch.first.compact !== undefined);
   const recorder = options.taps ? new AttentionRecorder(capture.averageHeads, options.hiddenVectors, capture.bits) : undefined;
   const lens = options.lens ? new LensRecorder() : undefined;
   const random = seededRandom(options.sampling.seed);
@@ -96,13 +97,14 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
     };
     if (names.includes('use_cache_branch')) feeds.use_cache_branch = boolTensor(cached);
     for (const name of pastInputs(session)) feeds[name] = cached ? past[name] : emptyPast(session, name, fallback);
+    if (session.compact) feeds[session.compact.kInput] = int64Tensor([Math.max(1, Math.min(capture.topK ?? 1, ids.length))], [1]);
 
-    const outputs = await runSession(session, feeds);
+    const outputs = await runSession(session, feeds, capture.topK ? session.fetches : undefined);
     lens?.step(session, feeds, outputs);
     const logits = lastLogits(outputs, session.file);
     const summary = session.summary ? outputs : undefined;
     if (step === 0 && arch.scoreInput) scored = arch.scoreInput(logits, ids, summary);
-    recordTaps(recorder, session, outputs, queryStart, fed.length, maxAxes, arch.kindOf, capture.keepLayer);
+    recordTaps(recorder, session, outputs, queryStart, fed.length, maxAxes, arch.kindOf, capture.keepLayer, capture.topK);
     if (m === 0) {
       nextTop = topOfRow(logits, tokenizer, summary);
       break;

@@ -6,6 +6,9 @@ import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
 import { TOP_K_SHOWN } from './steps';
 import type { LensGraphOptions } from '../lens/graph';
 import { buildTappedModel, type TapOutput, type TapReport } from '../onnx';
+import { COMPACT_K_INPUT, compactAppendix, exposedName, type CompactOutputs } from '../onnx/compact';
+import { readModel } from '../onnx/reader';
+import type { ModelInfo } from '../onnx/types';
 import type { DecodeSession, SessionOptions, SessionSource } from './session';
 
 interface Entry {
@@ -25,13 +28,16 @@ export class SessionCache implements SessionSource {
   open(file: string, options: SessionOptions): Promise<DecodeSession> {
     const providers = options.executionProviders?.length ? options.executionProviders : ['cpu'];
     const lens = options.lens ? `:lens-${options.lens.rows}-${options.lens.k}` : '';
-    const key = `${options.taps ? 'tapped' : 'plain'}${lens}:${providers.join(',')}:${file}`;
+    const compact = options.taps && options.compact ? ':compact' : '';
+    const key = `${options.taps ? 'tapped' : 'plain'}${lens}${compact}:${providers.join(',')}:${file}`;
     const stamp = fileStamp(file);
     const cached = this.entries.get(key);
     if (cached && cached.stamp === stamp) return cached.session;
     if (cached) void release(cached);
     const session = (
-      options.lens ? createLensSession(file, options.taps, providers, options.lens) : createSession(file, options.taps, providers)
+      options.lens
+        ? createLensSession(file, options.taps, providers, options.lens, !!compact)
+        : createSession(file, options.taps, providers, !!compact)
     ).catch((error: unknown) => {
       this.entries.delete(key);
       throw error;
@@ -51,13 +57,20 @@ export class SessionCache implements SessionSource {
   }
 }
 
-async function createSession(file: string, taps: boolean, executionProviders: string[]): Promise<DecodeSession> {
+async function createSession(file: string, taps: boolean, executionProviders: string[], compact = false): Promise<DecodeSession> {
   const options = { ...SESSION_OPTIONS, executionProviders };
   try {
     if (!taps) return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [] };
     let tapped;
+    let opset = 0;
+    const appendix = compactAppender(() => opset, compact);
     try {
-      tapped = await buildTappedModel(file, {}, withSummary);
+      tapped = await buildTappedModel(
+        file,
+        {},
+        (report, outputs) => [...withSummary(report), ...appendix.append(report, outputs)],
+        (_plan, _report, model) => (opset = modelOpset(model)),
+      );
     } catch (error) {
       // A model with nothing to tap still decodes; the trace says why nothing was captured.
       if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
@@ -75,6 +88,7 @@ async function createSession(file: string, taps: boolean, executionProviders: st
       summary: hasSummary(session),
       taps: sessionTaps(tapped.outputs),
       unavailable: tapped.unavailable ?? [],
+      ...appendix.session(session, tapped.outputs),
     };
   } catch (error) {
     if (error instanceof DecoderLensError) throw error;
@@ -92,8 +106,11 @@ async function createLensSession(
   taps: boolean,
   executionProviders: string[],
   lens: LensGraphOptions,
+  compact = false,
 ): Promise<DecodeSession> {
-  const built = await buildLensModel(file, { taps, lens, append: withSummary });
+  const opset = compact && taps ? modelOpset(await readModel(file)) : 0;
+  const appendix = compactAppender(() => opset, compact && taps);
+  const built = await buildLensModel(file, { taps, lens, append: (report) => [...withSummary(report), ...appendix.append(report)] });
   try {
     const session = await ort.InferenceSession.create(built.bytes, {
       ...SESSION_OPTIONS,
@@ -107,10 +124,47 @@ async function createLensSession(
       unavailable: built.unavailable,
       summary: hasSummary(session),
       lens: { graph: built.lens, head: built.head, unavailable: built.lensUnavailable },
+      ...appendix.session(session, built.taps),
     };
   } catch (error) {
     throw new DecoderLensError('bad-model', `ONNX Runtime could not load ${file} with the lens nodes: ${(error as Error).message}`, file);
   }
+}
+
+const modelOpset = (model: ModelInfo) => model.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+
+/**
+ * The compaction nodes (onnx/compact.ts) after every attention tap the planner exposes, and what the session then
+ * fetches: everything but the full probabilities and the mask taps the bands replace.
+ */
+function compactAppender(opset: () => number, on: boolean) {
+  let outputs: CompactOutputs[] = [];
+  return {
+    append(report: TapReport, tapped?: readonly TapOutput[]): Uint8Array[] {
+      if (!on) return [];
+      const sources = report.attention.flatMap((a) => {
+        const name = tapped?.find((o) => o.tap === 'attention' && o.id === a.id)?.output ?? exposedName(a.id, a.sites);
+        return name ? [{ id: a.id, output: name }] : [];
+      });
+      const built = compactAppendix(sources, opset());
+      outputs = built?.outputs ?? [];
+      return built ? [built.bytes] : [];
+    },
+    session(session: ort.InferenceSession, taps: readonly TapOutput[]): Pick<DecodeSession, 'compact' | 'fetches'> {
+      const names = new Set(session.outputNames);
+      const usable = outputs.filter((o) => names.has(o.values) && names.has(o.rest));
+      if (!on || usable.length === 0 || !session.inputNames.includes(COMPACT_K_INPUT)) return {};
+      const byOutput = new Map(usable.map((o) => [o.output, o]));
+      const replaced = new Set(usable.map((o) => o.output));
+      // Mask taps of a compacted layer: its bands stand in for them (when the graph computes bands).
+      const banded = new Set(taps.filter((t) => t.tap === 'attention' && byOutput.get(t.output)?.count).map((t) => `${t.kind}.${t.layer}`));
+      for (const t of taps) if (t.tap === 'mask' && banded.has(`${t.kind}.${t.layer}`)) replaced.add(t.output);
+      return {
+        compact: { kInput: COMPACT_K_INPUT, taps: byOutput },
+        fetches: session.outputNames.filter((n) => !replaced.has(n)),
+      };
+    },
+  };
 }
 
 /** The taps a decode session reads, from the surgery's output list. */
