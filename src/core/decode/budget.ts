@@ -71,7 +71,7 @@ export function planCapture(shape: CaptureShape, capBytes: number, compact = fal
         keepLayer: () => true,
         dropped: [
           `per-head attention: kept as each query row's ${k} largest probabilities (float16) and the mass of the rest, since ${why} (8-bit codes would need ${fmt(perLayer(1) * layerCount)})`,
-          'masks: kept as each row\'s band of attended keys (first, last, count), read from the probabilities (a key no head attends to is hidden); the raw additive values are not kept',
+          "masks: kept as each row's band of attended keys (first, last, count), read from the probabilities (a key no head attends to is hidden); the raw additive values are not kept",
         ],
       };
     }

@@ -365,7 +365,15 @@ export class AttentionRecorder {
       .map(({ plan, matrix }) => {
         const { queries, keys } = axis(plan.kind);
         const { first, last, count } = matrix.crop(queries);
-        return { layer: plan.layer, kind: plan.kind, queries, keys, visible: new Uint8Array(0), raw: new Float32Array(0), bands: { first, last, count } };
+        return {
+          layer: plan.layer,
+          kind: plan.kind,
+          queries,
+          keys,
+          visible: new Uint8Array(0),
+          raw: new Float32Array(0),
+          bands: { first, last, count },
+        };
       });
     const masks = [...this.masks.values()].sort(order).map(({ plan, raw }) => {
       const { queries, keys } = axis(plan.kind);

@@ -106,7 +106,8 @@ export async function decodeDecoderOnly(
       feeds: (session: DecodeSession, ids: number[], queryStart: number) => {
         const names = session.session.inputNames;
         const feeds: Record<string, ort.Tensor> = {};
-        const mask = [...inputMask, ...new Array<number>(ids.length - n).fill(1)];
+        // A chunked prefill feeds part of the prompt: its mask is the prompt's so far.
+        const mask = [...inputMask.slice(0, ids.length), ...new Array<number>(Math.max(0, ids.length - n)).fill(1)];
         if (names.includes('attention_mask')) feeds.attention_mask = int64Tensor(mask, [1, mask.length]);
         if (names.includes('position_ids')) feeds.position_ids = int64Tensor(range(queryStart, ids.length), [1, ids.length - queryStart]);
         return feeds;

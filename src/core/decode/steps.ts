@@ -115,7 +115,14 @@ export function recordTaps(
       recorder.addTopK(
         { layer: tap.layer, kind: kindOf(tap.kind), heads, maxQueries: queries, maxKeys: keys },
         topK,
-        { values, indices: outputs[compact.indices], rest: outputs[compact.rest], first: part(compact.first), last: part(compact.last), count: part(compact.count) },
+        {
+          values,
+          indices: outputs[compact.indices],
+          rest: outputs[compact.rest],
+          first: part(compact.first),
+          last: part(compact.last),
+          count: part(compact.count),
+        },
         queryStart,
       );
       continue;

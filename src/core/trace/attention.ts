@@ -95,7 +95,8 @@ export function attentionHeadMean(capture: AttentionCapture): Float32Array {
   const size = capture.queries * capture.keys;
   if (capture.topK) {
     const out = new Float32Array(size);
-    for (let h = 0; h < capture.heads; h++) for (let q = 0; q < capture.queries; q++) scatterRow(capture, h, q, out, q * capture.keys, true);
+    for (let h = 0; h < capture.heads; h++)
+      for (let q = 0; q < capture.queries; q++) scatterRow(capture, h, q, out, q * capture.keys, true);
     if (capture.heads > 1) for (let i = 0; i < size; i++) out[i] /= capture.heads;
     return out;
   }
@@ -129,7 +130,8 @@ export function attentionValues(capture: AttentionCapture): Float32Array {
 /** The precision the values were stored at, in words, or undefined for float32. */
 export function attentionPrecision(capture: AttentionCapture): string | undefined {
   const t = capture.topK;
-  if (t) return `each row's ${t.k} largest probabilities (float16, within ${(t.maxRelativeError * 100).toPrecision(2)}%) and the mass of the rest`;
+  if (t)
+    return `each row's ${t.k} largest probabilities (float16, within ${(t.maxRelativeError * 100).toPrecision(2)}%) and the mass of the rest`;
   const q = capture.quantized;
   return q ? `${q.bits}-bit probabilities, each within ±${q.maxError.toPrecision(2)}` : undefined;
 }
@@ -154,7 +156,11 @@ function halfAt(bytes: Uint8Array, i: number): number {
 }
 
 /** One row's kept probabilities decoded: keys and values, largest first (k at most; fewer where indices are −1). */
-export function attentionTopRow(capture: AttentionCapture, head: number, query: number): { keys: Int32Array; values: Float32Array; rest: number } {
+export function attentionTopRow(
+  capture: AttentionCapture,
+  head: number,
+  query: number,
+): { keys: Int32Array; values: Float32Array; rest: number } {
   const t = capture.topK;
   if (!t) throw new TypeError('Not a top-k capture.');
   if (!Number.isInteger(query) || query < 0 || query >= capture.queries)
