@@ -181,3 +181,26 @@ function scatterRow(capture: AttentionCapture, head: number, query: number, out:
     else out[at + key] = values[j];
   }
 }
+
+/**
+ * The same sparse capture with only each row's `k` largest probabilities (those it had first) and the dropped
+ * ones added to the rest mass: for a report that must stay small. Any other capture is returned as it is.
+ */
+export function attentionTopKShrunk(capture: AttentionCapture, k: number): AttentionCapture {
+  const t = capture.topK;
+  if (!t || k >= t.k) return capture;
+  const rows = t.rest.length;
+  const halves = halfValues(t.values);
+  const values = new Uint16Array(rows * k);
+  const indices = new Int32Array(rows * k);
+  const rest = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    values.set(halves.subarray(r * t.k, r * t.k + k), r * k);
+    indices.set(t.indices.subarray(r * t.k, r * t.k + k), r * k);
+    const dropped = halfToFloat(halves.subarray(r * t.k + k, (r + 1) * t.k));
+    let sum = t.rest[r];
+    for (let j = 0; j < dropped.length; j++) if (t.indices[r * t.k + k + j] >= 0) sum += dropped[j];
+    rest[r] = sum;
+  }
+  return { ...capture, topK: { ...t, k, values: new Uint8Array(values.buffer), indices, rest } };
+}

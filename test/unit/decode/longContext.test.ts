@@ -5,7 +5,7 @@
 // as bands, and the process's memory grows by at most the cap + 2 × the weights + what ONNX Runtime itself
 // needs for one layer's prefill probabilities. Skipped with a message when disk or memory is short.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -15,8 +15,12 @@ import { decode, openModel } from '../../../src/core/decode';
 import { SessionCache } from '../../../src/core/decode/sessionCache';
 import { attentionTopRow } from '../../../src/core/trace/attention';
 import { maskVisibleRow } from '../../../src/core/trace/masks';
+import { writeTraceJson, type TraceJson } from '../../../src/core/trace/json';
 import type { Trace } from '../../../src/core/trace/types';
-import { fixture } from '../paths';
+import { readPanelData } from '../../../src/panelData/embedded';
+import { writeHtmlReport } from '../../../src/panelData/node/reportHtml';
+import { PanelDataService } from '../../../src/panelData/serve';
+import { fixture, repoRoot } from '../paths';
 
 // The fixture tokenizer's 336 ids (eos 335, the folder writer's vocab − 1).
 const SPEC: GptSpec = { layers: 4, hidden: 64, heads: 4, vocab: 336, ffn: 128, past: true, valueInfo: true };
@@ -120,5 +124,26 @@ describe('T = 4,096 decode with capture', { skip: short || undefined }, () => {
       plain.generated.map((g) => g.id),
     );
     for (const i of [1, 1_000, PROMPT_TOKENS - 1]) assert.ok(Math.abs(trace.inputProbs[i] - plain.inputProbs[i]) < 1e-4, `input prob ${i}`);
+
+    // The HTML report stays under 50 MB and its embedded data serves the panel (thumbnails, a head, a row).
+    const html = join(root, 'long.html');
+    writeHtmlReport(trace, join(repoRoot, 'dist'), html);
+    const size = statSync(html).size;
+    assert.ok(size <= 50e6, `report ${size} bytes`);
+    const embedded = /<script type="application\/octet-stream" id="[^"]+">([^<]*)<\/script>/.exec(readFileSync(html, 'utf8'));
+    const service = new PanelDataService(readPanelData(embedded![1]));
+    const thumbs = service.thumbnails({ traceId: 'report', kind: 'self', size: 64 });
+    assert.equal(thumbs.layers.length, SPEC.layers);
+    assert.ok(thumbs.data.some((v) => v > 0));
+    const head = service.matrix({ traceId: 'report', layer: 0, kind: 'self', head: 1 });
+    assert.equal(head.data.length, positions * positions);
+    assert.equal(head.visible?.length, positions * positions);
+    // The JSON streams to disk in the sparse form and parses.
+    const json = join(root, 'long.json');
+    await writeTraceJson(trace, json);
+    const parsed = JSON.parse(readFileSync(json, 'utf8')) as TraceJson;
+    assert.equal(parsed.attention[0].topK?.rows[1].length, positions);
+    assert.equal(parsed.masks[0].bands?.length, positions);
+    console.log(`report ${(size / 1e6).toFixed(1)} MB, JSON ${(statSync(json).size / 1e6).toFixed(0)} MB`);
   });
 });
