@@ -79,8 +79,10 @@ export class PanelDataService {
       // Pooled over the stored values (float32 or codes): the max of codes is the code of the max.
       if (a.topK) for (let h = 0; h < a.heads; h++) poolTopK(a, h, data, (l * heads + h) * rows * cols, rows, cols);
       else {
-        const { values, scale } = attentionStore(a);
-        const toByte = scale === 1 ? probToByte : (v: number) => probToByte(v * scale);
+        // The max of codes is the code of the max (codes are monotonic in p, √p codes too).
+        const { values, scale, squared } = attentionStore(a);
+        const toByte =
+          scale === 1 ? probToByte : squared ? (v: number) => probToByte((v * scale) ** 2) : (v: number) => probToByte(v * scale);
         for (let h = 0; h < a.heads; h++)
           maxPool(values, h * a.queries * a.keys, a.queries, a.keys, data, (l * heads + h) * rows * cols, rows, cols, toByte);
       }

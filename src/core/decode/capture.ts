@@ -5,7 +5,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import type { AttentionCapture, AttentionKind, HiddenCapture, MaskCapture } from '../trace/types';
-import { quantisationError } from './budget';
+import { quantisationError, SQRT_CODES } from './budget';
 import { floatData, lastTwo } from './tensors';
 
 /** Additive mask values at or below this hide the key (exports write -inf, -1e9, -1e4 or finfo.min). */
@@ -68,6 +68,7 @@ class MatrixAssembler {
           // One row copy per head (a memcpy), not an element loop: this runs for every layer at every step.
           const from = (Math.min(h, slices - 1) * rows + r) * cols;
           if (this.bits === 32) this.data.set(values.subarray(from, from + width), target);
+          else if (this.bits === SQRT_CODES) quantiseSqrtInto(values, from, width, this.data as Uint8Array, target, 2 ** this.bits - 1);
           else quantiseInto(values, from, width, this.data as Uint16Array | Uint8Array, target, 2 ** this.bits - 1);
           continue;
         }
@@ -337,7 +338,11 @@ export class AttentionRecorder {
       const bits = matrix.bits as 16 | 8;
       // 16-bit codes travel as their little-endian bytes (the trace format's typed arrays are float32, uint8 and int32).
       const codes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-      return { ...common, data: new Float32Array(0), quantized: { bits, codes, maxError: quantisationError(bits) } };
+      return {
+        ...common,
+        data: new Float32Array(0),
+        quantized: { bits, codes, maxError: quantisationError(bits), ...(bits === SQRT_CODES ? { coding: 'sqrt' as const } : {}) },
+      };
     });
     const sparse = [...this.sparse.values()].sort(order);
     for (const { plan, matrix } of sparse) {
@@ -396,6 +401,15 @@ export class AttentionRecorder {
 }
 
 export type MaskKind = 'additive' | 'keep-where-true' | 'hide-where-true';
+
+/** Writes values[from, from + width) as codes round(√p × levels), clamped to [0, levels]. */
+function quantiseSqrtInto(values: Float32Array, from: number, width: number, out: Uint8Array, at: number, levels: number): void {
+  for (let i = 0; i < width; i++) {
+    const p = values[from + i];
+    const v = (p > 0 ? Math.sqrt(p) : 0) * levels + 0.5;
+    out[at + i] = v >= levels ? levels : v;
+  }
+}
 
 /** Writes values[from, from + width) as codes round(p × levels), clamped to [0, levels] (probabilities are in [0, 1]). */
 function quantiseInto(values: Float32Array, from: number, width: number, out: Uint16Array | Uint8Array, at: number, levels: number): void {

@@ -13,6 +13,8 @@ import type { AttentionCapture } from './types';
 export interface AttentionStore {
   values: Float32Array | Uint16Array | Uint8Array;
   scale: number;
+  /** The codes are of √p: a probability is (value × scale)² (QuantizedCapture coding 'sqrt'). */
+  squared?: boolean;
 }
 
 const codeViews = new WeakMap<Uint8Array, Uint16Array>();
@@ -22,7 +24,7 @@ export function attentionStore(capture: AttentionCapture): AttentionStore {
   const q = capture.quantized;
   if (!q) return { values: capture.data, scale: 1 };
   const scale = 1 / (2 ** q.bits - 1);
-  if (q.bits === 8) return { values: q.codes, scale };
+  if (q.bits === 8) return { values: q.codes, scale, ...(q.coding === 'sqrt' ? { squared: true } : {}) };
   let view = codeViews.get(q.codes);
   if (!view) {
     // A Uint16Array view needs an even offset; a copy otherwise (the bytes are little-endian, as written).
@@ -48,7 +50,12 @@ function decodeRange(store: AttentionStore, from: number, length: number, fresh:
   }
   const out = new Float32Array(length);
   const { values, scale } = store;
-  for (let i = 0; i < length; i++) out[i] = values[from + i] * scale;
+  if (store.squared)
+    for (let i = 0; i < length; i++) {
+      const r = values[from + i] * scale;
+      out[i] = r * r;
+    }
+  else for (let i = 0; i < length; i++) out[i] = values[from + i] * scale;
   return out;
 }
 
@@ -86,8 +93,9 @@ export function attentionAt(capture: AttentionCapture, head: number, query: numb
     for (let j = 0; j < t.k; j++) if (t.indices[at + j] === key) return halfAt(t.values, at + j);
     return 0;
   }
-  const { values, scale } = attentionStore(capture);
-  return values[headOffset(capture, head) + query * capture.keys + key] * scale;
+  const { values, scale, squared } = attentionStore(capture);
+  const v = values[headOffset(capture, head) + query * capture.keys + key] * scale;
+  return squared ? v * v : v;
 }
 
 /** The mean over the stored heads, [queries × keys] (a view of the data for a float32 capture with one head). */
@@ -103,10 +111,15 @@ export function attentionHeadMean(capture: AttentionCapture): Float32Array {
   const store = attentionStore(capture);
   if (capture.heads === 1) return decodeRange(store, 0, size, false);
   const out = new Float32Array(size);
-  const { values, scale } = store;
+  const { values, scale, squared } = store;
   for (let h = 0; h < capture.heads; h++) {
     const base = h * size;
-    for (let i = 0; i < size; i++) out[i] += values[base + i] * scale;
+    if (squared)
+      for (let i = 0; i < size; i++) {
+        const r = values[base + i] * scale;
+        out[i] += r * r;
+      }
+    else for (let i = 0; i < size; i++) out[i] += values[base + i] * scale;
   }
   for (let i = 0; i < size; i++) out[i] /= capture.heads;
   return out;
@@ -133,7 +146,9 @@ export function attentionPrecision(capture: AttentionCapture): string | undefine
   if (t)
     return `each row's ${t.k} largest probabilities (float16, within ${(t.maxRelativeError * 100).toPrecision(2)}%) and the mass of the rest`;
   const q = capture.quantized;
-  return q ? `${q.bits}-bit probabilities, each within ±${q.maxError.toPrecision(2)}` : undefined;
+  return q
+    ? `${q.bits}-bit ${q.coding === 'sqrt' ? 'square-root codes of the ' : ''}probabilities, each within ±${q.maxError.toPrecision(2)}`
+    : undefined;
 }
 
 // ── Sparse top-k captures ──────────────────────────────────────────────────────────────────────────────────────

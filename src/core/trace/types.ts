@@ -52,7 +52,13 @@ export interface AttentionCapture {
    * probability p as the code round(p × (2^bits − 1)), [head][query][key]; 16-bit codes as little-endian bytes.
    * Every value is within maxError of what the model computed. Read values with the accessors in trace/attention.ts (a head, a row or a value at a time).
    */
-  quantized?: { bits: 8 | 16; codes: Uint8Array; maxError: number };
+  quantized?: {
+    bits: 8 | 16;
+    codes: Uint8Array;
+    maxError: number;
+    /** 'sqrt': each code is round(√p × (2^bits − 1)) (8-bit captures since small p no longer round to 0); absent: linear. */
+    coding?: 'sqrt';
+  };
   /**
    * Sparse per-head capture, for contexts where even 8-bit codes pass the cap (computed in the graph, see
    * onnx/compact.ts): each query row's k largest probabilities, largest first, as float16 (little-endian bytes,

@@ -4,7 +4,9 @@
 // greedy tokens are torch's, and the bands are the causal mask.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import * as ort from 'onnxruntime-node';
 import { decode, openModel } from '../../../src/core/decode';
+import { AttentionRecorder } from '../../../src/core/decode/capture';
 import { SessionCache } from '../../../src/core/decode/sessionCache';
 import { attentionQueryRow, attentionTopRow } from '../../../src/core/trace/attention';
 import { decodeTrace, encodeTrace } from '../../../src/core/trace/file';
@@ -27,6 +29,23 @@ after(() => sessions.clear());
 // 4 keys per row (42 rows × (4 heads × (4 × 6 + 4) + 12) = 5,208 bytes).
 const CAP = 6_000;
 const K = 4;
+
+test('8-bit codes are of √p: small probabilities keep their size, every value within the stated error', () => {
+  const recorder = new AttentionRecorder(false, false, 8);
+  const row = [0.99, 0.005, 0.001, 0.003, 0.0009, 1e-5, 0, 1e-7];
+  const plan = { layer: 0, kind: 'self' as const, heads: 1, maxQueries: 1, maxKeys: row.length };
+  recorder.addAttention(plan, new ort.Tensor('float32', Float32Array.from(row), [1, 1, 1, row.length]), 'p', 0);
+  const [a] = recorder.finish(() => ({ queries: 1, keys: row.length })).attention;
+  assert.equal(a.quantized?.coding, 'sqrt');
+  const got = attentionQueryRow(a, 0, 0);
+  const half = 0.5 / 255;
+  for (const [i, p] of row.entries()) {
+    assert.ok(Math.abs(got[i] - p) <= a.quantized!.maxError, `${got[i]} vs ${p}`);
+    // Within δ(2√p + δ): relative precision for small p (a linear 8-bit code rounds p < 0.002 to 0).
+    assert.ok(Math.abs(got[i] - p) <= half * (2 * Math.sqrt(p) + half) + 1e-9, `${got[i]} vs ${p}`);
+    if (p >= 1e-5) assert.ok(got[i] > 0, `p ${p} kept`);
+  }
+});
 
 describe('sparse per-head attention when even 8-bit codes would pass the cap', () => {
   test("each row's k largest probabilities of torch, the rest mass, greedy tokens and causal bands", async () => {
