@@ -6,6 +6,7 @@ import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
 import { TOP_K_SHOWN } from './steps';
 import type { LensGraphOptions } from '../lens/graph';
 import { buildTappedModel, type TapOutput, type TapReport } from '../onnx';
+import type { Planner } from '../onnx/planner';
 import { COMPACT_K_INPUT, compactAppendix, exposedName, type CompactOutputs } from '../onnx/compact';
 import { readModel } from '../onnx/reader';
 import type { ModelInfo } from '../onnx/types';
@@ -65,11 +66,16 @@ async function createSession(file: string, taps: boolean, executionProviders: st
     let opset = 0;
     const appendix = compactAppender(() => opset, compact);
     try {
+      // Compact: the probabilities and masks are not made graph outputs (ORT keeps every graph output alive to the
+      // end of a run, fetched or not); the compaction nodes read them where they are (see compactSources).
       tapped = await buildTappedModel(
         file,
-        {},
+        compact ? { attention: 'none', masks: 'none' } : {},
         (report, outputs) => [...withSummary(report), ...appendix.append(report, outputs)],
-        (_plan, _report, model) => (opset = modelOpset(model)),
+        (plan, report, model) => {
+          opset = modelOpset(model);
+          if (compact) appendix.sources(plan, report);
+        },
       );
     } catch (error) {
       // A model with nothing to tap still decodes; the trace says why nothing was captured.
@@ -86,7 +92,7 @@ async function createSession(file: string, taps: boolean, executionProviders: st
       file,
       session,
       summary: hasSummary(session),
-      taps: sessionTaps(tapped.outputs),
+      taps: [...sessionTaps(tapped.outputs), ...appendix.bindings()],
       unavailable: tapped.unavailable ?? [],
       ...appendix.session(session, tapped.outputs),
     };
@@ -139,13 +145,30 @@ const modelOpset = (model: ModelInfo) => model.opsets.find((o) => o.domain === '
  */
 function compactAppender(opset: () => number, on: boolean) {
   let outputs: CompactOutputs[] = [];
+  let chosen: { id: string; output: string; layer: number; kind: 'self' | 'cross' }[] | undefined;
   return {
+    /**
+     * Where each attention tap's probabilities are read (with the planner, before the bytes are written): the
+     * tensor itself when it lives at top level and needs no node edit; else exposed as usual (lifted out of an If).
+     */
+    sources(plan: Planner, report: TapReport): void {
+      chosen = report.attention.map((a) => {
+        const direct = a.sites.length === 1 && a.sites[0].branchPath.length === 0 && !a.sites[0].edit;
+        return { id: a.id, layer: a.layer, kind: a.kind, output: direct ? a.sites[0].tensor : plan.expose(a.id, a.sites) };
+      });
+    },
+    /** Tap bindings for the probabilities read in place (not graph outputs: only their compact outputs are). */
+    bindings(): DecodeSession['taps'] {
+      return (chosen ?? []).map((c) => ({ output: c.output, tap: 'attention', layer: c.layer, kind: c.kind }));
+    },
     append(report: TapReport, tapped?: readonly TapOutput[]): Uint8Array[] {
       if (!on) return [];
-      const sources = report.attention.flatMap((a) => {
-        const name = tapped?.find((o) => o.tap === 'attention' && o.id === a.id)?.output ?? exposedName(a.id, a.sites);
-        return name ? [{ id: a.id, output: name }] : [];
-      });
+      const sources =
+        chosen ??
+        report.attention.flatMap((a) => {
+          const name = tapped?.find((o) => o.tap === 'attention' && o.id === a.id)?.output ?? exposedName(a.id, a.sites);
+          return name ? [{ id: a.id, output: name }] : [];
+        });
       const built = compactAppendix(sources, opset());
       outputs = built?.outputs ?? [];
       return built ? [built.bytes] : [];
@@ -157,7 +180,11 @@ function compactAppender(opset: () => number, on: boolean) {
       const byOutput = new Map(usable.map((o) => [o.output, o]));
       const replaced = new Set(usable.map((o) => o.output));
       // Mask taps of a compacted layer: its bands stand in for them (when the graph computes bands).
-      const banded = new Set(taps.filter((t) => t.tap === 'attention' && byOutput.get(t.output)?.count).map((t) => `${t.kind}.${t.layer}`));
+      const banded = new Set(
+        [...taps.filter((t) => t.tap === 'attention'), ...(chosen ?? [])]
+          .filter((t) => byOutput.get(t.output)?.count)
+          .map((t) => `${t.kind}.${t.layer}`),
+      );
       for (const t of taps) if (t.tap === 'mask' && banded.has(`${t.kind}.${t.layer}`)) replaced.add(t.output);
       return {
         compact: { kInput: COMPACT_K_INPUT, taps: byOutput },
