@@ -5,7 +5,7 @@ import { buildLensModel } from '../lens/model';
 import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
 import { TOP_K_SHOWN } from './steps';
 import type { LensGraphOptions } from '../lens/graph';
-import { buildTappedModel, type TapOutput, type TapReport } from '../onnx';
+import { buildTappedModel, findTaps, type TapOutput, type TapReport, type TapSelection } from '../onnx';
 import type { Planner } from '../onnx/planner';
 import { COMPACT_K_INPUT, compactAppendix, exposedName, type CompactOutputs } from '../onnx/compact';
 import { readModel } from '../onnx/reader';
@@ -18,6 +18,12 @@ interface Entry {
 }
 
 export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+
+/**
+ * A compact (long-context) session runs a chunked prefill whose shapes change every run (the keys grow): ORT's
+ * CPU arena would keep a block of every size it ever served, so these sessions allocate without it.
+ */
+const COMPACT_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { enableCpuMemArena: false, enableMemPattern: false };
 
 /**
  * ONNX Runtime sessions, tapped or plain, cached per model file and dropped when the file changes on disk
@@ -59,7 +65,7 @@ export class SessionCache implements SessionSource {
 }
 
 async function createSession(file: string, taps: boolean, executionProviders: string[], compact = false): Promise<DecodeSession> {
-  const options = { ...SESSION_OPTIONS, executionProviders };
+  const options = { ...SESSION_OPTIONS, executionProviders, ...(compact ? COMPACT_SESSION_OPTIONS : {}) };
   try {
     if (!taps) return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [] };
     let tapped;
@@ -114,19 +120,28 @@ async function createLensSession(
   lens: LensGraphOptions,
   compact = false,
 ): Promise<DecodeSession> {
-  const opset = compact && taps ? modelOpset(await readModel(file)) : 0;
-  const appendix = compactAppender(() => opset, compact && taps);
-  const built = await buildLensModel(file, { taps, lens, append: (report) => [...withSummary(report), ...appendix.append(report)] });
+  const model = compact && taps ? await readModel(file) : undefined;
+  const opset = model ? modelOpset(model) : 0;
+  const appendix = compactAppender(() => opset, model !== undefined);
+  // Compact: taps read in place are not made graph outputs (as in createSession); the rest are exposed.
+  const selection = model ? appendix.sourcesByName(findTaps(model)) : undefined;
+  const built = await buildLensModel(file, {
+    taps,
+    lens,
+    append: (report) => [...withSummary(report), ...appendix.append(report)],
+    ...(selection ? { selection } : {}),
+  });
   try {
     const session = await ort.InferenceSession.create(built.bytes, {
       ...SESSION_OPTIONS,
+      ...(model ? COMPACT_SESSION_OPTIONS : {}),
       executionProviders,
       ...externalDataOptions(built.externalDataDir),
     });
     return {
       file,
       session,
-      taps: sessionTaps(built.taps),
+      taps: [...sessionTaps(built.taps), ...appendix.bindings().filter((b) => !built.taps.some((t) => t.output === b.output))],
       unavailable: built.unavailable,
       summary: hasSummary(session),
       lens: { graph: built.lens, head: built.head, unavailable: built.lensUnavailable },
@@ -156,6 +171,21 @@ function compactAppender(opset: () => number, on: boolean) {
         const direct = a.sites.length === 1 && a.sites[0].branchPath.length === 0 && !a.sites[0].edit;
         return { id: a.id, layer: a.layer, kind: a.kind, output: direct ? a.sites[0].tensor : plan.expose(a.id, a.sites) };
       });
+    },
+    /**
+     * The same choice without a planner (the lens builds its own): a tap read in place, or exposed under the
+     * name the planner will give it; returns the selection that exposes only the latter, and no masks.
+     */
+    sourcesByName(report: TapReport): TapSelection {
+      const exposed: string[] = [];
+      chosen = report.attention.flatMap((a) => {
+        const direct = a.sites.length === 1 && a.sites[0].branchPath.length === 0 && !a.sites[0].edit;
+        const output = direct ? a.sites[0].tensor : exposedName(a.id, a.sites);
+        if (!output) return [];
+        if (!direct) exposed.push(a.id);
+        return [{ id: a.id, layer: a.layer, kind: a.kind, output }];
+      });
+      return { attention: exposed, masks: 'none' };
     },
     /** Tap bindings for the probabilities read in place (not graph outputs: only their compact outputs are). */
     bindings(): DecodeSession['taps'] {

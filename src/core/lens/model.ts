@@ -2,7 +2,7 @@
 // appended lens nodes. A model whose head cannot be found still loads, with the reason in `lensUnavailable`.
 import { open, readFile } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
-import { type TapOutput, type TapReport, buildTappedModel, findTaps, readModel } from '../onnx';
+import { type TapOutput, type TapReport, type TapSelection, buildTappedModel, findTaps, readModel } from '../onnx';
 import { externalDataFolder } from '../onnx/external';
 import { concatBytes } from '../onnx/wire';
 import { type LensGraph, type LensGraphOptions, buildLensGraph } from './graph';
@@ -27,7 +27,13 @@ export const DEFAULT_LENS: LensGraphOptions = { rows: 'last', k: 10 };
 
 export async function buildLensModel(
   path: string,
-  options: { taps: boolean; lens?: Partial<LensGraphOptions>; append?: (report: TapReport) => Uint8Array[] },
+  options: {
+    taps: boolean;
+    lens?: Partial<LensGraphOptions>;
+    append?: (report: TapReport) => Uint8Array[];
+    /** Which taps become graph outputs (default all); a compact session reads most attention taps in place. */
+    selection?: TapSelection;
+  },
 ): Promise<LensModel> {
   const lensOptions = { ...DEFAULT_LENS, ...options.lens };
   if (!Number.isInteger(lensOptions.k) || lensOptions.k < 1)
@@ -65,7 +71,7 @@ export async function buildLensModel(
     // lens, appended at top level, reads them under the names they were given.
     const branchHead = head;
     const selection = options.taps
-      ? {}
+      ? (options.selection ?? {})
       : { attention: 'none' as const, masks: 'none' as const, hidden: branchHead.layers.map((l) => l.id) };
     const tapped = await buildTappedModel(path, selection, async (report, outputs) => {
       const lifted = new Map(outputs.filter((o) => o.tap === 'hidden').map((o) => [o.id, o.output]));
@@ -79,7 +85,7 @@ export async function buildLensModel(
     if (head) await lensGraph(head);
     const append = [...(lens ? [(lens as LensGraph).appendix] : []), ...(options.append?.(report) ?? [])];
     base = options.taps
-      ? await tappedOrPlain(path, append)
+      ? await tappedOrPlain(path, append, options.selection)
       : { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [] };
   }
   const externalDataDir =
@@ -107,6 +113,7 @@ export async function buildLensModel(
 async function tappedOrPlain(
   path: string,
   append: Uint8Array[],
+  selection: TapSelection = {},
 ): Promise<{
   bytes: Uint8Array;
   outputs: TapOutput[];
@@ -114,7 +121,7 @@ async function tappedOrPlain(
   externalDataDir?: string;
 }> {
   try {
-    return await buildTappedModel(path, {}, () => append);
+    return await buildTappedModel(path, selection, () => append);
   } catch (error) {
     if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
     return { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [{ node: path, reason: error.message }] };
