@@ -2,6 +2,7 @@
 import type { CompareReport } from '../core/compare/report';
 import type { ModelCheckFacts } from '../core/masks/context';
 import type { DecodeOptions } from '../core/decode/options';
+import type { BisectReport } from '../core/interventions/bisectReport';
 import type { Occlusion } from '../core/interventions/occlude';
 import type { HeadRanking } from '../core/interventions/rank';
 import type { Trace, TraceAblation } from '../core/trace/types';
@@ -46,6 +47,16 @@ export interface OccludeRequest {
   step?: number;
 }
 
+/** The layer bisector: A and B (two variants of one model) layer by layer on A's greedy tokens. */
+export interface BisectRequest {
+  modelPath: string;
+  modelVariant?: string;
+  modelPathB: string;
+  modelVariantB?: string;
+  text: string;
+  maxNewTokens?: number;
+}
+
 export interface DecodeProgress {
   step: number;
   total: number;
@@ -69,6 +80,8 @@ export type WorkerMethods = {
   occlude: Method<OccludeRequest, Occlusion>;
   /** Head importance: each decoder head zeroed in turn, the drop in the step's chosen token's probability. */
   rankHeads: Method<OccludeRequest, HeadRanking>;
+  /** The layer bisector: where B departs from A, and which of A's residuals spliced into B restores it; progress counts A's decode steps, then layers. */
+  bisect: Method<BisectRequest, BisectReport, DecodeProgress>;
 };
 
 export type WorkerEvents = Record<string, never>;

@@ -4,6 +4,7 @@ import { DecoderLensError } from '../core/errors';
 import { SessionCache } from '../core/decode/sessionCache';
 import { modelCheckFacts } from '../core/masks/context';
 import { ablate } from '../core/interventions/ablate';
+import { bisect } from '../core/interventions/bisect';
 import { occlude } from '../core/interventions/occlude';
 import { rankHeads } from '../core/interventions/rank';
 import { findModelLayout } from '../core/model/layout';
@@ -79,6 +80,16 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
     },
     rankHeads({ modelPath, modelVariant, text, step }, { signal }) {
       return queue.run(signal, async () => rankHeads(await openModel(modelPath, modelVariant ?? ''), null, { text, step }, { signal }));
+    },
+    bisect({ modelPath, modelVariant, modelPathB, modelVariantB, text, maxNewTokens }, { signal, progress }) {
+      return queue.run(signal, async () =>
+        bisect(
+          await openModel(modelPath, modelVariant ?? ''),
+          await openModel(modelPathB, modelVariantB ?? ''),
+          { text, maxNewTokens },
+          { signal, onStep: (step, total) => progress({ step, total }) },
+        ),
+      );
     },
     decode({ modelPath, modelVariant, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {
