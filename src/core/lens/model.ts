@@ -45,6 +45,8 @@ export async function buildLensModel(
     append?: (report: TapReport) => Uint8Array[];
     /** 'referenced': weights stay in the file (onnx/referenced.ts); the session needs `externalDataDir`. */
     weights?: WeightPlacement;
+    /** Which taps become graph outputs (default all); a compact session reads most attention taps in place. */
+    selection?: TapSelection;
   },
 ): Promise<LensModel> {
   const lensOptions = { ...DEFAULT_LENS, ...options.lens };
@@ -76,7 +78,7 @@ export async function buildLensModel(
     // lens, appended at top level, reads them under the names they were given.
     const branchHead = head;
     const selection = options.taps
-      ? {}
+      ? (options.selection ?? {})
       : { attention: 'none' as const, masks: 'none' as const, hidden: branchHead.layers.map((l) => l.id) };
     const tapped = await buildTappedModel(
       path,
@@ -96,7 +98,7 @@ export async function buildLensModel(
     if (head) await lensGraph(head);
     const append = [...(lens ? [(lens as LensGraph).appendix] : []), ...(options.append?.(report) ?? [])];
     base = options.taps
-      ? await tappedOrPlain(path, append, options.weights)
+      ? await tappedOrPlain(path, append, options.weights, options.selection)
       : { ...(await tappedOrPlain(path, append, options.weights, NO_TAPS)), outputs: [], unavailable: [] };
   }
   const externalDataDir =

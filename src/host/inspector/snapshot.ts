@@ -27,6 +27,7 @@ import {
 } from '../../protocol/inspector';
 import { ATTENTION_KINDS } from '../../protocol/trace';
 import { english, type Localize } from '../localize';
+import { maskVisible } from '../../core/trace/masks';
 
 export function toRun(
   trace: Trace,
@@ -98,7 +99,7 @@ function layerCells(trace: Trace, v: LayerView, taps: readonly TapFacts[]): Laye
   const tap = taps.find((t) => t.layer === v.layer && t.kind === v.kind && t.implied);
   const mask = tap?.implied;
   const visible = mask ? impliedOnTrace(trace, v.kind, v.queries, v.keys, mask) : null;
-  const applied = v.mask?.visible ?? null;
+  const applied = v.mask ? maskVisible(v.mask) : null;
   const expected = expectedVisible(trace, v.kind, v.queries, v.keys);
   const weight = v.attention ? maxOverHeads(v.attention) : null;
   let differing = 0;
