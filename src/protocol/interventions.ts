@@ -103,6 +103,8 @@ export interface InterventionsRendered {
   bars: { label: string; value: number }[];
   /** Ranking: the attention kinds with a heatmap. */
   kinds?: AttentionKind[];
+  /** Patching: the heatmap's values as drawn, row-major (layer × position). */
+  values?: (number | null)[];
 }
 
 export type InterventionsViewEvents = {

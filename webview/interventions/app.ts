@@ -267,7 +267,14 @@ export class InterventionsApp {
       });
     else if (r.kind === 'occlusion')
       this.env.connection.notify('rendered', { id: r.id, kind: r.kind, cells: 0, bars: this.occlusionBars.bars });
-    else this.env.connection.notify('rendered', { id: r.id, kind: r.kind, cells: r.layers.length * r.cleanTokens.length, bars: [] });
+    else
+      this.env.connection.notify('rendered', {
+        id: r.id,
+        kind: r.kind,
+        cells: r.layers.length * r.cleanTokens.length,
+        bars: [],
+        values: this.patchMap.values,
+      });
   }
 
   private async openText(result: InterventionResult): Promise<void> {

@@ -28,7 +28,7 @@ abstract class BarsChart extends ChartBox {
     const down = theme.palette[4];
     const colours = bars.map((b) => toCss(mix(b.value < 0 ? down : up, theme.background, 0.15)));
     const valueAxis = {
-      title: { display: true, text: 'Δp' },
+      title: { display: true, text: 'Δp (pt)' },
       ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 1000) / 10}` },
     };
     const labelAxis = { ticks: { font: { family: theme.monoFamily }, autoSkip: false } };

@@ -96,6 +96,11 @@ export class GridMap {
     );
   }
 
+  /** The values drawn, row-major. */
+  get values(): (number | null)[] {
+    return this.data?.values ?? [];
+  }
+
   set(data: GridMapData, row: number, col: number, theme: Theme, lut: Uint8ClampedArray): void {
     this.data = data;
     this.selected = { r: clamp(row, data.rows), c: clamp(col, data.cols) };

@@ -74,7 +74,8 @@ export class InterventionsPanel extends OwnedWebviewPanel {
     this.shown = open;
   }
 
-  private async openText(id: string): Promise<void> {
+  /** Opens a shown result as a text report beside the view (the view's "Open as text"). */
+  async openText(id: string): Promise<void> {
     const result = INTERVENTION_KINDS.map((k) => this.shown[k]).find((r) => r?.id === id);
     if (!result) throw new Error('This result is no longer the one shown: run the command again.');
     const content =
