@@ -50,7 +50,9 @@ export async function whyThisToken(deps: WhyThisTokenDeps, step?: number): Promi
     for (const note of occlusion.notes) log.warn(note);
     // The store may have moved on while the worker ran: decorate the result the occlusion was run on.
     deps.decorations.setOcclusion(result.id, occlusion);
-    deps.interventions.show({ kind: 'occlusion', id: InterventionsPanels.newId('occlusion'), model: trace.model.path, ...occlusion });
+    const { step: shownStep, chosen, prob, tokens, notes } = occlusion;
+    const id = InterventionsPanels.newId('occlusion');
+    deps.interventions.show({ kind: 'occlusion', id, model: trace.model.path, step: shownStep, chosen, prob, tokens, notes });
     return occlusion;
   } catch (error) {
     if (error instanceof RemoteError && error.payload.code === 'cancelled') return undefined;
