@@ -230,6 +230,9 @@ export class InterventionsApp {
         ...grid,
         rowLabels: p.layers.map((l) => `L${l}`),
         colLabels: p.cleanTokens.map((_, i) => String(i)),
+        colNames: p.cleanTokens.map((c, i) =>
+          c === p.corruptTokens[i] ? tokenLabel(c) : `${tokenLabel(c)}/${tokenLabel(p.corruptTokens[i])}`,
+        ),
         max,
         describe: (row, col) =>
           t(

@@ -14,6 +14,8 @@ export interface GridMapData extends Grid {
   /** Row and column labels drawn beside the cells (short: "L1", "H2", "3"). */
   rowLabels: string[];
   colLabels: string[];
+  /** Longer column names (token text) drawn turned under the cells, when given. */
+  colNames?: string[];
   /** The scale runs from −max to +max. */
   max: number;
   describe(row: number, col: number): string;
@@ -140,7 +142,9 @@ export class GridMap {
     const cell = Math.max(14, Math.min(44, Math.floor((width - left - 4) / d.cols), Math.floor(420 / d.rows)));
     this.geometry = { left, top, cell, rows: d.rows, cols: d.cols };
     this.canvas.dataset.layout = JSON.stringify(this.geometry);
-    sizeCanvas(this.canvas, ctx, left + d.cols * cell + 4, top + d.rows * cell + 4, toCss(t.background));
+    const names = d.colNames?.map((n) => (n.length > 12 ? `${n.slice(0, 11)}…` : n));
+    const below = names ? 8 + Math.max(...names.map((n) => n.length), 1) * fontSize * 0.62 : 0;
+    sizeCanvas(this.canvas, ctx, left + d.cols * cell + 4, top + d.rows * cell + 4 + below, toCss(t.background));
     ctx.drawImage(this.offscreen, left, top, d.cols * cell, d.rows * cell);
     ctx.strokeStyle = toCss(t.border);
     ctx.lineWidth = 1;
@@ -163,6 +167,18 @@ export class GridMap {
     // Column labels only where they fit (every k-th column).
     const every = Math.max(1, Math.ceil((fontSize * 2.2) / cell));
     d.colLabels.forEach((label, c) => c % every === 0 && ctx.fillText(label, left + (c + 0.5) * cell, top / 2));
+    if (names && cell >= fontSize) {
+      // Canvas text: token text stays text. Turned a quarter so each name fits its column.
+      ctx.fillStyle = toCss(t.foreground);
+      ctx.textAlign = 'right';
+      names.forEach((name, c) => {
+        ctx.save();
+        ctx.translate(left + (c + 0.5) * cell, top + d.rows * cell + 6);
+        ctx.rotate(-Math.PI / 2);
+        ctx.fillText(name, 0, 0);
+        ctx.restore();
+      });
+    }
     ctx.strokeStyle = toCss(t.focus);
     ctx.lineWidth = 2;
     ctx.strokeRect(left + this.selected.c * cell + 1, top + this.selected.r * cell + 1, cell - 2, cell - 2);
