@@ -31,7 +31,8 @@ abstract class BarsChart extends ChartBox {
       title: { display: true, text: 'Δp (pt)' },
       ticks: { callback: (v: unknown) => `${Math.round(Number(v) * 1000) / 10}` },
     };
-    const labelAxis = { ticks: { font: { family: theme.monoFamily }, autoSkip: false } };
+    // Every label while they fit; a long prompt's occlusion skips some (the tooltip names each bar).
+    const labelAxis = { ticks: { font: { family: theme.monoFamily }, autoSkip: bars.length > 40 } };
     this.render(
       {
         type: 'bar',
