@@ -9,19 +9,78 @@ import type { AttentionKind, TopToken, ViewModel, ViewToken } from './trace';
 export type { KindDivergence, StepDelta };
 import type { Method } from './rpc';
 
-/** One layer's mask as the model applied it, next to what it should be. */
+/**
+ * The mask a fused kernel applies inside itself (GroupQueryAttention, com.microsoft Attention, ONNX Attention
+ * is_causal), as the op's inputs and attributes imply it, beside the one observed in the captured probabilities.
+ */
+export interface InspectorImplied {
+  /** The op type without its domain ('GroupQueryAttention') and the node's graph name: "implied by <op> (<node>)". */
+  op: string;
+  node: string;
+  /** What the op's inputs and attributes say ('causal, local_window_size=3, seqlens_k …'), in the core's words. */
+  detail: string;
+  /** [row][col] 1 where the op lets the query see the key (a block: only when it lets every cell of it be seen). */
+  visible: Uint8Array;
+  /** [row][col] 1 where some head's captured probability is not exactly zero; null when no attention was captured. */
+  observed: Uint8Array | null;
+  /** [row][col] 1 where implied and observed differ (a block: when any cell of it does). */
+  differs: Uint8Array;
+  /** Cells (of the whole grid, not the block) where they differ. */
+  differing: number;
+  /** The capture stored probabilities in 8 or 16 bits: a probability under this reads as zero (0 = exact). */
+  zeroBelow: number;
+}
+
+/**
+ * One layer's mask as the model applied it, next to what it should be. The arrays hold rows × cols cells: the
+ * whole grid at full resolution when it is small, else downsampled (each cell a qStep × kStep block from (q0, k0),
+ * the hidden bit kept: a block is hidden when any cell of it is) or a block of it (the view's zoom).
+ */
 export interface InspectorGrid {
   layer: number;
   kind: AttentionKind;
+  /** The grid's full size. */
   queries: number;
   keys: number;
+  /** The cells sent. */
+  q0: number;
+  k0: number;
+  rows: number;
+  cols: number;
+  qStep: number;
+  kStep: number;
   /** [query][key] 1 where the model let the query see the key; null when no mask was captured for this layer. */
   applied: Uint8Array | null;
   /** [query][key] 1 where the input mask and causality say the query may see the key. */
   expected: Uint8Array;
   /** [query][key] √(largest weight over heads) as a byte (the panel's encoding), 0 where nothing was captured. */
   weight: Uint8Array;
+  /**
+   * [query][key] 1 where the mask differs from what it should be (without a captured mask: where it reads a key
+   * it should not); a block when any cell of it does.
+   */
+  differs: Uint8Array;
+  /** Cells of the whole grid (not the blocks sent) that differ. */
+  differing: number;
+  /** Fused ops: the mask their kernel applies, beside the observed one; null for a graph-built mask. */
+  implied: InspectorImplied | null;
 }
+
+/** Which cells of a grid to send: at most maxRows × maxCols, of the block from (q0, k0) (default: the whole grid). */
+export interface InspectorGridRequest {
+  runId: string;
+  kind: AttentionKind;
+  layer: number;
+  maxRows: number;
+  maxCols: number;
+  q0?: number;
+  k0?: number;
+  rows?: number;
+  cols?: number;
+}
+
+/** Cells a side of each grid in a snapshot: larger grids come downsampled, and the view asks for what it draws. */
+export const OVERVIEW_CELLS = 64;
 
 export type InspectorRunRole = 'original' | 'rerun' | 'probe';
 
@@ -88,6 +147,11 @@ export type InspectorHostMethods = {
   reset: Method<Record<string, never>, InspectorSnapshot | null>;
   /** The view switched runs: the host shows that one in the attention panel. */
   activate: Method<{ runId: string }, void>;
+  /**
+   * One grid at the size the view draws it (the snapshot carries every grid at most OVERVIEW_CELLS a side):
+   * downsampled to the canvas, or a block of it at full resolution when the view zooms. Null for an unknown run.
+   */
+  grid: Method<InspectorGridRequest, InspectorGrid | null>;
 };
 
 /** What the view shows right now (the host keeps it for commands and tests). */
@@ -103,6 +167,10 @@ export interface InspectorRendered {
   /** The generated text of each run shown, by run id. */
   generated: Record<string, string>;
   findings: number;
+  /** The cells drawn of the shown grid (downsampled or a block of it when large). */
+  grid?: { rows: number; cols: number; qStep: number; kStep: number; q0: number; k0: number } | null;
+  /** "Implied by GroupQueryAttention (/model/…)" when the shown layer's mask is applied inside a fused op. */
+  implied?: string | null;
 }
 
 export type InspectorViewEvents = {

@@ -13,6 +13,53 @@ import { buildAssets, nodeHelpers, openView, prepareTraces, shotsDir, startServe
 const HOSTILE = '</script><img src=x onerror=alert(1)>';
 const { check, finish } = checks('inspector-browser');
 
+/** A causal decoder-only trace over T positions (2 layers, uniform attention), as .dltrace base64. */
+function longTrace(T) {
+  const tokens = Array.from({ length: T }, (_, i) => ({
+    id: 100 + (i % 50),
+    text: ` t${i}`,
+    start: i * 4,
+    end: i * 4 + 4,
+    special: false,
+  }));
+  const layers = [0, 1].map((layer) => {
+    const data = new Float32Array(T * T);
+    const visible = new Uint8Array(T * T);
+    for (let q = 0; q < T; q++) {
+      data.fill(1 / (q + 1), q * T, q * T + q + 1);
+      visible.fill(1, q * T, q * T + q + 1);
+    }
+    // Layer 1's mask lets query 500 see the later key 501: one cell of a causal finding.
+    if (layer === 1) visible[500 * T + 501] = 1;
+    return { layer, data, visible };
+  });
+  const trace = {
+    format: 'decoder-lens-trace',
+    version: 1,
+    createdAt: new Date(0).toISOString(),
+    model: { path: '/synthetic-long', architecture: 'decoder-only', layers: 2, heads: 1, kvCache: false, files: [], vocabSize: 1000 },
+    settings: {
+      maxNewTokens: 0,
+      sampling: { strategy: 'greedy', temperature: 1, topK: 50, topP: 0.9, seed: 0 },
+      useCache: false,
+      captureMaxBytes: 1 << 30,
+    },
+    input: { text: tokens.map((t) => t.text).join(''), tokens, attentionMask: tokens.map(() => 1) },
+    positions: tokens,
+    inputProbs: new Float32Array(T).fill(NaN),
+    inputTop: tokens.map(() => []),
+    generated: [],
+    generatedText: '',
+    stopReason: 'scored',
+    attention: layers.map(({ layer, data }) => ({ layer, kind: 'self', heads: 1, headAveraged: false, queries: T, keys: T, data })),
+    masks: layers.map(({ layer, visible }) => ({ layer, kind: 'self', queries: T, keys: T, visible, raw: new Float32Array(T * T) })),
+    hidden: [],
+    dropped: [],
+    unavailable: [],
+  };
+  return h.toBase64(h.encodeTrace(trace));
+}
+
 mkdirSync(shotsDir, { recursive: true });
 await buildAssets();
 const h = await nodeHelpers();
@@ -25,6 +72,8 @@ const t5 = await prepareTraces(h, sessions, 'tiny-t5', SOURCE, [
 ]);
 const kvBug = await prepareTraces(h, sessions, 'tiny-gpt-kv-upper-left', PROMPT, [], 6);
 const crossBug = await prepareTraces(h, sessions, 'tiny-t5-cross-reads-padding', SOURCE, [], 6);
+// GroupQueryAttention applies its mask inside the kernel: the view shows the mask the op implies.
+const gqa = await prepareTraces(h, sessions, 'tiny-gpt-genai', PROMPT, [], 4, { graphFacts: true });
 await sessions.clear();
 const stub = await stubScript();
 const server = await startServer(h);
@@ -220,6 +269,153 @@ try {
       await page.close();
     });
   }
+  const impliedReady = (page) =>
+    page.waitForFunction(() => {
+      const s = document.querySelector('.implied');
+      return s && !s.hidden && document.querySelector('.implied-canvas').width > 0;
+    });
+  /** Pixels of the implied canvas: how many in the red of differing cells, how many distinct colours. */
+  const impliedPixels = (page) =>
+    page.$eval('.implied-canvas', (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let red = 0;
+      const colours = new Set();
+      for (let i = 0; i < d.length; i += 4) {
+        colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+        if (d[i] > 180 && d[i + 1] < 110 && d[i + 2] < 110) red++;
+      }
+      return { red, colours: colours.size, w: c.width };
+    });
+  const positions = gqa ? gqa.tokens + 3 : 0; // the prompt, then 3 of the 4 generated tokens fed back
+
+  await check(
+    'tiny-gpt-genai: the mask GroupQueryAttention implies is drawn, named by op and node, and agrees with the observed zeros',
+    async () => {
+      const { page, problems } = await openView(context, server.origin, stub, gqa);
+      await ready(page);
+      await impliedReady(page);
+      assert.equal(await page.textContent('.implied-title'), 'Implied by GroupQueryAttention (/model/layers.0/attn/GroupQueryAttention)');
+      assert.match(
+        await page.textContent('.implied-detail'),
+        /causal, seqlens_k .*Observed: the cells where every head’s captured probability is exactly zero/,
+      );
+      assert.deepEqual(await page.$$eval('.implied-legend .legend-item', (n) => n.map((x) => x.textContent)), [
+        'the op lets the query see the key',
+        'the op hides the key',
+        'differs from the observed zeros',
+      ]);
+      assert.equal(
+        await page.textContent('.implied-summary'),
+        `The implied mask and the observed one agree on all ${positions * positions} cells.`,
+      );
+      const px = await impliedPixels(page);
+      assert.ok(px.w > 0 && px.colours >= 2 && px.red === 0, `painted, visible and hidden apart, nothing red: ${JSON.stringify(px)}`);
+      assert.match((await rendered(page)).implied, /^Implied by GroupQueryAttention/);
+      await page.click('.layer-thumb[data-layer="1"]');
+      await page.waitForFunction(() => document.querySelector('.implied-title').textContent.includes('layers.1'));
+      await shot(page, 'inspector-implied-gqa');
+      assert.deepEqual(problems, []);
+      await page.close();
+    },
+  );
+
+  await check('where the op implies a window the probabilities do not keep, the differing cells are outlined and named', async () => {
+    // The same trace, with graph facts saying the op slides a window of 2: every cell 2 or more keys back is hidden
+    // by the op but read by the model, (n − 2)(n − 1)/2 of them; the first is query 2 → key 0.
+    const taps = gqa.facts.checks.taps.map((tap) => ({
+      ...tap,
+      implied: { ...tap.implied, window: 2, label: 'implied by com.microsoft GroupQueryAttention (causal, local_window_size=2)' },
+    }));
+    const { page, problems } = await openView(context, server.origin, stub, {
+      ...gqa,
+      facts: { ...gqa.facts, checks: { ...gqa.facts.checks, taps } },
+    });
+    await ready(page);
+    await impliedReady(page);
+    const n = positions;
+    const line = await page.textContent('.implied-summary');
+    assert.ok(
+      line.startsWith(`The implied mask and the observed one differ on ${((n - 2) * (n - 1)) / 2} cells (outlined in red): query 2 “`),
+      line,
+    );
+    assert.match(line, /→ key 0 “[^”]*”: implied hidden, observed visible;/);
+    assert.equal(await page.$eval('.implied-canvas', (c) => c.dataset.differs), String(((n - 2) * (n - 1)) / 2));
+    assert.equal(
+      await page.textContent('.implied-detail'),
+      'What the op’s inputs and attributes say: causal, local_window_size=2. Observed: the cells where every head’s captured probability is exactly zero.',
+    );
+    const px = await impliedPixels(page);
+    assert.ok(px.red > 50, `differing cells outlined in red: ${JSON.stringify(px)}`);
+    await shot(page, 'inspector-implied-differs');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  await check('a hostile node name and token in the implied grid are text: no element, no script', async () => {
+    const taps = gqa.facts.checks.taps.map((tap) => ({ ...tap, node: HOSTILE, implied: { ...tap.implied, window: 2 } }));
+    const { page, problems, dialogs } = await openView(context, server.origin, stub, {
+      ...gqa,
+      hostile: HOSTILE,
+      facts: { ...gqa.facts, checks: { ...gqa.facts.checks, taps } },
+    });
+    await ready(page);
+    await impliedReady(page);
+    assert.equal(await page.textContent('.implied-title'), `Implied by GroupQueryAttention (${HOSTILE})`);
+    // Token 2 is the hostile one: the first differing cell names it as the query.
+    assert.match(await page.textContent('.implied-summary'), /query 2 “<\/script><img·src=x·onerror=alert\(1\)>”/);
+    assert.equal(await page.$$eval('img', (n) => n.length), 0);
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+  await check(
+    'a 1,024-position trace: the snapshot carries 64-cell overviews, the view asks for its canvas size, a click zooms to full resolution',
+    async () => {
+      const T = 1024;
+      const { page, problems } = await openView(context, server.origin, stub, { original: longTrace(T) });
+      await page.waitForFunction(() => window.__dl.rendered?.grid?.qStep > 0 && window.__dl.rendered.grid.qStep < 16, undefined, {
+        timeout: 20_000,
+      });
+      const rec = await page.evaluate(() => window.__dl);
+      const snapshots = rec.posted.filter((p) => p.method === 'snapshot' || (p.kind === 'response' && p.method === 'open'));
+      const grids = rec.posted.filter((p) => p.kind === 'response' && p.method === 'grid');
+      // Overviews: 2 layers × 4 arrays × 64² bytes, plus 1,024 tokens; the grid drawn: 4 arrays × side².
+      assert.ok(snapshots.length && snapshots.every((p) => p.bytes < 400_000), JSON.stringify(snapshots));
+      const r = (await rendered(page)).grid;
+      assert.equal(r.qStep, Math.ceil(T / r.rows));
+      assert.ok(grids.length >= 1 && grids.every((p) => p.bytes < 5 * r.rows * r.cols + 8192), JSON.stringify({ grids, r }));
+      assert.match(await page.textContent('.zoom-text'), /^Downsampled \(each cell a \d+×\d+ block/);
+      console.log(
+        `    (T = ${T}: snapshot ${snapshots.map((p) => p.bytes)} bytes, grid ${grids.map((p) => p.bytes)} bytes for ${r.rows}×${r.cols} cells)`,
+      );
+      // Click the middle of the grid: a 48-cell block at full resolution, token labels back.
+      const layout = JSON.parse(await page.$eval('.mask-canvas', (c) => c.dataset.layout));
+      const box = await page.$eval('.mask-canvas', (c) => {
+        c.scrollIntoView({ block: 'center' });
+        return c.getBoundingClientRect().toJSON();
+      });
+      await page.mouse.click(box.x + layout.left + (layout.cols / 2) * layout.cell, box.y + layout.top + (layout.rows / 2) * layout.cell);
+      await page.waitForFunction(() => window.__dl.rendered.grid.qStep === 1);
+      const z = (await rendered(page)).grid;
+      assert.deepEqual([z.rows, z.cols, z.qStep, z.kStep], [48, 48, 1, 1]);
+      assert.match(
+        await page.textContent('.zoom-text'),
+        new RegExp(`^Queries ${z.q0}–${z.q0 + 47} × keys ${z.k0}–${z.k0 + 47} at full resolution\\.$`),
+      );
+      await shot(page, 'inspector-long-zoom');
+      await page.click('vscode-button.zoom-back');
+      await page.waitForFunction(() => window.__dl.rendered.grid.qStep > 1);
+      // Picking the finding shows its cell at full resolution, outlined.
+      assert.match(await page.textContent('.finding'), /causal mask is missing/);
+      await page.click('.finding');
+      await page.waitForFunction(() => window.__dl.rendered.layer === 1 && window.__dl.rendered.grid.qStep === 1);
+      const f = (await rendered(page)).grid;
+      assert.ok(f.q0 <= 500 && 500 < f.q0 + f.rows && f.k0 <= 501 && 501 < f.k0 + f.cols, JSON.stringify(f));
+      assert.match(await page.textContent('.grid-summary'), /^1 cell differ/);
+      assert.deepEqual(problems, []);
+      await page.close();
+    },
+  );
 } finally {
   await close();
   await server.close();

@@ -43,6 +43,7 @@ export const inspectorHtml = (webview, extensionUri) => webviewHtml(webview, ext
 export { decode, openModel } from './src/core/decode';
 export { SessionCache } from './src/core/decode/sessionCache';
 export { planProbes, probeOptions, rerunOptions, factsFromInputs } from './src/core/masks';
+export { modelCheckFacts } from './src/core/masks/context';
 export { encodeTrace } from './src/core/trace/file';
 export { toBase64 } from './src/panelData/base64';`,
       resolveDir: repoRoot,
@@ -75,17 +76,21 @@ export async function stubScript() {
 
 /**
  * A fixture decoded like the extension would (the original, the probes the checks plan, and reruns with the
- * given masks), as base64 .dltrace bytes keyed by text and mask for the stub host.
+ * given masks), as base64 .dltrace bytes keyed by text and mask for the stub host. `graphFacts`: the facts carry
+ * the worker's graph facts too (taps, fused ops' implied masks), as the extension's runner gives them.
  */
-export async function prepareTraces(h, sessions, name, text, reruns = [], maxNewTokens = 8) {
+export async function prepareTraces(h, sessions, name, text, reruns = [], maxNewTokens = 8, { graphFacts = false } = {}) {
   const modelDir = join(repoRoot, 'test', 'fixtures', 'models', name);
-  if (!existsSync(join(modelDir, 'config.json'))) return undefined;
+  if (!['config.json', 'genai_config.json'].some((f) => existsSync(join(modelDir, f)))) return undefined;
   const model = await h.openModel(modelDir);
   const original = await h.decode(model, sessions, { text, maxNewTokens });
   const inputs = await Promise.all(
     model.layout.files.map(async (f) => ({ role: f.role, inputs: (await sessions.open(f.path, { taps: false })).session.inputNames })),
   );
-  const facts = original.model.architecture === 'decoder-only' ? h.factsFromInputs(inputs) : {};
+  // With the graph facts, the files' inputs come from them as the worker gives them (attention op types included).
+  const graph = graphFacts ? await h.modelCheckFacts(model) : undefined;
+  const facts = original.model.architecture === 'decoder-only' ? h.factsFromInputs(graph?.inputs ?? inputs) : {};
+  if (graph) facts.checks = graph.context;
   const responses = {};
   const add = async (options) =>
     (responses[`${options.text}\u0000${(options.attentionMask ?? []).join('')}`] = h.toBase64(

@@ -77,6 +77,7 @@ host = new Connection(hostPort, {
   },
   reset: () => session.reset(),
   activate: ({ runId }) => void record.activated.push(runId),
+  grid: (request) => session.grid(request),
 });
 host.onEvent('rendered', (r) => (record.rendered = r));
 window.__dlSession = session;

@@ -91,6 +91,28 @@ suite('Mask inspector', () => {
     }
   });
 
+  test('GroupQueryAttention: the view shows the mask the op implies, named by op and node, agreeing with the observed zeros', async () => {
+    const trace = await decodeWith('tiny-gpt-genai');
+    await vscode.commands.executeCommand(Commands.openMaskInspector);
+    // The implied masks come with the worker's graph facts, read when the checks run.
+    const snapshot = await until('the checks to finish', () => {
+      const s = masks.session.snapshot();
+      return s && !s.checking && s.model.path === fixture('tiny-gpt-genai') ? s : undefined;
+    });
+    const n = trace.positions.length;
+    const grids = snapshot.runs[0].grids;
+    assert.deepEqual(
+      grids.map((g) => [g.kind, g.layer, g.implied?.op, g.implied?.node, g.implied?.differing]),
+      [0, 1].map((layer) => ['self', layer, 'GroupQueryAttention', `/model/layers.${layer}/attn/GroupQueryAttention`, 0]),
+    );
+    // Causal over every position: row q sees keys 0 … q.
+    const causal = Array.from({ length: n * n }, (_, i) => (i % n <= Math.floor(i / n) ? 1 : 0));
+    assert.deepEqual(Array.from(grids[0].implied!.visible), causal);
+    assert.deepEqual(snapshot.findings, []);
+    const shown = await rendered('the view to show the implied mask', (r) => r.seq === snapshot.seq && !!r.implied);
+    assert.equal(shown.implied, `Implied by GroupQueryAttention (/model/layers.${shown.layer}/attn/GroupQueryAttention)`);
+  });
+
   test('a deliberately broken model: the finding reaches the view', async () => {
     await decodeWith('tiny-t5-cross-reads-padding');
     await vscode.commands.executeCommand(Commands.openMaskInspector);

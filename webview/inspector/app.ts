@@ -5,6 +5,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { Connection } from '../../src/protocol/rpc';
 import type {
+  InspectorGrid,
   InspectorHostEvents,
   InspectorHostMethods,
   InspectorSnapshot,
@@ -19,7 +20,8 @@ import { onThemeChange, readTheme } from '../shared/theme';
 import { CompareView } from './compareView';
 import { FindingsList } from './findingsList';
 import { LayerPicker } from './layerPicker';
-import { differences, MaskGrid } from './maskGrid';
+import { ImpliedGrid } from './impliedGrid';
+import { isPartial, MaskGrid, sentCell } from './maskGrid';
 import { MaskStrip } from './maskStrip';
 import { RunBar } from './runBar';
 import { findingCells, findingPlace, gridOf, hiddenCount, kindsOf, maskOf, readState, reconcile, runOf, type ViewState } from './state';
@@ -51,7 +53,15 @@ export class InspectorApp {
     kind: (kind) => this.update({ kind, finding: null }),
     layer: (layer) => this.update({ layer, finding: null }),
   });
-  private readonly grid = new MaskGrid();
+  private readonly grid = new MaskGrid((q, k) => this.zoomTo(q, k));
+  private readonly implied = new ImpliedGrid();
+  /** The block shown at full resolution (a click on a downsampled grid), for the grid it was picked on. */
+  private zoom: { key: string; q0: number; k0: number } | null = null;
+  /** Grids asked of the host at the size drawn (the snapshot's are at most OVERVIEW_CELLS a side), by request key. */
+  private readonly detail = new Map<string, InspectorGrid | 'pending'>();
+  private readonly zoomText = el('span', { className: 'zoom-text muted' });
+  private readonly zoomBack = el('vscode-button', { className: 'zoom-back', attrs: { secondary: '' } }, t('inspector.zoom.back'));
+  private readonly zoomBar = el('p', { className: 'zoom-bar' }, this.zoomText, this.zoomBack);
   private readonly gridTitle = el('h3', { className: 'grid-title' });
   private readonly gridSummary = el('p', { className: 'grid-summary' });
   private readonly compare = new CompareView();
@@ -63,6 +73,10 @@ export class InspectorApp {
     private readonly env: InspectorEnv,
   ) {
     this.rerunButton.addEventListener('click', () => this.rerun());
+    this.zoomBack.addEventListener('click', () => {
+      this.zoom = null;
+      this.render();
+    });
     this.content = el(
       'div',
       { className: 'inspector' },
@@ -82,9 +96,11 @@ export class InspectorApp {
         el('h2', {}, t('inspector.applied')),
         this.picker.element,
         this.gridTitle,
+        this.zoomBar,
         this.grid.element,
         legend(),
         this.gridSummary,
+        this.implied.element,
       ),
       this.compare.element,
     );
@@ -111,6 +127,8 @@ export class InspectorApp {
   private show(snapshot: InspectorSnapshot | null): void {
     const previous = this.snapshot;
     this.snapshot = snapshot;
+    // Grids asked for belong to the snapshot they came with (a rerun or the graph facts change them).
+    this.detail.clear();
     if (!snapshot) {
       this.root.replaceChildren(el('p', { className: 'empty-state' }, t('inspector.empty')));
       return;
@@ -142,7 +160,8 @@ export class InspectorApp {
     this.renderMask();
     this.findings.update(s, state.finding);
     this.picker.update(kindsOf(run), state.kind, run.grids, state.layer, this.theme, this.lut);
-    const grid = gridOf(run, state.kind, state.layer);
+    const overview = gridOf(run, state.kind, state.layer);
+    const grid = overview && this.shown(run.runId, overview);
     if (grid) {
       const encoderDecoder = s.model.architecture === 'encoder-decoder';
       const queryTokens = grid.kind === 'encoder' ? run.inputTokens : run.positions;
@@ -166,18 +185,26 @@ export class InspectorApp {
         queryTokens,
         keyTokens,
         causal: grid.kind === 'self',
-        highlight: findingCells(s, state.finding, run.runId, grid.kind, grid.layer),
+        highlight: findingCells(s, state.finding, run.runId, grid.kind, grid.layer).flatMap(([q, k]) => {
+          const cell = sentCell(grid, q, k);
+          return cell ? [cell] : [];
+        }),
         theme: this.theme,
         lut: this.lut,
       });
-      this.gridSummary.textContent = summary(
-        grid.kind,
-        grid.applied !== null,
-        differences(grid).reduce((a, b) => a + b, 0),
-      );
+      this.gridSummary.textContent = summary(grid.kind, grid.applied !== null, grid.differing);
+      this.zoomBar.hidden = !isPartial(grid);
+      this.zoomBack.hidden = !this.zoom;
+      this.zoomText.textContent =
+        grid.qStep > 1 || grid.kStep > 1
+          ? t('inspector.zoom.hint', grid.qStep, grid.kStep)
+          : t('inspector.zoom.region', grid.q0, grid.q0 + grid.rows - 1, grid.k0, grid.k0 + grid.cols - 1);
+      this.implied.update(grid, queryTokens, keyTokens, this.theme, this.lut, this.grid.cells);
     } else {
       this.gridTitle.textContent = t('inspector.noAttention');
       this.gridSummary.textContent = run.notes.join(' ');
+      this.zoomBar.hidden = true;
+      this.implied.update(undefined, [], [], this.theme, this.lut);
     }
     const base = s.comparison && s.runs.find((r) => r.runId === s.comparison!.baseRunId);
     const other = s.comparison && s.runs.find((r) => r.runId === s.comparison!.otherRunId);
@@ -192,7 +219,51 @@ export class InspectorApp {
       firstChanged: this.compare.element.hidden ? null : (this.compare.element.querySelector('.first-changed')?.textContent ?? null),
       generated: Object.fromEntries(s.runs.map((r) => [r.runId, r.generatedText])),
       findings: s.findings.length,
+      grid: grid ? { rows: grid.rows, cols: grid.cols, qStep: grid.qStep, kStep: grid.kStep, q0: grid.q0, k0: grid.k0 } : null,
+      implied: grid?.implied ? (this.implied.element.querySelector('.implied-title')?.textContent ?? null) : null,
     });
+  }
+
+  /**
+   * The grid to draw: the snapshot's when it is whole, else the one asked of the host at the canvas's size (or the
+   * zoomed block at full resolution). Until the answer comes the snapshot's downsampled one is drawn.
+   */
+  private shown(runId: string, overview: InspectorGrid): InspectorGrid {
+    const place = `${runId}|${overview.kind}|${overview.layer}`;
+    const zoom = this.zoom?.key === place ? this.zoom : null;
+    if (!zoom && !isPartial(overview)) return overview;
+    // Cells the canvas can show (2 px each at least), in steps of 32 so a resize does not ask again for a few pixels.
+    const side = Math.max(32, Math.floor((this.grid.element.clientWidth || 300) / 2 / 32) * 32);
+    const request = zoom
+      ? { q0: zoom.q0, k0: zoom.k0, rows: ZOOM_CELLS, cols: ZOOM_CELLS, maxRows: ZOOM_CELLS, maxCols: ZOOM_CELLS }
+      : { maxRows: side, maxCols: side };
+    const key = `${place}|${JSON.stringify(request)}`;
+    const known = this.detail.get(key);
+    if (known && known !== 'pending') return known;
+    if (!known) {
+      this.detail.set(key, 'pending');
+      const snapshot = this.snapshot;
+      void this.env.connection
+        .request('grid', { runId, kind: overview.kind, layer: overview.layer, ...request })
+        .then((grid) => {
+          if (this.snapshot !== snapshot || !grid) return;
+          this.detail.set(key, grid);
+          this.render();
+        })
+        .catch(() => this.detail.delete(key));
+    }
+    return overview;
+  }
+
+  /** A click on a downsampled grid: that place at full resolution, centred on the cell. */
+  private zoomTo(q: number, k: number): void {
+    const s = this.snapshot;
+    const state = this.state;
+    if (!s || !state) return;
+    const place = `${runOf(s, state.runId).runId}|${state.kind}|${state.layer}`;
+    const half = ZOOM_CELLS / 2;
+    this.zoom = { key: place, q0: Math.max(0, q - half), k0: Math.max(0, k - half) };
+    this.render();
   }
 
   private renderMask(): void {
@@ -248,6 +319,11 @@ export class InspectorApp {
     if (this.state && place.runId !== this.state.runId)
       void this.env.connection.request('activate', { runId: place.runId }).catch(() => undefined);
     this.update(change);
+    // On a downsampled grid, the finding's first cell at full resolution.
+    const cells = this.snapshot.findings[index].cells;
+    const run = this.state && runOf(this.snapshot, this.state.runId);
+    const overview = run && this.state && gridOf(run, this.state.kind, this.state.layer);
+    if (cells.length && overview && isPartial(overview)) this.zoomTo(cells[2], cells[3]);
     this.grid.canvas.scrollIntoView({ block: 'nearest' });
   }
 
@@ -261,6 +337,9 @@ export class InspectorApp {
     }
   }
 }
+
+/** Cells a side of a zoomed block. */
+const ZOOM_CELLS = 48;
 
 function summary(kind: AttentionKind, captured: boolean, differing: number): string {
   if (!captured && differing) return tn(differing, 'inspector.summary.uncapturedReads.one', 'inspector.summary.uncapturedReads.other');

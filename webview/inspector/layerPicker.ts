@@ -59,19 +59,26 @@ export class LayerPicker {
       ...grids
         .filter((g) => g.kind === kind)
         .map((g) => {
-          const bad = differences(g).includes(1);
+          // A fused op's layer is also flagged where its implied mask and the observed zeros differ.
+          const bad = differences(g).includes(1) || (g.implied?.differing ?? 0) > 0;
           const canvas = el('canvas', { className: 'layer-canvas', attrs: { 'aria-hidden': 'true' } });
           paintBytes(
             canvas,
             g.applied ? g.applied.map((v) => (v ? 160 : 0)) : g.weight,
-            g.queries,
-            g.keys,
+            g.rows,
+            g.cols,
             lut,
             g.applied ? g.applied.map((v) => (v ? 0 : 1)) : undefined,
             theme.masked,
           );
           canvas.style.width = canvas.style.height = `${THUMB}px`;
-          const status = bad ? 'mask differs from what it should be' : g.applied ? 'mask as expected' : 'no mask captured';
+          const status = bad
+            ? 'mask differs from what it should be'
+            : g.applied
+              ? 'mask as expected'
+              : g.implied
+                ? `mask applied inside ${g.implied.op}, as it implies`
+                : 'no mask captured';
           return el(
             'button',
             {
@@ -86,7 +93,7 @@ export class LayerPicker {
               { className: 'thumb-label' },
               `L${g.layer}`,
               el('span', {
-                className: `codicon ${bad ? 'codicon-warning' : g.applied ? 'codicon-check' : 'codicon-circle-slash'}`,
+                className: `codicon ${bad ? 'codicon-warning' : g.applied || g.implied ? 'codicon-check' : 'codicon-circle-slash'}`,
                 attrs: { 'aria-hidden': 'true' },
               }),
             ),

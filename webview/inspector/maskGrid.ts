@@ -33,11 +33,18 @@ interface Layout {
 
 /** 1 where the layer's mask differs from what it should be (or, without a captured mask, where it reads a hidden key). */
 export function differences(grid: InspectorGrid): Uint8Array {
-  const out = new Uint8Array(grid.queries * grid.keys);
-  for (let i = 0; i < out.length; i++)
-    out[i] = grid.applied ? (grid.applied[i] !== grid.expected[i] ? 1 : 0) : grid.weight[i] > 0 && !grid.expected[i] ? 1 : 0;
-  return out;
+  return grid.differs;
 }
+
+/** A cell of the whole grid as a cell of the grid sent (downsampled or a block of it), or undefined outside it. */
+export function sentCell(grid: InspectorGrid, q: number, k: number): [number, number] | undefined {
+  const r = Math.floor((q - grid.q0) / grid.qStep);
+  const c = Math.floor((k - grid.k0) / grid.kStep);
+  return q >= grid.q0 && k >= grid.k0 && r < grid.rows && c < grid.cols ? [r, c] : undefined;
+}
+
+/** The grid sent is not the whole grid at full resolution. */
+export const isPartial = (g: InspectorGrid): boolean => g.qStep > 1 || g.kStep > 1 || g.rows < g.queries || g.cols < g.keys;
 
 export class MaskGrid {
   readonly element: HTMLElement;
@@ -48,14 +55,31 @@ export class MaskGrid {
   private layout?: Layout;
   private cursor = { q: 0, k: 0 };
 
-  constructor() {
+  /** Where the cells are drawn (the implied grid below lines up with it). */
+  get cells(): { left: number; cell: number } | undefined {
+    return this.layout && { left: this.layout.left, cell: this.layout.cell };
+  }
+
+  /** `zoom`: a click on a downsampled grid asks for that place at full resolution (query and key of the whole grid). */
+  constructor(private readonly zoom: (q: number, k: number) => void = () => undefined) {
     this.canvas = el('canvas', { className: 'mask-canvas', attrs: { tabindex: '0', role: 'img' } });
     this.element = el('div', { className: 'mask-grid' }, this.canvas, this.readout);
     this.canvas.addEventListener('mousemove', (e) => {
       const cell = this.cellAt(e.offsetX, e.offsetY);
       if (cell) this.moveTo(cell.q, cell.k);
     });
+    this.canvas.addEventListener('click', (e) => {
+      const cell = this.cellAt(e.offsetX, e.offsetY);
+      const g = this.input?.grid;
+      if (cell && g && (g.qStep > 1 || g.kStep > 1)) this.zoom(g.q0 + cell.q * g.qStep, g.k0 + cell.k * g.kStep);
+    });
     this.canvas.addEventListener('keydown', (e) => {
+      const g = this.input?.grid;
+      if (e.key === 'Enter' && g && (g.qStep > 1 || g.kStep > 1)) {
+        e.preventDefault();
+        this.zoom(g.q0 + this.cursor.q * g.qStep, g.k0 + this.cursor.k * g.kStep);
+        return;
+      }
       const d: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
       if (!d[e.key] || !this.input) return;
       e.preventDefault();
@@ -68,7 +92,7 @@ export class MaskGrid {
   draw(input: GridInput): void {
     this.input = input;
     const { grid } = input;
-    this.cursor = { q: Math.min(this.cursor.q, grid.queries - 1), k: Math.min(this.cursor.k, grid.keys - 1) };
+    this.cursor = { q: Math.min(this.cursor.q, grid.rows - 1), k: Math.min(this.cursor.k, grid.cols - 1) };
     const first = input.highlight[0];
     if (first) this.cursor = { q: first[0], k: first[1] };
     this.canvas.setAttribute('aria-label', t('grid.aria', t(`kindInline.${grid.kind}`), grid.layer, grid.queries, grid.keys));
@@ -80,10 +104,11 @@ export class MaskGrid {
     const input = this.input;
     if (!input) return;
     const { grid, theme } = input;
-    const rows = grid.queries;
-    const cols = grid.keys;
+    const rows = grid.rows;
+    const cols = grid.cols;
     const width = Math.max(160, this.element.clientWidth || 300);
-    const labelled = (width - 70) / cols >= 9;
+    // Token labels only where each cell is one token.
+    const labelled = (width - 70) / cols >= 9 && grid.qStep === 1 && grid.kStep === 1;
     const left = labelled ? 70 : 0;
     const top = labelled ? 56 : 0;
     const cell = Math.max(2, Math.min(22, Math.floor((width - left - (labelled ? 24 : 0)) / cols)));
@@ -94,7 +119,9 @@ export class MaskGrid {
     const cssH = top + rows * cell;
     const ctx = this.canvas.getContext('2d')!;
     sizeCanvas(this.canvas, ctx, cssW, cssH, toCss(theme.background));
-    const hidden = grid.applied ? grid.applied.map((v) => (v ? 0 : 1)) : undefined;
+    // Without a captured mask, a fused op's layer shows its observed mask: the cells every head gives exactly zero.
+    const seen = grid.applied ?? grid.implied?.observed;
+    const hidden = seen ? seen.map((v) => (v ? 0 : 1)) : undefined;
     paintBytes(this.off, grid.weight, rows, cols, input.lut, hidden, theme.masked);
     ctx.drawImage(this.off, left, top, cols * cell, rows * cell);
     if (hidden) hatchMasked(ctx, hidden, rows, cols, left, top, cell, toCss(theme.muted, 0.55));
@@ -107,7 +134,7 @@ export class MaskGrid {
       ctx.stroke();
       ctx.setLineDash([]);
     }
-    const diff = differences(grid);
+    const diff = grid.differs;
     this.outline(
       ctx,
       [...diff.keys()].filter((i) => diff[i]).map((i) => [Math.floor(i / cols), i % cols]),
@@ -139,11 +166,12 @@ export class MaskGrid {
     ctx.fillStyle = toCss(input.theme.foreground);
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
+    const { q0, k0 } = input.grid;
     input.queryTokens
-      .slice(0, l.rows)
+      .slice(q0, q0 + l.rows)
       .forEach((t, q) => ctx.fillText(short(displayText(t), 8), l.left - 4, l.top + (q + 0.5) * l.cell, l.left - 6));
     ctx.textAlign = 'left';
-    input.keyTokens.slice(0, l.cols).forEach((t, k) => {
+    input.keyTokens.slice(k0, k0 + l.cols).forEach((t, k) => {
       ctx.save();
       ctx.translate(l.left + (k + 0.5) * l.cell, l.top - 4);
       ctx.rotate(-Math.PI / 3);
@@ -163,7 +191,7 @@ export class MaskGrid {
   private moveTo(q: number, k: number): void {
     const g = this.input?.grid;
     if (!g) return;
-    this.cursor = { q: Math.max(0, Math.min(g.queries - 1, q)), k: Math.max(0, Math.min(g.keys - 1, k)) };
+    this.cursor = { q: Math.max(0, Math.min(g.rows - 1, q)), k: Math.max(0, Math.min(g.cols - 1, k)) };
     this.redraw();
     this.describe();
   }
@@ -173,8 +201,10 @@ export class MaskGrid {
     const input = this.input;
     if (!input) return;
     const { grid } = input;
-    const { q, k } = this.cursor;
-    const i = q * grid.keys + k;
+    const i = this.cursor.q * grid.cols + this.cursor.k;
+    // A downsampled cell is read out by its block's first query and key.
+    const q = grid.q0 + this.cursor.q * grid.qStep;
+    const k = grid.k0 + this.cursor.k * grid.kStep;
     const name = (tokens: ViewToken[], j: number) => `${j} “${tokens[j] ? displayText(tokens[j]) : '?'}”`;
     const applied = grid.applied ? t(grid.applied[i] ? 'grid.visible' : 'grid.hidden') : t('grid.noMask');
     const expected = t(grid.expected[i] ? 'grid.visible' : 'grid.hidden');

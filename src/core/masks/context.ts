@@ -34,7 +34,16 @@ export async function modelCheckFacts(model: OpenedModel, locale?: Locale): Prom
     for (const a of attention) {
       const kind: AttentionKind = file.role === 'encoder' ? 'encoder' : a.kind;
       const seen = taps.get(`${kind}.${a.layer}`);
-      if (!seen) taps.set(`${kind}.${a.layer}`, { layer: a.layer, kind, tensor: a.tensor, mask: a.mask, inferred: { ...a.inferred } });
+      if (!seen)
+        taps.set(`${kind}.${a.layer}`, {
+          layer: a.layer,
+          kind,
+          tensor: a.tensor,
+          mask: a.mask,
+          inferred: { ...a.inferred },
+          node: a.node,
+          ...(a.implied ? { implied: a.implied } : {}),
+        });
       else {
         if (RANK[a.inferred.kind] > RANK[seen.inferred.kind]) seen.inferred.kind = a.inferred.kind;
         if (RANK[a.inferred.layer] > RANK[seen.inferred.layer]) seen.inferred.layer = a.inferred.layer;

@@ -4,6 +4,7 @@ export { declaredWindow, layerWindow, windowsAgree, type LayerWindow } from './w
 export { wording, type Wording } from './wording';
 export { compareRuns, jsdBits, type KindDivergence, type RunComparison, type StepDelta } from './compare';
 export { expectedVisible, layerViews, maxOverHeads, type LayerView } from './expected';
+export { impliedOnTrace, observedVisible } from './implied';
 export { comparePadding, planPaddingProbes } from './positions';
 export { factsFromInputs, planProbes, probeToken, runChecks, type ModelFacts } from './probes';
 export * from './types';

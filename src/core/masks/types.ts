@@ -1,4 +1,5 @@
 /** What the mask checks report, and the extra decodes they may ask the host to run. vscode-free, DOM-free. */
+import type { ImpliedMask } from '../onnx/types';
 import type { AttentionKind, Trace } from '../trace/types';
 
 export type CheckId =
@@ -65,6 +66,10 @@ export interface TapFacts {
   tensor: string;
   mask: string | null;
   inferred: { kind: InferenceBasis; layer: InferenceBasis };
+  /** The attention node (its graph name); absent in facts made before it was recorded. */
+  node?: string;
+  /** Fused ops: the mask their kernel applies inside itself (the inspector shows it beside the observed one). */
+  implied?: ImpliedMask;
 }
 
 /** The sliding window config.json declares for decoder self attention. */

@@ -75,6 +75,7 @@ export class MasksViewProvider extends Disposable implements vscode.WebviewViewP
         const trace = this.session.activate(runId);
         if (trace) this.activateEmitter.fire(trace);
       },
+      grid: (request) => this.session.grid(request),
     });
     this.connection = connection;
     connection.onEvent('rendered', (r) => {

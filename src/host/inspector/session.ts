@@ -16,11 +16,12 @@ import {
   type ModelFacts,
   type ProbeResult,
   type RunOptions,
+  type TapFacts,
 } from '../../core/masks';
 import type { Trace } from '../../core/trace/types';
-import type { InspectorRun, InspectorSnapshot } from '../../protocol/inspector';
+import type { InspectorGrid, InspectorGridRequest, InspectorRun, InspectorSnapshot } from '../../protocol/inspector';
 import { RemoteError, isAbortError, toErrorPayload } from '../../protocol/rpc';
-import { hiddenLabel, rerunLabel, toComparison, toFinding, toRun } from './snapshot';
+import { gridOf, hiddenLabel, rerunLabel, toComparison, toFinding, toRun, type GridCache } from './snapshot';
 import { viewModel } from '../../panelData/fromTrace';
 import { english, type Localize } from '../localize';
 
@@ -47,6 +48,8 @@ interface Shown {
   checking: boolean;
   activeRunId: string;
   runs: Map<string, InspectorRun>;
+  /** The graph facts of the model's taps, once the worker has read them (fused ops' implied masks come from them). */
+  taps: TapFacts[];
 }
 
 export class InspectorSession {
@@ -69,6 +72,8 @@ export class InspectorSession {
     this.checks = { locale: /^zh(-cn|-hans.*|-sg)?$/i.test(language) ? 'zh-cn' : 'en' };
   }
   private readonly checks: CheckContext;
+  /** The layer the view last asked for, at full resolution (dropped with the trace it belongs to). */
+  private gridCache: GridCache = {};
 
   get original(): Trace | undefined {
     return this.shown?.original;
@@ -88,6 +93,7 @@ export class InspectorSession {
     if (this.shown?.original === trace) return;
     this.probes?.abort();
     this.checked = undefined;
+    this.gridCache = {};
     this.seq++;
     const findings = checkTrace(trace, 'trace', this.checks).map((finding) => ({ finding, runId: this.runId('original') }));
     this.shown = {
@@ -98,6 +104,7 @@ export class InspectorSession {
       checking: true,
       activeRunId: this.runId('original'),
       runs: new Map(),
+      taps: [],
     };
     this.emit();
   }
@@ -145,6 +152,21 @@ export class InspectorSession {
     return this.active;
   }
 
+  /** One grid of a shown run at the size the view asks for (downsampled, or a block at full resolution). */
+  grid(request: InspectorGridRequest): InspectorGrid | null {
+    const s = this.shown;
+    if (!s) return null;
+    const trace =
+      request.runId === this.runId('original')
+        ? s.original
+        : request.runId === s.rerunId
+          ? s.rerun
+          : request.runId === this.runId('probe')
+            ? s.probe
+            : undefined;
+    return trace ? gridOf(trace, request, s.taps, this.gridCache) : null;
+  }
+
   snapshot(): InspectorSnapshot | null {
     const s = this.shown;
     if (!s) return null;
@@ -177,7 +199,7 @@ export class InspectorSession {
 
   private run(s: Shown, id: string, role: 'original' | 'probe' | 'rerun', trace: Trace, label: string): InspectorRun {
     let run = s.runs.get(id);
-    if (!run) s.runs.set(id, (run = toRun(trace, id, role, label)));
+    if (!run) s.runs.set(id, (run = toRun(trace, id, role, label, s.taps)));
     return run;
   }
 
@@ -187,6 +209,12 @@ export class InspectorSession {
     const results: ProbeResult[] = [];
     try {
       const facts = await this.runner.facts(s.original).catch((): ModelFacts & { checks?: CheckContext } => ({}));
+      if (facts.checks?.taps?.some((t) => t.implied) && this.shown === s) {
+        // Fused ops' implied masks: the runs' grids are made again with them.
+        s.taps = facts.checks.taps;
+        s.runs.clear();
+        this.emit();
+      }
       for (const probe of planProbes(s.original, facts, this.checks.locale, note)) {
         if (controller.signal.aborted) return;
         try {
