@@ -5,6 +5,7 @@
 import { runDecodeBench } from './decode';
 import { runFloorBench } from './floor';
 import { runGraphBench } from './graph';
+import { runInterventionsBench } from './interventions';
 import { runLensBench } from './lens';
 import { runLongBench } from './long';
 import { runMemoryBench } from './memory';
@@ -21,6 +22,8 @@ const SECTIONS: Record<string, { byDefault: boolean; run(): Promise<BenchRow[]> 
   // Heavy (GBs of generated models and memory, minutes): only when named.
   memory: { byDefault: false, run: () => runMemoryBench(log) },
   long: { byDefault: false, run: () => runLongBench(log) },
+  // Minutes on two cores (144 heads ranked at T = 256 and as many plain passes): only when named.
+  interventions: { byDefault: false, run: () => runInterventionsBench(log) },
 };
 
 async function main(): Promise<void> {

@@ -19,6 +19,7 @@ export const Commands = {
   toggleDecorations: 'decoderLens.toggleDecorations',
   inspectModel: 'decoderLens.inspectModel',
   compareWith: 'decoderLens.compareWith',
+  bisectAgainst: 'decoderLens.bisectAgainst',
   ablateHeads: 'decoderLens.ablateHeads',
   whyThisToken: 'decoderLens.whyThisToken',
   rankHeads: 'decoderLens.rankHeads',
@@ -54,6 +55,8 @@ interface CommandArgTable {
   /** From the explorer's context menu: the folder, .onnx or .dltrace to compare with. */
   /** From the explorer's context menu: the folder, .onnx or .dltrace to compare with; `variant`: which files of it. */
   [Commands.compareWith]: [target?: vscode.Uri, variant?: string];
+  /** A second model (folder or .onnx) and its variant to bisect against; the palette asks. */
+  [Commands.bisectAgainst]: [target?: vscode.Uri, variant?: string];
   /** The model and its variant to choose without asking (a test, a link); what is left out is asked for. */
   [Commands.selectModel]: [args?: SelectModelArgs];
   /** A model folder or file (default: the active model). */

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { type CommandArgs, type CommandId, Commands, InternalCommands, registerCommand } from './commands';
 import { ComparePanels } from './compare/comparePanel';
 import { ablateHeads } from './compare/ablateHeads';
+import { bisectAgainst, runBisect } from './compare/bisectLayers';
 import { compareWith } from './compare/compareWith';
 import { showHeadRanking } from './compare/rankHeads';
 import { decodeSelection } from './decode/decodeSelection';
@@ -61,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const compare: ComparePanels = new ComparePanels(context.extensionUri, context.globalStorageUri, {
     showTrace: (trace, focus, storedAs): Promise<unknown> => attention.show(trace, focus, storedAs),
     log: (m) => log.warn(m),
+    bisect: (models) => runBisect(worker, models),
   });
   const interventions = new InterventionsPanels(context.extensionUri);
   subscriptions.push(registry, store, decorations, status, attention, compare, interventions);
@@ -87,6 +89,9 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   // From the palette (no argument: a dialog asks), the explorer's context menu or a test (the Uri to compare with).
   register(Commands.compareWith, (target, variant) =>
     compareWith({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined, variant),
+  );
+  register(Commands.bisectAgainst, (target, variant) =>
+    bisectAgainst({ worker, store, compare }, target instanceof vscode.Uri ? target : undefined, variant),
   );
   register(Commands.ablateHeads, (args) => ablateHeads({ worker, store, compare }, args && Array.isArray(args.heads) ? args : undefined));
   // The attention panel's trace and query (positions axis): where Why This Token? and Rank Heads look by default.

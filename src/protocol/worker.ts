@@ -2,6 +2,7 @@
 import type { CompareReport } from '../core/compare/report';
 import type { ModelCheckFacts } from '../core/masks/context';
 import type { DecodeOptions } from '../core/decode/options';
+import type { BisectReport } from '../core/interventions/bisectReport';
 import type { Occlusion } from '../core/interventions/occlude';
 import type { PatchSweep } from '../core/interventions/patch';
 import type { HeadRanking } from '../core/interventions/rank';
@@ -61,6 +62,16 @@ export interface PatchResult extends PatchSweep {
   corruptTokens: string[];
 }
 
+/** The layer bisector: A and B (two variants of one model) layer by layer on A's greedy tokens. */
+export interface BisectRequest {
+  modelPath: string;
+  modelVariant?: string;
+  modelPathB: string;
+  modelVariantB?: string;
+  text: string;
+  maxNewTokens?: number;
+}
+
 export interface DecodeProgress {
   step: number;
   total: number;
@@ -86,6 +97,8 @@ export type WorkerMethods = {
   rankHeads: Method<OccludeRequest, HeadRanking>;
   /** Activation patching: p of the clean next token per (layer, position) patched; progress counts cells. */
   patch: Method<PatchRequest, PatchResult, DecodeProgress>;
+  /** The layer bisector: where B departs from A, and which of A's residuals spliced into B restores it; progress counts A's decode steps, then layers. */
+  bisect: Method<BisectRequest, BisectReport, DecodeProgress>;
 };
 
 export type WorkerEvents = Record<string, never>;

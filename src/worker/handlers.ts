@@ -4,6 +4,7 @@ import { DecoderLensError } from '../core/errors';
 import { SessionCache } from '../core/decode/sessionCache';
 import { modelCheckFacts } from '../core/masks/context';
 import { ablate } from '../core/interventions/ablate';
+import { bisect } from '../core/interventions/bisect';
 import { occlude } from '../core/interventions/occlude';
 import { patchSweep } from '../core/interventions/patch';
 import { rankHeads } from '../core/interventions/rank';
@@ -89,6 +90,16 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
         const texts = (ids: number[]) => ids.map((id) => model.tokenizer.tokenText(id));
         return { ...sweep, cleanTokens: texts(sweep.cleanIds), corruptTokens: texts(sweep.corruptIds) };
       });
+    },
+    bisect({ modelPath, modelVariant, modelPathB, modelVariantB, text, maxNewTokens }, { signal, progress }) {
+      return queue.run(signal, async () =>
+        bisect(
+          await openModel(modelPath, modelVariant ?? ''),
+          await openModel(modelPathB, modelVariantB ?? ''),
+          { text, maxNewTokens },
+          { signal, onStep: (step, total) => progress({ step, total }) },
+        ),
+      );
     },
     decode({ modelPath, modelVariant, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {
