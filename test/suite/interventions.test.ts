@@ -34,13 +34,20 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 3
   }
 }
 
-/** What the view reported drawing for the result of `kind` the host holds now. */
+/**
+ * What the view reported drawing for the result of `kind` the host holds now. A loaded machine can take a minute
+ * to start a webview, so the wait is long; a timeout says what the view had drawn.
+ */
 const renderedNow = (views: InterventionsPanels, kind: InterventionKind): Promise<InterventionsRendered> =>
-  until(`the interventions view to draw the ${kind}`, () => {
-    const panel = views.current;
-    const r = panel?.rendered.get(kind);
-    return panel && r && r.id === panel.results[kind]?.id && r;
-  });
+  until(
+    `the interventions view to draw the ${kind} (it drew: ${JSON.stringify([...(views.current?.rendered.values() ?? [])].map((r) => r.id))}, the host holds ${views.current?.results[kind]?.id})`,
+    () => {
+      const panel = views.current;
+      const r = panel?.rendered.get(kind);
+      return panel && r && r.id === panel.results[kind]?.id && r;
+    },
+    150_000,
+  );
 
 suite('Interventions view (Rank Heads, Why This Token?, Patch Activations…)', () => {
   let api: DecoderLensApi;
@@ -61,7 +68,8 @@ suite('Interventions view (Rank Heads, Why This Token?, Patch Activations…)', 
     decoded = trace;
   });
 
-  test('Rank Heads: the view draws every self-attention head and the largest drops in order; Open as text gives the report', async () => {
+  test('Rank Heads: the view draws every self-attention head and the largest drops in order; Open as text gives the report', async function () {
+    this.timeout(4 * COMMAND_MS);
     const ranking = await settlesWithin(
       vscode.commands.executeCommand<HeadRanking | undefined>(Commands.rankHeads, 0),
       COMMAND_MS,
@@ -94,7 +102,8 @@ suite('Interventions view (Rank Heads, Why This Token?, Patch Activations…)', 
     assert.ok(firstRow.startsWith(`L${sorted[0].layer}.H${sorted[0].head} `), `the report’s first row is the largest drop: ${firstRow}`);
   });
 
-  test('Why This Token?: the occlusion also shows in the view, one bar per input token in order', async () => {
+  test('Why This Token?: the occlusion also shows in the view, one bar per input token in order', async function () {
+    this.timeout(4 * COMMAND_MS);
     const occlusion = await settlesWithin(
       vscode.commands.executeCommand<Occlusion | undefined>(Commands.whyThisToken, 0),
       COMMAND_MS,
@@ -111,7 +120,7 @@ suite('Interventions view (Rank Heads, Why This Token?, Patch Activations…)', 
   });
 
   test('Patch Activations…: the heatmap holds the recovered fraction the core computes for the two inputs', async function () {
-    this.timeout(3 * COMMAND_MS);
+    this.timeout(4 * COMMAND_MS);
     const clean = decoded.input.text;
     assert.equal(clean, 'copy: the red fox saw a big moon =', 'the demo line');
     const result = await settlesWithin(
