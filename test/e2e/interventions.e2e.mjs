@@ -193,6 +193,8 @@ export async function run({ page, shot, log }) {
   // The head the ablation above knocked out is the one the demo model's first token needs most.
   assert.equal(bars[0].label, 'L0.H3');
   await page.waitForSelector('.tabs-container .tab[aria-label*="Decoder Lens: Interventions"]', { timeout: 10_000 });
+  // Focus off the editor: its blinking cursor would make the screenshot differ from run to run.
+  await focusWorkbench(page);
   await parkMouse(page);
   await sleep(300);
   await shot('ranking', { docs: 'ranking.png', clip: await editorArea(page) });
@@ -214,6 +216,7 @@ export async function run({ page, shot, log }) {
   assert.match(await interventions.textContent('.patch-changed'), /“·a” ← “·the”/);
   const first = await interventions.$$eval('.interv-section', (n) => n.map((s) => s.className));
   assert.match(first[0], /patching-section/, 'the newest result goes first');
+  await focusWorkbench(page);
   await parkMouse(page);
   await sleep(300);
   await shot('patching', { docs: 'patching.png', clip: await editorArea(page) });
