@@ -20,6 +20,7 @@ import { workerRunner } from './inspector/runner';
 import { AttentionPanels } from './panel';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
+import { ModelPreparer } from './models/prepareModel';
 import { selectModel } from './models/selectModel';
 import { onSettingsChanged, readSettings, settingId, updateSetting } from './settings';
 import { StatusBar } from './statusBar';
@@ -66,6 +67,10 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   });
   const interventions = new InterventionsPanels(context.extensionUri);
   subscriptions.push(registry, store, decorations, status, attention, compare, interventions);
+  // Surgery and sessions of the selected (or only) model start now, not at the first Decode Selection.
+  const preparer = new ModelPreparer(registry, worker);
+  subscriptions.push(preparer);
+  void preparer.refresh();
   const masks = new MasksViewProvider(context.extensionUri, workerRunner(worker), { log: (m) => log.warn(m) });
   subscriptions.push(
     masks,

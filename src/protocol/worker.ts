@@ -77,7 +77,15 @@ export interface DecodeProgress {
   total: number;
 }
 
+/** "Prepare": the decode options a later Decode Selection will use (its text aside). */
+export type PrepareRequest = Omit<DecodeRequest, 'text'>;
+
 export type WorkerMethods = {
+  /**
+   * Surgery and session creation for a selected model ahead of the first decode (the sessions a decode with these
+   * options opens, cached in the worker); cancellable, and queued like a decode. Resolves with the files prepared.
+   */
+  prepare: Method<PrepareRequest, { files: string[] }>;
   /** Loads every ONNX file of a model (sessions are cached per file) and lists their inputs and outputs. */
   inspectModel: Method<{ modelPath: string; modelVariant?: string }, ModelSummary>;
   /**

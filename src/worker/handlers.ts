@@ -1,6 +1,7 @@
 import { type VocabComparison, compareTokenizerFiles, compareTraces } from '../core/compare';
 import { decode, openModel } from '../core/decode';
 import { DecoderLensError } from '../core/errors';
+import { prepareDecode } from '../core/decode/prepare';
 import { SessionCache } from '../core/decode/sessionCache';
 import { modelCheckFacts } from '../core/masks/context';
 import { ablate } from '../core/interventions/ablate';
@@ -90,6 +91,9 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
         const texts = (ids: number[]) => ids.map((id) => model.tokenizer.tokenText(id));
         return { ...sweep, cleanTokens: texts(sweep.cleanIds), corruptTokens: texts(sweep.corruptIds) };
       });
+    },
+    prepare({ modelPath, modelVariant, ...options }, { signal }) {
+      return queue.run(signal, async () => prepareDecode(await openModel(modelPath, modelVariant ?? ''), sessions, options, { signal }));
     },
     bisect({ modelPath, modelVariant, modelPathB, modelVariantB, text, maxNewTokens }, { signal, progress }) {
       return queue.run(signal, async () =>

@@ -23,7 +23,7 @@ async function planSessions(model: OpenedModel, sessions: SessionSource, options
   const byRole = new Map(model.layout.files.map((f) => [f.role, f.path]));
   const open = async (file: string) =>
     withGenAiNames(
-      await sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens: options.lens }),
+      await sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lensRows: !!options.lens }),
       model.config.genai,
     );
   const decoder = byRole.get('decoder') ?? byRole.get('model');

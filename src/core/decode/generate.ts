@@ -62,7 +62,7 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
   const kinds = arch.kinds.map((k) => ({ heads, ...maxAxes(k) }));
   const capture = planCapture({ layers, kinds }, options.captureMaxBytes, options.compactAttention);
   const recorder = options.taps ? new AttentionRecorder(capture.averageHeads, options.hiddenVectors, capture.bits) : undefined;
-  const lens = options.lens ? new LensRecorder() : undefined;
+  const lens = options.lens ? new LensRecorder(options.lens) : undefined;
   const random = seededRandom(options.sampling.seed);
   const stops = stopIds(model);
   const fallback = { heads, headDim: Math.max(1, Math.round((config.hiddenSize ?? heads) / heads)) };
@@ -123,6 +123,8 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
   const positions = [...arch.start, ...generated.slice(0, -1).map((g) => generatedToken(g, stops.has(g.id)))];
   const captured = recorder?.finish(arch.axes(positions.length)) ?? { attention: [], masks: [], hidden: [] };
   const ran = [...arch.others, arch.first, next];
+  // The lens runs here, once over every step's rows (lens/recorder.ts), after the tokens are chosen.
+  const lensCapture = lens ? await lens.finish(generated[generated.length - 1]?.id, context.signal) : undefined;
   return {
     format: 'decoder-lens-trace',
     version: 1,
@@ -142,7 +144,7 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
     ...captured,
     dropped: capture.dropped,
     unavailable: [...arch.others, arch.first].flatMap((s) => s.unavailable),
-    ...(lens ? { lens: withTokenTexts(lens.finish(generated[generated.length - 1]?.id), (id) => tokenizer.tokenText(id)) } : {}),
+    ...(lensCapture ? { lens: withTokenTexts(lensCapture, (id) => tokenizer.tokenText(id)) } : {}),
   };
 }
 

@@ -1,11 +1,15 @@
 import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
-import { buildLensModel } from '../lens/model';
+import { buildLensModel, findModelLens, lensHeadInfo } from '../lens/model';
+import type { LensHead } from '../lens/head';
+import type { LensRunner, LensSessionInfo } from '../lens/recorder';
+import { buildStandaloneLens } from '../lens/standalone';
+import type { ElemType } from '../onnx/types';
 import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
 import { TOP_K_SHOWN } from './steps';
 import type { LensGraphOptions } from '../lens/graph';
-import { buildTappedModel, type TapOutput, type TapReport } from '../onnx';
+import { buildTappedModel, type ModelInfo, type TapOutput, type TapReport, type TapSelection } from '../onnx';
 import type { DecodeSession, SessionOptions, SessionSource } from './session';
 
 interface Entry {
@@ -24,20 +28,68 @@ export class SessionCache implements SessionSource {
 
   open(file: string, options: SessionOptions): Promise<DecodeSession> {
     const providers = options.executionProviders?.length ? options.executionProviders : ['cpu'];
-    const lens = options.lens ? `:lens-${options.lens.rows}-${options.lens.k}` : '';
+    const lens = options.lens ? `:lens-${options.lens.rows}-${options.lens.k}` : options.lensRows ? ':lens-rows' : '';
     const key = `${options.taps ? 'tapped' : 'plain'}${lens}:${providers.join(',')}:${file}`;
+    return this.cached(key, file, () =>
+      options.lens
+        ? createLensSession(file, options.taps, providers, options.lens)
+        : options.lensRows
+          ? this.createLensRowsSession(file, options.taps, providers)
+          : createSession(file, options.taps, providers),
+    );
+  }
+
+  /** The entry under `key` while the file is unchanged, else a new one from `create`. */
+  private cached<T extends { session: ort.InferenceSession }>(key: string, file: string, create: () => Promise<T>): Promise<T> {
     const stamp = fileStamp(file);
     const cached = this.entries.get(key);
-    if (cached && cached.stamp === stamp) return cached.session;
+    if (cached && cached.stamp === stamp) return cached.session as Promise<unknown> as Promise<T>;
     if (cached) void release(cached);
-    const session = (
-      options.lens ? createLensSession(file, options.taps, providers, options.lens) : createSession(file, options.taps, providers)
-    ).catch((error: unknown) => {
+    const session = create().catch((error: unknown) => {
       this.entries.delete(key);
       throw error;
     });
-    this.entries.set(key, { stamp, session });
+    this.entries.set(key, { stamp, session: session as Promise<unknown> as Promise<DecodeSession> });
     return session;
+  }
+
+  /**
+   * A decode session that returns every lens layer's hidden state (the usual taps when asked for, else those
+   * alone), and the standalone lens that reads them after the decode, opened on first use and cached here too.
+   */
+  private async createLensRowsSession(file: string, taps: boolean, providers: string[]): Promise<DecodeSession> {
+    const found = await findModelLens(file);
+    const { head } = found;
+    if (!head)
+      return { ...(await createSession(file, taps, providers)), lens: { graph: null, head: null, unavailable: found.unavailable } };
+    const hiddenOnly = { attention: 'none' as const, masks: 'none' as const, hidden: head.layers.map((l) => l.id) };
+    // With taps, the tapped session already returns every hidden state: the same session serves decodes with and
+    // without the lens (one copy of the model in memory, not two).
+    const session = taps
+      ? await this.open(file, { taps: true, executionProviders: providers })
+      : await createSession(file, true, providers, hiddenOnly);
+    const outputs = new Map(session.taps.filter((t) => t.tap === 'hidden').map((t) => [t.layer, t.output]));
+    const missing = head.layers.filter((l) => !outputs.has(l.layer)).map((l) => l.layer);
+    const lens: LensSessionInfo = missing.length
+      ? {
+          graph: null,
+          head: null,
+          unavailable: `The logit lens cannot run on ${file}: the hidden state of layer ${missing.join(', ')} could not be returned${session.unavailable[0] ? ` (${session.unavailable[0].reason})` : ''}.`,
+        }
+      : {
+          graph: null,
+          head: lensHeadInfo(head),
+          unavailable: null,
+          rows: {
+            layers: head.layers.map((l) => ({ layer: l.layer, output: outputs.get(l.layer)! })),
+            open: (hiddenType) =>
+              this.cached(`standalone-lens:${hiddenType}:${providers.join(',')}:${file}`, file, () =>
+                createStandaloneLens(found.model, head, hiddenType, providers),
+              ),
+          },
+        };
+    // Without taps, the hidden states are only the lens's inputs: not reported as taps.
+    return { ...session, ...(taps ? {} : { taps: [], unavailable: [] }), lens };
   }
 
   get size(): number {
@@ -51,13 +103,18 @@ export class SessionCache implements SessionSource {
   }
 }
 
-async function createSession(file: string, taps: boolean, executionProviders: string[]): Promise<DecodeSession> {
+async function createSession(
+  file: string,
+  taps: boolean,
+  executionProviders: string[],
+  selection: TapSelection = {},
+): Promise<DecodeSession> {
   const options = { ...SESSION_OPTIONS, executionProviders };
   try {
     if (!taps) return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [] };
     let tapped;
     try {
-      tapped = await buildTappedModel(file, {}, withSummary);
+      tapped = await buildTappedModel(file, selection, withSummary);
     } catch (error) {
       // A model with nothing to tap still decodes; the trace says why nothing was captured.
       if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
@@ -113,6 +170,32 @@ async function createLensSession(
   }
 }
 
+/** The standalone lens (lens/standalone.ts) as an ONNX Runtime session; its weights are read from the model's files. */
+async function createStandaloneLens(
+  model: ModelInfo,
+  head: LensHead,
+  hiddenType: ElemType,
+  executionProviders: string[],
+): Promise<LensRunner> {
+  const built = await buildStandaloneLens(model, head, hiddenType);
+  try {
+    const session = await ort.InferenceSession.create(built.bytes, {
+      ...SESSION_OPTIONS,
+      executionProviders,
+      // Its batches are large and rare: no arena keeping the largest one after the run.
+      enableCpuMemArena: false,
+      ...externalDataOptions(built.externalDataDir),
+    });
+    return { session, hiddenType, vocab: head.lmHead.vocab };
+  } catch (error) {
+    throw new DecoderLensError(
+      'bad-model',
+      `ONNX Runtime could not load the logit lens of ${model.path}: ${(error as Error).message}`,
+      model.path,
+    );
+  }
+}
+
 /** The taps a decode session reads, from the surgery's output list. */
 export function sessionTaps(outputs: readonly TapOutput[]): DecodeSession['taps'] {
   return outputs.map((o) => ({
@@ -136,9 +219,15 @@ export function externalDataOptions(folder: string | undefined): ort.InferenceSe
   return folder ? { extra: { session: { model_external_initializers_file_folder_path: folder } } } : {};
 }
 
+/** Sessions released already: a lens-rows entry shares its tapped entry's session, and each is released once. */
+const released = new WeakSet<ort.InferenceSession>();
+
 async function release(entry: Entry): Promise<void> {
   try {
-    await (await entry.session).session.release();
+    const { session } = await entry.session;
+    if (released.has(session)) return;
+    released.add(session);
+    await session.release();
   } catch {
     // A session that failed to load has nothing to release.
   }

@@ -2,7 +2,7 @@
 // appended lens nodes. A model whose head cannot be found still loads, with the reason in `lensUnavailable`.
 import { open, readFile } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
-import { type TapOutput, type TapReport, buildTappedModel, findTaps, readModel } from '../onnx';
+import { type ModelInfo, type TapOutput, type TapReport, buildTappedModel, findTaps, readModel } from '../onnx';
 import { externalDataFolder } from '../onnx/external';
 import { concatBytes } from '../onnx/wire';
 import { type LensGraph, type LensGraphOptions, buildLensGraph } from './graph';
@@ -32,18 +32,11 @@ export async function buildLensModel(
   const lensOptions = { ...DEFAULT_LENS, ...options.lens };
   if (!Number.isInteger(lensOptions.k) || lensOptions.k < 1)
     throw new DecoderLensError('bad-input', `lens k ${lensOptions.k}: expected a whole number ≥ 1.`);
-  const model = await readModel(path);
-  const report = findTaps(model);
-  let head: LensHead | null = null;
-  let lensUnavailable: string | null = null;
-  try {
-    // An encoder has no logits: nothing to lens, and nothing to explain either.
-    if (report.role !== 'encoder') head = findLensHead(model, report);
-    if (head?.lmHead.vocab && lensOptions.k > head.lmHead.vocab) lensOptions.k = head.lmHead.vocab;
-  } catch (error) {
-    if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
-    lensUnavailable = error.message;
-  }
+  const found = await findModelLens(path);
+  const { model, report } = found;
+  let head = found.head;
+  const lensUnavailable = found.unavailable;
+  if (head?.lmHead.vocab && lensOptions.k > head.lmHead.vocab) lensOptions.k = head.lmHead.vocab;
   let lens: LensGraph | null = null;
   const hasInputIds = model.graph.inputs.some((i) => i.name === 'input_ids');
   const lensGraph = async (h: LensHead) => {
@@ -90,16 +83,33 @@ export async function buildLensModel(
     taps: base.outputs,
     unavailable: base.unavailable,
     lens,
-    head: head
-      ? {
-          input: head.input,
-          logits: head.logits,
-          norm: head.norm,
-          lmHead: head.lmHead,
-          layers: head.layers.map(({ layer, tensor }) => ({ layer, tensor })),
-        }
-      : null,
+    head: head ? lensHeadInfo(head) : null,
     lensUnavailable,
+  };
+}
+
+/** The model's structure and its lens head, or why it has none (an encoder has no logits: no head, no reason). */
+export async function findModelLens(
+  path: string,
+): Promise<{ model: ModelInfo; report: TapReport; head: LensHead | null; unavailable: string | null }> {
+  const model = await readModel(path);
+  const report = findTaps(model);
+  try {
+    return { model, report, head: report.role === 'encoder' ? null : findLensHead(model, report), unavailable: null };
+  } catch (error) {
+    if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
+    return { model, report, head: null, unavailable: error.message };
+  }
+}
+
+/** What the lens applies, for the trace (names only). */
+export function lensHeadInfo(head: LensHead): LensHeadInfo {
+  return {
+    input: head.input,
+    logits: head.logits,
+    norm: head.norm,
+    lmHead: head.lmHead,
+    layers: head.layers.map(({ layer, tensor }) => ({ layer, tensor })),
   };
 }
 
