@@ -17,6 +17,9 @@ interface Entry {
   session: Promise<DecodeSession>;
 }
 
+/** No taps: the model's own graph, its weights referenced in the file. */
+const NO_TAPS: TapSelection = { attention: 'none', masks: 'none', hidden: 'none' };
+
 export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 
 /**
@@ -111,10 +114,14 @@ async function createSession(
 ): Promise<DecodeSession> {
   const options = { ...SESSION_OPTIONS, executionProviders };
   try {
-    if (!taps) return { file, session: await ort.InferenceSession.create(file, options), taps: [], unavailable: [] };
     let tapped;
+    const stamp = fileStamp(file);
     try {
-      tapped = await buildTappedModel(file, selection, withSummary);
+      // The weights stay in the file (onnx/referenced.ts): ONNX Runtime maps or reads them, JS never holds a copy.
+      // Without taps the graph is the file's own, unchanged (ORT loading the path itself would parse a copy of it).
+      tapped = await buildTappedModel(file, taps ? selection : NO_TAPS, taps ? withSummary : () => [], undefined, {
+        weights: 'referenced',
+      });
     } catch (error) {
       // A model with nothing to tap still decodes; the trace says why nothing was captured.
       if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
@@ -122,10 +129,12 @@ async function createSession(
         file,
         session: await ort.InferenceSession.create(file, options),
         taps: [],
-        unavailable: [{ node: file, reason: error.message }],
+        unavailable: taps ? [{ node: file, reason: error.message }] : [],
       };
     }
-    const session = await ort.InferenceSession.create(tapped.bytes, { ...options, ...externalDataOptions(tapped.externalDataDir) });
+    const created = await ort.InferenceSession.create(tapped.bytes, { ...options, ...externalDataOptions(tapped.externalDataDir) });
+    const session = tapped.externalDataDir ? runsOnlyWhileUnchanged(file, stamp, created) : created;
+    if (!taps) return { file, session, taps: [], unavailable: [] };
     return {
       file,
       session,
@@ -150,13 +159,15 @@ async function createLensSession(
   executionProviders: string[],
   lens: LensGraphOptions,
 ): Promise<DecodeSession> {
-  const built = await buildLensModel(file, { taps, lens, append: withSummary });
+  const stamp = fileStamp(file);
+  const built = await buildLensModel(file, { taps, lens, append: withSummary, weights: 'referenced' });
   try {
-    const session = await ort.InferenceSession.create(built.bytes, {
+    const created = await ort.InferenceSession.create(built.bytes, {
       ...SESSION_OPTIONS,
       executionProviders,
       ...externalDataOptions(built.externalDataDir),
     });
+    const session = built.externalDataDir ? runsOnlyWhileUnchanged(file, stamp, created) : created;
     return {
       file,
       session,
@@ -221,6 +232,30 @@ export function externalDataOptions(folder: string | undefined): ort.InferenceSe
 
 /** Sessions released already: a lens-rows entry shares its tapped entry's session, and each is released once. */
 const released = new WeakSet<ort.InferenceSession>();
+
+/**
+ * A session whose weights ONNX Runtime maps from the model's folder must not run once the file changed on disk: a
+ * rewrite in place would mix old and new weights, and a run over a truncated file ends the process (SIGBUS). Each
+ * run checks the file's stamp first (a stat, microseconds); the cache then hands out a session of the new file.
+ */
+function runsOnlyWhileUnchanged(file: string, stamp: string, session: ort.InferenceSession): ort.InferenceSession {
+  const run = session.run.bind(session) as (...args: unknown[]) => ReturnType<ort.InferenceSession['run']>;
+  session.run = ((...args: unknown[]) => {
+    let now: string;
+    try {
+      now = fileStamp(file);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (now !== stamp) {
+      return Promise.reject(
+        new DecoderLensError('bad-model', `${file} changed on disk after it was loaded; run again to load the new file.`, file),
+      );
+    }
+    return run(...args);
+  }) as ort.InferenceSession['run'];
+  return session;
+}
 
 async function release(entry: Entry): Promise<void> {
   try {

@@ -2,7 +2,16 @@
 // appended lens nodes. A model whose head cannot be found still loads, with the reason in `lensUnavailable`.
 import { open, readFile } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
-import { type ModelInfo, type TapOutput, type TapReport, buildTappedModel, findTaps, readModel } from '../onnx';
+import {
+  type ModelInfo,
+  type TapOutput,
+  type TapReport,
+  type TapSelection,
+  type WeightPlacement,
+  buildTappedModel,
+  findTaps,
+  readModel,
+} from '../onnx';
 import { externalDataFolder } from '../onnx/external';
 import { concatBytes } from '../onnx/wire';
 import { type LensGraph, type LensGraphOptions, buildLensGraph } from './graph';
@@ -25,9 +34,18 @@ export interface LensModel {
 
 export const DEFAULT_LENS: LensGraphOptions = { rows: 'last', k: 10 };
 
+/** The model as it is plus the lens (its bytes are the file's, or reference its weights). */
+const NO_TAPS: TapSelection = { attention: 'none', masks: 'none', hidden: 'none' };
+
 export async function buildLensModel(
   path: string,
-  options: { taps: boolean; lens?: Partial<LensGraphOptions>; append?: (report: TapReport) => Uint8Array[] },
+  options: {
+    taps: boolean;
+    lens?: Partial<LensGraphOptions>;
+    append?: (report: TapReport) => Uint8Array[];
+    /** 'referenced': weights stay in the file (onnx/referenced.ts); the session needs `externalDataDir`. */
+    weights?: WeightPlacement;
+  },
 ): Promise<LensModel> {
   const lensOptions = { ...DEFAULT_LENS, ...options.lens };
   if (!Number.isInteger(lensOptions.k) || lensOptions.k < 1)
@@ -60,20 +78,26 @@ export async function buildLensModel(
     const selection = options.taps
       ? {}
       : { attention: 'none' as const, masks: 'none' as const, hidden: branchHead.layers.map((l) => l.id) };
-    const tapped = await buildTappedModel(path, selection, async (report, outputs) => {
-      const lifted = new Map(outputs.filter((o) => o.tap === 'hidden').map((o) => [o.id, o.output]));
-      head = { ...branchHead, layers: branchHead.layers.map((l) => ({ ...l, tensor: lifted.get(l.id)! })) };
-      const graph = await lensGraph(head);
-      return [graph.appendix, ...(options.append?.(report) ?? [])];
-    });
+    const tapped = await buildTappedModel(
+      path,
+      selection,
+      async (report, outputs) => {
+        const lifted = new Map(outputs.filter((o) => o.tap === 'hidden').map((o) => [o.id, o.output]));
+        head = { ...branchHead, layers: branchHead.layers.map((l) => ({ ...l, tensor: lifted.get(l.id)! })) };
+        const graph = await lensGraph(head);
+        return [graph.appendix, ...(options.append?.(report) ?? [])];
+      },
+      undefined,
+      { weights: options.weights },
+    );
     // Without taps the lifted hidden states are only the lens's inputs: not reported as taps.
     base = { ...tapped, outputs: options.taps ? tapped.outputs : [] };
   } else {
     if (head) await lensGraph(head);
     const append = [...(lens ? [(lens as LensGraph).appendix] : []), ...(options.append?.(report) ?? [])];
     base = options.taps
-      ? await tappedOrPlain(path, append)
-      : { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [] };
+      ? await tappedOrPlain(path, append, options.weights)
+      : { ...(await tappedOrPlain(path, append, options.weights, NO_TAPS)), outputs: [], unavailable: [] };
   }
   const externalDataDir =
     base.externalDataDir ?? (model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined);
@@ -117,6 +141,8 @@ export function lensHeadInfo(head: LensHead): LensHeadInfo {
 async function tappedOrPlain(
   path: string,
   append: Uint8Array[],
+  weights?: WeightPlacement,
+  selection: TapSelection = {},
 ): Promise<{
   bytes: Uint8Array;
   outputs: TapOutput[];
@@ -124,7 +150,7 @@ async function tappedOrPlain(
   externalDataDir?: string;
 }> {
   try {
-    return await buildTappedModel(path, {}, () => append);
+    return await buildTappedModel(path, selection, () => append, undefined, { weights });
   } catch (error) {
     if (!(error instanceof DecoderLensError) || error.code !== 'unsupported') throw error;
     return { bytes: concatBytes([await readFile(path), ...append]), outputs: [], unavailable: [{ node: path, reason: error.message }] };
