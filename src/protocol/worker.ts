@@ -4,6 +4,7 @@ import type { ModelCheckFacts } from '../core/masks/context';
 import type { DecodeOptions } from '../core/decode/options';
 import type { BisectReport } from '../core/interventions/bisectReport';
 import type { Occlusion } from '../core/interventions/occlude';
+import type { PatchSweep } from '../core/interventions/patch';
 import type { HeadRanking } from '../core/interventions/rank';
 import type { Trace, TraceAblation } from '../core/trace/types';
 import type { Method } from './rpc';
@@ -47,6 +48,20 @@ export interface OccludeRequest {
   step?: number;
 }
 
+/** "Patch Activations…": the clean input's residual stream patched into the corrupted input's run, cell by cell. */
+export interface PatchRequest {
+  modelPath: string;
+  modelVariant?: string;
+  cleanText: string;
+  corruptText: string;
+}
+
+/** The sweep, with the two inputs' token texts (the ids' text in the model's vocabulary). */
+export interface PatchResult extends PatchSweep {
+  cleanTokens: string[];
+  corruptTokens: string[];
+}
+
 /** The layer bisector: A and B (two variants of one model) layer by layer on A's greedy tokens. */
 export interface BisectRequest {
   modelPath: string;
@@ -88,6 +103,8 @@ export type WorkerMethods = {
   occlude: Method<OccludeRequest, Occlusion>;
   /** Head importance: each decoder head zeroed in turn, the drop in the step's chosen token's probability. */
   rankHeads: Method<OccludeRequest, HeadRanking>;
+  /** Activation patching: p of the clean next token per (layer, position) patched; progress counts cells. */
+  patch: Method<PatchRequest, PatchResult, DecodeProgress>;
   /** The layer bisector: where B departs from A, and which of A's residuals spliced into B restores it; progress counts A's decode steps, then layers. */
   bisect: Method<BisectRequest, BisectReport, DecodeProgress>;
 };

@@ -7,6 +7,7 @@ import { modelCheckFacts } from '../core/masks/context';
 import { ablate } from '../core/interventions/ablate';
 import { bisect } from '../core/interventions/bisect';
 import { occlude } from '../core/interventions/occlude';
+import { patchSweep } from '../core/interventions/patch';
 import { rankHeads } from '../core/interventions/rank';
 import { findModelLayout } from '../core/model/layout';
 import { readTraceFile } from '../core/trace/readTraceFile';
@@ -81,6 +82,15 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
     },
     rankHeads({ modelPath, modelVariant, text, step }, { signal }) {
       return queue.run(signal, async () => rankHeads(await openModel(modelPath, modelVariant ?? ''), null, { text, step }, { signal }));
+    },
+    patch({ modelPath, modelVariant, cleanText, corruptText }, { signal, progress }) {
+      return queue.run(signal, async () => {
+        const model = await openModel(modelPath, modelVariant ?? '');
+        const onStep = (step: number, total: number) => progress({ step, total });
+        const sweep = await patchSweep(model, null, { cleanText, corruptText }, { signal, onStep });
+        const texts = (ids: number[]) => ids.map((id) => model.tokenizer.tokenText(id));
+        return { ...sweep, cleanTokens: texts(sweep.cleanIds), corruptTokens: texts(sweep.corruptIds) };
+      });
     },
     prepare({ modelPath, modelVariant, ...options }, { signal }) {
       return queue.run(signal, async () => prepareDecode(await openModel(modelPath, modelVariant ?? ''), sessions, options, { signal }));
