@@ -3,8 +3,10 @@
  * Nothing here asserts a time; machines are noisy. The table is printed for the README.
  */
 import { runDecodeBench } from './decode';
+import { runFirstResultBench } from './firstResult';
 import { runFloorBench } from './floor';
 import { runGraphBench } from './graph';
+import { runInterventionsBench } from './interventions';
 import { runLensBench } from './lens';
 import { runLongBench } from './long';
 import { runMemoryBench } from './memory';
@@ -21,6 +23,10 @@ const SECTIONS: Record<string, { byDefault: boolean; run(): Promise<BenchRow[]> 
   // Heavy (GBs of generated models and memory, minutes): only when named.
   memory: { byDefault: false, run: () => runMemoryBench(log) },
   long: { byDefault: false, run: () => runLongBench(log) },
+  // A code-server and Chromium per round, in the real VS Code (about a minute a round here): only when named.
+  firstResult: { byDefault: false, run: () => runFirstResultBench(log) },
+  // Minutes on two cores (144 heads ranked at T = 256 and as many plain passes): only when named.
+  interventions: { byDefault: false, run: () => runInterventionsBench(log) },
 };
 
 async function main(): Promise<void> {

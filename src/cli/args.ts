@@ -118,5 +118,6 @@ export const COMPARE_OPTIONS: OptionTable = {
   json: str,
   html: str,
   'no-lens': bool,
+  bisect: bool,
 };
 export const DEMO_OPTIONS: OptionTable = { ...DECODE_OPTIONS, report: str };

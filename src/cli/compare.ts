@@ -1,7 +1,7 @@
 // `decoder-lens compare --model A [--variant V] (--model-b B [--variant-b V] | --trace-b FILE.dltrace) --text … [--max-new-tokens N]
 // [--json OUT.json] [--html OUT.html] [--no-lens] [--lens-rows last|all]`: runs the same input through both (or
 // against a saved trace) and reports where they differ. Prints a readable report; --json writes the whole
-// report, --html the compare view as a standalone page.
+// report, --html the compare view as a standalone page; --bisect adds the layer bisector (text and page).
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decode, openModel } from '../core/decode';
@@ -11,6 +11,8 @@ import { DecoderLensError } from '../core/errors';
 import { findModelLayout } from '../core/model/layout';
 import { readTraceFile } from '../core/trace/readTraceFile';
 import type { Trace } from '../core/trace/types';
+import { type BisectReport, bisect } from '../core/interventions/bisect';
+import { formatBisect } from '../panelData/bisectText';
 import { writeCompareReport } from '../panelData/node/compareReportHtml';
 import { stringFlag, type ParsedArgs } from './args';
 import { traceOptions } from './trace';
@@ -30,6 +32,8 @@ export async function compareCommand(
   const pathB = stringFlag(args, 'model-b');
   const traceFile = stringFlag(args, 'trace-b');
   if (!pathA) throw new DecoderLensError('bad-input', '--model PATH is required (model A: an Optimum model folder or an .onnx file).');
+  if (args.flags.has('bisect') && !pathB)
+    throw new DecoderLensError('bad-input', '--bisect runs two models: give --model-b PATH (not a saved trace).');
   if (!pathB === !traceFile)
     throw new DecoderLensError(
       'bad-input',
@@ -72,9 +76,18 @@ export async function compareCommand(
     const json = stringFlag(args, 'json');
     if (json) writeFileSync(json, JSON.stringify(report, null, 1));
     write(formatReport(report));
+    let bisected: BisectReport | undefined;
+    if (args.flags.has('bisect') && pathB) {
+      const [modelA, modelB] = [
+        await openModel(pathA, stringFlag(args, 'variant') ?? ''),
+        await openModel(pathB, stringFlag(args, 'variant-b') ?? ''),
+      ];
+      bisected = await bisect(modelA, modelB, { text: options.text, maxNewTokens: Math.max(1, options.maxNewTokens ?? 16) });
+      write(`\n${formatBisect(bisected)}`);
+    }
     const html = stringFlag(args, 'html');
     if (html) {
-      writeHtml(report, distDir, resolve(html));
+      writeHtml(report, distDir, resolve(html), bisected);
       write(`\nThe comparison as an HTML report (opens in any browser): ${resolve(html)}\n`);
     }
     return report;
@@ -106,9 +119,9 @@ function safeVocab(dirA: string, dirB: string): VocabComparison | null {
   }
 }
 
-function writeHtml(report: CompareReport, distDir: string, file: string): void {
+function writeHtml(report: CompareReport, distDir: string, file: string, bisected?: BisectReport): void {
   try {
-    writeCompareReport(report, distDir, file);
+    writeCompareReport(report, distDir, file, bisected);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !existsSync(`${distDir}/webview/compare.js`))

@@ -112,7 +112,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   compare: {
     usage: `compare --model A [--variant NAME] (--model-b B [--variant-b NAME] | --trace-b FILE.dltrace) (--text STR | --text-file F)
-        [--max-new-tokens N] [--json FILE.json] [--html FILE.html] [--no-lens] [--lens-rows last|all]   where two models (or a saved trace) differ`,
+        [--max-new-tokens N] [--json FILE.json] [--html FILE.html] [--no-lens] [--lens-rows last|all] [--bisect]   where two models (or a saved trace) differ
+        (--bisect: also the layer bisector on the two models, in the text and the --html page)`,
     options: COMPARE_OPTIONS,
     async run(args) {
       await (await import('./compare.js')).compareCommand(args);

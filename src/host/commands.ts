@@ -19,9 +19,11 @@ export const Commands = {
   toggleDecorations: 'decoderLens.toggleDecorations',
   inspectModel: 'decoderLens.inspectModel',
   compareWith: 'decoderLens.compareWith',
+  bisectAgainst: 'decoderLens.bisectAgainst',
   ablateHeads: 'decoderLens.ablateHeads',
   whyThisToken: 'decoderLens.whyThisToken',
   rankHeads: 'decoderLens.rankHeads',
+  patchActivations: 'decoderLens.patchActivations',
 } as const;
 
 /** Registered but hidden from the palette: used by hover links and views. */
@@ -53,6 +55,8 @@ interface CommandArgTable {
   /** From the explorer's context menu: the folder, .onnx or .dltrace to compare with. */
   /** From the explorer's context menu: the folder, .onnx or .dltrace to compare with; `variant`: which files of it. */
   [Commands.compareWith]: [target?: vscode.Uri, variant?: string];
+  /** A second model (folder or .onnx) and its variant to bisect against; the palette asks. */
+  [Commands.bisectAgainst]: [target?: vscode.Uri, variant?: string];
   /** The model and its variant to choose without asking (a test, a link); what is left out is asked for. */
   [Commands.selectModel]: [args?: SelectModelArgs];
   /** A model folder or file (default: the active model). */
@@ -63,6 +67,8 @@ interface CommandArgTable {
   [Commands.whyThisToken]: [step?: number];
   /** The generation step scored, from 0 (default: the attention panel's step, else the first). */
   [Commands.rankHeads]: [step?: number];
+  /** The corrupted input (default: an input box prefilled with the current trace's input, the clean one). */
+  [Commands.patchActivations]: [corruptText?: string];
 }
 
 export type CommandArgs<K extends CommandId> = K extends keyof CommandArgTable ? CommandArgTable[K] : [];

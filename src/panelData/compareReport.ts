@@ -13,6 +13,7 @@ import {
   type VocabComparison,
 } from '../protocol/compare';
 import type { TopToken } from '../protocol/trace';
+import { reviveBisectReport, reviveCompareModels } from './bisectReport';
 import { ATTENTION_KINDS, type AttentionKind } from '../protocol/trace';
 
 type Obj = Record<string, unknown>;
@@ -152,5 +153,13 @@ export function reviveCompareOpen(v: unknown): CompareOpenResult | undefined {
   const report = reviveCompareReport(v.report);
   if (!compareId || !report) return undefined;
   const traces = isObj(v.traces) ? v.traces : {};
-  return { compareId, report, traces: { a: traceId(traces.a), b: traceId(traces.b) } };
+  const models = reviveCompareModels(v.models);
+  const bisect = reviveBisectReport(v.bisect);
+  return {
+    compareId,
+    report,
+    traces: { a: traceId(traces.a), b: traceId(traces.b) },
+    ...(models ? { models } : {}),
+    ...(bisect ? { bisect } : {}),
+  };
 }

@@ -3,7 +3,8 @@
  * query across layers, entropies, a step's top-k. DOM-free and vscode-free: the extension host serves the live
  * panel with it, and the HTML report serves itself with it from embedded data, so both show the same thing.
  */
-import { attentionHead, attentionHeadMean, attentionQueryRow, attentionStore } from '../core/trace/attention';
+import { attentionHead, attentionHeadMean, attentionQueryRow, attentionStore, attentionTopRow } from '../core/trace/attention';
+import { maskVisible, maskVisibleRow } from '../core/trace/masks';
 import type { AttentionCapture, MaskCapture } from '../core/trace/types';
 import type { Handlers } from '../protocol/rpc';
 import { RemoteError } from '../protocol/rpc';
@@ -25,7 +26,7 @@ import type {
 } from '../protocol/panel';
 import type { AttentionKind } from '../protocol/trace';
 import { probToByte } from './colorScale';
-import { maskedBlocks, maxPool, pooledSize } from './downsample';
+import { binRange, maskedBlocks, maxPool, pooledSize } from './downsample';
 import { entropyBits } from './stats';
 
 /** A trace's attention capture, by reference. */
@@ -60,7 +61,7 @@ export class PanelDataService {
     // slice, never subarray: a view would post the whole underlying buffer.
     const data = head === 'mean' ? this.mean(a).slice() : attentionHead(a, this.headIndex(a, head), true);
     const mask = this.mask(a);
-    return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: mask.visible.slice() } : {}) };
+    return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: maskVisible(mask).slice() } : {}) };
   }
 
   thumbnails({ kind, size }: ThumbnailParams): ThumbnailResult {
@@ -76,12 +77,17 @@ export class PanelDataService {
     const masked = new Uint8Array(layers.length * rows * cols);
     layers.forEach((a, l) => {
       // Pooled over the stored values (float32 or codes): the max of codes is the code of the max.
-      const { values, scale } = attentionStore(a);
-      const toByte = scale === 1 ? probToByte : (v: number) => probToByte(v * scale);
-      for (let h = 0; h < a.heads; h++)
-        maxPool(values, h * a.queries * a.keys, a.queries, a.keys, data, (l * heads + h) * rows * cols, rows, cols, toByte);
+      if (a.topK) for (let h = 0; h < a.heads; h++) poolTopK(a, h, data, (l * heads + h) * rows * cols, rows, cols);
+      else {
+        // The max of codes is the code of the max (codes are monotonic in p, √p codes too).
+        const { values, scale, squared } = attentionStore(a);
+        const toByte =
+          scale === 1 ? probToByte : squared ? (v: number) => probToByte((v * scale) ** 2) : (v: number) => probToByte(v * scale);
+        for (let h = 0; h < a.heads; h++)
+          maxPool(values, h * a.queries * a.keys, a.queries, a.keys, data, (l * heads + h) * rows * cols, rows, cols, toByte);
+      }
       const m = this.mask(a);
-      if (m) masked.set(maskedBlocks(m.visible, m.queries, m.keys, rows, cols), l * rows * cols);
+      if (m) masked.set(maskedBlocks(maskVisible(m), m.queries, m.keys, rows, cols), l * rows * cols);
     });
     const result: ThumbnailResult = {
       layers: layers.map((a) => a.layer),
@@ -110,7 +116,8 @@ export class PanelDataService {
     const data = new Float32Array(layers.length * heads).fill(NaN);
     let maxBits = 0;
     layers.forEach((a, l) => {
-      const visible = this.mask(a)?.visible.subarray(query * a.keys, (query + 1) * a.keys);
+      const m = this.mask(a);
+      const visible = m ? maskVisibleRow(m, query) : undefined;
       for (let h = 0; h < a.heads; h++) data[l * heads + h] = entropyBits(this.row(a, h, query), visible);
       const seen = visible
         ? visible.reduce((n, v) => n + (v ? 1 : 0), 0)
@@ -168,6 +175,28 @@ export class PanelDataService {
     const m = this.data.masks.find((x) => x.layer === a.layer && x.kind === a.kind);
     return m && m.queries === a.queries && m.keys === a.keys ? m : undefined;
   }
+}
+
+/** A top-k capture's head max-pooled like maxPool: each block's largest kept probability (0 where it keeps none). */
+function poolTopK(a: PanelAttention, head: number, out: Uint8Array, at: number, rows: number, cols: number): void {
+  const binOf = (n: number, total: number) => {
+    const bins = new Int32Array(total);
+    for (let i = 0; i < n; i++) bins.fill(i, ...binRange(i, n, total));
+    return bins;
+  };
+  const rowBin = binOf(rows, a.queries);
+  const colBin = binOf(cols, a.keys);
+  const best = new Float32Array(rows * cols);
+  for (let q = 0; q < a.queries; q++) {
+    const { keys, values } = attentionTopRow(a, head, q);
+    const base = rowBin[q] * cols;
+    for (let j = 0; j < keys.length; j++) {
+      if (keys[j] < 0 || keys[j] >= a.keys) continue;
+      const cell = base + colBin[keys[j]];
+      if (values[j] > best[cell]) best[cell] = values[j];
+    }
+  }
+  for (let i = 0; i < best.length; i++) out[at + i] = probToByte(best[i]);
 }
 
 /** Cached thumbnails are copied out: a posted or transferred buffer must not be the cache's own. */

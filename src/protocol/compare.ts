@@ -5,9 +5,10 @@
  */
 import type { CompareReport, CompareSideSummary, LensDelta, StepDelta, VocabComparison } from '../core/compare/report';
 import type { HeadDivergence } from '../core/compare/divergence';
+import type { BisectLayer, BisectReport } from '../core/interventions/bisectReport';
 import type { AttentionKind } from './trace';
 
-export type { CompareReport, CompareSideSummary, HeadDivergence, LensDelta, StepDelta, VocabComparison };
+export type { BisectLayer, BisectReport, CompareReport, CompareSideSummary, HeadDivergence, LensDelta, StepDelta, VocabComparison };
 import type { Method } from './rpc';
 
 export type CompareSide = 'a' | 'b';
@@ -19,6 +20,19 @@ export interface CompareOpenResult {
   report: CompareReport;
   /** Stored trace ids of A and B (null when a side's trace could not be stored). */
   traces: { a: string | null; b: string | null };
+  /** Both sides ran from a model (not a saved trace, not an ablation): what the layer bisector reruns. */
+  models?: CompareModels;
+  /** The layer bisector's report on these two models, once it ran. */
+  bisect?: BisectReport;
+}
+
+/** The two models a comparison ran and its input: enough to bisect them layer by layer. */
+export interface CompareModels {
+  a: { path: string; variant: string };
+  b: { path: string; variant: string };
+  text: string;
+  /** How many of A's greedy tokens the bisector feeds both (the comparison's own max new tokens). */
+  maxNewTokens: number;
 }
 
 /** Where the attention panel should look when a side is shown from the compare view. */
@@ -38,6 +52,11 @@ export type CompareHostMethods = {
   openText: Method<{ compareId: string }, void>;
   /** Asks where to save and writes the comparison as a standalone HTML page; null when cancelled. Absent in that page. */
   exportHtml: Method<{ compareId: string }, { saved: string | null }>;
+  /**
+   * Runs the layer bisector on the two models (in the worker, with a cancellable progress notification); the
+   * host then shows the comparison again with its report. `ran` false says why (cancelled: no message).
+   */
+  bisect: Method<{ compareId: string }, { ran: boolean; message?: string }>;
 };
 
 /** What a standalone compare report embeds (JSON, base64): the comparison and its readable text. */
@@ -59,6 +78,14 @@ export interface CompareRendered {
   maxJsd: number;
   /** Cells drawn in the heatmaps (layer × head over all kinds). */
   cells: number;
+  /** The bisect section: whether it offers to run, and what it drew once it ran. */
+  bisect: {
+    offered: boolean;
+    verdict: string | null;
+    restoredAfter: number | null;
+    /** Layers in its chart and table. */
+    layers: number;
+  };
 }
 
 /** Emitted by the view. */

@@ -1,10 +1,13 @@
 import { type VocabComparison, compareTokenizerFiles, compareTraces } from '../core/compare';
 import { decode, openModel } from '../core/decode';
 import { DecoderLensError } from '../core/errors';
+import { prepareDecode } from '../core/decode/prepare';
 import { SessionCache } from '../core/decode/sessionCache';
 import { modelCheckFacts } from '../core/masks/context';
 import { ablate } from '../core/interventions/ablate';
+import { bisect } from '../core/interventions/bisect';
 import { occlude } from '../core/interventions/occlude';
+import { patchSweep } from '../core/interventions/patch';
 import { rankHeads } from '../core/interventions/rank';
 import { findModelLayout } from '../core/model/layout';
 import { readTraceFile } from '../core/trace/readTraceFile';
@@ -80,6 +83,28 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
     },
     rankHeads({ modelPath, modelVariant, text, step }, { signal }) {
       return queue.run(signal, async () => rankHeads(await openModel(modelPath, modelVariant ?? ''), null, { text, step }, { signal }));
+    },
+    patch({ modelPath, modelVariant, cleanText, corruptText }, { signal, progress }) {
+      return queue.run(signal, async () => {
+        const model = await openModel(modelPath, modelVariant ?? '');
+        const onStep = (step: number, total: number) => progress({ step, total });
+        const sweep = await patchSweep(model, null, { cleanText, corruptText }, { signal, onStep });
+        const texts = (ids: number[]) => ids.map((id) => model.tokenizer.tokenText(id));
+        return { ...sweep, cleanTokens: texts(sweep.cleanIds), corruptTokens: texts(sweep.corruptIds) };
+      });
+    },
+    prepare({ modelPath, modelVariant, ...options }, { signal }) {
+      return queue.run(signal, async () => prepareDecode(await openModel(modelPath, modelVariant ?? ''), sessions, options, { signal }));
+    },
+    bisect({ modelPath, modelVariant, modelPathB, modelVariantB, text, maxNewTokens }, { signal, progress }) {
+      return queue.run(signal, async () =>
+        bisect(
+          await openModel(modelPath, modelVariant ?? ''),
+          await openModel(modelPathB, modelVariantB ?? ''),
+          { text, maxNewTokens },
+          { signal, onStep: (step, total) => progress({ step, total }) },
+        ),
+      );
     },
     decode({ modelPath, modelVariant, ...options }, { signal, progress }) {
       return queue.run(signal, async () => {

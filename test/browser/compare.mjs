@@ -9,7 +9,18 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser } from '../harness/browser.mjs';
 import { checks } from './checks.mjs';
-import { buildAssets, compareReport, nodeHelpers, openView, shotsDir, startServer, stubScript, THEMES } from './comparePage.mjs';
+import {
+  bisectReport,
+  buildAssets,
+  compareReport,
+  nodeHelpers,
+  openView,
+  repoRoot,
+  shotsDir,
+  startServer,
+  stubScript,
+  THEMES,
+} from './comparePage.mjs';
 
 const HOSTILE = '</script><img src=x onerror=alert(1)>';
 const PROMPT = 'copy: the red fox saw a big moon =';
@@ -20,6 +31,33 @@ const bits = (v) => (v === null || Number.isNaN(v) ? '–' : v === 0 ? '0' : Num
 const openOf = (report, id) => ({ compareId: id, report, traces: { a: 't-test-0000000a', b: 't-test-0000000b' } });
 const ready = (page) =>
   page.waitForFunction(() => window.__dl.rendered && document.querySelector('.summary'), undefined, { timeout: 20_000 });
+
+/**
+ * The bisect verdict as a person reads the task: the first restoring layer, the token whose probability moved
+ * (quoted as JSON), A's and B's probabilities, the step counted from 1, what B picked instead.
+ */
+function verdictOf(r) {
+  const d = r.divergence;
+  const change =
+    `p(${JSON.stringify(d.token.text)}) ${d.probA.toFixed(2)} → ${d.probB.toFixed(2)} in B at step ${d.step + 1}` +
+    (d.argmaxB.id !== d.token.id ? ` (B picks ${JSON.stringify(d.argmaxB.text)})` : '');
+  return `layer ${r.restoredAfter}: ${change}; A’s residual after layer ${r.restoredAfter} restores it`;
+}
+
+/** Colours in a canvas's red channel: more than a few when something was drawn. */
+const inkColours = (page, selector) =>
+  page.$eval(
+    selector,
+    (c) =>
+      new Set(
+        Array.from(
+          c
+            .getContext('2d')
+            .getImageData(0, 0, c.width, c.height)
+            .data.filter((_, i) => i % 4 === 0),
+        ),
+      ).size,
+  );
 
 /** The layer × head cell with the largest mean JSD in a report's self attention. */
 function worstCell(report) {
@@ -58,6 +96,9 @@ const h = await nodeHelpers();
 const finetuned = compareReport('tiny-gpt', 'tiny-gpt-finetuned', PROMPT);
 const self = compareReport('tiny-gpt', 'tiny-gpt', PROMPT);
 const seq2seq = compareReport('tiny-t5', 'tiny-t5-cross-reads-padding', 'the red fox saw a big moon');
+const perturbed = compareReport('tiny-gpt', 'tiny-gpt-perturbed', PROMPT);
+const bisected = bisectReport('tiny-gpt', 'tiny-gpt-perturbed', PROMPT);
+const fixtureDir = (m) => join(repoRoot, 'test', 'fixtures', 'models', m);
 const stub = await stubScript();
 const server = await startServer(h);
 const { context, close } = await launchBrowser({ viewport: { width: 1100, height: 900 } });
@@ -360,6 +401,176 @@ try {
       await page.click('vscode-button.open-b');
       await page.waitForFunction(() => /no longer stored/.test(document.querySelector('.action-status').textContent));
       assert.ok(await page.$eval('.action-status', (n) => n.classList.contains('error')));
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+
+  if (!perturbed || !bisected) skip('the layer bisector', 'a fixture model is missing (npm run fixtures)');
+  else {
+    // The fixture script planted the change in one layer's weights (its reference JSON says which).
+    const planted = JSON.parse(readFileSync(join(fixtureDir('tiny-gpt-perturbed'), 'bisect_reference.json'), 'utf8')).planted.layer;
+    const models = {
+      a: { path: fixtureDir('tiny-gpt'), variant: '' },
+      b: { path: fixtureDir('tiny-gpt-perturbed'), variant: '' },
+      text: PROMPT,
+      maxNewTokens: 16,
+    };
+    const open = { ...openOf(perturbed, 'c-bisect'), models };
+    const { page, problems, dialogs } = await openView(context, server.origin, stub, { open, bisectReport: bisected });
+    const state = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('decoder-lens-compare-state')));
+
+    await check('two models compared: the view offers "Bisect layers"; the button asks the host and draws its report', async () => {
+      await ready(page);
+      assert.match(await page.textContent('.bisect-offer'), /splices A’s residual stream into B after each layer/);
+      assert.deepEqual((await page.evaluate(() => window.__dl.rendered)).bisect, {
+        offered: true,
+        verdict: null,
+        restoredAfter: null,
+        layers: 0,
+      });
+      await page.click('vscode-button.bisect-run');
+      await page.waitForSelector('.bisect-verdict', { timeout: 20_000 });
+      assert.deepEqual(await page.evaluate(() => window.__dl.bisect), [{ compareId: 'c-bisect' }]);
+      assert.equal(await page.textContent('.summary'), perturbed.summary, 'the rest of the comparison is still there');
+    });
+
+    await check('the verdict names the planted layer, in words built from the report (and the CLI’s verdict line)', async () => {
+      assert.equal(bisected.restoredAfter, planted, `the bisector found layer ${bisected.restoredAfter}, the fixture planted ${planted}`);
+      const verdict = await page.textContent('.bisect-verdict');
+      assert.equal(verdict, verdictOf(bisected));
+      // The CLI's line says the same, with steps from 0 and a plain apostrophe.
+      const d = bisected.divergence;
+      assert.equal(verdict, bisected.verdict.replace(`at step ${d.step}`, `at step ${d.step + 1}`).replaceAll("A's", 'A’s'));
+      assert.match(verdict, new RegExp(`^layer ${planted}: `));
+      const r = await page.evaluate(() => window.__dl.rendered.bisect);
+      assert.deepEqual(r, { offered: true, verdict, restoredAfter: planted, layers: bisected.layers.length });
+    });
+
+    await check('per layer: the table’s residual error, attention JSD and lens Δp are the report’s; the chart is painted', async () => {
+      const rows = await page.$$eval('.bisect-table tbody tr', (trs) =>
+        trs.map((tr) => ({
+          layer: Number(tr.dataset.layer),
+          residual: tr.querySelector('.residual').dataset.value,
+          jsd: tr.querySelector('.jsd').dataset.value,
+          lens: tr.querySelector('.lens').dataset.value,
+          shown: tr.querySelector('.residual').textContent,
+          spliced: tr.querySelector('.spliced').textContent,
+          first: tr.classList.contains('restores-first'),
+        })),
+      );
+      const asText = (v) => (v === null ? '' : String(v));
+      assert.deepEqual(
+        rows.map(({ layer, residual, jsd, lens, first }) => ({ layer, residual, jsd, lens, first })),
+        bisected.layers.map((l) => ({
+          layer: l.layer,
+          residual: asText(l.residualError),
+          jsd: asText(l.attentionJsd),
+          lens: asText(l.lensDelta),
+          first: l.layer === planted,
+        })),
+      );
+      assert.deepEqual(
+        rows.map((r) => r.shown),
+        bisected.layers.map((l) => (l.residualError === null ? '–' : l.residualError.toFixed(4))),
+      );
+      // Before the planted layer B's weights are A's: no residual error there; after it, the splice restores A.
+      assert.equal(bisected.layers[0].residualError, 0);
+      assert.ok(bisected.layers[planted].residualError > 0.01);
+      assert.match(rows[planted].spliced, /matches A at every step · first layer that restores/);
+      assert.match(rows[0].spliced, /still differs/);
+      assert.ok((await inkColours(page, '.bisect-chart canvas')) > 3, 'the bisect chart looks blank');
+      await page.$eval('.bisect-section', (n) => n.scrollIntoView());
+      await shot(page, 'compare-bisect');
+    });
+
+    await check('the bisect report survives a reload (saved state), even when the host has nothing to give', async () => {
+      assert.equal((await state()).open.bisect.restoredAfter, planted, 'the report is in the saved state');
+      const before = await page.textContent('.bisect-verdict');
+      await page.evaluate(() => sessionStorage.setItem('decoder-lens-compare-host-empty', '1'));
+      await page.reload();
+      await page.waitForSelector('.bisect-verdict', { timeout: 20_000 });
+      assert.equal(await page.textContent('.bisect-verdict'), before);
+      assert.equal(await page.$$eval('.bisect-table tbody tr', (n) => n.length), bisected.layers.length);
+      assert.ok((await inkColours(page, '.bisect-chart canvas')) > 3, 'the chart is painted from the saved state');
+      assert.equal((await page.evaluate(() => window.__dl.rendered.bisect)).restoredAfter, planted);
+      await page.evaluate(() => sessionStorage.removeItem('decoder-lens-compare-host-empty'));
+    });
+
+    await check('bisect: no CSP violation, script error or dialog', async () => {
+      const rec = await page.evaluate(() => window.__dl);
+      assert.deepEqual([rec.violations, rec.errors, dialogs, problems], [[], [], [], []]);
+    });
+    await page.close();
+
+    await check('a bisect that cannot run says why in the section', async () => {
+      const message = 'tiny-gpt and other tokenize the text differently: the bisector compares two variants of one model.';
+      const { page, problems } = await openView(context, server.origin, stub, { open, bisectFails: message });
+      await ready(page);
+      await page.click('vscode-button.bisect-run');
+      await page.waitForFunction((m) => document.querySelector('.bisect-status')?.textContent === m, message);
+      assert.ok(await page.$eval('.bisect-status', (n) => n.classList.contains('error')));
+      assert.equal(await page.$$eval('.bisect-verdict', (n) => n.length), 0);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
+    await check('a bisect cancelled from the notification says so, not as an error', async () => {
+      const { page, problems } = await openView(context, server.origin, stub, { open, bisectCancelled: true });
+      await ready(page);
+      await page.click('vscode-button.bisect-run');
+      await page.waitForFunction(() => document.querySelector('.bisect-status')?.textContent === 'Bisecting was cancelled.');
+      assert.equal(await page.$eval('.bisect-status', (n) => n.classList.contains('error')), false);
+      assert.ok(await page.isVisible('.bisect-offer'), 'the offer stays');
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
+    await check('a comparison without two models (a saved trace, an ablation) has no bisect section', async () => {
+      const { page, problems } = await openView(context, server.origin, stub, { open: openOf(perturbed, 'c-nomodels') });
+      await ready(page);
+      assert.equal(await page.$$eval('.bisect-section', (n) => n.length), 0);
+      assert.equal((await page.evaluate(() => window.__dl.rendered.bisect)).offered, false);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
+    await check('hostile token text and notes in the bisect report render as text: no element, no script', async () => {
+      const hostile = structuredClone(bisected);
+      hostile.divergence.token.text = HOSTILE;
+      hostile.divergence.argmaxB.text = HOSTILE;
+      hostile.lensUnavailable = HOSTILE;
+      const { page, problems, dialogs } = await openView(context, server.origin, stub, {
+        open: { ...open, compareId: 'c-bisect-hostile', bisect: hostile },
+      });
+      await ready(page);
+      const verdict = await page.textContent('.bisect-verdict');
+      assert.ok(verdict.includes(`p(${JSON.stringify(HOSTILE)})`), verdict);
+      assert.match(await page.textContent('.bisect-chart .chart-note'), /<\/script><img src=x onerror=alert\(1\)>/);
+      assert.equal(await page.$$eval('img', (n) => n.length), 0, 'an <img> was created');
+      assert.equal(await page.evaluate(() => document.querySelectorAll('[onerror]').length), 0);
+      assert.deepEqual(dialogs, []);
+      assert.deepEqual(await page.evaluate(() => window.__dl.errors), []);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
+    await check('compare --bisect --html: the standalone page shows the bisect section, without the button', async () => {
+      const file = join(shotsDir, 'compare-bisect-report.html');
+      compareReport('tiny-gpt', 'tiny-gpt-perturbed', PROMPT, ['--bisect', '--html', file]);
+      const page = await context.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('request', (r) => !/^(file|data|blob):/.test(r.url()) && problems.push(`request ${r.url()}`));
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForSelector('.bisect-verdict', { timeout: 20_000 });
+      assert.equal(await page.textContent('.bisect-verdict'), verdictOf(bisected));
+      assert.equal(await page.$$eval('.bisect-table tbody tr', (n) => n.length), bisected.layers.length);
+      assert.equal(await page.$$eval('vscode-button.bisect-run', (n) => n.length), 0);
+      assert.ok((await inkColours(page, '.bisect-chart canvas')) > 3, 'the chart is painted');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('vscode-button.open-text')]);
+      const text = readFileSync(await download.path(), 'utf8');
+      assert.ok(text.includes(bisected.verdict), 'the downloaded text carries the CLI’s verdict line');
       assert.deepEqual(problems, []);
       await page.close();
     });

@@ -101,6 +101,22 @@ export function compareReport(modelA, modelB, text, extra = []) {
   return JSON.parse(readFileSync(out, 'utf8'));
 }
 
+/**
+ * `decoder-lens bisect --model A --model-b B --text … --json` on fixture models: the layer bisector's report as
+ * the core wrote it. Undefined when a fixture is missing.
+ */
+export function bisectReport(modelA, modelB, text) {
+  const dir = (m) => join(repoRoot, 'test', 'fixtures', 'models', m);
+  if (![modelA, modelB].every((m) => existsSync(join(dir(m), 'config.json')))) return undefined;
+  const out = join(workDir, `${modelA}--${modelB}.bisect.json`);
+  const r = spawnSync(process.execPath, [cli, 'bisect', '--model', dir(modelA), '--model-b', dir(modelB), '--text', text, '--json', out], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`decoder-lens bisect ${modelA} ${modelB} failed: ${r.stderr || r.stdout}`);
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
 /** Serves `/` as the view's page and `/dist/…` from the private build. */
 export const startServer = (h) => serveView(workDir, h.compareHtml);
 

@@ -1,12 +1,21 @@
 /* global window, document, sessionStorage, structuredClone, MessageEvent -- runs in the test page */
 // Bundled (esbuild, iife) into the compare view's test page: it plays the extension host, serving a comparison
 // the real core produced (the CLI's JSON report) through a fake acquireVsCodeApi, and records what crosses:
-// requests (openTrace, openText), setState calls, the view's `rendered` event, CSP violations and errors.
+// requests (openTrace, openText, bisect), setState calls, the view's `rendered` event, CSP violations and errors.
 import { Connection } from '../../src/protocol/rpc';
 import { installFakeVsCodeApi, installTheme } from './fakeWebviewApi.mjs';
 
 const config = window.__dlCompareConfig;
-const record = (window.__dl = { posted: [], setStates: 0, violations: [], errors: [], rendered: null, openTrace: [], openText: 0 });
+const record = (window.__dl = {
+  posted: [],
+  setStates: 0,
+  violations: [],
+  errors: [],
+  rendered: null,
+  openTrace: [],
+  openText: 0,
+  bisect: [],
+});
 document.addEventListener('securitypolicyviolation', (e) => record.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
 window.addEventListener('error', (e) => record.errors.push(String(e.message)));
 
@@ -35,6 +44,14 @@ const host = new Connection(hostPort, {
       : { shown: true };
   },
   openText: () => void record.openText++,
+  // As the extension does: the bisector runs, then the host shows the comparison again with its report.
+  bisect: (params) => {
+    record.bisect.push(params);
+    if (config.bisectFails) return { ran: false, message: config.bisectFails };
+    if (config.bisectCancelled) return { ran: false };
+    setTimeout(() => host.notify('show', { ...config.open, bisect: config.bisectReport }), 0);
+    return { ran: true };
+  },
 });
 host.onEvent('rendered', (r) => (record.rendered = r));
 window.__dlHost = host;

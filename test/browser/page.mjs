@@ -156,7 +156,7 @@ export const THEMES = {
 };
 
 /** Opens the panel page with the stub host serving `config` (trace bytes as base64, or a synthetic spec). */
-export async function openPanel(context, origin, stub, config) {
+export async function openPanel(context, origin, stub, config, { timeout = 30_000 } = {}) {
   const page = await context.newPage();
   const problems = [];
   page.on('console', (m) => {
@@ -172,6 +172,7 @@ export async function openPanel(context, origin, stub, config) {
     void d.dismiss();
   });
   await page.addInitScript({ content: `window.__dlConfig = ${JSON.stringify({ theme: THEMES.dark, ...config })};\n${stub}` });
-  await page.goto(`${origin}/`);
+  // A large synthetic trace is generated and served inside the page: its load can take longer than the default.
+  await page.goto(`${origin}/`, { timeout });
   return { page, problems, dialogs };
 }

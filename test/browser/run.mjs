@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { launchBrowser } from '../harness/browser.mjs';
 import { ensureBuilt, hostModules, openPanel, outDir, repoRoot, shotsDir, startServer, stubScript, THEMES } from './page.mjs';
 import { canvasStats, headLayout, selection, waitForPanel } from './probe.mjs';
+import { longTraceChecks } from './longTrace.mjs';
 
 const HOSTILE = '</script><img src=x onerror=alert(1)>';
 const results = [];
@@ -370,6 +371,7 @@ try {
       console.log(`      report: ${(html.length / 1024).toFixed(0)} KiB`);
     });
   }
+  await longTraceChecks({ context, server, stub, check });
 } finally {
   await close();
   await server.close();

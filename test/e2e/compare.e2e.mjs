@@ -2,7 +2,9 @@
 // (the tiny-gpt fixture), run Compare With… from the palette, type the fine-tuned variant's folder into VS Code's
 // simple file dialog (code-server always shows that one: a quick input taking a path) and accept it, then read
 // the compare view: where the generations part, the heatmap and its hover readout, and B's trace in the attention
-// panel. Takes the README's docs/screenshots/compare.png from the workbench.
+// panel. Takes the README's docs/screenshots/compare.png from the workbench. Then "Bisect Against…" the fixture
+// whose layer 1 MLP a script perturbed (the same dialog): the compare view's bisect section names layer 1, and
+// docs/screenshots/bisect.png shows it.
 /* global document, getComputedStyle */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -26,6 +28,9 @@ const editor = '.editor-instance .monaco-editor';
 // The fine-tuned variant swaps the last two words: the generations part at step index 5 (shown as step 6, as
 // the panel counts), " big" (A) vs " moon" (B).
 const FINETUNED = join(repoRoot, 'test', 'fixtures', 'models', 'tiny-gpt-finetuned');
+// Layer 1's MLP output weights negated by test/fixtures (its bisect_reference.json names the layer).
+const PERTURBED = join(repoRoot, 'test', 'fixtures', 'models', 'tiny-gpt-perturbed');
+const PLANTED = 1;
 const LINE = 'copy: the red fox saw a big moon =';
 const A_TEXT = 'the red fox saw a big moon';
 const B_TEXT = 'the red fox saw a moon big';
@@ -262,6 +267,77 @@ export async function run({ page, shot, log }) {
   );
   assert.match(await panelA.textContent('.scrub-label'), /: chose “·big”/, "the panel is not on A's parting step");
   log(`Shift+Enter on the cell: the panel shows ${await panelA.textContent('.title-row h1')}, ${await panelA.textContent('.head-title')}`);
+
+  // 6. "Bisect Against…" the perturbed model: the same dialog, then the compare view with its bisect section.
+  await runFromPalette(page, 'Decoder Lens: Bisect Against', 'Decoder Lens: Bisect Against');
+  await page.waitForFunction(
+    (d) => /A second variant of the model/.test(document.querySelector(`${d} .quick-input-title`)?.textContent ?? ''),
+    dialog,
+    { timeout: 20_000 },
+  );
+  // Focus may still be in the attention panel's webview: put it in the dialog's input before selecting its path.
+  await page.focus(dialogInput);
+  await page.$eval(dialogInput, (input) => input.select());
+  await page.keyboard.type(`${PERTURBED}/`, { delay: 30 });
+  await page
+    .waitForFunction(
+      ({ d, value }) => {
+        const w = document.querySelector(d);
+        const rows = [...w.querySelectorAll('.monaco-list-row')];
+        return (
+          w.querySelector('.quick-input-box input')?.value === value &&
+          rows.some((r) => r.getAttribute('aria-label') === 'decoder_model.onnx') &&
+          !rows.some((r) => r.classList.contains('focused'))
+        );
+      },
+      { d: dialog, value: `${PERTURBED}/` },
+      { timeout: 15_000, polling: 100 },
+    )
+    .catch(async (e) => {
+      throw new Error(
+        `the dialog does not list the perturbed folder with nothing picked (${e.message}): ${JSON.stringify(await dialogState(page))}`,
+      );
+    });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(dialogInput, { state: 'hidden', timeout: 15_000 });
+  await page.waitForSelector('.tabs-container .tab[aria-label*="Compare: demo-model vs tiny-gpt-perturbed"]', { timeout: 60_000 });
+  const bisectView = await findWebviewFrame(page, '.bisect-verdict', 120_000);
+  const verdict = await bisectView.textContent('.bisect-verdict');
+  log(`bisect verdict: ${verdict}`);
+  assert.match(
+    verdict,
+    new RegExp(
+      `^layer ${PLANTED}: p\\(" red"\\) 1\\.00 → 0\\.01 in B at step 2 \\(B picks ":"\\); A’s residual after layer ${PLANTED} restores it$`,
+    ),
+  );
+  const rows = await bisectView.$$eval('.bisect-table tbody tr', (trs) =>
+    trs.map((tr) => ({
+      layer: tr.dataset.layer,
+      first: tr.classList.contains('restores-first'),
+      spliced: tr.querySelector('.spliced').textContent,
+    })),
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.layer, r.first]),
+    [
+      ['0', false],
+      [String(PLANTED), true],
+    ],
+    `the bisect table: ${JSON.stringify(rows)}`,
+  );
+  const chartInk = await poll(
+    () => bisectView.$eval('.bisect-chart canvas', inkOf),
+    (n) => n > 0,
+    15_000,
+  );
+  assert.ok(chartInk > 0, 'the bisect chart is blank');
+  // The notification's progress is gone before the screenshot (it would differ run to run).
+  await page
+    .waitForSelector('.notification-toast-container :text("bisecting layers")', { state: 'detached', timeout: 30_000 })
+    .catch(() => {});
+  await parkMouse(page);
+  await sleep(300);
+  await shot('bisect', { docs: 'bisect.png' });
 }
 
 /**

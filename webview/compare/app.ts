@@ -17,6 +17,8 @@ import { actionButton, KindTabs } from '../shared/controls';
 import { el } from '../shared/dom';
 import { t } from '../shared/strings';
 import { onThemeChange, readTheme, type Theme } from '../shared/theme';
+import { BisectSection } from './bisectView';
+import { bisectVerdict } from './bisectModel';
 import { LensDeltaChart, ProbabilityChart } from './charts';
 import { DivergenceMap } from './divergenceMap';
 import { generationsView } from './generations';
@@ -54,6 +56,7 @@ export class CompareApp {
   private readonly prob = new ProbabilityChart();
   private readonly lens = new LensDeltaChart();
   private readonly status = el('p', { className: 'action-status', attrs: { 'aria-live': 'polite' } });
+  private readonly bisect = new BisectSection(() => void this.runBisect());
 
   constructor(
     private readonly root: HTMLElement,
@@ -87,6 +90,12 @@ export class CompareApp {
       kinds: this.grids.map((g) => g.kind),
       maxJsd: this.max,
       cells: this.grids.reduce((n, g) => n + g.layers.length * g.heads, 0),
+      bisect: {
+        offered: !!open.models && !this.env.standalone,
+        verdict: open.bisect ? bisectVerdict(open.bisect) : null,
+        restoredAfter: open.bisect?.restoredAfter ?? null,
+        layers: open.bisect?.layers.length ?? 0,
+      },
     });
   }
 
@@ -127,7 +136,10 @@ export class CompareApp {
       attention.append(el('p', { className: 'empty-map' }, t('compare.noAttention')));
     }
     const charts = el('section', { className: 'charts compare-charts' }, this.prob.element, this.lens.element);
-    this.root.replaceChildren(compareHeader(report, actions), this.status, generationsView(report), attention, charts);
+    // The bisector's verdict comes right under the header: when it ran, it is the answer the view is for.
+    const bisect = BisectSection.shown(open, !!this.env.standalone) ? [this.bisect.element] : [];
+    this.root.replaceChildren(compareHeader(report, actions), this.status, ...bisect, generationsView(report), attention, charts);
+    if (bisect.length) this.bisect.update(open, this.theme, !!this.env.standalone);
     const grid = this.grid();
     if (grid) this.map.set(grid, this.max, this.state.layer, this.state.head, this.theme, this.lut);
     this.prob.update(report, this.theme);
@@ -175,6 +187,18 @@ export class CompareApp {
     });
   }
 
+  /** Asks the host to bisect the two models; it shows the comparison again with the report when done. */
+  private async runBisect(): Promise<void> {
+    const open = this.open;
+    if (!open) return;
+    this.bisect.setStatus(t('compare.bisect.running'));
+    const r = await this.env.connection
+      .request('bisect', { compareId: open.compareId })
+      .catch((e: Error) => ({ ran: false, message: e.message }));
+    // When it ran, the host's `show` rebuilt the section; otherwise say why (nothing to say after a cancel).
+    if (!r.ran) this.bisect.setStatus(r.message ?? t('compare.bisect.cancelled'), r.message !== undefined);
+  }
+
   private async exportHtml(): Promise<void> {
     const open = this.open;
     if (!open) return;
@@ -196,6 +220,7 @@ export class CompareApp {
     if (this.open) {
       this.prob.update(this.open.report, this.theme);
       this.lens.update(this.open.report.lens, this.theme);
+      this.bisect.repaint(this.open, this.theme);
     }
   }
 }

@@ -31,6 +31,7 @@ export function startCompareReport(root: HTMLElement, base64: string): void {
     openTrace: () => ({ shown: false, message: t('compare.noTraces') }),
     openText: () => download('decoder-lens-compare.txt', text),
     exportHtml: () => ({ saved: null }),
+    bisect: () => ({ ran: false, message: t('compare.noTraces') }),
   });
   let state: unknown;
   const app = new CompareApp(root, {

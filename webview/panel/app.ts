@@ -22,6 +22,7 @@ import { AcrossLayersChart, EntropyChart, HiddenChart, LensChart, TopKChart } fr
 import { HeadControls } from './controls';
 import { actionButton, KindTabs } from '../shared/controls';
 import { HeadView } from './headView';
+import { PaintMarker } from './paintMarker';
 import { LensView } from './lensView';
 import { ModelView } from './modelView';
 import { HeadSelection } from './headSelection';
@@ -108,6 +109,7 @@ export class PanelApp {
   private lens?: LensResult;
   private readonly headTitle = el('h2', { className: 'head-title' });
   private readonly views = el('div', { className: 'views' });
+  private readonly painted: PaintMarker;
   private readonly tabs = new KindTabs(this.views, (kind) => this.update({ ...this.state, kind }));
 
   constructor(
@@ -115,6 +117,7 @@ export class PanelApp {
     private readonly env: PanelEnv,
   ) {
     this.state = readState(env.getState());
+    this.painted = new PaintMarker(root);
     const ablate = env.ablateHeads;
     const chosen = ablate
       ? new HeadSelection(
@@ -152,6 +155,7 @@ export class PanelApp {
     if (open.focusSeq > state.focusSeq) state = applyFocus(state, open.focus, meta, open.focusSeq);
     this.meta = meta;
     this.state = state;
+    this.painted.shown(meta.traceId);
     this.build(meta);
     this.update(state, false, true);
   }
@@ -233,12 +237,15 @@ export class PanelApp {
     const ticket = ++this.seq.thumbs;
     const { kind } = this.state;
     if (!layersOf(meta, kind).length) return;
+    const asked = performance.now();
     const thumbs = await this.env.connection
       .request('thumbnails', { traceId: meta.traceId, kind, size: THUMB_CELLS })
       .catch((e: Error) => this.modelView.clear(e.message));
     if (!thumbs || ticket !== this.seq.thumbs) return;
+    this.painted.waited(meta.traceId, 'grid', performance.now() - asked);
     this.modelView.setThumbnails(thumbs, this.theme, this.lut, this.modelView.element.clientWidth || 480);
     this.modelView.setSelection(this.state.layer, this.state.head, this.state.kind);
+    this.painted.drawn(meta.traceId, 'grid');
   }
 
   private async loadMatrix(): Promise<void> {
@@ -246,12 +253,15 @@ export class PanelApp {
     const ticket = ++this.seq.matrix;
     const { kind, layer, head } = this.state;
     if (!captureOf(meta, kind, layer)) return;
+    const asked = performance.now();
     const m = await this.env.connection
       .request('matrix', { traceId: meta.traceId, kind, layer, head })
       .catch((e: Error) => this.headView.clear(e.message));
     if (!m || ticket !== this.seq.matrix) return;
+    this.painted.waited(meta.traceId, 'head', performance.now() - asked);
     const axes = axisTokens(meta, kind);
     this.headView.setMatrix(m, axes.queries, axes.keys, this.theme, this.lut, currentQuery(this.state));
+    this.painted.drawn(meta.traceId, 'head');
   }
 
   private async loadCharts(): Promise<void> {

@@ -2,13 +2,17 @@
  * The head view: one head (or the head mean) large, token labels on both axes (drawn on the canvas, so the PNG
  * keeps them), masked cells hatched, the selected query row outlined, and a readout under the pointer.
  * ↑↓ move the query, ←→ move a key cursor for the readout.
+ *
+ * A head with more cells than the canvas has pixels (a 4,096-token trace) is max-pooled to the canvas's device
+ * pixels — a strong key is never averaged away — and + / − / 0 (or Ctrl+wheel) zoom into a window around the query
+ * or the pointer, down to full resolution; the window follows the query as it moves.
  */
 import type { MatrixResult } from '../../src/protocol/panel';
 import type { ViewToken } from '../../src/protocol/trace';
 import { toCss } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { t } from '../shared/strings';
-import { hatchMasked, invert, paintBytes, sizeCanvas, toBytes } from '../shared/heatmap';
+import { hatchMasked, paintRegion, sizeCanvas, type MatrixRegion } from '../shared/heatmap';
 import type { Theme } from '../shared/theme';
 import { cellAt, heatLayout, labelShown, type HeatLayout } from './layout';
 import { displayText, formatProb } from '../shared/tokenText';
@@ -17,13 +21,15 @@ interface Shown {
   queries: number;
   keys: number;
   data: Float32Array;
-  bytes: Uint8Array;
-  masked?: Uint8Array;
+  /** 1 where the model let the query see the key (absent: no mask was captured). */
+  visible?: Uint8Array;
   queryTokens: ViewToken[];
   keyTokens: ViewToken[];
 }
 
 const MAX_LABEL = 14;
+/** The smallest zoomed window, in cells per side. */
+const MIN_WINDOW = 8;
 
 export class HeadView {
   readonly element: HTMLElement;
@@ -35,6 +41,11 @@ export class HeadView {
   private theme?: Theme;
   private query = 0;
   private keyCursor = -1;
+  /** The zoomed window (absent: the whole matrix). */
+  private window?: MatrixRegion;
+  /** What the offscreen canvas holds, so moving the query repaints labels only. */
+  private painted = '';
+  private lut?: Uint8ClampedArray;
   /** Milliseconds the last full paint (ImageData + draw) took. */
   lastPaintMs = 0;
 
@@ -52,30 +63,35 @@ export class HeadView {
       if (cell) this.onQuery(cell.query);
     });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
+    this.canvas.addEventListener(
+      'wheel',
+      (e) => {
+        if (!e.ctrlKey || !this.layout) return;
+        e.preventDefault();
+        const cell = cellAt(this.layout, e.offsetX, e.offsetY);
+        this.zoom(e.deltaY < 0 ? 0.5 : 2, cell?.query ?? this.query, cell?.key ?? this.query);
+      },
+      { passive: false },
+    );
   }
 
   setMatrix(m: MatrixResult, queryTokens: ViewToken[], keyTokens: ViewToken[], theme: Theme, lut: Uint8ClampedArray, query: number): void {
     const started = performance.now();
-    this.shown = {
-      queries: m.queries,
-      keys: m.keys,
-      data: m.data,
-      bytes: toBytes(m.data),
-      masked: m.visible ? invert(m.visible) : undefined,
-      queryTokens,
-      keyTokens,
-    };
+    // Another head of the same shape keeps the zoomed window; another shape starts from the whole matrix.
+    if (this.shown?.queries !== m.queries || this.shown.keys !== m.keys) this.window = undefined;
+    this.shown = { queries: m.queries, keys: m.keys, data: m.data, visible: m.visible, queryTokens, keyTokens };
     this.query = query;
     this.keyCursor = Math.min(this.keyCursor, m.keys - 1);
+    this.follow();
     this.repaint(theme, lut, started);
   }
 
-  /** Repaints from the bytes in hand (theme or scale change); `started` lets setMatrix count its conversion too. */
+  /** Repaints from the matrix in hand (theme or scale change); `started` lets setMatrix count its own work too. */
   repaint(theme: Theme, lut: Uint8ClampedArray, started = performance.now()): void {
-    const s = this.shown;
-    if (!s) return;
+    if (!this.shown) return;
     this.theme = theme;
-    paintBytes(this.offscreen, s.bytes, s.queries, s.keys, lut, s.masked, theme.masked);
+    this.lut = lut;
+    this.painted = '';
     this.draw();
     this.lastPaintMs = performance.now() - started;
     this.canvas.dataset.paintMs = this.lastPaintMs.toFixed(2);
@@ -83,12 +99,42 @@ export class HeadView {
 
   setQuery(query: number): void {
     this.query = query;
+    this.follow();
     this.draw();
     this.describe(query, this.keyCursor);
   }
 
+  /**
+   * Zooms by `factor` (0.5: half the window, 2: twice, 0: the whole matrix) keeping (query, key) in place; the
+   * window never gets smaller than MIN_WINDOW cells nor larger than the matrix.
+   */
+  zoom(factor: number, query = this.query, key = this.keyCursor >= 0 ? this.keyCursor : query): void {
+    const s = this.shown;
+    if (!s) return;
+    const current = this.window ?? { r0: 0, c0: 0, nr: s.queries, nc: s.keys };
+    const nr = Math.min(s.queries, Math.max(Math.min(MIN_WINDOW, s.queries), Math.ceil(current.nr * factor)));
+    const nc = Math.min(s.keys, Math.max(Math.min(MIN_WINDOW, s.keys), Math.ceil(current.nc * factor)));
+    if (factor === 0 || (nr === s.queries && nc === s.keys)) this.window = undefined;
+    else {
+      // The pointed cell keeps its relative place in the window.
+      const fy = (query - current.r0) / current.nr;
+      const fx = (key - current.c0) / current.nc;
+      this.window = {
+        nr,
+        nc,
+        r0: clamp(Math.round(query - fy * nr), 0, s.queries - nr),
+        c0: clamp(Math.round(key - fx * nc), 0, s.keys - nc),
+      };
+    }
+    const started = performance.now();
+    this.draw();
+    this.lastPaintMs = performance.now() - started;
+    this.canvas.dataset.paintMs = this.lastPaintMs.toFixed(2);
+  }
+
   clear(message: string): void {
     this.shown = undefined;
+    this.painted = '';
     this.layout = undefined;
     this.canvas.width = this.canvas.height = 0;
     this.readout.textContent = message;
@@ -106,60 +152,96 @@ export class HeadView {
     // When labels are thinned out, each carries its index so the skipped rows can still be counted.
     const indexed = Math.max(s.queries, s.keys) > 24;
     const labelOf = (tok: ViewToken | undefined, i: number) => (indexed ? `${i} ` : '') + truncate(tok ? displayText(tok) : `#${i}`);
+    // The first 400 labels and the last (its index has the most digits).
     const widest = (tokens: ViewToken[], n: number) =>
-      Math.max(0, ...Array.from({ length: Math.min(n, 400) }, (_, i) => ctx.measureText(labelOf(tokens[i], i)).width));
+      Math.max(
+        0,
+        ...Array.from({ length: Math.min(n, 400) }, (_, i) => ctx.measureText(labelOf(tokens[i], i)).width),
+        n > 0 ? ctx.measureText(labelOf(tokens[n - 1], n - 1)).width : 0,
+      );
     const width = Math.max(320, this.element.clientWidth || 600);
-    const layout = heatLayout(s.queries, s.keys, {
+    const w = this.window ?? { r0: 0, c0: 0, nr: s.queries, nc: s.keys };
+    const layout = heatLayout(w.nr, w.nc, {
       maxWidth: width,
       maxHeight: Math.max(320, Math.min(width, 900)),
       labelWidth: Math.ceil(Math.min(130, widest(s.queryTokens, s.queries) + 10)),
       labelHeight: Math.ceil(Math.min(100, widest(s.keyTokens, s.keys) + 10)),
       labelSize: fontSize + 2,
+      fitBelowOne: true,
+      q0: w.r0,
+      k0: w.c0,
     });
     this.layout = layout;
+    const { left, top, cell } = layout;
+    // More cells than device pixels: each pixel is the max of its block (pooled); otherwise one pixel per cell.
+    const dpr = window.devicePixelRatio || 1;
+    const outRows = Math.max(1, Math.min(w.nr, Math.round(w.nr * cell * dpr)));
+    const outCols = Math.max(1, Math.min(w.nc, Math.round(w.nc * cell * dpr)));
     // Published for tests and tools that need to find a cell (plain numbers, no token text).
     this.canvas.dataset.layout = JSON.stringify({
-      left: layout.left,
-      top: layout.top,
-      cell: layout.cell,
+      left,
+      top,
+      cell,
       queries: layout.queries,
       keys: layout.keys,
+      q0: w.r0,
+      k0: w.c0,
+      pooled: outRows < w.nr || outCols < w.nc,
+      out: [outRows, outCols],
     });
+    const key = `${w.r0},${w.c0},${w.nr},${w.nc},${outRows},${outCols}`;
+    if (key !== this.painted && this.lut) {
+      paintRegion(this.offscreen, s.data, s.keys, w, outRows, outCols, this.lut, s.visible, t.masked);
+      this.painted = key;
+    }
     sizeCanvas(this.canvas, ctx, layout.width, layout.height, toCss(t.background));
-    const { left, top, cell } = layout;
-    ctx.drawImage(this.offscreen, left, top, s.keys * cell, s.queries * cell);
-    if (s.masked) hatchMasked(ctx, s.masked, s.queries, s.keys, left, top, cell, toCss(t.foreground, 0.28));
+    ctx.drawImage(this.offscreen, left, top, w.nc * cell, w.nr * cell);
+    if (s.visible && cell >= 4) hatchMasked(ctx, maskedIn(s.visible, s.keys, w), w.nr, w.nc, left, top, cell, toCss(t.foreground, 0.28));
     // Labels: every n-th so they never overlap, the selected query's always, in the accent colour.
     ctx.font = font;
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
-    for (let q = 0; q < s.queries; q++) {
+    for (let i = 0; i < w.nr; i++) {
+      const q = w.r0 + i;
       if (!labelShown(q, layout.rowStride, this.query)) continue;
       ctx.fillStyle = toCss(q === this.query ? t.focus : t.muted);
-      ctx.fillText(labelOf(s.queryTokens[q], q), left - 4, top + (q + 0.5) * cell);
+      ctx.fillText(labelOf(s.queryTokens[q], q), left - 4, top + (i + 0.5) * cell);
     }
     ctx.save();
     ctx.textAlign = 'left';
     ctx.fillStyle = toCss(t.muted);
-    for (let k = 0; k < s.keys; k++) {
+    for (let i = 0; i < w.nc; i++) {
+      const k = w.c0 + i;
       if (!labelShown(k, layout.colStride)) continue;
       // Rotated about the label's own point; the restore brings back the pixel-ratio transform.
       ctx.save();
-      ctx.translate(left + (k + 0.5) * cell, top - 4);
+      ctx.translate(left + (i + 0.5) * cell, top - 4);
       ctx.rotate(-Math.PI / 2);
       ctx.fillText(labelOf(s.keyTokens[k], k), 0, 0);
       ctx.restore();
     }
     ctx.restore();
-    if (this.query >= 0 && this.query < s.queries) {
+    const row = this.query - w.r0;
+    if (row >= 0 && row < w.nr) {
       ctx.strokeStyle = toCss(t.focus);
       ctx.lineWidth = cell >= 6 ? 2 : 1;
-      ctx.strokeRect(left - 1, top + this.query * cell - 1, s.keys * cell + 2, cell + 2);
+      ctx.strokeRect(left - 1, top + row * cell - 1, w.nc * cell + 2, Math.max(1, cell) + 2);
     }
-    if (this.keyCursor >= 0 && document.activeElement === this.canvas) {
+    const col = this.keyCursor - w.c0;
+    if (this.keyCursor >= 0 && col >= 0 && col < w.nc && document.activeElement === this.canvas) {
       ctx.strokeStyle = toCss(t.foreground);
-      ctx.strokeRect(left + this.keyCursor * cell, top + this.query * cell, cell, cell);
+      ctx.strokeRect(left + col * cell, top + row * cell, cell, cell);
     }
+  }
+
+  /** Moves a zoomed window just enough to bring the query (and the key cursor) into it, after either moved. */
+  private follow(): void {
+    const w = this.window;
+    const s = this.shown;
+    if (!w || !s) return;
+    if (this.query >= 0 && (this.query < w.r0 || this.query >= w.r0 + w.nr)) w.r0 = clamp(this.query - (w.nr >> 1), 0, s.queries - w.nr);
+    if (this.keyCursor >= 0 && (this.keyCursor < w.c0 || this.keyCursor >= w.c0 + w.nc))
+      w.c0 = clamp(this.keyCursor - (w.nc >> 1), 0, s.keys - w.nc);
   }
 
   private hover(x: number, y: number): void {
@@ -174,8 +256,13 @@ export class HeadView {
     if (key < 0) key = argmax(s.data, query * s.keys, s.keys);
     const name = (tokens: ViewToken[], i: number) => `${i} “${tokens[i] ? displayText(tokens[i]) : '?'}”`;
     const weight = s.data[query * s.keys + key];
-    const masked = s.masked?.[query * s.keys + key] ? ' · masked: the model hid this key from this query' : '';
-    this.readout.textContent = `Query ${name(s.queryTokens, query)} → key ${name(s.keyTokens, key)}: ${formatProb(weight)}${masked}`;
+    const masked = s.visible && !s.visible[query * s.keys + key] ? ' · masked: the model hid this key from this query' : '';
+    const l = this.layout;
+    const pooled =
+      l && l.cell * (window.devicePixelRatio || 1) < 1
+        ? ` · each pixel is the largest of ~${Math.ceil(1 / l.cell)}² cells (+ or Ctrl+wheel zooms)`
+        : '';
+    this.readout.textContent = `Query ${name(s.queryTokens, query)} → key ${name(s.keyTokens, key)}: ${formatProb(weight)}${masked}${pooled}`;
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -188,10 +275,24 @@ export class HeadView {
       e.preventDefault();
       const from = this.keyCursor < 0 ? argmax(s.data, this.query * s.keys, s.keys) : this.keyCursor;
       this.keyCursor = Math.max(0, Math.min(s.keys - 1, from + (e.key === 'ArrowLeft' ? -1 : 1)));
+      this.follow();
       this.draw();
+      this.describe(this.query, this.keyCursor);
+    } else if (e.key === '+' || e.key === '=' || e.key === '-' || e.key === '0') {
+      e.preventDefault();
+      this.zoom(e.key === '0' ? 0 : e.key === '-' ? 2 : 0.5);
       this.describe(this.query, this.keyCursor);
     }
   }
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
+
+/** The masked cells (1 = hidden) of a window, for hatching (only drawn when cells are ≥ 4 px, so windows are small). */
+function maskedIn(visible: Uint8Array, cols: number, w: MatrixRegion): Uint8Array {
+  const out = new Uint8Array(w.nr * w.nc);
+  for (let r = 0; r < w.nr; r++) for (let c = 0; c < w.nc; c++) out[r * w.nc + c] = visible[(w.r0 + r) * cols + w.c0 + c] ? 0 : 1;
+  return out;
 }
 
 const truncate = (text: string) => (text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text);

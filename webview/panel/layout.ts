@@ -3,8 +3,14 @@
 export interface HeatLayout {
   queries: number;
   keys: number;
-  /** Cell side in CSS pixels (an integer ≥ 1: cells stay crisp, and a 1,024-key head scrolls rather than drops rows). */
+  /**
+   * Cell side in CSS pixels: an integer ≥ 1 (cells stay crisp), or with `fitBelowOne` a fraction when the matrix has
+   * more cells than pixels (the caller then pools blocks of cells into each pixel).
+   */
   cell: number;
+  /** The first query and key shown (a zoomed window of a larger matrix; 0 otherwise). */
+  q0: number;
+  k0: number;
   /** Where the matrix starts (room for row labels on the left and column labels on top). */
   left: number;
   top: number;
@@ -24,32 +30,39 @@ export interface HeatLayoutOptions {
   /** Line height of a label: a label needs this many pixels of its own. */
   labelSize: number;
   maxCell?: number;
+  /** Fit a matrix larger than the space with a fractional cell instead of scrolling at one pixel per cell. */
+  fitBelowOne?: boolean;
+  /** Origin of the window shown (absolute indices for labels and hit testing). */
+  q0?: number;
+  k0?: number;
 }
 
 export function heatLayout(queries: number, keys: number, o: HeatLayoutOptions): HeatLayout {
   const maxCell = o.maxCell ?? 28;
   const fit = Math.min((o.maxWidth - o.labelWidth) / Math.max(1, keys), (o.maxHeight - o.labelHeight) / Math.max(1, queries));
-  const cell = Math.max(1, Math.min(maxCell, Math.floor(fit)));
+  const cell = o.fitBelowOne && fit < 1 ? Math.max(fit, 1e-3) : Math.max(1, Math.min(maxCell, Math.floor(fit)));
   const stride = Math.max(1, Math.ceil(o.labelSize / cell));
   return {
     queries,
     keys,
     cell,
+    q0: o.q0 ?? 0,
+    k0: o.k0 ?? 0,
     left: o.labelWidth,
     top: o.labelHeight,
-    width: o.labelWidth + keys * cell,
-    height: o.labelHeight + queries * cell,
+    width: Math.ceil(o.labelWidth + keys * cell),
+    height: Math.ceil(o.labelHeight + queries * cell),
     rowStride: stride,
     colStride: stride,
   };
 }
 
-/** The cell under a point (CSS pixels relative to the canvas), or null outside the matrix. */
+/** The cell under a point (CSS pixels relative to the canvas), as absolute indices, or null outside the matrix. */
 export function cellAt(l: HeatLayout, x: number, y: number): { query: number; key: number } | null {
   const key = Math.floor((x - l.left) / l.cell);
   const query = Math.floor((y - l.top) / l.cell);
   if (x < l.left || y < l.top || key >= l.keys || query >= l.queries) return null;
-  return { query, key };
+  return { query: l.q0 + query, key: l.k0 + key };
 }
 
 /** Whether label i is drawn: every stride-th, plus the always-shown selected one. */

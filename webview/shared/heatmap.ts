@@ -3,6 +3,9 @@
  * their own colour. Callers scale it up with drawImage (smoothing off) or CSS `image-rendering: pixelated`.
  */
 import { probToByte, type Rgba } from '../../src/panelData/colorScale';
+import { poolRegion, type MatrixRegion } from './poolRegion';
+
+export { poolRegion, type MatrixRegion };
 
 /** Matrix values as √p bytes (the same encoding host-made thumbnails use). */
 export function toBytes(values: Float32Array): Uint8Array {
@@ -38,6 +41,38 @@ export function paintBytes(
   const n = rows * cols;
   if (masked) for (let i = 0; i < n; i++) px[i] = masked[i] ? hidden : table[bytes[offset + i]];
   else for (let i = 0; i < n; i++) px[i] = table[bytes[offset + i]];
+  ctx.putImageData(image, 0, 0);
+}
+
+/**
+ * Paints `region` of a [rows][cols] matrix of probabilities into `canvas` at outRows × outCols pixels, each pixel
+ * the max over its block of cells (max keeps a single strong key visible where a mean would fade it). A pixel is
+ * drawn masked only when every cell of its block is hidden (`visible` 0), and its max is taken over the visible
+ * cells. One pass over the region's cells, no matrix-sized buffer: a 4,096² head costs 16 M reads and an ImageData
+ * of the canvas's size, not 64 MB of pixels. With outRows = nr and outCols = nc it paints one pixel per cell.
+ */
+export function paintRegion(
+  canvas: HTMLCanvasElement | OffscreenCanvas,
+  values: ArrayLike<number>,
+  cols: number,
+  region: MatrixRegion,
+  outRows: number,
+  outCols: number,
+  lut: Uint8ClampedArray,
+  visible?: ArrayLike<number>,
+  maskedColor: Rgba = [128, 128, 128, 255],
+): void {
+  if (canvas.width !== outCols) canvas.width = outCols;
+  if (canvas.height !== outRows) canvas.height = outRows;
+  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  if (!ctx) return;
+  const image = ctx.createImageData(outCols, outRows);
+  const px = new Uint32Array(image.data.buffer);
+  const table = new Uint32Array(256);
+  for (let b = 0; b < 256; b++) table[b] = (lut[b * 4 + 3] << 24) | (lut[b * 4 + 2] << 16) | (lut[b * 4 + 1] << 8) | lut[b * 4];
+  const hidden = ((maskedColor[3] << 24) | (maskedColor[2] << 16) | (maskedColor[1] << 8) | maskedColor[0]) >>> 0;
+  const pooled = poolRegion(values, cols, region, outRows, outCols, visible);
+  for (let i = 0; i < pooled.length; i++) px[i] = pooled[i] < 0 ? hidden : table[probToByte(pooled[i])];
   ctx.putImageData(image, 0, 0);
 }
 

@@ -3,6 +3,7 @@
  * over heads, and a fused op's implied mask, pooled to the size asked for. Pure and vscode-free: the worker runs
  * it (at T = 4,096 one layer costs about a second, too long for the extension host), tests call it directly.
  */
+import { maskVisible } from '../trace/masks';
 import type { AttentionKind, Trace } from '../trace/types';
 import { expectedVisible, layerViews, maxOverHeads, type LayerView } from './expected';
 import { impliedOnTrace, observedVisible } from './implied';
@@ -102,7 +103,7 @@ export function layerCells(trace: Trace, v: LayerView, taps: readonly TapFacts[]
   const tap = taps.find((t) => t.layer === v.layer && t.kind === v.kind && t.implied);
   const mask = tap?.implied;
   const visible = mask ? impliedOnTrace(trace, v.kind, v.queries, v.keys, mask) : null;
-  const applied = v.mask?.visible ?? null;
+  const applied = v.mask ? maskVisible(v.mask) : null;
   const expected = expectedVisible(trace, v.kind, v.queries, v.keys);
   const weight = v.attention ? maxOverHeads(v.attention) : null;
   let differing = 0;

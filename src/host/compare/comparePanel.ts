@@ -10,9 +10,11 @@ import { formatReport } from '../../core/compare/summary';
 import type { Trace } from '../../core/trace/types';
 import { reviveCompareOpen } from '../../panelData/compareReport';
 import {
+  type BisectReport,
   type CompareFocus,
   type CompareHostEvents,
   type CompareHostMethods,
+  type CompareModels,
   type CompareOpenResult,
   type CompareRendered,
   type CompareSide,
@@ -21,13 +23,14 @@ import {
 } from '../../protocol/compare';
 import { ATTENTION_KINDS, type AttentionKind } from '../../protocol/trace';
 import type { PanelFocus } from '../../protocol/panel';
-import { Connection } from '../../protocol/rpc';
+import { Connection, RemoteError } from '../../protocol/rpc';
 import { Disposable } from '../dispose';
 import { saveCompareReport } from '../panel/exportFiles';
 import { TraceStorage } from '../panel/traceStorage';
 import { OwnedWebviewPanel, SingletonPanel } from '../singletonPanel';
 import { webviewPort } from '../webviewHtml';
 import { lastSegment } from '../../panelData/pathName';
+import { formatBisect } from '../../panelData/bisectText';
 
 export type CompareHostConnection = Connection<CompareHostMethods, CompareViewMethods, CompareHostEvents, CompareViewEvents>;
 
@@ -36,6 +39,7 @@ interface CompareActions {
   openTrace(open: CompareOpenResult, side: CompareSide, focus: CompareFocus): Promise<{ shown: boolean; message?: string }>;
   openText(open: CompareOpenResult): Promise<void>;
   exportHtml(open: CompareOpenResult): Promise<{ saved: string | null }>;
+  bisect(open: CompareOpenResult): Promise<{ ran: boolean; message?: string }>;
 }
 
 export class ComparePanel extends OwnedWebviewPanel {
@@ -62,6 +66,7 @@ export class ComparePanel extends OwnedWebviewPanel {
         openTrace: ({ compareId, side, ...focus }) => actions.openTrace(current(compareId), side === 'a' ? 'a' : 'b', cleanFocus(focus)),
         openText: ({ compareId }) => actions.openText(current(compareId)),
         exportHtml: ({ compareId }) => actions.exportHtml(current(compareId)),
+        bisect: ({ compareId }) => actions.bisect(current(compareId)),
       },
     );
     this.register(this.connection);
@@ -89,6 +94,8 @@ export interface ComparePanelsDeps {
   /** Shows a trace in the attention panel (AttentionPanels.show); `storedAs` names its stored copy. */
   showTrace(trace: Trace, focus: PanelFocus, storedAs?: string): Promise<unknown>;
   log?(message: string): void;
+  /** Runs the layer bisector on the two models (in the worker, with progress and cancel). */
+  bisect?(models: CompareModels): Thenable<BisectReport>;
 }
 
 /** The extension's entry to the compare view: one panel, reused; restored after a reload from its own state. */
@@ -115,7 +122,17 @@ export class ComparePanels extends Disposable {
           new ComparePanel(webviewPanel, extensionUri, {
             openTrace: (o, side, focus) => this.openTrace(o, side, focus),
             openText: (o) => this.openText(o),
-            exportHtml: async (o) => ({ saved: await saveCompareReport(o.report, extensionUri) }),
+            exportHtml: async (o) => ({ saved: await saveCompareReport(o.report, extensionUri, undefined, o.bisect) }),
+            bisect: async (o) => {
+              try {
+                await this.bisect(o);
+                return { ran: true };
+              } catch (error) {
+                const message = bisectFailure(error);
+                if (message !== null) this.deps.log?.(`Decoder Lens: the layer bisector failed: ${message}`);
+                return { ran: false, ...(message !== null ? { message } : {}) };
+              }
+            },
           }),
         // After a reload: the view's state holds the comparison; the host takes it back from there.
         restore: (panel, state) => {
@@ -130,11 +147,19 @@ export class ComparePanels extends Disposable {
     return this.panels.current;
   }
 
-  /** Shows a comparison beside the editor. A and B are stored in the background for after a reload. */
-  show(result: { a: Trace; b: Trace; report: CompareReport }): ComparePanel {
+  /**
+   * Shows a comparison beside the editor. A and B are stored in the background for after a reload. `models`:
+   * both sides ran from a model (the view then offers the layer bisector).
+   */
+  show(result: { a: Trace; b: Trace; report: CompareReport }, models?: CompareModels): ComparePanel {
     const report = result.report;
     const ids = { a: TraceStorage.newId(), b: TraceStorage.newId() };
-    const open: CompareOpenResult = { compareId: `c-${Date.now().toString(36)}-${ids.b.slice(-8)}`, report, traces: ids };
+    const open: CompareOpenResult = {
+      compareId: `c-${Date.now().toString(36)}-${ids.b.slice(-8)}`,
+      report,
+      traces: ids,
+      ...(models ? { models } : {}),
+    };
     this.live = { compareId: open.compareId, a: result.a, b: result.b };
     this.loaded.clear();
     for (const side of ['a', 'b'] as const) {
@@ -166,8 +191,22 @@ export class ComparePanels extends Disposable {
     return { shown: true };
   }
 
+  /**
+   * Runs the layer bisector on a comparison's two models and shows the comparison again with its report (when
+   * it is still the one shown). Rejects when it cannot run, fails or is cancelled.
+   */
+  async bisect(open: CompareOpenResult): Promise<BisectReport> {
+    if (!open.models || !this.deps.bisect)
+      throw new Error(vscode.l10n.t('This comparison is not of two models: run “Decoder Lens: Bisect Against…” to pick the second model.'));
+    const report = await this.deps.bisect(open.models);
+    const panel = this.panels.current;
+    if (panel?.comparison?.compareId === open.compareId) panel.show({ ...panel.comparison, bisect: report });
+    return report;
+  }
+
   private async openText(open: CompareOpenResult): Promise<void> {
-    const document = await vscode.workspace.openTextDocument({ content: formatReport(open.report), language: 'plaintext' });
+    const text = formatReport(open.report) + (open.bisect ? `\n${formatBisect(open.bisect)}` : '');
+    const document = await vscode.workspace.openTextDocument({ content: text, language: 'plaintext' });
     await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
   }
 
@@ -176,6 +215,12 @@ export class ComparePanels extends Disposable {
     this.loaded.clear();
     super.dispose();
   }
+}
+
+/** Why a bisect did not run, as the view shows it (null: cancelled, nothing to say). */
+export function bisectFailure(error: unknown): string | null {
+  if (error instanceof RemoteError && error.payload.code === 'cancelled') return null;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Only well-formed focus fields from the view. */

@@ -28,6 +28,8 @@ export async function compareWith(
   deps: { worker: WorkerClient; store: TraceStore; compare: ComparePanels },
   target?: vscode.Uri,
   variant = '',
+  /** `modelsOnly`: the target must be a model, not a saved trace (what the layer bisector needs). */
+  options: { modelsOnly?: boolean } = {},
 ): Promise<CompareResult | undefined> {
   const current = deps.store.current?.trace;
   if (!current) {
@@ -36,8 +38,14 @@ export async function compareWith(
     );
     return undefined;
   }
-  const chosen = target ? { uri: target, variant } : await pickTarget(current);
+  const chosen = target ? { uri: target, variant } : await pickTarget(current, !!options.modelsOnly);
   if (!chosen) return undefined;
+  if (options.modelsOnly && chosen.uri.fsPath.endsWith('.dltrace')) {
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t('Decoder Lens: the layer bisector runs two models; {0} is a saved trace.', path.basename(chosen.uri.fsPath)),
+    );
+    return undefined;
+  }
   try {
     // A saved trace is read and parsed in the worker, not on the extension host thread.
     const other = chosen.uri.fsPath.endsWith('.dltrace')
@@ -61,7 +69,17 @@ export async function compareWith(
     });
     log.info(`Compared ${result.report.a.label} with ${result.report.b.label}: ${result.report.summary}`);
     // The attention panel keeps showing what it showed; the compare view shows A vs B and opens either there.
-    deps.compare.show(result);
+    // Two models (not a saved trace): the view offers to bisect them layer by layer.
+    const models =
+      'modelPath' in other
+        ? {
+            a: { path: request.modelPath, variant: request.modelVariant },
+            b: { path: chosen.uri.fsPath, variant: chosen.variant },
+            text: request.text,
+            maxNewTokens: Math.max(1, s.maxNewTokens),
+          }
+        : undefined;
+    deps.compare.show(result, models);
     return result;
   } catch (error) {
     if (error instanceof RemoteError && error.payload.code === 'cancelled') return undefined;
@@ -71,7 +89,7 @@ export async function compareWith(
 }
 
 /** The other variants of the current trace's model folder first, then "Browse…" (a dialog for any model or trace). */
-async function pickTarget(current: Trace): Promise<Target | undefined> {
+async function pickTarget(current: Trace, modelsOnly: boolean): Promise<Target | undefined> {
   const ran = current.model.variant?.name;
   const others = otherVariants(current.model.path, ran);
   if (others.length > 0) {
@@ -83,8 +101,9 @@ async function pickTarget(current: Trace): Promise<Target | undefined> {
       })),
       { label: `$(folder-opened) ${vscode.l10n.t('Browse…')}`, description: vscode.l10n.t('a model folder or an .onnx file') },
     ];
+    const name = `${path.basename(current.model.path)} [${ran ?? ''}]`;
     const pick = await vscode.window.showQuickPick(items, {
-      title: vscode.l10n.t('Decoder Lens: compare {0} with…', `${path.basename(current.model.path)} [${ran ?? ''}]`),
+      title: modelsOnly ? vscode.l10n.t('Decoder Lens: bisect {0} against…', name) : vscode.l10n.t('Decoder Lens: compare {0} with…', name),
     });
     if (!pick) return undefined;
     if (pick.target) return pick.target;
@@ -94,9 +113,11 @@ async function pickTarget(current: Trace): Promise<Target | undefined> {
       canSelectFiles: true,
       canSelectFolders: true,
       canSelectMany: false,
-      openLabel: vscode.l10n.t('Compare With'),
-      title: vscode.l10n.t('A second model (folder or .onnx, same tokenizer) or a saved trace (.dltrace)'),
-      filters: { [vscode.l10n.t('Model or saved trace')]: ['onnx', 'dltrace'] },
+      openLabel: modelsOnly ? vscode.l10n.t('Bisect Against') : vscode.l10n.t('Compare With'),
+      title: modelsOnly
+        ? vscode.l10n.t('A second variant of the model (folder or .onnx, same tokenizer)')
+        : vscode.l10n.t('A second model (folder or .onnx, same tokenizer) or a saved trace (.dltrace)'),
+      filters: modelsOnly ? { [vscode.l10n.t('Model')]: ['onnx'] } : { [vscode.l10n.t('Model or saved trace')]: ['onnx', 'dltrace'] },
     })
   )?.[0];
   return uri && { uri, variant: '' };

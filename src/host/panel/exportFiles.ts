@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { PanelData } from '../../panelData/serve';
 import type { CompareReport } from '../../core/compare/compare';
+import type { BisectReport } from '../../core/interventions/bisect';
 import { compareReportHtml } from '../../panelData/node/compareReportHtml';
 import { readReportAssets, reportHtml } from '../../panelData/node/reportHtml';
 import { lastSegment } from '../../panelData/pathName';
@@ -36,14 +37,19 @@ export async function saveHtmlReport(data: PanelData, extensionUri: vscode.Uri, 
 }
 
 /** The comparison as a standalone HTML page (the compare view's Export HTML). */
-export async function saveCompareReport(report: CompareReport, extensionUri: vscode.Uri, target?: vscode.Uri): Promise<string | null> {
+export async function saveCompareReport(
+  report: CompareReport,
+  extensionUri: vscode.Uri,
+  target?: vscode.Uri,
+  bisect?: BisectReport,
+): Promise<string | null> {
   const base = (path: string) => lastSegment(path, 'model').replace(/[^\w.-]+/g, '_');
   const name = `decoder-lens-compare-${base(report.a.label)}-vs-${base(report.b.label)}.html`;
   const dist = vscode.Uri.joinPath(extensionUri, 'dist').fsPath;
   return writeHtml(
     name,
     vscode.l10n.t('Export the comparison as a standalone HTML report'),
-    () => compareReportHtml(report, readReportAssets(dist, 'compare')),
+    () => compareReportHtml(report, readReportAssets(dist, 'compare'), 'report', bisect),
     target,
   );
 }

@@ -6,13 +6,18 @@
 import { writeFileSync } from 'node:fs';
 import type { CompareReport } from '../../core/compare/compare';
 import { formatReport } from '../../core/compare/summary';
-import type { CompareReportPage } from '../../protocol/compare';
+import type { BisectReport, CompareReportPage } from '../../protocol/compare';
+import { formatBisect } from '../bisectText';
 import { COMPARE_DATA_ID, embedComparePage } from '../embedded';
 import { lastSegment } from '../pathName';
 import { type ReportAssets, readReportAssets, standalonePage } from './reportHtml';
 
-export function compareReportHtml(report: CompareReport, assets: ReportAssets, compareId = 'report'): string {
-  const page: CompareReportPage = { open: { compareId, report, traces: { a: null, b: null } }, text: formatReport(report) };
+/** `bisect`: the layer bisector's report on the two models, when it ran (the page then shows its section). */
+export function compareReportHtml(report: CompareReport, assets: ReportAssets, compareId = 'report', bisect?: BisectReport): string {
+  const page: CompareReportPage = {
+    open: { compareId, report, traces: { a: null, b: null }, ...(bisect ? { bisect } : {}) },
+    text: formatReport(report) + (bisect ? `\n${formatBisect(bisect)}` : ''),
+  };
   return standalonePage(
     `Decoder Lens: ${lastSegment(report.a.label)} vs ${lastSegment(report.b.label)}`,
     assets,
@@ -22,6 +27,6 @@ export function compareReportHtml(report: CompareReport, assets: ReportAssets, c
 }
 
 /** One call for the CLI: a report to a file, with the bundle read from the extension's dist folder. */
-export function writeCompareReport(report: CompareReport, distDir: string, outFile: string): void {
-  writeFileSync(outFile, compareReportHtml(report, readReportAssets(distDir, 'compare')));
+export function writeCompareReport(report: CompareReport, distDir: string, outFile: string, bisect?: BisectReport): void {
+  writeFileSync(outFile, compareReportHtml(report, readReportAssets(distDir, 'compare'), 'report', bisect));
 }

@@ -41,3 +41,16 @@ test('thumbSide fits the heads in the width within bounds; step clamps', () => {
   assert.equal(step(2, 1, 5), 3);
   assert.equal(step(2, 1, 0), 0);
 });
+
+test('heatLayout with fitBelowOne fits a 4,096-key head in the space with a fractional cell; cellAt maps back to every cell', () => {
+  const l = heatLayout(4096, 4096, { ...opts, fitBelowOne: true });
+  assert.equal(l.cell, 250 / 4096); // min(250, 260) / 4096
+  assert.equal(l.width, 300);
+  assert.deepEqual(cellAt(l, 50, 40), { query: 0, key: 0 });
+  assert.deepEqual(cellAt(l, 299.99, 289.99), { query: 4095, key: 4095 });
+  assert.equal(cellAt(l, 300, 100), null);
+  // A window of a larger matrix: hit testing answers in the matrix's own indices.
+  const w = heatLayout(10, 10, { ...opts, fitBelowOne: true, q0: 3000, k0: 1230 });
+  assert.equal(w.cell, 25);
+  assert.deepEqual(cellAt(w, 50 + 25 * 4 + 1, 40 + 1), { query: 3000, key: 1234 });
+});
