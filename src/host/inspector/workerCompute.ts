@@ -21,13 +21,11 @@ export function workerCompute(worker: WorkerClient): InspectorCompute {
   async function send(trace: Trace): Promise<string> {
     const traceId = `masks-${++next}`;
     const connection = await worker.get();
-    // Hidden states and the lens are not read by the checks or grids.
+    // Hidden states and the lens are not read by the checks or grids; the raw additive mask values are for display.
     const { attention, masks, hidden: _h, lens: _l, ...rest } = trace;
-    await connection.request('masksTrace', { traceId, shell: structuredClone({ ...rest, attention: [], masks: [], hidden: [] }) });
-    for (const a of attention) await connection.request('masksTrace', { traceId, attention: structuredClone(a) });
-    // The raw additive values are for display only: not sent.
-    for (const m of masks)
-      await connection.request('masksTrace', { traceId, mask: { ...m, visible: m.visible.slice(), raw: new Float32Array(0) } });
+    await connection.request('masksTrace', { traceId, shell: await copied({ ...rest, attention: [], masks: [], hidden: [] }) });
+    for (const a of attention) await connection.request('masksTrace', { traceId, attention: await copied(a) });
+    for (const m of masks) await connection.request('masksTrace', { traceId, mask: await copied({ ...m, raw: new Float32Array(0) }) });
     return traceId;
   }
 
@@ -81,4 +79,32 @@ export function workerCompute(worker: WorkerClient): InspectorCompute {
         .catch(() => undefined);
     },
   };
+}
+
+/** Elements copied between turns of the event loop: a few milliseconds each (a 4,096² layer copied at once took 40–110 ms). */
+const COPY_CHUNK = 1 << 21;
+
+/**
+ * `value` with every typed array replaced by a copy (the connection transfers typed arrays, and the trace's stay
+ * the panel's), copied a chunk at a time with the event loop let run between chunks. The rest is cloned by
+ * postMessage as usual.
+ */
+async function copied<T>(value: T): Promise<T> {
+  if (ArrayBuffer.isView(value)) {
+    const source = value as unknown as Uint8Array;
+    const out = new (source.constructor as Uint8ArrayConstructor)(source.length);
+    for (let i = 0; i < source.length; i += COPY_CHUNK) {
+      out.set(source.subarray(i, i + COPY_CHUNK), i);
+      if (i + COPY_CHUNK < source.length) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return out as unknown as T;
+  }
+  if (Array.isArray(value)) {
+    // Token lists and the like: copied only when they hold typed arrays somewhere (they rarely do).
+    return (value.some((v) => v !== null && typeof v === 'object') ? await Promise.all(value.map((v) => copied(v))) : value) as T;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = await copied(v);
+  return out as T;
 }
