@@ -1,13 +1,15 @@
 // The lens as a model of its own: the model's final norm + LM head (the chain head.ts found, copied node for node)
 // fed with hidden-state rows, then Softmax, TopK and each row's probability of a given token. The decode session
 // only returns the hidden states; this small model runs once over every step's and layer's rows after the
-// decode, so the LM head is read once per batch instead of once per step. Its weights are not copied: each
-// large initializer is written as external data pointing at its bytes in the model file itself (or at the
-// model's own external data file), and ONNX Runtime reads them from there.
+// decode, so the LM head is read once per batch instead of once per step. Its weights are not copied: they are
+// written the way the tapped model writes them (onnx/surgery.ts weightRewrites: large initializers as references
+// to their bytes in the model file, external data files by their real names), and ONNX Runtime reads them there.
 import { open } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import type { ModelInfo } from '../onnx';
-import type { ElemType, InitializerInfo } from '../onnx/types';
+import { initializerPieces } from '../onnx/assemble';
+import { weightRewrites } from '../onnx/surgery';
+import type { ElemType } from '../onnx/types';
 import { elemTypeNumber } from '../onnx/types';
 import { Writer } from '../onnx/wire';
 import type { LensHead } from './head';
@@ -15,9 +17,6 @@ import { cloneNode, encodeNode, int64Constant, type LensNode } from './nodes';
 import { readRange } from './graph';
 
 const P = 'decoder_lens/lens';
-/** Initializers smaller than this are copied into the lens model; larger ones stay where they are. */
-const COPY_BELOW = 4096;
-const EXTERNAL = 1; // TensorProto.DataLocation.EXTERNAL
 
 export const STANDALONE_LENS = {
   /** [1, rows, width] hidden-state rows (any layers, any positions), in the model's hidden-state type. */
@@ -43,6 +42,7 @@ export interface StandaloneLens {
 export async function buildStandaloneLens(model: ModelInfo, head: LensHead, hiddenType: ElemType): Promise<StandaloneLens> {
   const graph = new Writer();
   const add = (n: LensNode) => graph.message(1, encodeNode(n));
+  const { rewrites, externalDataDir } = await weightRewrites(model.path, model, 'referenced');
   const handle = await open(model.path, 'r');
   try {
     // The constants the chain reads (Transpose of the weight, Constant shapes), copied as they are.
@@ -102,7 +102,10 @@ export async function buildStandaloneLens(model: ModelInfo, head: LensHead, hidd
       attributes: { axis: 2 },
     });
     graph.string(2, 'decoder_lens_standalone_lens');
-    for (const init of head.reads.initializers) graph.message(5, await initializer(handle, model, init));
+    for (const init of head.reads.initializers) {
+      const pieces = initializerPieces(handle, init, rewrites);
+      for (const p of pieces ? await pieces : [await readRange(handle, init.range.offset, init.range.length)]) graph.raw(p);
+    }
     graph.message(11, valueInfo(STANDALONE_LENS.hidden, elemTypeNumber(hiddenType), ['batch', 'rows', 'width']));
     graph.message(11, valueInfo(STANDALONE_LENS.nextIds, elemTypeNumber('int64'), ['batch', 'rows']));
     graph.message(11, valueInfo(STANDALONE_LENS.k, elemTypeNumber('int64'), [1]));
@@ -114,37 +117,7 @@ export async function buildStandaloneLens(model: ModelInfo, head: LensHead, hidd
   const m = new Writer().varint(1, model.irVersion || 7).string(2, 'decoder-lens');
   m.message(7, graph);
   for (const o of model.opsets) m.message(8, new Writer().string(1, o.domain).varint(2, o.version));
-  return { bytes: m.finish(), externalDataDir: dirname(model.path), hiddenType };
-}
-
-/**
- * One initializer as a TensorProto: small ones copied whole; a large one stored in the model file becomes external
- * data at its offset in that file; one already external keeps its reference (relative to the same folder).
- */
-async function initializer(handle: Awaited<ReturnType<typeof open>>, model: ModelInfo, init: InitializerInfo): Promise<Writer> {
-  const inFile = init.data && init.dataField === 'raw_data' && !init.external;
-  if (init.external || !inFile || init.data!.length < COPY_BELOW) {
-    // The field as the file holds it (key included): copied, minus the key.
-    const field = await readRange(handle, init.range.offset, init.range.length);
-    return new Writer().raw(fieldBody(field));
-  }
-  const t = new Writer();
-  for (const d of init.dims) t.varint(1, d);
-  t.varint(2, init.dataType).string(8, init.name);
-  const entry = (key: string, value: string) => t.message(13, new Writer().string(1, key).string(2, value));
-  entry('location', basename(model.path));
-  entry('offset', String(init.data!.offset));
-  entry('length', String(init.data!.length));
-  return t.varint(14, EXTERNAL);
-}
-
-/** A length-delimited field's body (its key and length prefix dropped). */
-function fieldBody(field: Uint8Array): Uint8Array {
-  let pos = 0;
-  while (field[pos] & 0x80) pos++; // key varint
-  pos++;
-  while (field[pos] & 0x80) pos++; // length varint
-  return field.subarray(pos + 1);
+  return { bytes: m.finish(), externalDataDir: externalDataDir ?? dirname(model.path), hiddenType };
 }
 
 function valueInfo(name: string, elemType: number, dims: (number | string)[]): Writer {

@@ -46,15 +46,18 @@ function replacements(handle: FileHandle, model: ModelInfo, root: GraphEdit, { r
     const range = model.graph.nodes[index].range;
     return { range, pieces: async () => rewriteNodeField(await readRange(handle, range), change) };
   });
-  const tensors: Replacement[] = (refs?.initializers ?? []).map((t) => ({
+  const tensors: Replacement[] = [...(refs?.initializers ?? []), ...(relocation?.initializers ?? [])].map((t) => ({
     range: t.range,
-    pieces: () => referencedField(handle, t, refs!.location),
+    pieces: async () => (await initializerPieces(handle, t, { refs, relocation }))!,
   }));
-  const moved: Replacement[] = (relocation?.initializers ?? []).map((t) => ({
-    range: t.range,
-    pieces: () => relocatedField(handle, t, relocation!.locations),
-  }));
-  return [...nodes, ...tensors, ...moved].sort((a, b) => a.range.offset - b.range.offset);
+  return [...nodes, ...tensors].sort((a, b) => a.range.offset - b.range.offset);
+}
+
+/** One initializer field (key included) as `rewrites` says to write it, or null when it is written as the file has it. */
+export function initializerPieces(handle: FileHandle, t: InitializerInfo, { refs, relocation }: Rewrites): Promise<Uint8Array[]> | null {
+  if (refs?.initializers.includes(t)) return referencedField(handle, t, refs.location);
+  if (relocation?.initializers.includes(t)) return relocatedField(handle, t, relocation.locations);
+  return null;
 }
 
 /** The pieces of the edited model, in order. */

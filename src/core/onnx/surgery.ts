@@ -4,7 +4,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
 import { externalDataFolder } from './external';
 import type { MaskKind } from './scorePath';
-import { assemble } from './assemble';
+import { type Rewrites, assemble } from './assemble';
 import { type WeightPlacement, referenceTarget, referencedInitializers } from './referenced';
 import { relocation } from './relocate';
 import { readModel } from './reader';
@@ -109,16 +109,30 @@ export async function buildTappedModel(
   }
   edit?.(plan, report, model);
   const extra = await append(report, outputs);
+  const { rewrites, externalDataDir } = await weightRewrites(path, model, options.weights);
+  const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra, rewrites));
+  return { bytes, outputs, ...(externalDataDir ? { externalDataDir } : {}), unavailable: report.unavailable, report };
+}
+
+/**
+ * How the initializers of a model built from `path` are written (assemble.ts: initializerPieces): large weights as
+ * references into the file when `weights` is 'referenced', external data files renamed to the real files behind
+ * links; and the folder ONNX Runtime must resolve external data in (none when the model needs none).
+ */
+export async function weightRewrites(
+  path: string,
+  model: ModelInfo,
+  weights: WeightPlacement = 'copied',
+): Promise<{ rewrites: Rewrites; externalDataDir?: string }> {
   const namedFolder = model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined;
   const relocated = namedFolder ? await relocation(model, namedFolder) : null;
   const dataFolder = relocated?.folder ?? namedFolder;
-  const referenced = options.weights === 'referenced' ? referencedInitializers(model) : [];
+  const referenced = weights === 'referenced' ? referencedInitializers(model) : [];
   const target = referenced.length > 0 ? await referenceTarget(path, dataFolder) : null;
   const refs = target ? { location: target.location, initializers: referenced } : undefined;
   const rewrites = { ...(refs ? { refs } : {}), ...(relocated ? { relocation: relocated } : {}) };
-  const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra, rewrites));
   const externalDataDir = dataFolder ?? target?.folder;
-  return { bytes, outputs, ...(externalDataDir ? { externalDataDir } : {}), unavailable: report.unavailable, report };
+  return { rewrites, ...(externalDataDir ? { externalDataDir } : {}) };
 }
 
 async function withFile<T>(path: string, body: (handle: FileHandle) => Promise<T>): Promise<T> {
