@@ -22,7 +22,7 @@ const packages = (...names) => names.map((n) => ({ regex: `^${n}$` }));
 const NODE = { regex: '^node:' };
 
 function layerRules() {
-  const views = ['panel', 'inspector', 'compare'];
+  const views = ['panel', 'inspector', 'compare', 'interventions'];
   const webview = (name) => ({
     files: [`webview/${name}/**/*.ts`],
     rules: rule(

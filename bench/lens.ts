@@ -1,8 +1,9 @@
 /**
  * Lens benchmark on the GPT-2-small-shaped model, measured side by side in one run: a decode with every tap
- * captured, with and without the logit lens, on a prompt of T = 256 tokens. The lens stacks each step's last row
- * of the first 11 layers, applies the model's own norm + LM head once ([11 × 768] · [768 × 50265]) and takes the
- * 12th from the model's logits. Timed as process CPU time (wall time on a shared machine is too noisy).
+ * captured, with and without the logit lens, on a prompt of T = 256 tokens. The decode session only returns each
+ * layer's hidden state (a tap it has anyway); after the decode, the standalone lens (the model's own norm + LM
+ * head as a small ONNX model) runs once over every step's × layer's rows ([S·12 × 768] · [768 × 50265], in
+ * batches). Timed as process CPU time (wall time on a shared machine is too noisy).
  * Also shown, without a goal: the lens over every prompt row (`rows: 'all'`), which costs 12 LM heads per row.
  */
 import { decode } from '../src/core/decode';
@@ -31,8 +32,8 @@ async function timed(body: () => Promise<unknown>): Promise<Timing> {
 
 export async function runLensBench(log: (line: string) => void): Promise<BenchRow[]> {
   const { model, text } = await openBenchModel(T, log);
-  // One session cache for both sides, as in the extension: a decode with the `lens` option gets its own
-  // session (the tapped model + the lens nodes + the in-graph logit summary).
+  // One session cache for both sides, as in the extension: a decode with the `lens` option reads the tapped
+  // session's hidden states and runs the standalone lens session after the decode.
   const taps = new SessionCache();
   const rows: BenchRow[] = [];
   try {

@@ -54,6 +54,7 @@ const bundles = [
   { ...browserShared, entryPoints: ['webview/panel/main.ts'], outfile: 'dist/webview/panel.js' },
   { ...browserShared, entryPoints: ['webview/inspector/main.ts'], outfile: 'dist/webview/inspector.js' },
   { ...browserShared, entryPoints: ['webview/compare/main.ts'], outfile: 'dist/webview/compare.js' },
+  { ...browserShared, entryPoints: ['webview/interventions/main.ts'], outfile: 'dist/webview/interventions.js' },
 ].filter((b) => existsSync(join(root, b.entryPoints[0])));
 
 function copyAssets() {

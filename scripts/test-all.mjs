@@ -73,6 +73,7 @@ for (const [name, script] of [
   ['browser', 'test/browser/run.mjs'],
   ['inspector-browser', 'test/browser/inspector.mjs'],
   ['compare-browser', 'test/browser/compare.mjs'],
+  ['interventions-browser', 'test/browser/interventions.mjs'],
   ['integration', 'test/harness/run-integration.mjs'],
   ['e2e', 'test/harness/run-e2e.mjs'],
   // Last: it rebuilds dist/ for production before packaging.

@@ -23,6 +23,7 @@ export const Commands = {
   ablateHeads: 'decoderLens.ablateHeads',
   whyThisToken: 'decoderLens.whyThisToken',
   rankHeads: 'decoderLens.rankHeads',
+  patchActivations: 'decoderLens.patchActivations',
 } as const;
 
 /** Registered but hidden from the palette: used by hover links and views. */
@@ -66,6 +67,8 @@ interface CommandArgTable {
   [Commands.whyThisToken]: [step?: number];
   /** The generation step scored, from 0 (default: the attention panel's step, else the first). */
   [Commands.rankHeads]: [step?: number];
+  /** The corrupted input (default: an input box prefilled with the current trace's input, the clean one). */
+  [Commands.patchActivations]: [corruptText?: string];
 }
 
 export type CommandArgs<K extends CommandId> = K extends keyof CommandArgTable ? CommandArgTable[K] : [];

@@ -5,7 +5,7 @@ import { ComparePanels } from './compare/comparePanel';
 import { ablateHeads } from './compare/ablateHeads';
 import { bisectAgainst, runBisect } from './compare/bisectLayers';
 import { compareWith } from './compare/compareWith';
-import { rankHeadsReport } from './compare/rankHeads';
+import { showHeadRanking } from './compare/rankHeads';
 import { decodeSelection } from './decode/decodeSelection';
 import { reportError } from './decode/runDecode';
 import { TraceStore, type DecodedRange } from './decode/traceStore';
@@ -13,11 +13,14 @@ import { TraceDecorations } from './editor/decorations';
 import { AttentionHoverProvider } from './editor/hoverProvider';
 import { TraceEditorProvider } from './editor/traceEditor';
 import { whyThisToken } from './editor/whyThisToken';
+import { InterventionsPanels } from './interventions/interventionsPanel';
+import { patchActivations } from './interventions/patchActivations';
 import { MasksViewProvider } from './inspector/masksView';
 import { workerRunner } from './inspector/runner';
 import { AttentionPanels, workerPanelCompute } from './panel';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
+import { ModelPreparer } from './models/prepareModel';
 import { selectModel } from './models/selectModel';
 import { onSettingsChanged, readSettings, settingId, updateSetting } from './settings';
 import { StatusBar } from './statusBar';
@@ -33,6 +36,8 @@ export interface DecoderLensApi {
   readonly masks: MasksViewProvider;
   /** The compare view ("Compare With…"): the comparison shown and what its webview last rendered. */
   readonly compare: ComparePanels;
+  /** The interventions view (Rank Heads, Why This Token?, Patch Activations…): the results shown and what it rendered. */
+  readonly interventions: InterventionsPanels;
   /** The attention panel: the trace shown and the selection its webview reported. */
   readonly attention: AttentionPanels;
   /** The workspace's models and the one chosen (remembered in workspace state). */
@@ -61,7 +66,12 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     log: (m) => log.warn(m),
     bisect: (models) => runBisect(worker, models),
   });
-  subscriptions.push(registry, store, decorations, status, attention, compare);
+  const interventions = new InterventionsPanels(context.extensionUri);
+  subscriptions.push(registry, store, decorations, status, attention, compare, interventions);
+  // Surgery and sessions of the selected (or only) model start now, not at the first Decode Selection.
+  const preparer = new ModelPreparer(registry, worker);
+  subscriptions.push(preparer);
+  void preparer.refresh();
   const masks = new MasksViewProvider(context.extensionUri, workerRunner(worker), { log: (m) => log.warn(m) });
   subscriptions.push(
     masks,
@@ -97,9 +107,14 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
     return trace && panel.selection && panel.selection.kind !== 'encoder' ? { trace, query: panel.selection.query } : undefined;
   };
   register(Commands.whyThisToken, (step) =>
-    whyThisToken({ worker, store, decorations, panelQuery }, typeof step === 'number' ? step : undefined),
+    whyThisToken({ worker, store, decorations, interventions, panelQuery }, typeof step === 'number' ? step : undefined),
   );
-  register(Commands.rankHeads, (step) => rankHeadsReport({ worker, store, panelQuery }, typeof step === 'number' ? step : undefined));
+  register(Commands.rankHeads, (step) =>
+    showHeadRanking({ worker, store, interventions, panelQuery }, typeof step === 'number' ? step : undefined),
+  );
+  register(Commands.patchActivations, (corruptText) =>
+    patchActivations({ worker, store, interventions }, typeof corruptText === 'string' ? corruptText : undefined),
+  );
   register(Commands.showAttentionPanel, () => {
     const current = store.current;
     if (current) show(current);
@@ -157,7 +172,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
       if (e.affectsConfiguration(settingId('decorations.enabled'))) decorations.setEnabled(readSettings().decorationsEnabled);
     }),
   );
-  return { worker, store, decorations, masks, compare, attention, registry, traceEditor };
+  return { worker, store, decorations, masks, compare, interventions, attention, registry, traceEditor };
 }
 
 export function deactivate(): void {

@@ -38,7 +38,7 @@ export function toPanelData(trace: Trace, traceId: string): PanelData {
       generated: trace.generated.map(topToken),
       stopReason: trace.stopReason,
       // Meta goes to the webview whole: no tensors, neither float32 data nor compact codes.
-      captures: trace.attention.map(({ data: _data, quantized: _quantized, ...info }) => ({
+      captures: trace.attention.map(({ data: _data, quantized: _quantized, topK: _topK, ...info }) => ({
         ...info,
         masked: masked.has(`${info.kind}:${info.layer}`),
       })),

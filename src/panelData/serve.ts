@@ -4,6 +4,7 @@
  * panel with it, and the HTML report serves itself with it from embedded data, so both show the same thing.
  */
 import { attentionHead, attentionHeadMean, attentionQueryRow, attentionStore } from '../core/trace/attention';
+import { maskVisible, maskVisibleRow } from '../core/trace/masks';
 import type { AttentionCapture, MaskCapture } from '../core/trace/types';
 import type { Handlers } from '../protocol/rpc';
 import { RemoteError } from '../protocol/rpc';
@@ -61,7 +62,7 @@ export class PanelDataService {
     // slice, never subarray: a view would post the whole underlying buffer.
     const data = head === 'mean' ? this.mean(a).slice() : attentionHead(a, this.headIndex(a, head), true);
     const mask = this.mask(a);
-    return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: mask.visible.slice() } : {}) };
+    return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: maskVisible(mask).slice() } : {}) };
   }
 
   thumbnails(params: ThumbnailParams): ThumbnailResult {
@@ -90,7 +91,7 @@ export class PanelDataService {
   /** Whether matrix() for this head reads more than a copy (a compact head to decode, or the heads to average). */
   matrixIsHeavy({ layer, kind, head }: MatrixParams): boolean {
     const a = this.capture(layer, kind);
-    return head === 'mean' ? a.heads > 1 && !this.means.has(`${a.kind}:${a.layer}`) : !!a.quantized;
+    return head === 'mean' ? a.heads > 1 && !this.means.has(`${a.kind}:${a.layer}`) : !!(a.quantized || a.topK);
   }
 
   /** matrix()'s answer around a head's values computed elsewhere (the worker), with this trace's mask. */
@@ -99,31 +100,34 @@ export class PanelDataService {
     if (data.length !== a.queries * a.keys)
       fail(`Layer ${layer} ${kind} attention has ${a.queries} × ${a.keys} cells, not ${data.length}.`);
     const mask = this.mask(a);
-    return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: mask.visible.slice() } : {}) };
+    return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: maskVisible(mask).slice() } : {}) };
   }
 
   /** As matrix(), decoding a compact head (or averaging the heads) a band of rows per slice. */
   async matrixSliced(params: MatrixParams): Promise<MatrixResult> {
     const a = this.capture(params.layer, params.kind);
-    if (params.head !== 'mean' && !a.quantized) return this.matrix(params);
+    if ((params.head !== 'mean' && !a.quantized) || a.topK) return this.matrix(params);
     if (params.head === 'mean' && (a.heads === 1 || this.means.has(`${a.kind}:${a.layer}`))) return this.matrix(params);
     if (params.head === 'mean') this.means.set(`${a.kind}:${a.layer}`, await runSliced(headMeanWork(a)));
     else {
       const data = await runSliced(decodeHeadWork(a, this.headIndex(a, params.head)));
       const mask = this.mask(a);
-      return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: mask.visible.slice() } : {}) };
+      return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: maskVisible(mask).slice() } : {}) };
     }
     return this.matrix(params);
   }
 
   /** The grid's bytes from pooled maxima (computed here, or in the worker: see PanelCompute in the host). */
   thumbnailsFrom({ kind, size }: ThumbnailParams, pooled: PooledAttention): ThumbnailResult {
-    const { rows, cols, heads, maxima, scales } = pooled;
+    const { rows, cols, heads, maxima, scales, squared } = pooled;
     const data = new Uint8Array(maxima.length);
     const cells = heads * rows * cols;
     for (let l = 0; l < pooled.layers.length; l++) {
       const scale = scales[l];
-      for (let i = l * cells, end = (l + 1) * cells; i < end; i++) data[i] = probToByte(scale === 1 ? maxima[i] : maxima[i] * scale);
+      // The max of codes is the code of the max (codes are monotonic in p, √p codes too).
+      const toByte =
+        scale === 1 ? probToByte : squared[l] ? (v: number) => probToByte((v * scale) ** 2) : (v: number) => probToByte(v * scale);
+      for (let i = l * cells, end = (l + 1) * cells; i < end; i++) data[i] = toByte(maxima[i]);
     }
     const result: ThumbnailResult = {
       layers: pooled.layers,
@@ -165,7 +169,8 @@ export class PanelDataService {
     const data = new Float32Array(layers.length * heads).fill(NaN);
     let maxBits = 0;
     layers.forEach((a, l) => {
-      const visible = this.mask(a)?.visible.subarray(query * a.keys, (query + 1) * a.keys);
+      const m = this.mask(a);
+      const visible = m ? maskVisibleRow(m, query) : undefined;
       for (let h = 0; h < a.heads; h++) data[l * heads + h] = entropyBits(this.row(a, h, query), visible);
       const seen = visible
         ? visible.reduce((n, v) => n + (v ? 1 : 0), 0)
@@ -217,14 +222,19 @@ export class PanelDataService {
     if (!Number.isInteger(query) || query < 0 || query >= a.queries) fail(`Query ${query} is outside 0…${a.queries - 1}.`);
     if (head !== 'mean') return attentionQueryRow(a, this.headIndex(a, head), query);
     const cached = a.heads === 1 ? undefined : this.means.get(`${a.kind}:${a.layer}`);
-    if (a.heads === 1 || cached) return this.mean(a).subarray(query * a.keys, (query + 1) * a.keys);
+    if (a.heads === 1 || cached || a.topK) return this.mean(a).subarray(query * a.keys, (query + 1) * a.keys);
     // One row of the mean reads heads × keys values; the whole mean (for each layer, as the charts ask) would
     // read heads × queries × keys. Summed in the same order and precision as attentionHeadMean: equal values.
     const out = new Float32Array(a.keys);
-    const { values, scale } = attentionStore(a);
+    const { values, scale, squared } = attentionStore(a);
     for (let h = 0; h < a.heads; h++) {
       const base = (h * a.queries + query) * a.keys;
-      for (let i = 0; i < a.keys; i++) out[i] += values[base + i] * scale;
+      if (squared)
+        for (let i = 0; i < a.keys; i++) {
+          const r = values[base + i] * scale;
+          out[i] += r * r;
+        }
+      else for (let i = 0; i < a.keys; i++) out[i] += values[base + i] * scale;
     }
     for (let i = 0; i < a.keys; i++) out[i] /= a.heads;
     return out;
@@ -253,13 +263,18 @@ const rowsPerSlice = (a: PanelAttention, reads: number) => Math.max(1, Math.floo
 
 /** One head as fresh float32, as attentionHead(a, head, true) decodes it, a band of rows per slice. */
 function* decodeHeadWork(a: PanelAttention, head: number): Work<Float32Array> {
-  const { values, scale } = attentionStore(a);
+  const { values, scale, squared } = attentionStore(a);
   const out = new Float32Array(a.queries * a.keys);
   const base = head * a.queries * a.keys;
   const step = rowsPerSlice(a, 1) * a.keys;
   for (let from = 0; from < out.length; from += step) {
     const end = Math.min(out.length, from + step);
-    for (let i = from; i < end; i++) out[i] = values[base + i] * scale;
+    if (squared)
+      for (let i = from; i < end; i++) {
+        const r = values[base + i] * scale;
+        out[i] = r * r;
+      }
+    else for (let i = from; i < end; i++) out[i] = values[base + i] * scale;
     yield;
   }
   return out;
@@ -267,7 +282,7 @@ function* decodeHeadWork(a: PanelAttention, head: number): Work<Float32Array> {
 
 /** The mean over heads, summed in attentionHeadMean's order and precision (equal values), a band per slice. */
 function* headMeanWork(a: PanelAttention): Work<Float32Array> {
-  const { values, scale } = attentionStore(a);
+  const { values, scale, squared } = attentionStore(a);
   const size = a.queries * a.keys;
   const out = new Float32Array(size);
   const step = rowsPerSlice(a, a.heads) * a.keys;
@@ -275,7 +290,12 @@ function* headMeanWork(a: PanelAttention): Work<Float32Array> {
     const end = Math.min(size, from + step);
     for (let h = 0; h < a.heads; h++) {
       const base = h * size;
-      for (let i = from; i < end; i++) out[i] += values[base + i] * scale;
+      if (squared)
+        for (let i = from; i < end; i++) {
+          const r = values[base + i] * scale;
+          out[i] += r * r;
+        }
+      else for (let i = from; i < end; i++) out[i] += values[base + i] * scale;
     }
     for (let i = from; i < end; i++) out[i] /= a.heads;
     yield;

@@ -3,7 +3,7 @@
  * (dist/media, after the codicons and webview.css every page has). The webviews and the standalone HTML
  * reports read this one table.
  */
-export type ViewName = 'panel' | 'inspector' | 'compare';
+export type ViewName = 'panel' | 'inspector' | 'compare' | 'interventions';
 
 export interface ViewPage {
   bundle: string;
@@ -15,6 +15,7 @@ export const VIEW_PAGES: Record<ViewName, ViewPage> = {
   // The panel's stylesheet carries the theme aliases (--dl-*), headings, notes and charts the other views use too.
   inspector: { bundle: 'inspector.js', styles: ['panel.css', 'inspector.css'] },
   compare: { bundle: 'compare.js', styles: ['panel.css', 'compare.css'] },
+  interventions: { bundle: 'interventions.js', styles: ['panel.css', 'interventions.css'] },
 };
 
 /** The stylesheet every page loads first (after the codicons). */

@@ -4,6 +4,9 @@
  * Type-only for the webview (it may not import the core).
  */
 import type { KindDivergence, RunComparison, StepDelta } from '../core/masks/compare';
+import type { GridRequest, PooledGrid } from '../core/masks/grids';
+import type { CheckContext, Finding, ProbeId, ProbeResult, TapFacts } from '../core/masks/types';
+import type { AttentionCapture, MaskCapture, Trace } from '../core/trace/types';
 import type { AttentionKind, TopToken, ViewModel, ViewToken } from './trace';
 
 export type { KindDivergence, StepDelta };
@@ -186,3 +189,55 @@ export type InspectorHostEvents = {
 
 /** The view serves nothing: the host only pushes events. */
 export type InspectorViewMethods = Record<string, never>;
+
+/**
+ * Host ⇄ worker for the Masks view: the grids' pooling and the mask checks run in the worker (about a second a
+ * layer at T = 4,096). The host sends each trace once, in parts, then asks by id.
+ */
+/** The worker's error when asked about a trace it dropped (or a restarted worker never had): send it again. */
+export const MASKS_UNKNOWN_TRACE = 'The Masks view asked about a trace the worker no longer holds';
+
+export interface MasksTracePart {
+  traceId: string;
+  /** First: the trace without its captures (attention and masks empty; hidden states and the lens left out). */
+  shell?: Trace;
+  /** Then each capture, one message apiece, so the host copies one layer at a time. */
+  attention?: AttentionCapture;
+  mask?: MaskCapture;
+}
+
+export interface MasksGridsRequest {
+  traceId: string;
+  taps: TapFacts[];
+  /** Cells a side (OVERVIEW_CELLS in a snapshot). */
+  side: number;
+}
+
+export interface MasksGridRequest {
+  traceId: string;
+  taps: TapFacts[];
+  request: GridRequest;
+}
+
+export interface MasksCheckRequest {
+  traceId: string;
+  /** The graph facts and locale; the notes come back in the answer. */
+  context: Omit<CheckContext, 'note'>;
+  /** With the probe decodes' traces (sent like the trace): every check; without: the checks on the trace alone. */
+  probes?: ({ id: ProbeId; traceId: string } | Extract<ProbeResult, { error: unknown }>)[];
+}
+
+export type MasksWorkerMethods = {
+  /** One part of a trace the view shows (see MasksTracePart). */
+  masksTrace: Method<MasksTracePart, void>;
+  /** Traces the view no longer shows. */
+  masksForget: Method<{ traceIds: string[] }, void>;
+  /** Every layer's grid pooled to `side` a side. */
+  masksGrids: Method<MasksGridsRequest, PooledGrid[]>;
+  /** One grid as the view asked for it; null when the trace has no such layer. */
+  masksGrid: Method<MasksGridRequest, PooledGrid | null>;
+  /** The mask checks and what they could not check. */
+  masksCheck: Method<MasksCheckRequest, { findings: Finding[]; notes: string[] }>;
+  /** The original against a rerun (the divergence reads every attention row). */
+  masksCompare: Method<{ baseTraceId: string; otherTraceId: string }, RunComparison>;
+};

@@ -4,9 +4,11 @@ import type { ModelCheckFacts } from '../core/masks/context';
 import type { DecodeOptions } from '../core/decode/options';
 import type { BisectReport } from '../core/interventions/bisectReport';
 import type { Occlusion } from '../core/interventions/occlude';
+import type { PatchSweep } from '../core/interventions/patch';
 import type { HeadRanking } from '../core/interventions/rank';
 import type { Trace, TraceAblation } from '../core/trace/types';
 import type { Method } from './rpc';
+import type { MasksWorkerMethods } from './inspector';
 import type { ModelSummary } from './model';
 import type { PanelWorkerMethods } from './panel';
 
@@ -48,6 +50,20 @@ export interface OccludeRequest {
   step?: number;
 }
 
+/** "Patch Activations…": the clean input's residual stream patched into the corrupted input's run, cell by cell. */
+export interface PatchRequest {
+  modelPath: string;
+  modelVariant?: string;
+  cleanText: string;
+  corruptText: string;
+}
+
+/** The sweep, with the two inputs' token texts (the ids' text in the model's vocabulary). */
+export interface PatchResult extends PatchSweep {
+  cleanTokens: string[];
+  corruptTokens: string[];
+}
+
 /** The layer bisector: A and B (two variants of one model) layer by layer on A's greedy tokens. */
 export interface BisectRequest {
   modelPath: string;
@@ -63,7 +79,15 @@ export interface DecodeProgress {
   total: number;
 }
 
+/** "Prepare": the decode options a later Decode Selection will use (its text aside). */
+export type PrepareRequest = Omit<DecodeRequest, 'text'>;
+
 export type WorkerMethods = {
+  /**
+   * Surgery and session creation for a selected model ahead of the first decode (the sessions a decode with these
+   * options opens, cached in the worker); cancellable, and queued like a decode. Resolves with the files prepared.
+   */
+  prepare: Method<PrepareRequest, { files: string[] }>;
   /** Loads every ONNX file of a model (sessions are cached per file) and lists their inputs and outputs. */
   inspectModel: Method<{ modelPath: string; modelVariant?: string }, ModelSummary>;
   /**
@@ -81,8 +105,11 @@ export type WorkerMethods = {
   occlude: Method<OccludeRequest, Occlusion>;
   /** Head importance: each decoder head zeroed in turn, the drop in the step's chosen token's probability. */
   rankHeads: Method<OccludeRequest, HeadRanking>;
+  /** Activation patching: p of the clean next token per (layer, position) patched; progress counts cells. */
+  patch: Method<PatchRequest, PatchResult, DecodeProgress>;
   /** The layer bisector: where B departs from A, and which of A's residuals spliced into B restores it; progress counts A's decode steps, then layers. */
   bisect: Method<BisectRequest, BisectReport, DecodeProgress>;
-} & PanelWorkerMethods;
+} & MasksWorkerMethods &
+  PanelWorkerMethods;
 
 export type WorkerEvents = Record<string, never>;

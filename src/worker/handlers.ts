@@ -1,11 +1,13 @@
 import { type VocabComparison, compareTokenizerFiles, compareTraces } from '../core/compare';
 import { decode, openModel } from '../core/decode';
 import { DecoderLensError } from '../core/errors';
+import { prepareDecode } from '../core/decode/prepare';
 import { SessionCache } from '../core/decode/sessionCache';
 import { modelCheckFacts } from '../core/masks/context';
 import { ablate } from '../core/interventions/ablate';
 import { bisect } from '../core/interventions/bisect';
 import { occlude } from '../core/interventions/occlude';
+import { patchSweep } from '../core/interventions/patch';
 import { rankHeads } from '../core/interventions/rank';
 import { findModelLayout } from '../core/model/layout';
 import { readTraceFile } from '../core/trace/readTraceFile';
@@ -13,6 +15,7 @@ import type { Trace } from '../core/trace/types';
 import type { Handlers } from '../protocol/rpc';
 import type { WorkerMethods } from '../protocol/worker';
 import { SerialQueue } from './serialQueue';
+import { masksHandlers } from './masksHandlers';
 import { panelHandlers } from './panelHandlers';
 
 /** The worker's request handlers: every ORT session lives here, never on the extension host. */
@@ -82,6 +85,18 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
     rankHeads({ modelPath, modelVariant, text, step }, { signal }) {
       return queue.run(signal, async () => rankHeads(await openModel(modelPath, modelVariant ?? ''), null, { text, step }, { signal }));
     },
+    patch({ modelPath, modelVariant, cleanText, corruptText }, { signal, progress }) {
+      return queue.run(signal, async () => {
+        const model = await openModel(modelPath, modelVariant ?? '');
+        const onStep = (step: number, total: number) => progress({ step, total });
+        const sweep = await patchSweep(model, null, { cleanText, corruptText }, { signal, onStep });
+        const texts = (ids: number[]) => ids.map((id) => model.tokenizer.tokenText(id));
+        return { ...sweep, cleanTokens: texts(sweep.cleanIds), corruptTokens: texts(sweep.corruptIds) };
+      });
+    },
+    prepare({ modelPath, modelVariant, ...options }, { signal }) {
+      return queue.run(signal, async () => prepareDecode(await openModel(modelPath, modelVariant ?? ''), sessions, options, { signal }));
+    },
     bisect({ modelPath, modelVariant, modelPathB, modelVariantB, text, maxNewTokens }, { signal, progress }) {
       return queue.run(signal, async () =>
         bisect(
@@ -98,7 +113,9 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
         return decode(model, sessions, options, { signal, onStep: (step, total) => progress({ step, total }) });
       });
     },
-    // The attention panel's grid and heads: not queued behind decodes (they read no session).
+    // The Masks view's grids and checks: not queued behind decodes (they read no session).
+    ...masksHandlers(),
+    // The attention panel's grid and heads: likewise.
     ...panelHandlers(),
   };
 }

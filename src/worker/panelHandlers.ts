@@ -40,11 +40,13 @@ export function panelHandlers(): Handlers<PanelWorkerMethods> {
       const t = held(traceId);
       if (attention) {
         const { capture, length } = attention;
-        const q = capture.quantized;
+        const q = capture.topK ? undefined : capture.quantized;
         t.attention.push(
-          q
-            ? { ...capture, data: new Float32Array(0), quantized: { ...q, codes: new Uint8Array(length) } }
-            : { ...capture, data: new Float32Array(length) },
+          capture.topK
+            ? capture
+            : q
+              ? { ...capture, data: new Float32Array(0), quantized: { ...q, codes: new Uint8Array(length) } }
+              : { ...capture, data: new Float32Array(length) },
         );
       }
       if (values) {

@@ -2,6 +2,8 @@
 // Bundled (esbuild, iife) into the Masks view's test page: it plays the extension host with the host's own session
 // (checks, probes, reruns, comparison) over traces decoded beforehand by the real runtime in node, through a fake
 // acquireVsCodeApi, and records what crosses: message sizes, typed arrays, setState calls, CSP violations.
+import { checkTrace, compareRuns, runChecks } from '../../src/core/masks';
+import { layerGrid, layerGrids } from '../../src/core/masks/grids';
 import { decodeTrace } from '../../src/core/trace/file';
 import { InspectorSession } from '../../src/host/inspector/session';
 import { fromBase64 } from '../../src/panelData/base64';
@@ -30,7 +32,20 @@ const runner = {
   rerun: (_path, options) => answer(options),
   probe: (_path, options) => answer(options),
   facts: async () => config.facts ?? {},
+  // What the extension's worker answers (src/worker/masksStore.ts), in the page.
+  compute: {
+    grids: async (trace, taps, side) => layerGrids(trace, taps, side),
+    grid: async (trace, request, taps) => layerGrid(trace, request, taps, gridCache),
+    async check(trace, context, probes) {
+      const notes = [];
+      const findings = probes ? runChecks(trace, probes, (why) => notes.push(why), context) : checkTrace(trace, 'trace', context);
+      return { findings, notes };
+    },
+    compare: async (base, other) => compareRuns(base, other),
+    forget: () => undefined,
+  },
 };
+const gridCache = {};
 
 /** Typed arrays on the wire vs JSON arrays of numbers, per message. */
 function measure(message) {
@@ -66,7 +81,10 @@ const hostPort = {
 let host;
 const session = new InspectorSession(runner, (snapshot) => host?.notify('snapshot', snapshot));
 host = new Connection(hostPort, {
-  open: () => session.snapshot(),
+  open: async () => {
+    await session.ready();
+    return session.snapshot();
+  },
   rerun: async ({ mask }) => {
     host.notify('busy', { busy: true, message: 'Rerunning with the edited mask…' });
     try {

@@ -1,8 +1,9 @@
 // The interventions as a person uses them: decode line 1 of sample.txt with the demo model, pick a head in the
 // attention panel's model grid (Space on the focused cell), press "Ablate and rerun" and read the compare view
 // that opens (B names the ablation, the divergence heatmap is painted); then run "Decoder Lens: Why This Token?"
-// from the palette and read the occlusion underlines in the editor and the hover over " red". Takes the README's
-// docs/screenshots/ablation.png and docs/screenshots/occlusion.png.
+// from the palette and read the occlusion underlines in the editor and the hover over " red"; then "Rank Heads" and
+// "Patch Activations…" from the palette, read in the interventions view (heatmaps painted, bars sorted). Takes the
+// README's docs/screenshots/ablation.png, occlusion.png, ranking.png and patching.png.
 /* global document, getComputedStyle */
 import assert from 'node:assert/strict';
 import {
@@ -16,10 +17,12 @@ import {
 } from '../harness/workbench.mjs';
 import { sleep } from '../harness/util.mjs';
 
-export const name = 'panel: Ablate and rerun opens the compare view naming the ablation; Why This Token? underlines the input';
+export const name =
+  'panel: Ablate and rerun opens the compare view naming the ablation; Why This Token? underlines the input; Rank Heads and Patch Activations chart in the interventions view';
 
 const editor = '.editor-instance .monaco-editor';
 const LINE = 'copy: the red fox saw a big moon =';
+const CORRUPT = 'copy: a red fox saw a big moon =';
 const LAYERS = 2;
 const HEADS = 4;
 
@@ -173,6 +176,70 @@ export async function run({ page, shot, log }) {
   await shot('occlusion', {
     docs: 'occlusion.png',
     clip: { x: Math.round(group.x), y: Math.round(group.y), width: right - Math.round(group.x), height: bottom - Math.round(group.y) },
+  });
+
+  // 5. Rank Heads from the palette: the interventions view charts every head's drop, the largest first.
+  await page.mouse.move(5, 5);
+  await page.keyboard.press('Escape');
+  await runFromPalette(page, 'Decoder Lens: Rank Heads');
+  const interventions = await findWebviewFrame(page, '.ranking-section .ranking-bars canvas[data-bars]', 90_000);
+  const ranking = await gridPixels(interventions, '.ranking-map canvas');
+  assert.deepEqual([ranking.layout.rows, ranking.layout.cols], [LAYERS, HEADS], 'the ranking heatmap is layers × heads');
+  assert.ok(ranking.painted > 0, 'the ranking heatmap is blank');
+  const bars = JSON.parse(await interventions.$eval('.ranking-bars canvas', (c) => c.dataset.bars));
+  log(`ranking bars: ${bars.map((b) => `${b.label} ${b.value.toFixed(4)}`).join(', ')}`);
+  assert.equal(bars.length, LAYERS * HEADS);
+  for (let i = 1; i < bars.length; i++) assert.ok(bars[i - 1].value >= bars[i].value, `the bars are not sorted: ${JSON.stringify(bars)}`);
+  // The head the ablation above knocked out is the one the demo model's first token needs most.
+  assert.equal(bars[0].label, 'L0.H3');
+  await page.waitForSelector('.tabs-container .tab[aria-label*="Decoder Lens: Interventions"]', { timeout: 10_000 });
+  // Focus off the editor: its blinking cursor would make the screenshot differ from run to run.
+  await focusWorkbench(page);
+  await parkMouse(page);
+  await sleep(300);
+  await shot('ranking', { docs: 'ranking.png', clip: await editorArea(page) });
+
+  // 6. Patch Activations…: the input box holds the clean line; edit "the" to "a" and run.
+  await page.click('.tabs-container .tab[aria-label*="sample.txt"]');
+  await runFromPalette(page, 'Decoder Lens: Patch Activations');
+  const box = await page.waitForSelector('.quick-input-widget .quick-input-box input', { state: 'visible', timeout: 20_000 });
+  await page.waitForFunction((line) => document.querySelector('.quick-input-widget .quick-input-box input')?.value === line, LINE, {
+    timeout: 10_000,
+  });
+  await box.fill(CORRUPT);
+  await page.keyboard.press('Enter');
+  await interventions.waitForSelector('.patching-section .patching-map canvas[data-layout]', { timeout: 90_000 });
+  const patching = await gridPixels(interventions, '.patching-map canvas');
+  const tokens = LINE.split(' ').length + 1; // "copy", ":", then one token per word (the demo tokenizer)
+  assert.deepEqual([patching.layout.rows, patching.layout.cols], [LAYERS, tokens], 'the patching heatmap is layers × positions');
+  assert.ok(patching.painted > 0, 'the patching heatmap is blank');
+  assert.match(await interventions.textContent('.patch-changed'), /“·a” ← “·the”/);
+  const first = await interventions.$$eval('.interv-section', (n) => n.map((s) => s.className));
+  assert.match(first[0], /patching-section/, 'the newest result goes first');
+  await focusWorkbench(page);
+  await parkMouse(page);
+  await sleep(300);
+  await shot('patching', { docs: 'patching.png', clip: await editorArea(page) });
+}
+
+/** The editor area (the status bar's port count changes from run to run), less its bottom edge. */
+async function editorArea(page) {
+  const e = await page.$eval('.monaco-workbench .part.editor', (x) => x.getBoundingClientRect().toJSON());
+  return { x: Math.round(e.x), y: Math.round(e.y), width: Math.round(e.width), height: Math.round(e.height) - 6 };
+}
+
+/** A heatmap's layout and how many of its cell centres differ from the canvas background. */
+function gridPixels(view, selector) {
+  return view.$eval(selector, (c) => {
+    const g = JSON.parse(c.dataset.layout);
+    const dpr = c.width / c.getBoundingClientRect().width;
+    const ctx = c.getContext('2d');
+    const at = (x, y) => Array.from(ctx.getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data.subarray(0, 3)).join();
+    const background = at(1, 1);
+    let painted = 0;
+    for (let r = 0; r < g.rows; r++)
+      for (let k = 0; k < g.cols; k++) if (at(g.left + (k + 0.5) * g.cell, g.top + (r + 0.5) * g.cell) !== background) painted++;
+    return { layout: g, painted };
   });
 }
 

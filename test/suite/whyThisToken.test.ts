@@ -6,7 +6,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Occlusion } from '../../src/core/interventions/occlude';
-import type { HeadRanking } from '../../src/core/interventions/rank';
 import type { Trace } from '../../src/core/trace/types';
 import { Commands } from '../../src/host/commands';
 import type { DecoderLensApi } from '../../src/host/extension';
@@ -67,28 +66,5 @@ suite('Why This Token? (occlusion in the editor)', () => {
       applied.occluded.some((h) => h.includes(points)),
       `a hover names the largest move (${points} points): ${applied.occluded.join(' | ')}`,
     );
-  });
-});
-
-suite('Rank Heads (text report)', () => {
-  test('every self-attention head of the demo model is scored, and the report lists them sorted by drop', async () => {
-    const api = (await activateExtension()).exports as DecoderLensApi;
-    const trace = api.store.current?.trace;
-    assert.ok(trace && trace.generated.length > 0, 'a decode is current (the suite above decoded the demo line)');
-    const ranking = await settlesWithin(
-      vscode.commands.executeCommand<HeadRanking | undefined>(Commands.rankHeads, 0),
-      COMMAND_MS,
-      Commands.rankHeads,
-    );
-    assert.ok(ranking, 'the command returned the ranking');
-    assert.equal(ranking.chosen.text, trace.generated[0].text);
-    const expected = trace.attention.filter((a) => a.kind === 'self').reduce((n, a) => n + a.heads, 0);
-    assert.equal(ranking.heads.length, expected, 'one entry per self-attention head');
-    for (const h of ranking.heads) assert.ok(Math.abs(ranking.prob - h.prob - h.drop) < 1e-6, 'drop is p − p with the head zeroed');
-    const doc = vscode.window.activeTextEditor?.document;
-    assert.ok(doc?.isUntitled, 'the report opened as an untitled document');
-    const best = [...ranking.heads].sort((a, b) => b.drop - a.drop)[0];
-    const firstRow = doc.getText().split('\n')[5];
-    assert.ok(firstRow.startsWith(`L${best.layer}.H${best.head} `), `the first row is the largest drop: ${firstRow}`);
   });
 });

@@ -12,13 +12,35 @@ export interface CapturePlanning {
   averageHeads: boolean;
   /** Bits per stored attention probability: 32 (float32), or 16/8 (quantised codes, see capture.ts). */
   bits: 32 | 16 | 8;
+  /**
+   * Sparse per-head capture computed in the graph (onnx/compact.ts): each query row's `topK` largest
+   * probabilities and the mass of the rest, masks as bands. Set only when `sparse` was allowed (the session has
+   * the compaction nodes) and even 8-bit codes would pass the cap.
+   */
+  topK?: number;
   keepLayer(layer: number): boolean;
   dropped: string[];
 }
 
 const MB = 1024 * 1024;
 
-export function planCapture(shape: CaptureShape, capBytes: number, compact = false): CapturePlanning {
+/** Below this many keys per row a sparse capture says too little to be worth keeping over head averages. */
+export const MIN_TOP_K = 4;
+
+/**
+ * The k a sparse capture can keep per query row within the cap: per layer and query row, every head's k float16
+ * values + int32 indices and its float32 rest mass, plus the row's mask band (three int32).
+ */
+export function sparseK(shape: CaptureShape, capBytes: number): number {
+  const rows = shape.kinds.reduce((sum, k) => sum + k.queries, 0) * shape.layers.length;
+  const heads = Math.max(1, ...shape.kinds.map((k) => k.heads));
+  const keys = Math.max(1, ...shape.kinds.map((k) => k.keys));
+  if (rows === 0) return keys;
+  const k = Math.floor((capBytes / rows - 12) / heads - 4) / 6;
+  return Math.min(keys, Math.max(0, Math.floor(k)));
+}
+
+export function planCapture(shape: CaptureShape, capBytes: number, compact = false, sparse = false): CapturePlanning {
   // Per query × key cell: the attention of every stored head, plus the mask (float32 raw + one visibility byte).
   const perLayer = (bytesPerProb: number, average = false) =>
     shape.kinds.reduce((sum, k) => sum + k.queries * k.keys * ((average ? 1 : k.heads) * bytesPerProb + 5), 0);
@@ -35,7 +57,24 @@ export function planCapture(shape: CaptureShape, capBytes: number, compact = fal
         averageHeads: false,
         bits,
         keepLayer: () => true,
-        dropped: [`per-head attention: kept as ${bits}-bit probabilities (each within ±${error.toPrecision(2)}), since ${why}`],
+        dropped: [
+          `per-head attention: kept as ${bits}-bit probabilities${bits === SQRT_CODES ? ' (codes of √p: small probabilities are not rounded to 0)' : ''} (each within ±${error.toPrecision(2)}), since ${why}`,
+        ],
+      };
+    }
+  }
+  if (compact && sparse) {
+    const k = sparseK(shape, capBytes);
+    if (k >= MIN_TOP_K) {
+      return {
+        averageHeads: false,
+        bits: 32,
+        topK: k,
+        keepLayer: () => true,
+        dropped: [
+          `per-head attention: kept as each query row's ${k} largest probabilities (float16) and the mass of the rest, since ${why} (8-bit codes would need ${fmt(perLayer(1) * layerCount)})`,
+          "masks: kept as each row's band of attended keys (first, last, count), read from the probabilities (a key no head attends to is hidden); the raw additive values are not kept",
+        ],
       };
     }
   }
@@ -67,7 +106,32 @@ export function planCapture(shape: CaptureShape, capBytes: number, compact = fal
   };
 }
 
-/** The largest error of a probability stored as a `bits`-bit code: half a step of 1 / (2^bits − 1). */
-export function quantisationError(bits: 8 | 16): number {
-  return 0.5 / (2 ** bits - 1);
+/**
+ * Whether a decoder-only decode of `positions` positions needs the sparse capture, decided from the model's
+ * config before any session is built (the compaction nodes are part of the session's graph).
+ */
+export function needsSparseCapture(
+  layers: number | undefined,
+  heads: number | undefined,
+  positions: number,
+  capBytes: number,
+  compact: boolean,
+): boolean {
+  if (!compact || !layers || !heads) return false;
+  const shape = { layers: Array.from({ length: layers }, (_, i) => i), kinds: [{ heads, queries: positions, keys: positions }] };
+  return planCapture(shape, capBytes, true, true).topK !== undefined;
 }
+
+/**
+ * The largest error of a probability stored as a `bits`-bit code. 16-bit codes are linear, round(p × 65,535): half
+ * a step. 8-bit codes are of √p, round(√p × 255) (see SQRT_CODES): |p − p̂| ≤ δ(2√p + δ) with δ half a step, at
+ * most δ(2 + δ) near p = 1 — twice a linear code's bound there, but a p of 0.001 (uniform attention over a
+ * thousand keys) is kept within 3 % instead of rounding to 0; only p < 3.9e-6 rounds to 0.
+ */
+export function quantisationError(bits: 8 | 16): number {
+  const half = 0.5 / (2 ** bits - 1);
+  return bits === 8 ? half * (2 + half) : half;
+}
+
+/** Codes of this many bits store √p rather than p. */
+export const SQRT_CODES = 8;

@@ -5,7 +5,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import type { AttentionCapture, AttentionKind, HiddenCapture, MaskCapture } from '../trace/types';
-import { quantisationError } from './budget';
+import { quantisationError, SQRT_CODES } from './budget';
 import { floatData, lastTwo } from './tensors';
 
 /** Additive mask values at or below this hide the key (exports write -inf, -1e9, -1e4 or finfo.min). */
@@ -68,6 +68,7 @@ class MatrixAssembler {
           // One row copy per head (a memcpy), not an element loop: this runs for every layer at every step.
           const from = (Math.min(h, slices - 1) * rows + r) * cols;
           if (this.bits === 32) this.data.set(values.subarray(from, from + width), target);
+          else if (this.bits === SQRT_CODES) quantiseSqrtInto(values, from, width, this.data as Uint8Array, target, 2 ** this.bits - 1);
           else quantiseInto(values, from, width, this.data as Uint16Array | Uint8Array, target, 2 ** this.bits - 1);
           continue;
         }
@@ -96,6 +97,82 @@ class MatrixAssembler {
   }
 }
 
+/**
+ * Sparse top-k rows as the compact graph returns them (onnx/compact.ts): per head and query row, k float16 values
+ * (bit patterns), their int32 key indices and the rest mass; and per query row the band of keys any head attends to.
+ */
+class TopKAssembler {
+  readonly values: Uint16Array;
+  readonly indices: Int32Array;
+  readonly rest: Float32Array;
+  readonly first: Int32Array;
+  readonly last: Int32Array;
+  readonly count: Int32Array;
+  filled = 0;
+  constructor(
+    readonly heads: number,
+    readonly maxQueries: number,
+    readonly k: number,
+  ) {
+    this.values = new Uint16Array(heads * maxQueries * k);
+    this.indices = new Int32Array(heads * maxQueries * k).fill(-1);
+    this.rest = new Float32Array(heads * maxQueries);
+    this.first = new Int32Array(maxQueries);
+    this.last = new Int32Array(maxQueries).fill(-1);
+    this.count = new Int32Array(maxQueries);
+  }
+
+  /** values/indices: [heads][rows][kk] (kk ≤ k: a run with fewer keys than k); rest: [heads][rows]. */
+  write(values: Uint16Array, indices: Int32Array, rest: Float32Array, dims: readonly number[], queryStart: number): number {
+    const { slices, rows, cols: kk } = lastTwo(dims);
+    const width = Math.min(kk, this.k);
+    for (let r = 0; r < rows; r++) {
+      const q = queryStart + r;
+      if (q < this.filled || q >= this.maxQueries) continue;
+      for (let h = 0; h < this.heads; h++) {
+        const s = Math.min(h, slices - 1);
+        const from = (s * rows + r) * kk;
+        const to = (h * this.maxQueries + q) * this.k;
+        this.values.set(values.subarray(from, from + width), to);
+        this.indices.set(indices.subarray(from, from + width), to);
+        this.rest[h * this.maxQueries + q] = rest[s * rows + r];
+      }
+    }
+    return rows;
+  }
+
+  writeBands(first: Int32Array, last: Int32Array, count: Int32Array, queryStart: number): void {
+    for (let r = 0; r < first.length; r++) {
+      const q = queryStart + r;
+      if (q < this.filled || q >= this.maxQueries) continue;
+      this.first[q] = first[r];
+      this.last[q] = last[r];
+      this.count[q] = count[r];
+    }
+  }
+
+  crop(queries: number): Pick<TopKAssembler, 'values' | 'indices' | 'rest' | 'first' | 'last' | 'count'> {
+    if (queries === this.maxQueries) return this;
+    const perHead = (a: Uint16Array | Int32Array | Float32Array, width: number) => {
+      const out = new (a.constructor as new (n: number) => typeof a)(this.heads * queries * width);
+      for (let h = 0; h < this.heads; h++)
+        out.set(a.subarray(h * this.maxQueries * width, (h * this.maxQueries + queries) * width), h * queries * width);
+      return out;
+    };
+    return {
+      values: perHead(this.values, this.k) as Uint16Array,
+      indices: perHead(this.indices, this.k) as Int32Array,
+      rest: perHead(this.rest, 1) as Float32Array,
+      first: this.first.slice(0, queries),
+      last: this.last.slice(0, queries),
+      count: this.count.slice(0, queries),
+    };
+  }
+}
+
+/** The largest relative error of a probability stored as float16 (round to nearest, 11 significant bits). */
+export const FLOAT16_RELATIVE_ERROR = 2 ** -11;
+
 export interface CapturePlan {
   layer: number;
   kind: AttentionKind;
@@ -116,6 +193,36 @@ export class AttentionRecorder {
     /** Per-head attention as float32 (32) or quantised codes (16, 8): see CapturePlanning.bits. */
     private readonly bits: 32 | 16 | 8 = 32,
   ) {}
+
+  private readonly sparse = new Map<string, { plan: CapturePlan; matrix: TopKAssembler; bands: boolean }>();
+
+  /**
+   * One step's compact outputs for a layer (see onnx/compact.ts): top-k values (float16), indices (int32), the rest
+   * mass, and the band of keys attended per row when the graph computed it.
+   */
+  addTopK(
+    plan: CapturePlan,
+    k: number,
+    parts: { values: ort.Tensor; indices: ort.Tensor; rest: ort.Tensor; first?: ort.Tensor; last?: ort.Tensor; count?: ort.Tensor },
+    queryStart: number,
+  ): void {
+    const key = `${plan.kind}.${plan.layer}`;
+    let entry = this.sparse.get(key);
+    if (!entry) this.sparse.set(key, (entry = { plan, matrix: new TopKAssembler(plan.heads, plan.maxQueries, k), bands: false }));
+    const { matrix } = entry;
+    if (parts.first && parts.last && parts.count) {
+      entry.bands = true;
+      matrix.writeBands(parts.first.data as Int32Array, parts.last.data as Int32Array, parts.count.data as Int32Array, queryStart);
+    }
+    const rows = matrix.write(
+      parts.values.data as Uint16Array,
+      parts.indices.data as Int32Array,
+      parts.rest.data as Float32Array,
+      parts.values.dims,
+      queryStart,
+    );
+    matrix.filled = Math.max(matrix.filled, Math.min(queryStart + rows, plan.maxQueries));
+  }
 
   addAttention(plan: CapturePlan, tensor: ort.Tensor, name: string, queryStart: number): void {
     const key = `${plan.kind}.${plan.layer}`;
@@ -216,7 +323,7 @@ export class AttentionRecorder {
   } {
     const order = (a: { plan: CapturePlan }, b: { plan: CapturePlan }) =>
       kindOrder(a.plan.kind) - kindOrder(b.plan.kind) || a.plan.layer - b.plan.layer;
-    const attention = [...this.attention.values()].sort(order).map(({ plan, matrix }) => {
+    const attention: AttentionCapture[] = [...this.attention.values()].sort(order).map(({ plan, matrix }): AttentionCapture => {
       const { queries, keys } = axis(plan.kind);
       const values = matrix.crop(queries, keys);
       const common = {
@@ -231,8 +338,48 @@ export class AttentionRecorder {
       const bits = matrix.bits as 16 | 8;
       // 16-bit codes travel as their little-endian bytes (the trace format's typed arrays are float32, uint8 and int32).
       const codes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-      return { ...common, data: new Float32Array(0), quantized: { bits, codes, maxError: quantisationError(bits) } };
+      return {
+        ...common,
+        data: new Float32Array(0),
+        quantized: { bits, codes, maxError: quantisationError(bits), ...(bits === SQRT_CODES ? { coding: 'sqrt' as const } : {}) },
+      };
     });
+    const sparse = [...this.sparse.values()].sort(order);
+    for (const { plan, matrix } of sparse) {
+      const { queries, keys } = axis(plan.kind);
+      const kept = matrix.crop(queries);
+      attention.push({
+        layer: plan.layer,
+        kind: plan.kind,
+        heads: plan.heads,
+        headAveraged: false,
+        queries,
+        keys,
+        data: new Float32Array(0),
+        topK: {
+          k: matrix.k,
+          values: new Uint8Array(kept.values.buffer, kept.values.byteOffset, kept.values.byteLength),
+          indices: kept.indices,
+          rest: kept.rest,
+          maxRelativeError: FLOAT16_RELATIVE_ERROR,
+        },
+      });
+    }
+    const bandMasks: MaskCapture[] = sparse
+      .filter((s) => s.bands)
+      .map(({ plan, matrix }) => {
+        const { queries, keys } = axis(plan.kind);
+        const { first, last, count } = matrix.crop(queries);
+        return {
+          layer: plan.layer,
+          kind: plan.kind,
+          queries,
+          keys,
+          visible: new Uint8Array(0),
+          raw: new Float32Array(0),
+          bands: { first, last, count },
+        };
+      });
     const masks = [...this.masks.values()].sort(order).map(({ plan, raw }) => {
       const { queries, keys } = axis(plan.kind);
       const values = raw.crop(queries, keys) as Float32Array;
@@ -249,11 +396,20 @@ export class AttentionRecorder {
         width: h.width,
         vectors: h.vectors ? concatRows(h.vectors, h.width) : undefined,
       }));
-    return { attention, masks, hidden };
+    return { attention, masks: [...masks, ...bandMasks], hidden };
   }
 }
 
 export type MaskKind = 'additive' | 'keep-where-true' | 'hide-where-true';
+
+/** Writes values[from, from + width) as codes round(√p × levels), clamped to [0, levels]. */
+function quantiseSqrtInto(values: Float32Array, from: number, width: number, out: Uint8Array, at: number, levels: number): void {
+  for (let i = 0; i < width; i++) {
+    const p = values[from + i];
+    const v = (p > 0 ? Math.sqrt(p) : 0) * levels + 0.5;
+    out[at + i] = v >= levels ? levels : v;
+  }
+}
 
 /** Writes values[from, from + width) as codes round(p × levels), clamped to [0, levels] (probabilities are in [0, 1]). */
 function quantiseInto(values: Float32Array, from: number, width: number, out: Uint16Array | Uint8Array, at: number, levels: number): void {

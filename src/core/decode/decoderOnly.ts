@@ -9,6 +9,7 @@ import type { Trace, TraceToken } from '../trace/types';
 import { generate, lazySession, type Architecture } from './generate';
 import { withGenAiNames } from './genaiNames';
 import type { OpenedModel } from './model';
+import { needsSparseCapture } from './budget';
 import { checkMaskOverride, type DecodeContext, type DecodeOptions } from './options';
 import { rowSummary, SUMMARY_OUTPUTS } from '../lens/summary';
 import { distributionSummary } from './sampling';
@@ -19,11 +20,20 @@ import { inputTokens, noTokensMessage } from './traceParts';
 
 type Plan = Pick<Architecture, 'first' | 'next'>;
 
-async function planSessions(model: OpenedModel, sessions: SessionSource, options: DecodeOptions): Promise<Plan> {
+async function planSessions(model: OpenedModel, sessions: SessionSource, options: DecodeOptions, positions: number): Promise<Plan> {
   const byRole = new Map(model.layout.files.map((f) => [f.role, f.path]));
+  // Past the cap even as 8-bit codes: sessions whose graphs compact the attention (top-k rows) before returning it.
+  const compact =
+    options.taps &&
+    needsSparseCapture(model.config.layers, model.config.heads, positions, options.captureMaxBytes, options.compactAttention);
   const open = async (file: string) =>
     withGenAiNames(
-      await sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens: options.lens }),
+      await sessions.open(file, {
+        taps: options.taps,
+        executionProviders: options.executionProviders,
+        lensRows: !!options.lens,
+        ...(compact ? { compact } : {}),
+      }),
       model.config.genai,
     );
   const decoder = byRole.get('decoder') ?? byRole.get('model');
@@ -67,7 +77,7 @@ export async function decodeDecoderOnly(
     );
   }
   const inputMask = checkMaskOverride(options.attentionMask, n);
-  const plan = await planSessions(model, sessions, options);
+  const plan = await planSessions(model, sessions, options, n + Math.max(1, options.maxNewTokens) - 1);
   if (inputMask.includes(0) && plan.first.session.inputNames.includes('seqlens_k')) {
     throw new DecoderLensError(
       'unsupported',
@@ -96,7 +106,8 @@ export async function decodeDecoderOnly(
       feeds: (session: DecodeSession, ids: number[], queryStart: number) => {
         const names = session.session.inputNames;
         const feeds: Record<string, ort.Tensor> = {};
-        const mask = [...inputMask, ...new Array<number>(ids.length - n).fill(1)];
+        // A chunked prefill feeds part of the prompt: its mask is the prompt's so far.
+        const mask = [...inputMask.slice(0, ids.length), ...new Array<number>(Math.max(0, ids.length - n)).fill(1)];
         if (names.includes('attention_mask')) feeds.attention_mask = int64Tensor(mask, [1, mask.length]);
         if (names.includes('position_ids')) feeds.position_ids = int64Tensor(range(queryStart, ids.length), [1, ids.length - queryStart]);
         return feeds;

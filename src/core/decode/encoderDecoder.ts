@@ -35,9 +35,9 @@ export async function decodeEncoderDecoder(
       model.layout.dir,
     );
   // The lens belongs to the decoder files (the encoder has no logits).
-  const open = (file: string, lens = options.lens) =>
-    sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lens });
-  const encoder = await open(encoderFile, undefined);
+  const open = (file: string, lensRows = !!options.lens) =>
+    sessions.open(file, { taps: options.taps, executionProviders: options.executionProviders, lensRows });
+  const encoder = await open(encoderFile, false);
   const decoder = await open(decoderFile);
   const withPastFile = byRole.get('decoder-with-past');
   const next = !options.useCache

@@ -4,7 +4,7 @@ import type { DecodeSession } from './session';
 
 /** Optimum's names for what a decoder step is fed; anything else is named in the error. */
 const KNOWN_INPUT =
-  /^(input_ids|attention_mask|position_ids|use_cache_branch|encoder_hidden_states|encoder_attention_mask|seqlens_k|total_sequence_length|past_key_values\..+)$/;
+  /^(input_ids|attention_mask|position_ids|use_cache_branch|encoder_hidden_states|encoder_attention_mask|seqlens_k|total_sequence_length|past_key_values\..+|decoder_lens\/compact\/k)$/;
 
 export function checkFeedable(session: DecodeSession): void {
   const unknown = session.session.inputNames.filter((n) => !KNOWN_INPUT.test(n));

@@ -60,9 +60,10 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
   const layers = [...new Set(arch.first.taps.filter((t) => t.tap === 'attention').map((t) => t.layer))];
   const maxAxes = arch.axes(arch.start.length + runs - 1);
   const kinds = arch.kinds.map((k) => ({ heads, ...maxAxes(k) }));
-  const capture = planCapture({ layers, kinds }, options.captureMaxBytes, options.compactAttention);
+  // A sparse capture needs the compaction nodes, which the caller asked for when the shape called for them.
+  const capture = planCapture({ layers, kinds }, options.captureMaxBytes, options.compactAttention, arch.first.compact !== undefined);
   const recorder = options.taps ? new AttentionRecorder(capture.averageHeads, options.hiddenVectors, capture.bits) : undefined;
-  const lens = options.lens ? new LensRecorder() : undefined;
+  const lens = options.lens ? new LensRecorder(options.lens) : undefined;
   const random = seededRandom(options.sampling.seed);
   const stops = stopIds(model);
   const fallback = { heads, headDim: Math.max(1, Math.round((config.hiddenSize ?? heads) / heads)) };
@@ -81,28 +82,58 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
   let past: Record<string, ort.Tensor> = {};
   let stopReason: Trace['stopReason'] = m === 0 ? 'scored' : 'max-new-tokens';
 
-  for (let step = 0; step < runs; step++) {
-    await checkpoint(context.signal);
-    const cached = step > 0 && arch.next !== null;
-    if (cached && !next) checkFeedable((next = await arch.next!()));
-    const session = cached ? next! : arch.first;
-    const queryStart = cached ? ids.length - 1 : 0;
-    const fed = ids.slice(queryStart);
-    const names = session.session.inputNames;
+  const feedsFor = (session: DecodeSession, cached: boolean, upTo: number, queryStart: number) => {
+    const sofar = ids.slice(0, upTo);
+    const fed = sofar.slice(queryStart);
     const feeds: Record<string, ort.Tensor> = {
       input_ids: int64Tensor(fed, [1, fed.length]),
-      ...arch.feeds(session, ids, queryStart),
-      ...lengthFeeds(session, ids.length),
+      ...arch.feeds(session, sofar, queryStart),
+      ...lengthFeeds(session, sofar.length),
     };
-    if (names.includes('use_cache_branch')) feeds.use_cache_branch = boolTensor(cached);
+    if (session.session.inputNames.includes('use_cache_branch')) feeds.use_cache_branch = boolTensor(cached);
     for (const name of pastInputs(session)) feeds[name] = cached ? past[name] : emptyPast(session, name, fallback);
+    if (session.compact) feeds[session.compact.kInput] = int64Tensor([Math.max(1, Math.min(capture.topK ?? 1, sofar.length))], [1]);
+    return { feeds, fed: fed.length };
+  };
+  // A sparse (long) capture with a KV cache feeds the prompt in chunks through the cache: ONNX Runtime's
+  // per-layer scores are then chunk × keys, not keys × keys (at T = 4,096 on 16 heads: 0.25 GB, not 1 GB each).
+  const chunk = capture.topK && arch.next && ids.length > 1 ? prefillChunk(heads, maxAxes(arch.kinds[0]).keys) : ids.length;
+  let prefilled = 0;
+  for (let upTo = chunk; upTo < ids.length; upTo += chunk) {
+    await checkpoint(context.signal);
+    const cached = prefilled > 0;
+    if (cached && !next) checkFeedable((next = await arch.next!()));
+    const session = cached ? next! : arch.first;
+    const { feeds, fed } = feedsFor(session, cached, upTo, prefilled);
+    const outputs = await runSession(session, feeds, session.fetches);
+    lens?.step(session, feeds, outputs);
+    if (arch.scoreInput)
+      mergeScores(
+        scored,
+        arch.scoreInput(lastLogits(outputs, session.file), ids.slice(prefilled, upTo + 1), session.summary ? outputs : undefined),
+        prefilled,
+      );
+    recordTaps(recorder, session, outputs, prefilled, fed, maxAxes, arch.kindOf, capture.keepLayer, capture.topK);
+    past = carryPast(outputs, past);
+    prefilled = upTo;
+  }
 
-    const outputs = await runSession(session, feeds);
+  for (let step = 0; step < runs; step++) {
+    await checkpoint(context.signal);
+    const cached = (step > 0 || prefilled > 0) && arch.next !== null;
+    if (cached && !next) checkFeedable((next = await arch.next!()));
+    const session = cached ? next! : arch.first;
+    const queryStart = step === 0 ? prefilled : cached ? ids.length - 1 : 0;
+    const { feeds, fed } = feedsFor(session, cached, ids.length, queryStart);
+    const outputs = await runSession(session, feeds, capture.topK ? session.fetches : undefined);
     lens?.step(session, feeds, outputs);
     const logits = lastLogits(outputs, session.file);
     const summary = session.summary ? outputs : undefined;
-    if (step === 0 && arch.scoreInput) scored = arch.scoreInput(logits, ids, summary);
-    recordTaps(recorder, session, outputs, queryStart, fed.length, maxAxes, arch.kindOf, capture.keepLayer);
+    if (step === 0 && arch.scoreInput) {
+      if (prefilled > 0) mergeScores(scored, arch.scoreInput(logits, ids.slice(prefilled), summary), prefilled);
+      else scored = arch.scoreInput(logits, ids, summary);
+    }
+    recordTaps(recorder, session, outputs, queryStart, fed, maxAxes, arch.kindOf, capture.keepLayer, capture.topK);
     if (m === 0) {
       nextTop = topOfRow(logits, tokenizer, summary);
       break;
@@ -123,6 +154,8 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
   const positions = [...arch.start, ...generated.slice(0, -1).map((g) => generatedToken(g, stops.has(g.id)))];
   const captured = recorder?.finish(arch.axes(positions.length)) ?? { attention: [], masks: [], hidden: [] };
   const ran = [...arch.others, arch.first, next];
+  // The lens runs here, once over every step's rows (lens/recorder.ts), after the tokens are chosen.
+  const lensCapture = lens ? await lens.finish(generated[generated.length - 1]?.id, context.signal) : undefined;
   return {
     format: 'decoder-lens-trace',
     version: 1,
@@ -142,8 +175,24 @@ export async function generate(model: OpenedModel, arch: Architecture, options: 
     ...captured,
     dropped: capture.dropped,
     unavailable: [...arch.others, arch.first].flatMap((s) => s.unavailable),
-    ...(lens ? { lens: withTokenTexts(lens.finish(generated[generated.length - 1]?.id), (id) => tokenizer.tokenText(id)) } : {}),
+    ...(lensCapture ? { lens: withTokenTexts(lensCapture, (id) => tokenizer.tokenText(id)) } : {}),
   };
+}
+
+/** Bytes of one layer's scores per chunk of a chunked prefill (heads × chunk rows × keys × 4). */
+const CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** Query rows per prefill chunk: one layer's float32 scores within CHUNK_BYTES, at least 64 rows. */
+export function prefillChunk(heads: number, keys: number): number {
+  return Math.max(64, Math.floor(CHUNK_BYTES / (Math.max(1, heads) * Math.max(1, keys) * 4)));
+}
+
+/** A chunk's scores (its positions counted from `offset`, the first of which it cannot score) into the whole input's. */
+function mergeScores(into: Pick<Trace, 'inputProbs' | 'inputTop'>, part: Pick<Trace, 'inputProbs' | 'inputTop'>, offset: number): void {
+  for (let i = 1; i < part.inputProbs.length && offset + i < into.inputProbs.length; i++) {
+    into.inputProbs[offset + i] = part.inputProbs[i];
+    into.inputTop[offset + i] = part.inputTop[i];
+  }
 }
 
 /** Opens a session once, on the first call. */

@@ -25,7 +25,7 @@ export interface DecodeOptions {
   compactAttention: boolean;
   /** ONNX Runtime execution providers in order of preference; ORT falls back to cpu for what they lack. */
   executionProviders: string[];
-  /** The logit lens: each layer's next-token distribution, computed in the graph (false: off). */
+  /** The logit lens: each layer's next-token distribution, run over the decode's hidden states after it (false: off). */
   lens: false | LensGraphOptions;
 }
 

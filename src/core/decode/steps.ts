@@ -12,9 +12,14 @@ import { rowSummary, SUMMARY_OUTPUTS } from '../lens/summary';
 
 export const TOP_K_SHOWN = 5;
 
-export async function runSession(session: DecodeSession, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+export async function runSession(
+  session: DecodeSession,
+  feeds: Record<string, ort.Tensor>,
+  /** Only these outputs (a compact session's: never the full probabilities behind its top-k rows). */
+  fetches?: string[],
+): Promise<Record<string, ort.Tensor>> {
   try {
-    return (await session.session.run(feeds)) as Record<string, ort.Tensor>;
+    return (await (fetches ? session.session.run(feeds, fetches) : session.session.run(feeds))) as Record<string, ort.Tensor>;
   } catch (error) {
     const message = (error as Error).message;
     // ONNX's data type 16 is bfloat16, which onnxruntime-node cannot pass to or from JavaScript.
@@ -92,6 +97,8 @@ export function recordTaps(
   maxAxes: Axes,
   kindOf: (kind: 'self' | 'cross') => AttentionKind,
   keepLayer: (layer: number) => boolean,
+  /** The k of a sparse capture (the session's compact outputs are read instead of the full taps). */
+  topK?: number,
 ): void {
   if (!recorder) return;
   recorder.stepRows.set(kindOf('self'), stepRows);
@@ -99,6 +106,27 @@ export function recordTaps(
   const masks = new Map<string, { plan: CapturePlan; parts: { tensor: ort.Tensor; name: string; kind: MaskKind }[] }>();
   const hidden: { layer: number; tensor: ort.Tensor; name: string }[] = [];
   for (const tap of session.taps) {
+    const compact = topK && session.compact?.taps.get(tap.output);
+    if (compact && tap.tap === 'attention' && keepLayer(tap.layer)) {
+      const values = outputs[compact.values];
+      const { queries, keys } = maxAxes(kindOf(tap.kind));
+      const heads = values.dims.length >= 3 ? values.dims[values.dims.length - 3] : 1;
+      const part = (name: string | undefined) => (name ? outputs[name] : undefined);
+      recorder.addTopK(
+        { layer: tap.layer, kind: kindOf(tap.kind), heads, maxQueries: queries, maxKeys: keys },
+        topK,
+        {
+          values,
+          indices: outputs[compact.indices],
+          rest: outputs[compact.rest],
+          first: part(compact.first),
+          last: part(compact.last),
+          count: part(compact.count),
+        },
+        queryStart,
+      );
+      continue;
+    }
     const tensor = outputs[tap.output];
     if (!tensor) continue;
     const kind = kindOf(tap.kind);

@@ -161,7 +161,7 @@ export async function buildLensGraph(
   return { appendix: new Writer().message(7, graph).finish(), outputs, layers: head.layers.map((l) => l.layer), options };
 }
 
-async function readRange(handle: FileHandle, offset: number, length: number): Promise<Uint8Array> {
+export async function readRange(handle: FileHandle, offset: number, length: number): Promise<Uint8Array> {
   const buf = new Uint8Array(length);
   let done = 0;
   while (done < length) {

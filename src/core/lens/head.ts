@@ -5,6 +5,7 @@
 // TorchScript exporter writes, and the head MatMul or Gemm, without naming each pattern.
 import { DecoderLensError } from '../errors';
 import type { ModelInfo, NodeInfo, TapReport } from '../onnx';
+import type { InitializerInfo } from '../onnx/types';
 import { type BranchStep, GraphView } from '../onnx/graphView';
 import type { LensLmHead, LensNorm, NormKind } from './outputs';
 
@@ -34,6 +35,11 @@ export interface LensHead {
   layers: { layer: number; tensor: string; id: string }[];
   /** Where the head was found: [] at top level, else the If branch it was copied from. */
   branch: BranchStep[];
+  /**
+   * What the chain reads from outside itself: the initializers, and the nodes that compute constants from them
+   * (a Transpose of the weight, a Constant shape), in graph order — what a standalone lens model must carry.
+   */
+  reads: { initializers: InitializerInfo[]; nodes: NodeInfo[] };
   opset: number;
 }
 
@@ -113,11 +119,14 @@ export function findLensHead(model: ModelInfo, report: TapReport): LensHead {
   if (!headNode)
     throw fail(`no MatMul or Gemm with a weight initializer makes the logits (found ${path.map((n) => n.opType).join(' → ')}).`);
   const chain = [...constants.values(), ...path].sort((a, b) => a.index - b.index);
+  const reads = constantReads(view, chain, new Set([input, ...Object.keys(substitutes)]));
+  if (typeof reads === 'string') throw fail(reads);
   return {
     input,
     logits: report.logits,
     chainLogits: located.logits,
     chain,
+    reads,
     ...(skip ? { substitutes } : {}),
     norm: describeNorm(
       view,
@@ -165,6 +174,34 @@ function branchConstants(view: GraphView, root: GraphView, name: string, into: M
   if (view.initializers.has(name))
     return `the head reads ${name}, an initializer stored inside the If branch rather than the outer graph (Optimum's merge moves shared weights out), so it cannot be applied outside the branch; decoder_model.onnx / decoder_with_past_model.onnx beside it would work.`;
   return `the head reads ${name}, which is defined in an enclosing If branch.`;
+}
+
+/** The initializers and constant-making nodes the chain reads from outside itself (see LensHead.reads). */
+function constantReads(view: GraphView, chain: NodeInfo[], skip: Set<string>): LensHead['reads'] | string {
+  const made = new Set(chain.flatMap((n) => n.outputs));
+  const initializers = new Map<string, InitializerInfo>();
+  const nodes = new Set<NodeInfo>();
+  const visit = (name: string, depth: number): string | null => {
+    if (!name || skip.has(name) || made.has(name) || initializers.has(name)) return null;
+    const init = view.initializer(name);
+    if (init) return (initializers.set(name, init), null);
+    const p = view.producerOf(name);
+    if (!p) return `the head reads ${name}, which is neither an initializer nor computed from one.`;
+    if (nodes.has(p)) return null;
+    if (depth <= 0 || Object.keys(p.subgraphs).length > 0) return `the head reads ${name}, a constant computed in too many steps to copy.`;
+    nodes.add(p);
+    for (const i of p.inputs) {
+      const why = visit(i, depth - 1);
+      if (why) return why;
+    }
+    return null;
+  };
+  for (const n of chain)
+    for (const i of n.inputs) {
+      const why = visit(i, 8);
+      if (why) return why;
+    }
+  return { initializers: [...initializers.values()], nodes: [...nodes].sort((a, b) => a.index - b.index) };
 }
 
 /** The nodes on every path from `from` to `to`, in graph order, or null when `to` is not reached. */

@@ -19,6 +19,7 @@ import {
 import { checkWindow } from './windowCheck';
 import { formatWeight, tokenRef, wording, type Wording } from './wording';
 import { layerWindow } from './window';
+import { maskVisible } from '../trace/masks';
 
 /** Cells kept per layer and kind in a finding (the count keeps them all). */
 export const MAX_CELLS_PER_LAYER = 256;
@@ -70,7 +71,7 @@ function scanLayer(trace: Trace, view: LayerView, add: (bucket: Bucket, hit: Hit
   // A sliding window the graph applies is judged by the window check (against config.json), not here.
   const shape = kind === 'self' ? layerWindow(trace, view) : undefined;
   const expected = expectedVisible(trace, kind, queries, keys, shape?.shape === 'band' ? shape : undefined);
-  const applied = view.mask?.visible;
+  const applied = view.mask ? maskVisible(view.mask) : undefined;
   const weights = view.attention ? maxOverHeads(view.attention) : undefined;
   for (let q = 0; q < queries; q++) {
     const row = q * keys;

@@ -6,6 +6,7 @@
 import type { Trace } from '../trace/types';
 import { keyMask, type LayerView } from './expected';
 import { LEAK_THRESHOLD, type DeclaredWindow } from './types';
+import { maskVisible } from '../trace/masks';
 
 /** What config.json says about sliding windows (HF names: Mistral, Qwen2, Gemma 2/3, Phi-3). */
 export function declaredWindow(config: Record<string, unknown>, layers: number | undefined): DeclaredWindow {
@@ -93,7 +94,7 @@ export function layerWindow(trace: Trace, view: LayerView): LayerWindow {
 }
 
 function seenCells(view: LayerView): Uint8Array | undefined {
-  if (view.mask) return view.mask.visible;
+  if (view.mask) return maskVisible(view.mask);
   const a = view.attention;
   if (!a) return undefined;
   const size = a.queries * a.keys;

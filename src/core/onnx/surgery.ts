@@ -4,7 +4,9 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { DecoderLensError } from '../errors';
 import { externalDataFolder } from './external';
 import type { MaskKind } from './scorePath';
-import { assemble } from './assemble';
+import { type Rewrites, assemble } from './assemble';
+import { type WeightPlacement, referenceTarget, referencedInitializers } from './referenced';
+import { relocation } from './relocate';
 import { readModel } from './reader';
 import { Planner } from './planner';
 import { type TapReport, findTaps } from './taps';
@@ -33,6 +35,14 @@ export interface TapOutput {
   maskKind?: MaskKind;
 }
 
+export interface BuildOptions {
+  /**
+   * 'referenced': the large top-level initializers are not copied into `bytes` but named as external data at their
+   * offsets in the model file itself (referenced.ts) — create the session with `externalDataDir`. Default 'copied'.
+   */
+  weights?: WeightPlacement;
+}
+
 export interface TappedModel {
   bytes: Uint8Array;
   outputs: TapOutput[];
@@ -55,6 +65,7 @@ export async function buildTappedModel(
   append: (report: TapReport, outputs: TapOutput[]) => Uint8Array[] | Promise<Uint8Array[]> = () => [],
   /** Interventions (src/core/interventions/hooks.ts): more edits planned beside the taps, before the bytes are written. */
   edit?: (plan: Planner, report: TapReport, model: ModelInfo) => void,
+  options: BuildOptions = {},
 ): Promise<TappedModel> {
   const model = await readModel(path);
   const report = findTaps(model);
@@ -98,9 +109,30 @@ export async function buildTappedModel(
   }
   edit?.(plan, report, model);
   const extra = await append(report, outputs);
-  const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra));
-  const externalDataDir = model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined;
+  const { rewrites, externalDataDir } = await weightRewrites(path, model, options.weights);
+  const bytes = await withFile(path, (handle) => assemble(handle, model, plan.root, extra, rewrites));
   return { bytes, outputs, ...(externalDataDir ? { externalDataDir } : {}), unavailable: report.unavailable, report };
+}
+
+/**
+ * How the initializers of a model built from `path` are written (assemble.ts: initializerPieces): large weights as
+ * references into the file when `weights` is 'referenced', external data files renamed to the real files behind
+ * links; and the folder ONNX Runtime must resolve external data in (none when the model needs none).
+ */
+export async function weightRewrites(
+  path: string,
+  model: ModelInfo,
+  weights: WeightPlacement = 'copied',
+): Promise<{ rewrites: Rewrites; externalDataDir?: string }> {
+  const namedFolder = model.externalDataFiles.length > 0 ? await externalDataFolder(path, model.externalDataFiles) : undefined;
+  const relocated = namedFolder ? await relocation(model, namedFolder) : null;
+  const dataFolder = relocated?.folder ?? namedFolder;
+  const referenced = weights === 'referenced' ? referencedInitializers(model) : [];
+  const target = referenced.length > 0 ? await referenceTarget(path, dataFolder) : null;
+  const refs = target ? { location: target.location, initializers: referenced } : undefined;
+  const rewrites = { ...(refs ? { refs } : {}), ...(relocated ? { relocation: relocated } : {}) };
+  const externalDataDir = dataFolder ?? target?.folder;
+  return { rewrites, ...(externalDataDir ? { externalDataDir } : {}) };
 }
 
 async function withFile<T>(path: string, body: (handle: FileHandle) => Promise<T>): Promise<T> {

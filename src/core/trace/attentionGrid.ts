@@ -4,7 +4,8 @@
  * it), and the blocks a layer's mask hides whole. Pure and vscode-free, in the core so the worker can run it: at
  * T = 4,096 × 384 heads the grid is billions of reads, which the extension host cannot spend.
  */
-import { attentionStore } from './attention';
+import { attentionStore, attentionTopRow } from './attention';
+import { maskVisible } from './masks';
 import type { AttentionCapture, AttentionKind, MaskCapture } from './types';
 
 /** Output size: the longer side becomes at most `size`, the aspect ratio is kept, never upscaled, at least 1. */
@@ -89,8 +90,10 @@ export interface PooledAttention {
   cols: number;
   /** [layer][head][row][col] the block's largest stored value (0 for heads a layer does not store). */
   maxima: Float32Array;
-  /** Per layer, the factor that turns a stored value into a probability (1 for float32). */
+  /** Per layer, the factor that turns a stored value into a probability (1 for float32 and top-k rows). */
   scales: Float64Array;
+  /** Per layer, 1 where the scaled value is √p (8-bit 'sqrt' codes): square it. */
+  squared: Uint8Array;
   headsPerLayer: Uint8Array;
   /** [layer][row][col] 1 where every cell of the block is masked. */
   masked: Uint8Array;
@@ -135,31 +138,30 @@ export function* poolAttention(
   const maxima = new Float32Array(layers.length * heads * rows * cols);
   const masked = new Uint8Array(layers.length * rows * cols);
   const scales = new Float64Array(layers.length);
+  const squared = new Uint8Array(layers.length);
   // Output rows pooled per slice: about 256 K source reads.
   const band = Math.max(1, Math.floor((rows * 2 ** 18) / Math.max(1, first.queries * first.keys)));
   for (let l = 0; l < layers.length; l++) {
     const a = layers[l];
-    const { values, scale } = attentionStore(a);
-    scales[l] = scale;
-    for (let h = 0; h < a.heads; h++)
-      for (let r = 0; r < rows; r += band) {
-        maxPool(
-          values,
-          h * a.queries * a.keys,
-          a.queries,
-          a.keys,
-          maxima,
-          (l * heads + h) * rows * cols,
-          rows,
-          cols,
-          undefined,
-          r,
-          Math.min(rows, r + band),
-        );
+    if (a.topK) {
+      scales[l] = 1;
+      for (let h = 0; h < a.heads; h++) {
+        poolTopK(a, h, maxima, (l * heads + h) * rows * cols, rows, cols);
         yield;
       }
+    } else {
+      const { values, scale, squared: sq } = attentionStore(a);
+      scales[l] = scale;
+      squared[l] = sq ? 1 : 0;
+      for (let h = 0; h < a.heads; h++)
+        for (let r = 0; r < rows; r += band) {
+          const at = (l * heads + h) * rows * cols;
+          maxPool(values, h * a.queries * a.keys, a.queries, a.keys, maxima, at, rows, cols, undefined, r, Math.min(rows, r + band));
+          yield;
+        }
+    }
     const m = maskOf(masks, a);
-    if (m) masked.set(maskedBlocks(m.visible, m.queries, m.keys, rows, cols), l * rows * cols);
+    if (m) masked.set(maskedBlocks(maskVisible(m), m.queries, m.keys, rows, cols), l * rows * cols);
     yield;
   }
   return {
@@ -169,7 +171,30 @@ export function* poolAttention(
     cols,
     maxima,
     scales,
+    squared,
     headsPerLayer: Uint8Array.from(layers, (a) => a.heads),
     masked,
   };
+}
+
+/** A top-k capture's head max-pooled like maxPool: each block's largest kept probability (0 where it keeps none). */
+function poolTopK(a: AttentionCapture, head: number, out: Float32Array, at: number, rows: number, cols: number): void {
+  const binOf = (n: number, total: number) => {
+    const bins = new Int32Array(total);
+    for (let i = 0; i < n; i++) bins.fill(i, ...binRange(i, n, total));
+    return bins;
+  };
+  const rowBin = binOf(rows, a.queries);
+  const colBin = binOf(cols, a.keys);
+  const best = new Float32Array(rows * cols);
+  for (let q = 0; q < a.queries; q++) {
+    const { keys, values } = attentionTopRow(a, head, q);
+    const base = rowBin[q] * cols;
+    for (let j = 0; j < keys.length; j++) {
+      if (keys[j] < 0 || keys[j] >= a.keys) continue;
+      const cell = base + colBin[keys[j]];
+      if (values[j] > best[cell]) best[cell] = values[j];
+    }
+  }
+  out.set(best, at);
 }

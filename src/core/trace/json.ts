@@ -3,7 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { DecoderLensError } from '../errors';
 import { type LensEntry, lensEntries } from '../lens/outputs';
 import { hiddenStats } from '../lens/hidden';
-import { attentionQueryRow } from './attention';
+import { attentionQueryRow, attentionTopRow } from './attention';
 import type { AttentionCapture, MaskCapture, Trace } from './types';
 
 export interface TraceJson {
@@ -16,8 +16,20 @@ export interface TraceJson {
   generated: Trace['generated'];
   generatedText: string;
   stopReason: Trace['stopReason'];
-  attention: { layer: number; kind: string; heads: number; headAveraged: boolean; data: number[][][] }[];
-  masks: { layer: number; kind: string; data: number[][] }[];
+  /**
+   * `data` [head][query][key]; a sparse capture (long contexts) has `data` empty and `topK`: k, and per head and query row
+   * [keys, probabilities, rest mass] — the row's k largest probabilities and the mass of every other key.
+   */
+  attention: {
+    layer: number;
+    kind: string;
+    heads: number;
+    headAveraged: boolean;
+    data: number[][][];
+    topK?: { k: number; rows: [number[], number[], number][][] };
+  }[];
+  /** `data` [query][key] 0/1; a banded mask (beside a sparse capture) has `data` empty and `bands`: per query row [first, last, count]. */
+  masks: { layer: number; kind: string; data: number[][]; bands?: [number, number, number][] }[];
   hiddenStates: { layer: number; norms: number[]; cosineToPrevious: (number | null)[] }[];
   /** Each layer's top tokens at each lens position: `[{ layer, position, top: [{ id, text, prob }] }]`. */
   lens?: LensEntry[];
@@ -29,8 +41,14 @@ export interface TraceJson {
 export function traceToJson(trace: Trace): TraceJson {
   return jsonShell(
     trace,
-    trace.attention.map((a) => ({ ...attentionMeta(a), data: attentionArrays(a) })),
-    trace.masks.map((m) => ({ layer: m.layer, kind: m.kind, data: maskArrays(m) })),
+    trace.attention.map((a) =>
+      a.topK
+        ? { ...attentionMeta(a), data: [], topK: { k: a.topK.k, rows: sparseRows(a) } }
+        : { ...attentionMeta(a), data: attentionArrays(a) },
+    ),
+    trace.masks.map((m) =>
+      m.bands ? { layer: m.layer, kind: m.kind, data: [], bands: bandRows(m) } : { layer: m.layer, kind: m.kind, data: maskArrays(m) },
+    ),
   );
 }
 
@@ -86,6 +104,16 @@ export function* traceJsonChunks(trace: Trace): Generator<string> {
 function* attentionChunks(captures: AttentionCapture[]): Generator<string> {
   yield '[';
   for (const [i, a] of captures.entries()) {
+    if (a.topK) {
+      yield `${i ? ',' : ''}${JSON.stringify(attentionMeta(a)).slice(0, -1)},"data":[],"topK":{"k":${a.topK.k},"rows":[`;
+      for (let h = 0; h < a.heads; h++) {
+        yield h ? ',[' : '[';
+        for (let q = 0; q < a.queries; q++) yield (q ? ',' : '') + JSON.stringify(sparseRow(a, h, q));
+        yield ']';
+      }
+      yield ']}}';
+      continue;
+    }
     yield `${i ? ',' : ''}${JSON.stringify(attentionMeta(a)).slice(0, -1)},"data":[`;
     for (let h = 0; h < a.heads; h++) {
       yield h ? ',[' : '[';
@@ -100,6 +128,10 @@ function* attentionChunks(captures: AttentionCapture[]): Generator<string> {
 function* maskChunks(masks: MaskCapture[]): Generator<string> {
   yield '[';
   for (const [i, m] of masks.entries()) {
+    if (m.bands) {
+      yield `${i ? ',' : ''}${JSON.stringify({ layer: m.layer, kind: m.kind, data: [], bands: bandRows(m) })}`;
+      continue;
+    }
     yield `${i ? ',' : ''}${JSON.stringify({ layer: m.layer, kind: m.kind }).slice(0, -1)},"data":[`;
     for (let q = 0; q < m.queries; q++) yield (q ? ',' : '') + JSON.stringify(Array.from(m.visible.subarray(q * m.keys, (q + 1) * m.keys)));
     yield ']}';
@@ -165,6 +197,22 @@ export function attentionArrays(a: AttentionCapture): number[][][] {
     out.push(rows);
   }
   return out;
+}
+
+function sparseRow(a: AttentionCapture, h: number, q: number): [number[], number[], number] {
+  const { keys, values, rest } = attentionTopRow(a, h, q);
+  const kept = keys.findIndex((k) => k < 0);
+  const n = kept < 0 ? keys.length : kept;
+  return [Array.from(keys.subarray(0, n)), Array.from(values.subarray(0, n)), rest];
+}
+
+function sparseRows(a: AttentionCapture): [number[], number[], number][][] {
+  return Array.from({ length: a.heads }, (_, h) => Array.from({ length: a.queries }, (_, q) => sparseRow(a, h, q)));
+}
+
+function bandRows(m: MaskCapture): [number, number, number][] {
+  const { first, last, count } = m.bands!;
+  return Array.from(first, (f, q) => [f, last[q], count[q]]);
 }
 
 function maskArrays(m: MaskCapture): number[][] {

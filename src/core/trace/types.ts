@@ -52,7 +52,21 @@ export interface AttentionCapture {
    * probability p as the code round(p × (2^bits − 1)), [head][query][key]; 16-bit codes as little-endian bytes.
    * Every value is within maxError of what the model computed. Read values with the accessors in trace/attention.ts (a head, a row or a value at a time).
    */
-  quantized?: { bits: 8 | 16; codes: Uint8Array; maxError: number };
+  quantized?: {
+    bits: 8 | 16;
+    codes: Uint8Array;
+    maxError: number;
+    /** 'sqrt': each code is round(√p × (2^bits − 1)) (8-bit captures since small p no longer round to 0); absent: linear. */
+    coding?: 'sqrt';
+  };
+  /**
+   * Sparse per-head capture, for contexts where even 8-bit codes pass the cap (computed in the graph, see
+   * onnx/compact.ts): each query row's k largest probabilities, largest first, as float16 (little-endian bytes,
+   * [head][query][k]; each within a relative maxRelativeError, or 6e-8 below 6e-5), their key indices (int32, −1
+   * where the row had fewer than k keys), and the probability mass of every other key of the row (float32,
+   * [head][query]). Keys outside the top k read as 0. `data` is empty. Read through trace/attention.ts.
+   */
+  topK?: { k: number; values: Uint8Array; indices: Int32Array; rest: Float32Array; maxRelativeError: number };
 }
 
 /** The mask an attention layer really applied, read from the graph: 1 where the query may see the key. */
@@ -64,6 +78,14 @@ export interface MaskCapture {
   visible: Uint8Array;
   /** The additive values as the model computed them (first head), for the inspector. */
   raw: Float32Array;
+  /**
+   * Banded form (with a sparse attention capture; `visible` and `raw` are then empty): per query row, the first and
+   * last key any head gives a probability above 0 and how many keys it does — the mask as the probabilities show
+   * it (a hidden key gets exactly 0). Keys in [first, last] are visible when count = last − first + 1; otherwise
+   * the row has count visible keys in that span whose places are not kept (read as visible, `holes` true).
+   * Read through trace/masks.ts.
+   */
+  bands?: { first: Int32Array; last: Int32Array; count: Int32Array };
 }
 
 export interface HiddenCapture {

@@ -6,6 +6,19 @@ import { log } from '../log';
 import { readSettings } from '../settings';
 import type { WorkerClient } from '../workerClient';
 
+/** The options every decode from the editor starts from (the settings, and the lens for the panel); prepare uses them too. */
+export function decodeDefaults(): Pick<DecodeRequest, 'maxNewTokens' | 'sampling' | 'captureMaxBytes' | 'executionProviders' | 'lens'> {
+  const settings = readSettings();
+  return {
+    maxNewTokens: settings.maxNewTokens,
+    sampling: settings.sampling,
+    captureMaxBytes: settings.captureMaxMegabytes * 1024 * 1024,
+    executionProviders: settings.executionProviders,
+    // The logit lens for the panel (run after the decode over its hidden states; a model whose head cannot be found says why).
+    lens: { rows: 'last', k: 5 },
+  };
+}
+
 /**
  * Runs one decode in the worker with a cancellable progress notification ("step k of n"). The extension host
  * only waits on a message; ONNX Runtime runs on the worker thread.
@@ -15,16 +28,7 @@ export async function runDecode(
   request: Omit<DecodeRequest, 'maxNewTokens' | 'sampling' | 'captureMaxBytes' | 'executionProviders'> & Partial<DecodeRequest>,
   title: string,
 ): Promise<Trace | undefined> {
-  const settings = readSettings();
-  const full: DecodeRequest = {
-    maxNewTokens: settings.maxNewTokens,
-    sampling: settings.sampling,
-    captureMaxBytes: settings.captureMaxMegabytes * 1024 * 1024,
-    executionProviders: settings.executionProviders,
-    // The logit lens for the panel (computed in the graph; a model whose head cannot be found says why).
-    lens: { rows: 'last', k: 5 },
-    ...request,
-  };
+  const full: DecodeRequest = { ...decodeDefaults(), ...request };
   const started = Date.now();
   log.info(`Decoding ${JSON.stringify(full.text.slice(0, 80))}${full.text.length > 80 ? '…' : ''} with ${full.modelPath}`);
   return vscode.window.withProgress(

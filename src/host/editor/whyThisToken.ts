@@ -1,6 +1,7 @@
 // "Decoder Lens: Why This Token?": for the chosen token at a step (the attention panel's step, else the first
 // generated token), hides each input token in turn in the worker and underlines the input by how much that moves
-// the token's probability (decorations.ts; the underline's hover says by how much).
+// the token's probability (decorations.ts; the underline's hover says by how much), and charts Δp per input token
+// in the interventions view.
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
 import type { Occlusion } from '../../core/interventions/occlude';
@@ -9,6 +10,7 @@ import { RemoteError } from '../../protocol/rpc';
 import { Commands } from '../commands';
 import { reportError } from '../decode/runDecode';
 import type { TraceStore } from '../decode/traceStore';
+import { InterventionsPanels } from '../interventions/interventionsPanel';
 import { log } from '../log';
 import type { WorkerClient } from '../workerClient';
 import type { TraceDecorations } from './decorations';
@@ -17,6 +19,7 @@ export interface WhyThisTokenDeps {
   worker: WorkerClient;
   store: TraceStore;
   decorations: TraceDecorations;
+  interventions: InterventionsPanels;
   /** The attention panel's trace and selected query (positions axis), if it shows one. */
   panelQuery(): { trace: Trace; query: number } | undefined;
 }
@@ -47,6 +50,9 @@ export async function whyThisToken(deps: WhyThisTokenDeps, step?: number): Promi
     for (const note of occlusion.notes) log.warn(note);
     // The store may have moved on while the worker ran: decorate the result the occlusion was run on.
     deps.decorations.setOcclusion(result.id, occlusion);
+    const { step: shownStep, chosen, prob, tokens, notes } = occlusion;
+    const id = InterventionsPanels.newId('occlusion');
+    deps.interventions.show({ kind: 'occlusion', id, model: trace.model.path, step: shownStep, chosen, prob, tokens, notes });
     return occlusion;
   } catch (error) {
     if (error instanceof RemoteError && error.payload.code === 'cancelled') return undefined;

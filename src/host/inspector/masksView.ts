@@ -24,6 +24,22 @@ const NO_RUNNER: InspectorRunner = {
       new RemoteError({ code: 'internal', message: vscode.l10n.t('The mask inspector has no worker to run its checks with.') }),
     ),
   facts: async () => ({}),
+  compute: {
+    grids: () =>
+      Promise.reject(
+        new RemoteError({ code: 'internal', message: vscode.l10n.t('The mask inspector has no worker to run its checks with.') }),
+      ),
+    grid: async () => null,
+    check: () =>
+      Promise.reject(
+        new RemoteError({ code: 'internal', message: vscode.l10n.t('The mask inspector has no worker to run its checks with.') }),
+      ),
+    compare: () =>
+      Promise.reject(
+        new RemoteError({ code: 'internal', message: vscode.l10n.t('The mask inspector has no worker to run its checks with.') }),
+      ),
+    forget: () => undefined,
+  },
 };
 
 /**
@@ -64,7 +80,10 @@ export class MasksViewProvider extends Disposable implements vscode.WebviewViewP
     view.webview.options = webviewOptions(this.extensionUri);
     this.connection?.dispose();
     const connection: ViewConnection = new Connection(webviewPort(view.webview), {
-      open: () => this.session.snapshot(),
+      open: async () => {
+        await this.session.ready();
+        return this.session.snapshot();
+      },
       rerun: ({ mask }) => this.rerun(Array.from(mask)),
       reset: () => {
         const snapshot = this.session.reset();

@@ -7,6 +7,7 @@ import { runDecode } from '../decode/runDecode';
 import { readSettings } from '../settings';
 import type { WorkerClient } from '../workerClient';
 import type { InspectorRunner } from './session';
+import { workerCompute } from './workerCompute';
 
 /**
  * Asking the worker for a model's graph facts reads every graph again beside the open sessions (memory).
@@ -16,6 +17,7 @@ export const FACTS_MAX_BYTES = 256 * 1024 * 1024;
 
 export function workerRunner(worker: WorkerClient): InspectorRunner {
   return {
+    compute: workerCompute(worker),
     rerun: (modelPath, options) =>
       runDecode(worker, { modelPath, ...options }, vscode.l10n.t('Decoder Lens: rerunning with the edited mask')),
     async probe(modelPath, options, signal) {

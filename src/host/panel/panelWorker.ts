@@ -38,6 +38,11 @@ export function workerPanelCompute(worker: WorkerClient): PanelCompute {
     const traceId = meta.traceId;
     await connection.request('panelTrace', { traceId, start: true });
     for (const [index, a] of attention.entries()) {
+      // Top-k rows are compact already: one message.
+      if (a.topK) {
+        await connection.request('panelTrace', { traceId, attention: { capture: structuredClone(a), length: 0 } });
+        continue;
+      }
       const { data, quantized, ...info } = a;
       const stored = quantized ? quantized.codes : data;
       const capture = {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { attentionTopKShrunk } from '../../core/trace/attention';
 import type { Trace } from '../../core/trace/types';
 import { embedPanelData, PANEL_DATA_ID } from '../embedded';
 import { toPanelData } from '../fromTrace';
@@ -34,7 +35,8 @@ export function readReportAssets(distDir: string, kind: ReportKind = 'panel'): R
 }
 
 export function reportHtml(data: PanelData, assets: ReportAssets): string {
-  return standalonePage(`Decoder Lens: ${data.meta.model.name}, ${data.meta.createdAt}`, assets, PANEL_DATA_ID, embedPanelData(data));
+  const page = withinReportSize(data);
+  return standalonePage(`Decoder Lens: ${page.meta.model.name}, ${page.meta.createdAt}`, assets, PANEL_DATA_ID, embedPanelData(page));
 }
 
 /**
@@ -80,6 +82,43 @@ ${styles.map((s) => `<style>${s}</style>`).join('\n')}
 /** One call for the CLI and `npm run demo`: a trace to a report file. */
 export function writeHtmlReport(trace: Trace, distDir: string, outFile: string, traceId = 'report'): void {
   writeFileSync(outFile, reportHtml(toPanelData(trace, traceId), readReportAssets(distDir)));
+}
+
+/** Tensor bytes a report embeds at most (base64 adds a third; the page's bundle a few MB): the page stays ≤ 50 MB. */
+export const REPORT_TENSOR_BYTES = 30 * 1024 * 1024;
+
+/**
+ * A long trace's sparse captures cut to as many keys per row as fit REPORT_TENSOR_BYTES (the rest mass grows
+ * by what is cut), saying so in the report's dropped list. Dense captures are embedded as they are.
+ */
+export function withinReportSize(data: PanelData, budget = REPORT_TENSOR_BYTES): PanelData {
+  const sparse = data.attention.filter((a) => a.topK);
+  if (sparse.length === 0) return data;
+  const bytes = (a: PanelData['attention'][number]) =>
+    a.topK
+      ? a.topK.values.byteLength + a.topK.indices.byteLength + a.topK.rest.byteLength
+      : a.data.byteLength + (a.quantized?.codes.byteLength ?? 0);
+  const fixed =
+    data.attention.filter((a) => !a.topK).reduce((n, a) => n + bytes(a), 0) +
+    data.masks.reduce((n, m) => n + m.visible.byteLength + (m.bands ? 3 * m.bands.first.byteLength : 0), 0);
+  const rows = sparse.reduce((n, a) => n + a.heads * a.queries, 0);
+  const current = sparse.reduce((n, a) => n + bytes(a), 0);
+  if (fixed + current <= budget) return data;
+  // Per kept key: a float16 value and an int32 index; per row its float32 rest.
+  const k = Math.max(1, Math.floor(((budget - fixed) / rows - 4) / 6));
+  const was = sparse[0].topK!.k;
+  if (k >= was) return data;
+  return {
+    ...data,
+    meta: {
+      ...data.meta,
+      dropped: [
+        ...data.meta.dropped,
+        `report: each row keeps its ${k} largest probabilities of the trace's ${was}, to stay under ${Math.round((budget * 4) / 3 / 1e6) + 4} MB`,
+      ],
+    },
+    attention: data.attention.map((a) => attentionTopKShrunk(a, k)),
+  };
 }
 
 /** The parser turns CRLF into LF before hashing: hash what it will see. */

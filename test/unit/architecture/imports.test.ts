@@ -10,7 +10,7 @@
  *   host              src/host            everything that imports vscode; talks to the worker, never runs a model.
  *   cli               src/cli, src/cli.ts the command line on the same core.
  *   webview/shared    webview/shared      widgets and helpers more than one webview uses.
- *   webview/<view>    panel, inspector, compare: each view's own code; they never import one another.
+ *   webview/<view>    panel, inspector, compare, interventions: each view's own code; they never import one another.
  *
  * Lowest first ("a → b": b may import a, never the other way round):
  *   core → protocol → panelData → panelData/node → host, cli
@@ -40,7 +40,8 @@ type Room =
   | 'webview/shared'
   | 'webview/panel'
   | 'webview/inspector'
-  | 'webview/compare';
+  | 'webview/compare'
+  | 'webview/interventions';
 
 /** What each room may import. `type` rooms may be imported with `import type` only (they load no code). */
 const ALLOWED: Record<Room, { rooms: Room[]; typesOnly?: Room[] }> = {
@@ -55,6 +56,7 @@ const ALLOWED: Record<Room, { rooms: Room[]; typesOnly?: Room[] }> = {
   'webview/panel': { rooms: ['webview/shared', 'protocol', 'panelData'] },
   'webview/inspector': { rooms: ['webview/shared', 'protocol', 'panelData'] },
   'webview/compare': { rooms: ['webview/shared', 'protocol', 'panelData'] },
+  'webview/interventions': { rooms: ['webview/shared', 'protocol', 'panelData'] },
 };
 
 function roomOf(file: string): Room {
@@ -62,7 +64,8 @@ function roomOf(file: string): Room {
   if (file === 'src/cli.ts') return 'cli';
   const [top, second] = file.split('/');
   if (top === 'src' && ['core', 'protocol', 'panelData', 'worker', 'host', 'cli'].includes(second)) return second as Room;
-  if (top === 'webview' && ['shared', 'panel', 'inspector', 'compare'].includes(second)) return `webview/${second}` as Room;
+  if (top === 'webview' && ['shared', 'panel', 'inspector', 'compare', 'interventions'].includes(second))
+    return `webview/${second}` as Room;
   throw new Error(`${file} is in no room: add its folder to the layer table in test/unit/architecture/imports.test.ts`);
 }
 

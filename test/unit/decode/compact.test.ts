@@ -43,7 +43,8 @@ describe('compact per-head attention when float32 would pass the capture cap', (
         assert.equal(a.quantized.codes.length, (a.heads * a.queries * a.keys * bits) / 8);
       }
       const error = trace.attention[0].quantized!.maxError;
-      assert.ok(error <= (bits === 16 ? 1e-5 : 2e-3), `stated error ${error}`);
+      // 16-bit: half a step of p; 8-bit codes of √p: δ(2 + δ), δ half a step, at p = 1.
+      assert.ok(error <= (bits === 16 ? 1e-5 : 4e-3), `stated error ${error}`);
       const values = (t: typeof trace) => t.attention.map((a) => ({ ...a, data: attentionValues(a), quantized: undefined }));
       assertAttention(values(trace), ref.attention, 1e-4 + error);
       const reread = decodeTrace(encodeTrace(trace));

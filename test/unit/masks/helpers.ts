@@ -1,11 +1,46 @@
 /** The inspector's runner backed by the core decoder (what the worker does, in-process), and synthetic traces. */
+import { MessageChannel } from 'node:worker_threads';
 import { decode, openModel } from '../../../src/core/decode';
 import type { SessionCache } from '../../../src/core/decode/sessionCache';
 import type { AttentionKind, Trace, TraceToken } from '../../../src/core/trace/types';
-import type { InspectorRunner } from '../../../src/host/inspector/session';
+import type { InspectorCompute, InspectorRunner } from '../../../src/host/inspector/session';
+import { workerCompute } from '../../../src/host/inspector/workerCompute';
+import type { WorkerClient, WorkerConnection } from '../../../src/host/workerClient';
+import { nodePort } from '../../../src/protocol/nodePort';
+import { Connection } from '../../../src/protocol/rpc';
+import type { WorkerMethods } from '../../../src/protocol/worker';
+import { masksHandlers } from '../../../src/worker/masksHandlers';
 
-export function coreRunner(sessions: SessionCache, calls: string[] = []): InspectorRunner {
+/**
+ * The Masks view's compute as the extension wires it (the host's workerCompute, the worker's handlers, the
+ * connection that transfers what it sends), over a MessageChannel instead of a thread: messages are cloned and
+ * transferred exactly as between the host and the worker.
+ */
+export function channelCompute(handlers: object = masksHandlers()): InspectorCompute {
+  const { port1, port2 } = new MessageChannel();
+  new Connection<WorkerMethods, Record<string, never>>(nodePort(port1), handlers as never, { transfer: true });
+  const host: WorkerConnection = new Connection(nodePort(port2), {}, { transfer: true });
+  // The channel keeps the process alive only while an answer is awaited (adding a listener refs a port).
+  port1.unref();
+  port2.unref();
+  let waiting = 0;
+  const hold = <T>(answer: Promise<T>): Promise<T> => {
+    if (waiting++ === 0) port2.ref();
+    return answer.finally(() => --waiting === 0 && port2.unref());
+  };
+  const compute = workerCompute({ get: async () => host } as unknown as WorkerClient);
   return {
+    grids: (...a) => hold(compute.grids(...a)),
+    grid: (...a) => hold(compute.grid(...a)),
+    check: (...a) => hold(compute.check(...a)),
+    compare: (...a) => hold(compute.compare(...a)),
+    forget: (traces) => compute.forget(traces),
+  };
+}
+
+export function coreRunner(sessions: SessionCache, calls: string[] = [], compute = channelCompute()): InspectorRunner {
+  return {
+    compute,
     async rerun(modelPath, options) {
       calls.push(`rerun ${options.attentionMask?.join('')}`);
       return decode(await openModel(modelPath), sessions, options);

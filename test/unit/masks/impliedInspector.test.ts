@@ -11,7 +11,7 @@ import type { Trace } from '../../../src/core/trace/types';
 import { InspectorSession, type InspectorRunner } from '../../../src/host/inspector/session';
 import type { InspectorSnapshot } from '../../../src/protocol/inspector';
 import { fixture } from '../paths';
-import { causal, syntheticTrace } from './helpers';
+import { causal, channelCompute, syntheticTrace } from './helpers';
 
 const sessions = new SessionCache();
 after(() => sessions.clear());
@@ -19,6 +19,7 @@ const PROMPT = 'copy: the red fox saw a big moon =';
 
 /** The worker's runner as the extension has it (host/inspector/runner.ts), decoding in-process. */
 const runner: InspectorRunner = {
+  compute: channelCompute(),
   rerun: async (path, options) => decode(await openModel(path), sessions, options),
   probe: async (path, options) => decode(await openModel(path), sessions, options),
   async facts(trace) {

@@ -7,7 +7,7 @@ import { serialize } from 'node:v8';
 import type { Trace } from '../../../src/core/trace/types';
 import { InspectorSession, type InspectorRunner } from '../../../src/host/inspector/session';
 import { OVERVIEW_CELLS, type InspectorSnapshot } from '../../../src/protocol/inspector';
-import { syntheticTrace } from './helpers';
+import { channelCompute, syntheticTrace } from './helpers';
 
 const T = 4096;
 const LAYERS = 2;
@@ -33,7 +33,7 @@ function longTrace(): Trace {
 }
 
 const none = () => Promise.reject(new Error('not in this test'));
-const runner: InspectorRunner = { rerun: none, probe: none, facts: async () => ({}) };
+const runner: InspectorRunner = { rerun: none, probe: none, facts: async () => ({}), compute: channelCompute() };
 
 describe('the Masks view message at T = 4,096', () => {
   const trace = longTrace();
@@ -41,7 +41,8 @@ describe('the Masks view message at T = 4,096', () => {
   const session = new InspectorSession(runner, (s) => (sent = s));
   session.show(trace);
 
-  test(`a snapshot stays under ${SNAPSHOT_BOUND / 2 ** 20} MB, every grid pooled to ${OVERVIEW_CELLS} a side`, () => {
+  test(`a snapshot stays under ${SNAPSHOT_BOUND / 2 ** 20} MB, every grid pooled to ${OVERVIEW_CELLS} a side`, async () => {
+    await session.ready();
     assert.ok(sent);
     const bytes = serialize(sent).length;
     // Before pooling, each layer's grid alone was 3 × 4,096² bytes (50 MB).
@@ -67,10 +68,10 @@ describe('the Masks view message at T = 4,096', () => {
     );
   });
 
-  test('the grid the view draws, at its canvas size and zoomed, stays under 5 bytes a cell drawn', () => {
+  test('the grid the view draws, at its canvas size and zoomed, stays under 5 bytes a cell drawn', async () => {
     const runId = sent!.activeRunId;
     for (const side of [128, 256]) {
-      const g = session.grid({ runId, kind: 'self', layer: 1, maxRows: side, maxCols: side });
+      const g = await session.grid({ runId, kind: 'self', layer: 1, maxRows: side, maxCols: side });
       assert.ok(g);
       assert.deepEqual([g.rows, g.cols, g.qStep, g.kStep], [side, side, T / side, T / side]);
       const bytes = serialize(g).length;
@@ -78,7 +79,7 @@ describe('the Masks view message at T = 4,096', () => {
       assert.ok(bytes < GRID_BOUND(side), `${bytes} bytes`);
     }
     // Full resolution around the leak: the cell itself, unpooled.
-    const zoom = session.grid({ runId, kind: 'self', layer: 1, q0: 3980, k0: 3980, rows: 48, cols: 48, maxRows: 48, maxCols: 48 });
+    const zoom = await session.grid({ runId, kind: 'self', layer: 1, q0: 3980, k0: 3980, rows: 48, cols: 48, maxRows: 48, maxCols: 48 });
     assert.ok(zoom);
     assert.deepEqual([zoom.q0, zoom.k0, zoom.rows, zoom.cols, zoom.qStep, zoom.kStep], [3980, 3980, 48, 48, 1, 1]);
     const diffs = [...zoom.differs.keys()].filter((i) => zoom.differs[i]).map((i) => [3980 + Math.floor(i / 48), 3980 + (i % 48)]);

@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import { checkTrace } from '../../../src/core/masks/checks';
 import { compareRuns } from '../../../src/core/masks/compare';
 import { factsFromInputs } from '../../../src/core/masks/probes';
-import { rerunLabel, toComparison, toFinding, toRun } from '../../../src/host/inspector/snapshot';
+import { layerGrids } from '../../../src/core/masks/grids';
+import { rerunLabel, toComparison, toFinding, toGrid, toRun } from '../../../src/host/inspector/snapshot';
 import { causal, syntheticTrace } from './helpers';
 
 /** JSON arrays of more than 16 numbers anywhere in a value (tensors must be typed arrays). */
@@ -20,7 +21,7 @@ describe('inspector snapshot', () => {
   const trace = syntheticTrace(4, [{ attention: visible, visible }, { attention: causal(4) }], { mask: [1, 0, 1, 1] });
 
   test('a run: tokens, input mask and one grid per layer with applied, expected and weights as bytes', () => {
-    const run = toRun(trace, 'r1', 'original', 'Original');
+    const run = toRun(trace, 'r1', 'original', 'Original', layerGrids(trace, [], 64).map(toGrid));
     assert.deepEqual(Array.from(run.inputMask), [1, 0, 1, 1]);
     assert.equal(run.grids.length, 2);
     const [g0, g1] = run.grids;

@@ -33,9 +33,10 @@ async function sendTo(handlers: ReturnType<typeof panelHandlers>, local: PanelDa
   for (const m of masks) await handlers.panelTrace({ traceId, mask: structuredClone(m) }, context);
 }
 
-for (const bits of [0, 8, 16] as const) {
-  test(`the worker's grid and heads equal the host's (${bits ? `${bits}-bit codes` : 'float32'})`, async () => {
-    const trace = syntheticPanelTrace({ layers: 3, heads: 2, tokens: 45, bits, seed: 5 + bits, generated: 3 });
+for (const mode of [0, 8, 16, 'sqrt'] as const) {
+  const bits = mode === 'sqrt' ? 8 : mode;
+  test(`the worker's grid and heads equal the host's (${mode === 'sqrt' ? '8-bit √p codes' : bits ? `${bits}-bit codes` : 'float32'})`, async () => {
+    const trace = syntheticPanelTrace({ layers: 3, heads: 2, tokens: 45, bits, sqrt: mode === 'sqrt', seed: 5 + bits, generated: 3 });
     const local = new PanelDataService(toPanelData(trace, 't-a'));
     const viaWorker = new PanelDataService(toPanelData(trace, 't-a'));
     const handlers = panelHandlers();

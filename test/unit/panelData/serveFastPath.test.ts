@@ -14,11 +14,14 @@ import { dataHandlers, PanelDataService } from '../../../src/panelData/serve';
 import { entropyBits } from '../../../src/panelData/stats';
 import { syntheticPanelTrace } from './syntheticTrace';
 
-const modes = [0, 8, 16] as const;
+const modes = [0, 8, 16, 'sqrt'] as const;
+const bitsOf = (m: (typeof modes)[number]) => (m === 'sqrt' ? 8 : m);
+const nameOf = (m: (typeof modes)[number]) => (m === 'sqrt' ? '8-bit √p codes' : m ? `${m}-bit codes` : 'float32');
 
-for (const bits of modes) {
-  const trace = syntheticPanelTrace({ layers: 3, heads: 4, tokens: 37, bits, seed: 7 + bits, generated: 5 });
-  const label = bits ? `${bits}-bit codes` : 'float32';
+for (const mode of modes) {
+  const bits = bitsOf(mode);
+  const trace = syntheticPanelTrace({ layers: 3, heads: 4, tokens: 37, bits, sqrt: mode === 'sqrt', seed: 7 + bits, generated: 5 });
+  const label = nameOf(mode);
 
   test(`thumbnails: every cell is the byte of its block's largest probability (${label})`, () => {
     for (const size of [16, 10, 64]) {
@@ -76,10 +79,11 @@ test('entropy without a captured mask counts the keys of the mean row that carry
   assert.equal(got.maxBits, Math.log2(10));
 });
 
-for (const bits of modes) {
-  const label = bits ? `${bits}-bit codes` : 'float32';
+for (const mode of modes) {
+  const bits = bitsOf(mode);
+  const label = nameOf(mode);
   test(`the sliced requests (as the host serves them) answer what the direct calls answer (${label})`, async () => {
-    const trace = syntheticPanelTrace({ layers: 2, heads: 3, tokens: 300, bits, seed: 11 + bits, generated: 4 });
+    const trace = syntheticPanelTrace({ layers: 2, heads: 3, tokens: 300, bits, sqrt: mode === 'sqrt', seed: 11 + bits, generated: 4 });
     const direct = new PanelDataService(toPanelData(trace, 't'));
     const sliced = new PanelDataService(toPanelData(trace, 't'));
     const handlers = dataHandlers((id) => (id === 't' ? sliced : undefined));

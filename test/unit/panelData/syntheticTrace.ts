@@ -14,6 +14,8 @@ export interface SyntheticTraceOptions {
   /** 0: float32; 8 or 16: compact codes as the decode stores them. */
   bits: 0 | 8 | 16;
   seed: number;
+  /** 8-bit codes of √p (the coding 8-bit captures use), not of p. */
+  sqrt?: boolean;
   /** Generated steps (default 20, at most tokens − 1). */
   generated?: number;
 }
@@ -54,7 +56,7 @@ export function syntheticPanelTrace(o: SyntheticTraceOptions): Trace {
         }
         const base = h * size + q * T;
         for (let k = 0; k <= q; k++) {
-          if (codes) codes[base + k] = Math.round((row[k] / total) * levels);
+          if (codes) codes[base + k] = Math.round((o.sqrt ? Math.sqrt(row[k] / total) : row[k] / total) * levels);
           else probs[base + k] = row[k] / total;
         }
       }
@@ -65,7 +67,12 @@ export function syntheticPanelTrace(o: SyntheticTraceOptions): Trace {
         ? {
             ...common,
             data: new Float32Array(0),
-            quantized: { bits: o.bits as 8 | 16, codes: new Uint8Array(codes.buffer), maxError: 0.5 / levels },
+            quantized: {
+              bits: o.bits as 8 | 16,
+              codes: new Uint8Array(codes.buffer),
+              maxError: 0.5 / levels,
+              ...(o.sqrt ? { coding: 'sqrt' as const } : {}),
+            },
           }
         : { ...common, data: probs },
     );
