@@ -17,7 +17,7 @@ import { InterventionsPanels } from './interventions/interventionsPanel';
 import { patchActivations } from './interventions/patchActivations';
 import { MasksViewProvider } from './inspector/masksView';
 import { workerRunner } from './inspector/runner';
-import { AttentionPanels } from './panel';
+import { AttentionPanels, workerPanelCompute } from './panel';
 import { log } from './log';
 import { ModelRegistry } from './models/modelRegistry';
 import { ModelPreparer } from './models/prepareModel';
@@ -59,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, {
     log: (m) => log.warn(m),
     ablate: (trace, { heads, mode }) => ablateHeads({ worker, store, compare }, { heads, mode }, trace),
+    compute: workerPanelCompute(worker),
   });
   const compare: ComparePanels = new ComparePanels(context.extensionUri, context.globalStorageUri, {
     showTrace: (trace, focus, storedAs): Promise<unknown> => attention.show(trace, focus, storedAs),

@@ -44,7 +44,7 @@ export class AttentionPanel extends OwnedWebviewPanel {
     panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
     ablate?: (trace: Trace, request: AblateHeadsRequest) => Promise<unknown>,
-    private readonly compute?: PanelCompute,
+    compute?: PanelCompute,
   ) {
     super(panel, extensionUri, { view: 'panel', title: 'Decoder Lens: Attention' });
     const data = dataHandlers((id) => (this.shown?.id === id ? this.shown.service : undefined));
@@ -77,7 +77,6 @@ export class AttentionPanel extends OwnedWebviewPanel {
   /** Shows a trace; a live webview is told at once, a reloading one asks for it with `open`. */
   show(shown: ShownTrace): void {
     this.shown = shown;
-    this.compute?.prepare(shown.service);
     this.panel.title = `Decoder Lens: ${shown.service.data.meta.model.name}`;
     const open = this.openResult();
     if (open) this.connection.notify('trace', open);

@@ -31,8 +31,7 @@ export class AttentionPanels extends Disposable {
       ablate?: (trace: Trace, request: AblateHeadsRequest) => Promise<unknown>;
       /**
        * Where the grid and heavy heads are computed off the host's thread (workerPanelCompute); without it the host
-       * serves them itself, in slices. Not passed by extension.ts yet: with it, the ablation integration test's
-       * compare view did not draw, which is not explained yet.
+       * serves them itself, in slices.
        */
       compute?: PanelCompute;
     } = {},

@@ -1,10 +1,11 @@
 /**
  * The panel's grid and heavy heads from the worker (src/worker/panelHandlers.ts), so the extension host's thread
  * never pools billions of probabilities or decodes a 4,096² head: the host only turns the pooled maxima into
- * colour bytes and adds the mask. Each trace is sent once, a capture per message, copied one capture at a time
- * (the connection transfers what it sends, and the trace stays the host's) with the event loop free between
- * them (large captures in slices of a few MB). If the worker cannot answer (it failed, or lost the trace twice) the host's own service answers, in
- * slices.
+ * colour bytes and adds the mask. Each trace is sent once, at the first request about it (sending it as soon as
+ * the panel showed it made the ablation integration test's compare view never draw; not explained yet), a capture
+ * per message, copied a few MB at a time (the connection transfers what it sends, and the trace stays the host's)
+ * with the event loop free between them. If the worker cannot answer (it failed, or lost the trace twice) the
+ * host's own service answers, in slices.
  *
  * Why the ORT worker, like the Masks view's grids: it already runs beside the host with the protocol and
  * restarts; a thread of its own would hold one more copy of each trace. The cost: a request asked while a decode
@@ -23,8 +24,6 @@ import type { WorkerClient, WorkerConnection } from '../workerClient';
 const SLICE_BYTES = 4 * 2 ** 20;
 
 export interface PanelCompute {
-  /** Starts sending the trace (when the panel is shown, before it asks). */
-  prepare(service: PanelDataService): void;
   thumbnails(service: PanelDataService, params: ThumbnailParams): Promise<ThumbnailResult>;
   matrix(service: PanelDataService, params: MatrixParams): Promise<MatrixResult>;
 }
@@ -84,7 +83,6 @@ export function workerPanelCompute(worker: WorkerClient): PanelCompute {
   }
 
   return {
-    prepare: (service) => void sending(service).catch(() => undefined),
     thumbnails: async (service, params) =>
       service.cachedThumbnails(params) ??
       ask(
