@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser } from '../harness/browser.mjs';
 import { checks } from './checks.mjs';
+import { assertStrictViewHtml } from './viewPage.mjs';
 import {
   bisectReport,
   buildAssets,
@@ -106,20 +107,7 @@ const shot = (page, name) => page.screenshot({ path: join(shotsDir, `${name}.png
 
 try {
   await check('the page has a strict CSP with a nonce, one script (compare.js), and links the stylesheets', async () => {
-    const html = h.compareHtml(
-      { cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) },
-      { path: '/ext' },
-    );
-    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
-    assert.ok(csp, 'no CSP meta');
-    assert.match(csp, /default-src 'none'/);
-    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
-    assert.ok(nonce && nonce.length >= 16, csp);
-    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-    assert.match(html, new RegExp(`<script nonce="${nonce.replace(/[+/=]/g, '\\$&')}" src="[^"]+/dist/webview/compare\\.js">`));
-    assert.equal((html.match(/<script/g) ?? []).length, 1, 'exactly one script');
-    for (const css of ['codicon.css', 'webview.css', 'panel.css', 'compare.css'])
-      assert.match(html, new RegExp(`dist/media/${css.replace('.', '\\.')}`));
+    assertStrictViewHtml(h.compareHtml, 'compare.js', ['codicon.css', 'webview.css', 'panel.css', 'compare.css']);
   });
 
   await check('before any comparison the view says what to do', async () => {

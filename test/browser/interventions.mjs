@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser } from '../harness/browser.mjs';
 import { checks } from './checks.mjs';
+import { assertStrictViewHtml } from './viewPage.mjs';
 import { buildAssets, cliJson, nodeHelpers, openView, shotsDir, startServer, stubScript, THEMES } from './interventionsPage.mjs';
 
 const HOSTILE = '</script><img src=x onerror=alert(1)>';
@@ -93,20 +94,7 @@ const signed = (d) => (d > 0 ? `+${d.toFixed(4)}` : d < 0 ? `−${(-d).toFixed(4
 
 try {
   await check('the page has a strict CSP with a nonce, one script (interventions.js), and links the stylesheets', async () => {
-    const html = h.interventionsHtml(
-      { cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) },
-      { path: '/ext' },
-    );
-    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
-    assert.ok(csp, 'no CSP meta');
-    assert.match(csp, /default-src 'none'/);
-    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
-    assert.ok(nonce && nonce.length >= 16, csp);
-    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-    assert.match(html, new RegExp(`<script nonce="${nonce.replace(/[+/=]/g, '\\$&')}" src="[^"]+/dist/webview/interventions\\.js">`));
-    assert.equal((html.match(/<script/g) ?? []).length, 1, 'exactly one script');
-    for (const css of ['codicon.css', 'webview.css', 'panel.css', 'interventions.css'])
-      assert.match(html, new RegExp(`dist/media/${css.replace('.', '\\.')}`));
+    assertStrictViewHtml(h.interventionsHtml, 'interventions.js', ['codicon.css', 'webview.css', 'panel.css', 'interventions.css']);
   });
 
   await check('before any result the view says what to do', async () => {
