@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ErrorCode } from '../../core/errorCodes';
 import type { Trace } from '../../core/trace/types';
 import { RemoteError } from '../../protocol/rpc';
 import type { DecodeRequest } from '../../protocol/worker';
@@ -70,7 +71,27 @@ export async function reportError(error: unknown, selectModelCommand: string): P
   const selectModel = vscode.l10n.t('Select Model');
   const showLog = vscode.l10n.t('Show Log');
   const actions = modelProblem ? [selectModel, showLog] : [showLog];
-  const choice = await vscode.window.showErrorMessage(vscode.l10n.t('Decoder Lens: {0}', payload.message), ...actions);
+  const choice = await vscode.window.showErrorMessage(errorText(payload.code as ErrorCode, payload.message), ...actions);
   if (choice === selectModel) await vscode.commands.executeCommand(selectModelCommand);
   if (choice === showLog) log.show(true);
 }
+
+/**
+ * What went wrong, in the window's language: the core writes its detailed messages (naming the file or value and
+ * what to do) in English, so other languages get a translated headline for the error's code in front of them.
+ */
+function errorText(code: ErrorCode, message: string): string {
+  if (vscode.env.language.startsWith('en')) return vscode.l10n.t('Decoder Lens: {0}', message);
+  const headline = ERROR_HEADLINES[code] ?? ERROR_HEADLINES.internal;
+  return vscode.l10n.t('Decoder Lens: {0}. {1}', headline(), message);
+}
+
+const ERROR_HEADLINES: Record<ErrorCode, () => string> = {
+  'not-found': () => vscode.l10n.t('A file or folder is missing'),
+  'not-onnx': () => vscode.l10n.t('The file is not an ONNX model'),
+  'bad-model': () => vscode.l10n.t('The model file is damaged or inconsistent'),
+  unsupported: () => vscode.l10n.t('Decoder Lens cannot run or tap this model'),
+  'bad-input': () => vscode.l10n.t('A value is wrong'),
+  cancelled: () => vscode.l10n.t('Cancelled'),
+  internal: () => vscode.l10n.t('Something went wrong inside Decoder Lens'),
+};
