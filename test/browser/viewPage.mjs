@@ -1,3 +1,4 @@
+/* global window -- assertCleanPage reads the stub's record in the page */
 // What every view's test page builds the same way: the view's bundle and the stylesheets it links in a private
 // folder (other engineers' builds wipe dist/), the view's real HTML from the host's builder (vscode stubbed), and
 // a stub host bundled into one init script.
@@ -107,4 +108,13 @@ export function assertStrictViewHtml(viewHtml, script, stylesheets) {
   assert.match(html, new RegExp(`<script nonce="${nonce.replace(/[+/=]/g, '\\$&')}" src="[^"]+/${src}">`));
   assert.equal((html.match(/<script/g) ?? []).length, 1, 'exactly one script');
   for (const css of stylesheets) assert.match(html, new RegExp(`dist/media/${css.replace('.', '\\.')}`));
+}
+
+/** The page recorded no CSP violation or script error (the stub's record), and saw no dialog or console problem. */
+export async function assertCleanPage(page, problems, dialogs) {
+  const rec = await page.evaluate(() => window.__dl);
+  assert.deepEqual(rec.violations, []);
+  assert.deepEqual(rec.errors, []);
+  assert.deepEqual(dialogs, []);
+  assert.deepEqual(problems, []);
 }
