@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser } from '../harness/browser.mjs';
 import { checks } from './checks.mjs';
+import { redChannelColours } from './probe.mjs';
+import { assertCleanPage, assertStrictViewHtml } from './viewPage.mjs';
 import {
   bisectReport,
   buildAssets,
@@ -43,21 +45,6 @@ function verdictOf(r) {
     (d.argmaxB.id !== d.token.id ? ` (B picks ${JSON.stringify(d.argmaxB.text)})` : '');
   return `layer ${r.restoredAfter}: ${change}; A’s residual after layer ${r.restoredAfter} restores it`;
 }
-
-/** Colours in a canvas's red channel: more than a few when something was drawn. */
-const inkColours = (page, selector) =>
-  page.$eval(
-    selector,
-    (c) =>
-      new Set(
-        Array.from(
-          c
-            .getContext('2d')
-            .getImageData(0, 0, c.width, c.height)
-            .data.filter((_, i) => i % 4 === 0),
-        ),
-      ).size,
-  );
 
 /** The layer × head cell with the largest mean JSD in a report's self attention. */
 function worstCell(report) {
@@ -106,20 +93,7 @@ const shot = (page, name) => page.screenshot({ path: join(shotsDir, `${name}.png
 
 try {
   await check('the page has a strict CSP with a nonce, one script (compare.js), and links the stylesheets', async () => {
-    const html = h.compareHtml(
-      { cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) },
-      { path: '/ext' },
-    );
-    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
-    assert.ok(csp, 'no CSP meta');
-    assert.match(csp, /default-src 'none'/);
-    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
-    assert.ok(nonce && nonce.length >= 16, csp);
-    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-    assert.match(html, new RegExp(`<script nonce="${nonce.replace(/[+/=]/g, '\\$&')}" src="[^"]+/dist/webview/compare\\.js">`));
-    assert.equal((html.match(/<script/g) ?? []).length, 1, 'exactly one script');
-    for (const css of ['codicon.css', 'webview.css', 'panel.css', 'compare.css'])
-      assert.match(html, new RegExp(`dist/media/${css.replace('.', '\\.')}`));
+    assertStrictViewHtml(h.compareHtml, 'compare.js', ['codicon.css', 'webview.css', 'panel.css', 'compare.css']);
   });
 
   await check('before any comparison the view says what to do', async () => {
@@ -193,18 +167,7 @@ try {
       assert.equal(Number(await page.$eval('.jsd-canvas', (c) => c.dataset.max)), worstCell(finetuned).v);
       assert.match(await page.textContent('.legend-max'), new RegExp(`^${bits(worstCell(finetuned).v).replace('.', '\\.')} bits`));
       for (const chart of ['.prob-chart', '.lens-delta']) {
-        const colours = await page.$eval(
-          `${chart} canvas`,
-          (c) =>
-            new Set(
-              Array.from(
-                c
-                  .getContext('2d')
-                  .getImageData(0, 0, c.width, c.height)
-                  .data.filter((_, i) => i % 4 === 0),
-              ),
-            ).size,
-        );
+        const colours = await redChannelColours(page, `${chart} canvas`);
         assert.ok(colours > 3, `${chart} looks blank`);
       }
       assert.match(await page.textContent('.prob-chart .chart-note'), /◆ step 6/);
@@ -304,13 +267,7 @@ try {
       await page.evaluate((t) => window.__dlApplyTheme(t), THEMES.dark);
     });
 
-    await check('no CSP violation, script error or dialog on the page', async () => {
-      const rec = await page.evaluate(() => window.__dl);
-      assert.deepEqual(rec.violations, []);
-      assert.deepEqual(rec.errors, []);
-      assert.deepEqual(dialogs, []);
-      assert.deepEqual(problems, []);
-    });
+    await check('no CSP violation, script error or dialog on the page', () => assertCleanPage(page, problems, dialogs));
     await page.close();
 
     await check('a model against itself: "Same generation", no step marked, the zero colour in every cell', async () => {
@@ -479,7 +436,7 @@ try {
       assert.ok(bisected.layers[planted].residualError > 0.01);
       assert.match(rows[planted].spliced, /matches A at every step · first layer that restores/);
       assert.match(rows[0].spliced, /still differs/);
-      assert.ok((await inkColours(page, '.bisect-chart canvas')) > 3, 'the bisect chart looks blank');
+      assert.ok((await redChannelColours(page, '.bisect-chart canvas')) > 3, 'the bisect chart looks blank');
       await page.$eval('.bisect-section', (n) => n.scrollIntoView());
       await shot(page, 'compare-bisect');
     });
@@ -492,7 +449,7 @@ try {
       await page.waitForSelector('.bisect-verdict', { timeout: 20_000 });
       assert.equal(await page.textContent('.bisect-verdict'), before);
       assert.equal(await page.$$eval('.bisect-table tbody tr', (n) => n.length), bisected.layers.length);
-      assert.ok((await inkColours(page, '.bisect-chart canvas')) > 3, 'the chart is painted from the saved state');
+      assert.ok((await redChannelColours(page, '.bisect-chart canvas')) > 3, 'the chart is painted from the saved state');
       assert.equal((await page.evaluate(() => window.__dl.rendered.bisect)).restoredAfter, planted);
       await page.evaluate(() => sessionStorage.removeItem('decoder-lens-compare-host-empty'));
     });
@@ -567,7 +524,7 @@ try {
       assert.equal(await page.textContent('.bisect-verdict'), verdictOf(bisected));
       assert.equal(await page.$$eval('.bisect-table tbody tr', (n) => n.length), bisected.layers.length);
       assert.equal(await page.$$eval('vscode-button.bisect-run', (n) => n.length), 0);
-      assert.ok((await inkColours(page, '.bisect-chart canvas')) > 3, 'the chart is painted');
+      assert.ok((await redChannelColours(page, '.bisect-chart canvas')) > 3, 'the chart is painted');
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('vscode-button.open-text')]);
       const text = readFileSync(await download.path(), 'utf8');
       assert.ok(text.includes(bisected.verdict), 'the downloaded text carries the CLI’s verdict line');

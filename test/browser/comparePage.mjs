@@ -3,11 +3,9 @@
 // (the host's builder, CSP and all), comparison reports made by the real core through the CLI, and the stub host
 // as an init script.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleStub, buildViewAssets, viewNodeHelpers } from './viewPage.mjs';
 import { openStubbedView, serveView } from './viewServer.mjs';
 import { repoRoot, shotsDir, THEMES } from './page.mjs';
 
@@ -16,73 +14,15 @@ export const workDir = join(repoRoot, 'test-results', 'compare-browser');
 const dist = join(workDir, 'dist');
 // Beside the view's bundle, as in dist/: `compare --html` reads the bundle from the CLI's own folder.
 const cli = join(dist, 'cli.js');
-const require = createRequire(import.meta.url);
 
 /** The view's bundle, the stylesheets it links, and the CLI, with the options scripts/build.mjs uses. */
-export async function buildAssets() {
-  await Promise.all([
-    esbuild.build({
-      entryPoints: [join(repoRoot, 'webview', 'compare', 'main.ts')],
-      outfile: join(dist, 'webview', 'compare.js'),
-      bundle: true,
-      platform: 'browser',
-      target: 'es2022',
-      format: 'iife',
-      sourcemap: true,
-      logLevel: 'warning',
-      legalComments: 'none',
-    }),
-    esbuild.build({
-      entryPoints: [join(repoRoot, 'src', 'cli.ts')],
-      outfile: cli,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      external: ['vscode', 'onnxruntime-node'],
-      logLevel: 'warning',
-      legalComments: 'none',
-    }),
-  ]);
-  const media = join(dist, 'media');
-  mkdirSync(media, { recursive: true });
-  const codicons = dirname(require.resolve('@vscode/codicons/dist/codicon.css'));
-  for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(media, f));
-  for (const f of ['webview.css', 'panel.css', 'compare.css']) cpSync(join(repoRoot, 'media', f), join(media, f));
-}
+export const buildAssets = () => buildViewAssets({ dist, view: 'compare', stylesheets: ['webview.css', 'panel.css', 'compare.css'], cli });
 
 /** Node-side helpers from the sources: the view's HTML (vscode stubbed). */
-export async function nodeHelpers() {
-  const outfile = join(workDir, 'helpers.mjs');
-  await esbuild.build({
-    stdin: {
-      contents: `import { webviewHtml } from './src/host/webviewHtml';
-export const compareHtml = (webview, extensionUri) => webviewHtml(webview, extensionUri, { view: 'compare', title: 'Decoder Lens: Compare' });`,
-      resolveDir: repoRoot,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile,
-    logLevel: 'warning',
-    alias: { vscode: join(repoRoot, 'test', 'browser', 'vscodeStub.mjs') },
-  });
-  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
-}
+export const nodeHelpers = () =>
+  viewNodeHelpers({ outfile: join(workDir, 'helpers.mjs'), view: 'compare', title: 'Decoder Lens: Compare' });
 
-export async function stubScript() {
-  const r = await esbuild.build({
-    entryPoints: [join(repoRoot, 'test', 'browser', 'compareStub.mjs')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'warning',
-  });
-  return r.outputFiles[0].text;
-}
+export const stubScript = () => bundleStub('compareStub.mjs');
 
 /**
  * `decoder-lens compare --model A --model-b B --text … --json` on fixture models: the report exactly as the core

@@ -1,9 +1,9 @@
-/* global window, document, sessionStorage, structuredClone, MessageEvent -- runs in the test page */
+/* global window, sessionStorage -- runs in the test page */
 // Bundled (esbuild, iife) into the compare view's test page: it plays the extension host, serving a comparison
 // the real core produced (the CLI's JSON report) through a fake acquireVsCodeApi, and records what crosses:
 // requests (openTrace, openText, bisect), setState calls, the view's `rendered` event, CSP violations and errors.
 import { Connection } from '../../src/protocol/rpc';
-import { installFakeVsCodeApi, installTheme } from './fakeWebviewApi.mjs';
+import { installFakeVsCodeApi, installTheme, recordPageProblems, stubHostPort } from './fakeWebviewApi.mjs';
 
 const config = window.__dlCompareConfig;
 const record = (window.__dl = {
@@ -16,22 +16,10 @@ const record = (window.__dl = {
   openText: 0,
   bisect: [],
 });
-document.addEventListener('securitypolicyviolation', (e) => record.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-window.addEventListener('error', (e) => record.errors.push(String(e.message)));
+recordPageProblems(record);
 
-const toView = new Set();
 const methodOf = new Map();
-const hostPort = {
-  post(message) {
-    record.posted.push({ kind: message.kind, method: message.method ?? message.event ?? methodOf.get(message.id) });
-    const copy = structuredClone(message);
-    setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data: copy })), 0);
-  },
-  onMessage(listener) {
-    toView.add(listener);
-    return { dispose: () => toView.delete(listener) };
-  },
-};
+const { port: hostPort, deliver } = stubHostPort(record, methodOf);
 
 // A host that lost its comparison (e.g. restored without one): the view must draw from its own saved state.
 const hostEmpty = sessionStorage.getItem('decoder-lens-compare-host-empty') === '1';
@@ -56,5 +44,5 @@ const host = new Connection(hostPort, {
 host.onEvent('rendered', (r) => (record.rendered = r));
 window.__dlHost = host;
 
-installFakeVsCodeApi({ stateKey: 'decoder-lens-compare-state', record, methodOf, deliver: (m) => toView.forEach((l) => l(m)) });
+installFakeVsCodeApi({ stateKey: 'decoder-lens-compare-state', record, methodOf, deliver });
 installTheme(config.theme);

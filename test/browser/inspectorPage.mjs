@@ -1,78 +1,35 @@
 // The Masks view's test page: the view's bundle and stylesheets built into a private folder (other engineers'
 // builds wipe dist/), its real HTML (the host's builder, CSP and all), traces decoded beforehand with the real
 // runtime, and the stub host as an init script.
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleStub, buildViewAssets, viewNodeHelpers } from './viewPage.mjs';
 import { openStubbedView, serveView } from './viewServer.mjs';
 import { repoRoot, shotsDir, THEMES } from './page.mjs';
 
 export { repoRoot, shotsDir, THEMES };
 export const workDir = join(repoRoot, 'test-results', 'inspector-browser');
 const dist = join(workDir, 'dist');
-const require = createRequire(import.meta.url);
 
 /** The view's bundle and the stylesheets it links, as scripts/build.mjs would make them. */
-export async function buildAssets() {
-  await esbuild.build({
-    entryPoints: [join(repoRoot, 'webview', 'inspector', 'main.ts')],
-    outfile: join(dist, 'webview', 'inspector.js'),
-    bundle: true,
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
-  const media = join(dist, 'media');
-  mkdirSync(media, { recursive: true });
-  const codicons = dirname(require.resolve('@vscode/codicons/dist/codicon.css'));
-  for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(media, f));
-  for (const f of ['webview.css', 'panel.css', 'inspector.css']) cpSync(join(repoRoot, 'media', f), join(media, f));
-}
+export const buildAssets = () => buildViewAssets({ dist, view: 'inspector', stylesheets: ['webview.css', 'panel.css', 'inspector.css'] });
 
 /** Node-side helpers from the sources: the view's HTML (vscode stubbed) and the decoder to prepare traces. */
-export async function nodeHelpers() {
-  const outfile = join(workDir, 'helpers.mjs');
-  await esbuild.build({
-    stdin: {
-      contents: `import { webviewHtml } from './src/host/webviewHtml';
-export const inspectorHtml = (webview, extensionUri) => webviewHtml(webview, extensionUri, { view: 'inspector', title: 'Decoder Lens: Masks' });
-export { decode, openModel } from './src/core/decode';
+export const nodeHelpers = () =>
+  viewNodeHelpers({
+    outfile: join(workDir, 'helpers.mjs'),
+    view: 'inspector',
+    title: 'Decoder Lens: Masks',
+    exports: `export { decode, openModel } from './src/core/decode';
 export { SessionCache } from './src/core/decode/sessionCache';
 export { planProbes, probeOptions, rerunOptions, factsFromInputs } from './src/core/masks';
 export { modelCheckFacts } from './src/core/masks/context';
 export { encodeTrace } from './src/core/trace/file';
 export { toBase64 } from './src/panelData/base64';`,
-      resolveDir: repoRoot,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile,
-    logLevel: 'warning',
-    external: ['onnxruntime-node'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    alias: { vscode: join(repoRoot, 'test', 'browser', 'vscodeStub.mjs') },
+    node: true,
   });
-  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
-}
 
-export async function stubScript() {
-  const r = await esbuild.build({
-    entryPoints: [join(repoRoot, 'test', 'browser', 'inspectorStub.mjs')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'warning',
-  });
-  return r.outputFiles[0].text;
-}
+export const stubScript = () => bundleStub('inspectorStub.mjs');
 
 /**
  * A fixture decoded like the extension would (the original, the probes the checks plan, and reruns with the

@@ -1,4 +1,4 @@
-/* global window, document, structuredClone, MessageEvent -- runs in the test page */
+/* global window -- runs in the test page */
 // Bundled (esbuild, iife) into the Masks view's test page: it plays the extension host with the host's own session
 // (checks, probes, reruns, comparison) over traces decoded beforehand by the real runtime in node, through a fake
 // acquireVsCodeApi, and records what crosses: message sizes, typed arrays, setState calls, CSP violations.
@@ -8,12 +8,11 @@ import { decodeTrace } from '../../src/core/trace/file';
 import { InspectorSession } from '../../src/host/inspector/session';
 import { fromBase64 } from '../../src/panelData/base64';
 import { Connection, RemoteError } from '../../src/protocol/rpc';
-import { installFakeVsCodeApi, installTheme } from './fakeWebviewApi.mjs';
+import { installFakeVsCodeApi, installTheme, recordPageProblems, stubHostPort } from './fakeWebviewApi.mjs';
 
 const config = window.__dlInspectorConfig;
 const record = (window.__dl = { posted: [], setStates: 0, violations: [], errors: [], rendered: null, activated: [], requests: [] });
-document.addEventListener('securitypolicyviolation', (e) => record.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-window.addEventListener('error', (e) => record.errors.push(String(e.message)));
+recordPageProblems(record);
 
 const load = (b64) => {
   const trace = decodeTrace(fromBase64(b64));
@@ -64,19 +63,8 @@ function measure(message) {
   return { typedArrays, numberArrays, bytes: bytes + json.length };
 }
 
-const toView = new Set();
 const methodOf = new Map();
-const hostPort = {
-  post(message) {
-    record.posted.push({ kind: message.kind, method: message.method ?? message.event ?? methodOf.get(message.id), ...measure(message) });
-    const copy = structuredClone(message);
-    setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data: copy })), 0);
-  },
-  onMessage(listener) {
-    toView.add(listener);
-    return { dispose: () => toView.delete(listener) };
-  },
-};
+const { port: hostPort, deliver } = stubHostPort(record, methodOf, measure);
 
 let host;
 const session = new InspectorSession(runner, (snapshot) => host?.notify('snapshot', snapshot));
@@ -105,5 +93,5 @@ if (config.original) {
   window.__dlChecked = session.check();
 }
 
-installFakeVsCodeApi({ stateKey: 'decoder-lens-inspector-state', record, methodOf, deliver: (m) => toView.forEach((l) => l(m)) });
+installFakeVsCodeApi({ stateKey: 'decoder-lens-inspector-state', record, methodOf, deliver });
 installTheme(config.theme);

@@ -8,6 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser } from '../harness/browser.mjs';
 import { checks } from './checks.mjs';
+import { redChannelColours } from './probe.mjs';
+import { assertCleanPage, assertStrictViewHtml } from './viewPage.mjs';
 import { buildAssets, cliJson, nodeHelpers, openView, shotsDir, startServer, stubScript, THEMES } from './interventionsPage.mjs';
 
 const HOSTILE = '</script><img src=x onerror=alert(1)>';
@@ -74,39 +76,12 @@ async function hoverCell(page, selector, r, c) {
   await page.mouse.move(box.x + g.left + (c + 0.5) * g.cell, box.y + g.top + (r + 0.5) * g.cell);
 }
 
-const inkOf = (page, selector) =>
-  page.$eval(
-    selector,
-    (c) =>
-      new Set(
-        Array.from(
-          c
-            .getContext('2d')
-            .getImageData(0, 0, c.width, c.height)
-            .data.filter((_, i) => i % 4 === 0),
-        ),
-      ).size,
-  );
-
 /** How the view writes a signed difference and a probability (webview/interventions/model.ts). */
 const signed = (d) => (d > 0 ? `+${d.toFixed(4)}` : d < 0 ? `−${(-d).toFixed(4)}` : '0.0000');
 
 try {
   await check('the page has a strict CSP with a nonce, one script (interventions.js), and links the stylesheets', async () => {
-    const html = h.interventionsHtml(
-      { cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) },
-      { path: '/ext' },
-    );
-    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
-    assert.ok(csp, 'no CSP meta');
-    assert.match(csp, /default-src 'none'/);
-    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
-    assert.ok(nonce && nonce.length >= 16, csp);
-    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-    assert.match(html, new RegExp(`<script nonce="${nonce.replace(/[+/=]/g, '\\$&')}" src="[^"]+/dist/webview/interventions\\.js">`));
-    assert.equal((html.match(/<script/g) ?? []).length, 1, 'exactly one script');
-    for (const css of ['codicon.css', 'webview.css', 'panel.css', 'interventions.css'])
-      assert.match(html, new RegExp(`dist/media/${css.replace('.', '\\.')}`));
+    assertStrictViewHtml(h.interventionsHtml, 'interventions.js', ['codicon.css', 'webview.css', 'panel.css', 'interventions.css']);
   });
 
   await check('before any result the view says what to do', async () => {
@@ -175,7 +150,7 @@ try {
       const byName = new Map(gptRank.heads.map((x) => [`L${x.layer}.H${x.head}`, x.drop]));
       for (const b of drawn) assert.equal(b.value, byName.get(b.label), b.label);
       assert.equal(drawn[0].label, 'L0.H3', 'the fixture’s most helpful head (decoder-lens rank-heads lists it first)');
-      assert.ok((await inkOf(page, '.ranking-bars canvas')) > 3, 'the bar chart is drawn');
+      assert.ok((await redChannelColours(page, '.ranking-bars canvas')) > 3, 'the bar chart is drawn');
       assert.match(await page.textContent('.ranking-section .section-facts'), new RegExp(`^Step 1: “·the”, p ${gptRank.prob.toFixed(4)}`));
     });
 
@@ -190,7 +165,7 @@ try {
         occlusion.tokens.map((t) => `${t.index}:${t.text.replace(/ /g, '·')}`),
       );
       assert.deepEqual(JSON.parse(await page.$eval('.occlusion-bars canvas', (c) => c.dataset.bars)), r.bars);
-      assert.ok((await inkOf(page, '.occlusion-bars canvas')) > 3, 'the bar chart is drawn');
+      assert.ok((await redChannelColours(page, '.occlusion-bars canvas')) > 3, 'the bar chart is drawn');
       assert.equal(
         await page.textContent('.occlusion-section .section-facts'),
         `Step ${occlusion.step + 1}: “${occlusion.chosen.text.replace(/ /g, '·')}”, p ${occlusion.prob.toFixed(4)} with nothing hidden.`,
@@ -253,7 +228,7 @@ try {
         cells.some((c) => c.join() !== background.join()),
         'the heatmap is painted from the saved state',
       );
-      assert.ok((await inkOf(page, '.occlusion-bars canvas')) > 3, 'the occlusion chart is drawn from the saved state');
+      assert.ok((await redChannelColours(page, '.occlusion-bars canvas')) > 3, 'the occlusion chart is drawn from the saved state');
       assert.ok(
         await page.evaluate(() => window.__dl.posted.some((p) => p.method === 'open' && p.kind === 'response')),
         'the view asked the host',
@@ -288,13 +263,7 @@ try {
       await page.evaluate((t) => window.__dlApplyTheme(t), THEMES.dark);
     });
 
-    await check('no CSP violation, script error or dialog on the page', async () => {
-      const rec = await page.evaluate(() => window.__dl);
-      assert.deepEqual(rec.violations, []);
-      assert.deepEqual(rec.errors, []);
-      assert.deepEqual(dialogs, []);
-      assert.deepEqual(problems, []);
-    });
+    await check('no CSP violation, script error or dialog on the page', () => assertCleanPage(page, problems, dialogs));
     await page.close();
 
     await check('hostile token text (chosen token, input tokens, patched tokens, model path, notes) renders as text only', async () => {

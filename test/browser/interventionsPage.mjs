@@ -3,11 +3,9 @@
 // its real HTML (the host's builder, CSP and all), results the real core made through the CLI (rank-heads,
 // occlude, patch on the fixture models), and the stub host as an init script.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleStub, buildViewAssets, viewNodeHelpers } from './viewPage.mjs';
 import { openStubbedView, serveView } from './viewServer.mjs';
 import { repoRoot, shotsDir, THEMES } from './page.mjs';
 
@@ -15,70 +13,16 @@ export { repoRoot, shotsDir, THEMES };
 export const workDir = join(repoRoot, 'test-results', 'interventions-browser');
 const dist = join(workDir, 'dist');
 const cli = join(dist, 'cli.js');
-const require = createRequire(import.meta.url);
 
 /** The view's bundle, the stylesheets it links, and the CLI, with the options scripts/build.mjs uses. */
-export async function buildAssets() {
-  const common = { bundle: true, logLevel: 'warning', legalComments: 'none' };
-  await Promise.all([
-    esbuild.build({
-      ...common,
-      entryPoints: [join(repoRoot, 'webview', 'interventions', 'main.ts')],
-      outfile: join(dist, 'webview', 'interventions.js'),
-      platform: 'browser',
-      target: 'es2022',
-      format: 'iife',
-      sourcemap: true,
-    }),
-    esbuild.build({
-      ...common,
-      entryPoints: [join(repoRoot, 'src', 'cli.ts')],
-      outfile: cli,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      external: ['vscode', 'onnxruntime-node'],
-    }),
-  ]);
-  const media = join(dist, 'media');
-  mkdirSync(media, { recursive: true });
-  const codicons = dirname(require.resolve('@vscode/codicons/dist/codicon.css'));
-  for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(media, f));
-  for (const f of ['webview.css', 'panel.css', 'interventions.css']) cpSync(join(repoRoot, 'media', f), join(media, f));
-}
+export const buildAssets = () =>
+  buildViewAssets({ dist, view: 'interventions', stylesheets: ['webview.css', 'panel.css', 'interventions.css'], cli });
 
 /** Node-side helpers from the sources: the view's HTML (vscode stubbed). */
-export async function nodeHelpers() {
-  const outfile = join(workDir, 'helpers.mjs');
-  await esbuild.build({
-    stdin: {
-      contents: `import { webviewHtml } from './src/host/webviewHtml';
-export const interventionsHtml = (webview, extensionUri) => webviewHtml(webview, extensionUri, { view: 'interventions', title: 'Decoder Lens: Interventions' });`,
-      resolveDir: repoRoot,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile,
-    logLevel: 'warning',
-    alias: { vscode: join(repoRoot, 'test', 'browser', 'vscodeStub.mjs') },
-  });
-  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
-}
+export const nodeHelpers = () =>
+  viewNodeHelpers({ outfile: join(workDir, 'helpers.mjs'), view: 'interventions', title: 'Decoder Lens: Interventions' });
 
-export async function stubScript() {
-  const r = await esbuild.build({
-    entryPoints: [join(repoRoot, 'test', 'browser', 'interventionsStub.mjs')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'warning',
-  });
-  return r.outputFiles[0].text;
-}
+export const stubScript = () => bundleStub('interventionsStub.mjs');
 
 export const modelDir = (m) => join(repoRoot, 'test', 'fixtures', 'models', m);
 

@@ -3,9 +3,9 @@
 import { createServer } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { dirname, extname, join, normalize, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import * as esbuild from 'esbuild';
+import { bundleStub, viewNodeHelpers } from './viewPage.mjs';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const outDir = join(repoRoot, 'test-results', 'browser');
@@ -29,40 +29,18 @@ export function ensureBuilt() {
 /** Node-side helpers from the host's own sources (vscode replaced by a stub): HTML, report, trace file. */
 export async function hostModules() {
   mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, 'host-helpers.mjs');
-  await esbuild.build({
-    stdin: {
-      contents: `import { webviewHtml } from './src/host/webviewHtml';
-export const panelHtml = (webview, extensionUri) => webviewHtml(webview, extensionUri, { view: 'panel', title: 'Decoder Lens: Attention' });
-export { reportHtml, readReportAssets } from './src/panelData/node/reportHtml';
+  return viewNodeHelpers({
+    outfile: join(outDir, 'host-helpers.mjs'),
+    view: 'panel',
+    title: 'Decoder Lens: Attention',
+    exports: `export { reportHtml, readReportAssets } from './src/panelData/node/reportHtml';
 export { toPanelData } from './src/panelData/fromTrace';
 export { decodeTrace, encodeTrace } from './src/core/trace/file';`,
-      resolveDir: repoRoot,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile,
-    logLevel: 'warning',
-    alias: { vscode: join(repoRoot, 'test', 'browser', 'vscodeStub.mjs') },
   });
-  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
 }
 
 /** The stub host as one script for page.addInitScript. */
-export async function stubScript() {
-  const r = await esbuild.build({
-    entryPoints: [join(repoRoot, 'test', 'browser', 'stubHost.mjs')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'warning',
-  });
-  return r.outputFiles[0].text;
-}
+export const stubScript = () => bundleStub('stubHost.mjs');
 
 const TYPES = {
   '.html': 'text/html',

@@ -44,3 +44,18 @@ export function selection(page) {
 export function headLayout(page) {
   return page.$eval('.head-canvas', (c) => JSON.parse(c.dataset.layout));
 }
+
+/** How many distinct values a canvas's red channel holds: more than a few when something was drawn. */
+export const redChannelColours = (page, selector) =>
+  page.$eval(
+    selector,
+    (c) =>
+      new Set(
+        Array.from(
+          c
+            .getContext('2d')
+            .getImageData(0, 0, c.width, c.height)
+            .data.filter((_, i) => i % 4 === 0),
+        ),
+      ).size,
+  );

@@ -8,29 +8,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser } from '../harness/browser.mjs';
+import { checks } from './checks.mjs';
+import { assertStrictViewHtml } from './viewPage.mjs';
 import { ensureBuilt, hostModules, openPanel, outDir, repoRoot, shotsDir, startServer, stubScript, THEMES } from './page.mjs';
 import { canvasStats, headLayout, selection, waitForPanel } from './probe.mjs';
 import { longTraceChecks } from './longTrace.mjs';
 
 const HOSTILE = '</script><img src=x onerror=alert(1)>';
-const results = [];
-async function check(name, body) {
-  const t0 = Date.now();
-  try {
-    await body();
-    results.push({ name, ok: true });
-    console.log(`  ✓ ${name} (${Date.now() - t0} ms)`);
-  } catch (error) {
-    results.push({ name, ok: false });
-    console.log(
-      `  ✗ ${name}\n      ${String(error?.stack ?? error)
-        .split('\n')
-        .slice(0, 6)
-        .join('\n      ')}`,
-    );
-  }
-}
-const skip = (name, why) => console.log(`  - ${name}: SKIPPED (${why})`);
+const { check, skip, finish } = checks('browser');
 
 /** Fixture traces, made with the CLI from the fixture models (skipped, saying so, when a model is missing). */
 function makeTrace(model, text, extra = []) {
@@ -58,19 +43,7 @@ const shot = (page, name) => page.screenshot({ path: join(shotsDir, `${name}.png
 
 try {
   await check('the page rendered by the host has a strict CSP with a nonce, and the bundle carries it', async () => {
-    const html = host.panelHtml(
-      { cspSource: 'https://x.vscode-cdn.net', asWebviewUri: (u) => ({ toString: () => `https://x.vscode-cdn.net${u.path}` }) },
-      { path: '/ext' },
-    );
-    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
-    assert.ok(csp, 'no CSP meta');
-    assert.match(csp, /default-src 'none'/);
-    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
-    assert.ok(nonce && nonce.length >= 16, csp);
-    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-    assert.match(html, new RegExp(`<script nonce="${nonce.replace(/[+/=]/g, '\\$&')}" src="[^"]+/dist/webview/panel\\.js">`));
-    assert.match(html, /dist\/media\/panel\.css/);
-    assert.equal((html.match(/<script/g) ?? []).length, 1, 'exactly one script');
+    assertStrictViewHtml(host.panelHtml, 'panel.js', ['panel.css']);
   });
 
   if (!gptBytes) skip('tiny-gpt panel checks', 'test/fixtures/models/tiny-gpt is missing (npm run fixtures)');
@@ -388,7 +361,4 @@ async function pixelAt(page, x, y) {
   );
 }
 
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -10,21 +10,11 @@ import type { ComparePanels } from '../../src/host/compare/comparePanel';
 import { type AblateHeadsArgs, Commands } from '../../src/host/commands';
 import type { DecoderLensApi } from '../../src/host/extension';
 import type { CompareResult } from '../../src/protocol/worker';
-import { activateExtension, settlesWithin } from './helpers';
+import { activateExtension, decodeSelection, selectSampleLine, settlesWithin, until } from './helpers';
 
 const COMMAND_MS = 90_000;
 const ablateHeads = (args: AblateHeadsArgs) =>
   settlesWithin(vscode.commands.executeCommand<CompareResult | undefined>(Commands.ablateHeads, args), COMMAND_MS, Commands.ablateHeads);
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 suite('Ablate Heads and Rerun', () => {
   let compare: ComparePanels;
@@ -33,15 +23,8 @@ suite('Ablate Heads and Rerun', () => {
   suiteSetup(async () => {
     const api = (await activateExtension()).exports as DecoderLensApi;
     compare = api.compare;
-    const folder = vscode.workspace.workspaceFolders![0].uri;
-    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'sample.txt')));
-    const line = editor.document.lineAt(0).range;
-    editor.selection = new vscode.Selection(line.start, line.end);
-    const trace = await settlesWithin(
-      vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
-      COMMAND_MS,
-      Commands.decodeSelection,
-    );
+    await selectSampleLine();
+    const trace = await decodeSelection(COMMAND_MS);
     assert.ok(trace, 'Decode Selection returned a trace');
     decoded = trace;
   });

@@ -9,33 +9,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BisectReport } from '../../src/core/interventions/bisectReport';
-import type { Trace } from '../../src/core/trace/types';
 import type { ComparePanels } from '../../src/host/compare/comparePanel';
 import { Commands } from '../../src/host/commands';
 import type { DecoderLensApi } from '../../src/host/extension';
 import type { CompareRendered } from '../../src/protocol/compare';
 import type { CompareResult } from '../../src/protocol/worker';
-import { activateExtension, demoModel, repoRoot, settlesWithin } from './helpers';
+import { activateExtension, decodeSelection, demoModel, repoRoot, selectSampleLine, settlesWithin, until as waitUntil } from './helpers';
 
 const COMMAND_MS = 120_000;
 const perturbed = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-gpt-perturbed');
 
 /** Polls `probe`; generous, as the webview draws late on a loaded machine (a 30 s wait timed out at load 30). */
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) {
-      const panel = compare?.current;
-      throw new Error(
-        `timed out waiting for ${what} (view ${panel ? (panel.panel.visible ? 'visible' : 'hidden') : 'closed'}, shows ${panel?.comparison?.compareId}` +
-          `${panel?.comparison?.bisect ? ' with a bisect report' : ''}, last drew ${JSON.stringify(panel?.rendered ?? null)})`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false, ms = 90_000) =>
+  waitUntil(what, probe, ms, () => {
+    const panel = compare?.current;
+    return (
+      `view ${panel ? (panel.panel.visible ? 'visible' : 'hidden') : 'closed'}, shows ${panel?.comparison?.compareId}` +
+      `${panel?.comparison?.bisect ? ' with a bisect report' : ''}, last drew ${JSON.stringify(panel?.rendered ?? null)}`
+    );
+  });
 
 let compare: ComparePanels | undefined;
 
@@ -51,15 +43,8 @@ suite('Layer bisector in the compare view', function () {
       .layer;
     const api = (await activateExtension()).exports as DecoderLensApi;
     compare = api.compare;
-    const folder = vscode.workspace.workspaceFolders![0].uri;
-    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'sample.txt')));
-    const line = editor.document.lineAt(0).range;
-    editor.selection = new vscode.Selection(line.start, line.end);
-    const trace = await settlesWithin(
-      vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
-      COMMAND_MS,
-      Commands.decodeSelection,
-    );
+    await selectSampleLine();
+    const trace = await decodeSelection(COMMAND_MS);
     assert.ok(trace, 'Decode Selection returned a trace');
     assert.equal(trace.model.path, demoModel);
   });

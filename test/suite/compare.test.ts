@@ -16,22 +16,12 @@ import type { AttentionPanels } from '../../src/host/panel';
 import type { DecoderLensApi } from '../../src/host/extension';
 import type { CompareRendered } from '../../src/protocol/compare';
 import type { CompareResult } from '../../src/protocol/worker';
-import { activateExtension, demoModel, repoRoot, settlesWithin } from './helpers';
+import { activateExtension, decodeSelection, demoModel, repoRoot, selectSampleLine, settlesWithin, until } from './helpers';
 
 const COMMAND_MS = 90_000;
 const finetuned = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-gpt-finetuned');
 const compareWith = (target: vscode.Uri) =>
   settlesWithin(vscode.commands.executeCommand<CompareResult | undefined>(Commands.compareWith, target), COMMAND_MS, Commands.compareWith);
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const heads = (r: CompareResult) => r.report.attention.flatMap((l) => l.heads);
 
@@ -46,15 +36,8 @@ suite('Compare With… and the compare view', () => {
     assert.ok(api.compare, 'activate() returns the compare view as `compare`');
     compare = api.compare;
     attention = api.attention;
-    const folder = vscode.workspace.workspaceFolders![0].uri;
-    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'sample.txt')));
-    const line = editor.document.lineAt(0).range;
-    editor.selection = new vscode.Selection(line.start, line.end);
-    const trace = await settlesWithin(
-      vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
-      COMMAND_MS,
-      Commands.decodeSelection,
-    );
+    await selectSampleLine();
+    const trace = await decodeSelection(COMMAND_MS);
     assert.ok(trace, 'Decode Selection returned a trace');
     assert.equal(trace.model.path, demoModel);
     decoded = trace;

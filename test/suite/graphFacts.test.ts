@@ -10,21 +10,13 @@ import * as vscode from 'vscode';
 import type { Trace } from '../../src/core/trace/types';
 import { Commands } from '../../src/host/commands';
 import type { DecoderLensApi } from '../../src/host/extension';
-import { activateExtension, repoRoot, settlesWithin } from './helpers';
+import { activateExtension, decodeSelection, repoRoot, selectNewText, until as waitUntil } from './helpers';
 
 const GPT_TEXT = 'copy: the red fox saw a big moon =';
 const SEQ2SEQ_TEXT = 'the red fox saw a big moon';
 const fixture = (name: string) => path.join(repoRoot, 'test', 'fixtures', 'models', name);
 
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false) => waitUntil(what, probe, 60_000);
 
 suite('Masks view with graph facts; the nn.Transformer export in the panel', () => {
   let api: DecoderLensApi;
@@ -38,14 +30,8 @@ suite('Masks view with graph facts; the nn.Transformer export in the panel', () 
 
   async function decodeWith(model: string, text: string): Promise<Trace> {
     await config().update('modelPath', fixture(model), vscode.ConfigurationTarget.Global);
-    const document = await vscode.workspace.openTextDocument({ content: text });
-    const editor = await vscode.window.showTextDocument(document);
-    editor.selection = new vscode.Selection(document.positionAt(0), document.positionAt(text.length));
-    const trace = await settlesWithin(
-      vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
-      90_000,
-      'Decode Selection',
-    );
+    await selectNewText(text);
+    const trace = await decodeSelection(90_000, 'Decode Selection');
     assert.ok(trace, 'Decode Selection returned a trace');
     return trace;
   }

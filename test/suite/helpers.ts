@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Trace } from '../../src/core/trace/types';
+import { Commands } from '../../src/host/commands';
 
 /** The repository root (this file runs from out/test/suite/). */
 export const repoRoot = (() => {
@@ -55,3 +57,38 @@ export function settlesWithin<T>(thenable: Thenable<T>, ms: number, what: string
     new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms / 1000}s`)), ms))),
   ]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Polls `probe` every 100 ms until it returns something truthy, and returns that. On timeout the error names
+ * `what` and, with `detail`, what the view showed instead.
+ */
+export async function until<T>(what: string, probe: () => T | undefined | false, ms = 30_000, detail?: () => string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${detail ? ` (${detail()})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Opens the workspace's sample.txt and selects its first line (the demo line the suites decode). */
+export async function selectSampleLine(): Promise<vscode.TextEditor> {
+  const folder = vscode.workspace.workspaceFolders![0].uri;
+  const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'sample.txt')));
+  const line = editor.document.lineAt(0).range;
+  editor.selection = new vscode.Selection(line.start, line.end);
+  return editor;
+}
+
+/** Opens a new untitled document holding `text`, all of it selected. */
+export async function selectNewText(text: string): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument({ content: text });
+  const editor = await vscode.window.showTextDocument(document);
+  editor.selection = new vscode.Selection(document.positionAt(0), document.positionAt(text.length));
+  return editor;
+}
+
+/** Runs Decode Selection on the active editor's selection; fails as `what` if it does not settle within `ms`. */
+export const decodeSelection = (ms: number, what: string = Commands.decodeSelection): Promise<Trace | undefined> =>
+  settlesWithin(vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection), ms, what);

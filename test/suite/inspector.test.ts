@@ -11,20 +11,10 @@ import { Commands } from '../../src/host/commands';
 import type { DecoderLensApi } from '../../src/host/extension';
 import type { MasksViewProvider } from '../../src/host/inspector/masksView';
 import type { InspectorRendered } from '../../src/protocol/inspector';
-import { activateExtension, repoRoot, settlesWithin } from './helpers';
+import { activateExtension, decodeSelection, repoRoot, selectNewText, until } from './helpers';
 
 const SOURCE = 'the red fox saw a big moon';
 const fixture = (name: string) => path.join(repoRoot, 'test', 'fixtures', 'models', name);
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 suite('Mask inspector', () => {
   let masks: MasksViewProvider;
@@ -40,14 +30,8 @@ suite('Mask inspector', () => {
 
   async function decodeWith(model: string): Promise<Trace> {
     await config().update('modelPath', fixture(model), vscode.ConfigurationTarget.Global);
-    const document = await vscode.workspace.openTextDocument({ content: SOURCE });
-    const editor = await vscode.window.showTextDocument(document);
-    editor.selection = new vscode.Selection(document.positionAt(0), document.positionAt(SOURCE.length));
-    const trace = await settlesWithin(
-      vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
-      60_000,
-      'Decode Selection',
-    );
+    await selectNewText(SOURCE);
+    const trace = await decodeSelection(60_000, 'Decode Selection');
     assert.ok(trace, 'Decode Selection returned a trace');
     return trace;
   }

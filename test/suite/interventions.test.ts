@@ -19,20 +19,10 @@ import type { DecoderLensApi } from '../../src/host/extension';
 import type { InterventionsPanels } from '../../src/host/interventions/interventionsPanel';
 import type { InterventionKind, InterventionsRendered } from '../../src/protocol/interventions';
 import type { PatchResult } from '../../src/protocol/worker';
-import { activateExtension, captureErrorMessages, repoRoot, settlesWithin } from './helpers';
+import { activateExtension, captureErrorMessages, decodeSelection, repoRoot, selectSampleLine, settlesWithin, until } from './helpers';
 
 const COMMAND_MS = 90_000;
 const CORRUPT = 'copy: a red fox saw a big moon =';
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * What the view reported drawing for the result of `kind` the host holds now. A loaded machine can take a minute
@@ -55,15 +45,8 @@ suite('Interventions view (Rank Heads, Why This Token?, Patch Activations…)', 
 
   suiteSetup(async () => {
     api = (await activateExtension()).exports as DecoderLensApi;
-    const folder = vscode.workspace.workspaceFolders![0].uri;
-    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'sample.txt')));
-    const line = editor.document.lineAt(0).range;
-    editor.selection = new vscode.Selection(line.start, line.end);
-    const trace = await settlesWithin(
-      vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
-      COMMAND_MS,
-      Commands.decodeSelection,
-    );
+    await selectSampleLine();
+    const trace = await decodeSelection(COMMAND_MS);
     assert.ok(trace && trace.generated.length > 0, 'Decode Selection generated tokens');
     decoded = trace;
   });

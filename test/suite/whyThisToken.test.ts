@@ -9,7 +9,7 @@ import type { Occlusion } from '../../src/core/interventions/occlude';
 import type { Trace } from '../../src/core/trace/types';
 import { Commands } from '../../src/host/commands';
 import type { DecoderLensApi } from '../../src/host/extension';
-import { activateExtension, settlesWithin } from './helpers';
+import { activateExtension, decodeSelection, selectSampleLine, settlesWithin } from './helpers';
 
 const COMMAND_MS = 90_000;
 
@@ -20,15 +20,8 @@ suite('Why This Token? (occlusion in the editor)', () => {
 
   suiteSetup(async () => {
     api = (await activateExtension()).exports as DecoderLensApi;
-    const folder = vscode.workspace.workspaceFolders![0].uri;
-    editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'sample.txt')));
-    const line = editor.document.lineAt(0).range;
-    editor.selection = new vscode.Selection(line.start, line.end);
-    const trace = await settlesWithin(
-      vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
-      COMMAND_MS,
-      Commands.decodeSelection,
-    );
+    editor = await selectSampleLine();
+    const trace = await decodeSelection(COMMAND_MS);
     assert.ok(trace && trace.generated.length > 0, 'Decode Selection generated tokens');
     decoded = trace;
   });

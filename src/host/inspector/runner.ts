@@ -1,5 +1,4 @@
 /** The inspector's decodes, run by the worker: reruns with progress in the UI, probes quietly in the background. */
-import { statSync } from 'node:fs';
 import { factsFromInputs, type CheckContext, type ModelFacts } from '../../core/masks';
 import * as vscode from 'vscode';
 import type { Trace } from '../../core/trace/types';
@@ -8,12 +7,6 @@ import { readSettings } from '../settings';
 import type { WorkerClient } from '../workerClient';
 import type { InspectorRunner } from './session';
 import { workerCompute } from './workerCompute';
-
-/**
- * Asking the worker for a model's graph facts reads every graph again beside the open sessions (memory).
- * Above this size the checks that need them (padding, graph facts) go without rather than doing that.
- */
-export const FACTS_MAX_BYTES = 256 * 1024 * 1024;
 
 export function workerRunner(worker: WorkerClient): InspectorRunner {
   return {
@@ -25,8 +18,8 @@ export function workerRunner(worker: WorkerClient): InspectorRunner {
       const connection = await worker.get();
       return connection.request('decode', { executionProviders: settings.executionProviders, ...options, modelPath }, { signal });
     },
+    // The graph facts come from the lazy reader (structure only, seeking past the weights), so any size is cheap.
     async facts(trace: Trace): Promise<ModelFacts & { checks?: CheckContext }> {
-      if (filesSize(trace.model.files) > FACTS_MAX_BYTES) return {};
       const connection = await worker.get();
       const { context, inputs } = await connection.request('checkFacts', {
         modelPath: trace.model.path,
@@ -36,16 +29,4 @@ export function workerRunner(worker: WorkerClient): InspectorRunner {
       return { ...(trace.model.architecture === 'decoder-only' ? factsFromInputs(inputs) : {}), checks: context };
     },
   };
-}
-
-function filesSize(files: string[]): number {
-  let total = 0;
-  for (const f of files) {
-    try {
-      total += statSync(f).size;
-    } catch {
-      return Infinity;
-    }
-  }
-  return total;
 }
