@@ -37,6 +37,7 @@ export function run(): Promise<void> {
   for (const f of files) mocha.addFile(path.join(dir, f));
   // The code-server harness shows the extension host's console from this line on (the workbench logs before it).
   console.log(`decoder-lens-suite: running ${files.length} test file(s) in VS Code ${vscode.version}`);
+  echoErrorMessages();
 
   return new Promise((resolve, reject) => {
     const results: SuiteResults = { passed: 0, failed: 0, skipped: 0, failures: [], durationMs: 0 };
@@ -73,4 +74,16 @@ function report(results: SuiteResults): void {
   console.log(`decoder-lens-suite: ${results.passed} passed, ${results.failed} failed, ${results.skipped} skipped`);
   const file = process.env.DECODER_LENS_TEST_RESULTS;
   if (file) fs.writeFileSync(file, JSON.stringify(results, null, 2));
+}
+
+/**
+ * Every error message the extension shows goes to the log as well: a decode that returns nothing in a test then
+ * says why (the message names the file or value). Tests that watch the messages themselves still see each call.
+ */
+function echoErrorMessages(): void {
+  const show = vscode.window.showErrorMessage;
+  (vscode.window as { showErrorMessage: unknown }).showErrorMessage = (message: string, ...rest: unknown[]) => {
+    console.log(`  [error message] ${message}`);
+    return (show as (...args: unknown[]) => unknown).call(vscode.window, message, ...rest);
+  };
 }

@@ -49,8 +49,15 @@ suite('Score Selection', () => {
     assert.ok(decoded && decoded.generated.length > 0);
     for (let i = 1; i < n; i++) assert.ok(Math.abs(decoded.inputProbs[i] - scored.inputProbs[i]) < 1e-5, `p(token ${i})`);
 
-    // The result decorates the text (surprisal tint) and shows no continuation.
-    await run(Commands.scoreSelection);
+    // The result decorates the text (surprisal tint) and shows no continuation. Back in the editor first, with the
+    // line selected, as a person would be (the panel and views opened by the decodes may hold the focus).
+    editor = await vscode.window.showTextDocument(editor.document, editor.viewColumn);
+    editor.selection = new vscode.Selection(line.start, line.end);
+    const rescored = await run(Commands.scoreSelection);
+    assert.ok(
+      rescored,
+      `the second Score Selection returned a trace (active editor: ${vscode.window.activeTextEditor?.document.uri.toString()})`,
+    );
     const applied = api.decorations.applied.get(editor.document.uri.toString());
     assert.ok(applied && applied.tinted > 0);
     assert.deepEqual(applied.ghost, []);
