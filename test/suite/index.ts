@@ -77,13 +77,19 @@ function report(results: SuiteResults): void {
 }
 
 /**
- * Every error message the extension shows goes to the log as well: a decode that returns nothing in a test then
+ * Every message the extension shows (error, warning, information) goes to the log as well: a decode that returns nothing in a test then
  * says why (the message names the file or value). Tests that watch the messages themselves still see each call.
  */
 function echoErrorMessages(): void {
-  const show = vscode.window.showErrorMessage;
-  (vscode.window as { showErrorMessage: unknown }).showErrorMessage = (message: string, ...rest: unknown[]) => {
-    console.log(`  [error message] ${message}`);
-    return (show as (...args: unknown[]) => unknown).call(vscode.window, message, ...rest);
-  };
+  for (const [kind, name] of [
+    ['error', 'showErrorMessage'],
+    ['warning', 'showWarningMessage'],
+    ['information', 'showInformationMessage'],
+  ] as const) {
+    const show = vscode.window[name] as (...args: unknown[]) => unknown;
+    (vscode.window as Record<string, unknown>)[name] = (message: string, ...rest: unknown[]) => {
+      console.log(`  [${kind} message] ${message}`);
+      return show.call(vscode.window, message, ...rest);
+    };
+  }
 }

@@ -97,7 +97,11 @@ suite('Decode Selection asks which model when the workspace has several', () => 
       const after = await api.registry.active();
       assert.deepEqual([after.source, after.path], ['chosen', path.join(folder, 'gpt-a')]);
 
-      // Remembered: the next decode asks nothing.
+      // Remembered: the next decode asks nothing. (Back in the editor first, as a person would be: the panel and
+      // the quick pick that just closed may hold the focus.)
+      editor = await vscode.window.showTextDocument(editor.document, editor.viewColumn);
+      const line = editor.document.lineAt(0).range;
+      editor.selection = new vscode.Selection(line.start, line.end);
       const again = await settlesWithin(
         vscode.commands.executeCommand<Trace | undefined>(Commands.decodeSelection),
         60_000,

@@ -200,7 +200,11 @@ export class ComparePanels extends Disposable {
       throw new Error(vscode.l10n.t('This comparison is not of two models: run “Decoder Lens: Bisect Against…” to pick the second model.'));
     const report = await this.deps.bisect(open.models);
     const panel = this.panels.current;
-    if (panel?.comparison?.compareId === open.compareId) panel.show({ ...panel.comparison, bisect: report });
+    if (panel?.comparison?.compareId === open.compareId) {
+      // The verdict is what the person asked for: bring the view back if another panel covered it meanwhile.
+      this.panels.open();
+      panel.show({ ...panel.comparison, bisect: report });
+    }
     return report;
   }
 
