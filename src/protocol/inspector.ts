@@ -4,7 +4,7 @@
  * Type-only for the webview (it may not import the core).
  */
 import type { KindDivergence, RunComparison, StepDelta } from '../core/masks/compare';
-import type { GridRequest, PooledGrid } from '../core/masks/grids';
+import type { GridRequest, PooledGrid, PooledImplied } from '../core/masks/grids';
 import type { CheckContext, Finding, ProbeId, ProbeResult, TapFacts } from '../core/masks/types';
 import type { AttentionCapture, MaskCapture, Trace } from '../core/trace/types';
 import type { AttentionKind, TopToken, ViewModel, ViewToken } from './trace';
@@ -16,58 +16,18 @@ import type { Method } from './rpc';
  * The mask a fused kernel applies inside itself (GroupQueryAttention, com.microsoft Attention, ONNX Attention
  * is_causal), as the op's inputs and attributes imply it, beside the one observed in the captured probabilities.
  */
-export interface InspectorImplied {
-  /** The op type without its domain ('GroupQueryAttention') and the node's graph name: "implied by <op> (<node>)". */
-  op: string;
-  node: string;
-  /** What the op's inputs and attributes say ('causal, local_window_size=3, seqlens_k …'), in the core's words. */
-  detail: string;
-  /** [row][col] 1 where the op lets the query see the key (a block: only when it lets every cell of it be seen). */
-  visible: Uint8Array;
-  /** [row][col] 1 where some head's captured probability is not exactly zero; null when no attention was captured. */
-  observed: Uint8Array | null;
-  /** [row][col] 1 where implied and observed differ (a block: when any cell of it does). */
-  differs: Uint8Array;
-  /** Cells (of the whole grid, not the block) where they differ. */
-  differing: number;
-  /** The capture stored probabilities in 8 or 16 bits: a probability under this reads as zero (0 = exact). */
-  zeroBelow: number;
-}
+export type InspectorImplied = PooledImplied;
 
 /**
  * One layer's mask as the model applied it, next to what it should be. The arrays hold rows × cols cells: the
  * whole grid at full resolution when it is small, else downsampled (each cell a qStep × kStep block from (q0, k0),
  * the hidden bit kept: a block is hidden when any cell of it is) or a block of it (the view's zoom).
  */
-export interface InspectorGrid {
-  layer: number;
-  kind: AttentionKind;
-  /** The grid's full size. */
-  queries: number;
-  keys: number;
-  /** The cells sent. */
-  q0: number;
-  k0: number;
-  rows: number;
-  cols: number;
-  qStep: number;
-  kStep: number;
-  /** [query][key] 1 where the model let the query see the key; null when no mask was captured for this layer. */
-  applied: Uint8Array | null;
-  /** [query][key] 1 where the input mask and causality say the query may see the key. */
-  expected: Uint8Array;
+export type InspectorGrid = Omit<PooledGrid, 'weight' | 'implied'> & {
   /** [query][key] √(largest weight over heads) as a byte (the panel's encoding), 0 where nothing was captured. */
   weight: Uint8Array;
-  /**
-   * [query][key] 1 where the mask differs from what it should be (without a captured mask: where it reads a key
-   * it should not); a block when any cell of it does.
-   */
-  differs: Uint8Array;
-  /** Cells of the whole grid (not the blocks sent) that differ. */
-  differing: number;
-  /** Fused ops: the mask their kernel applies, beside the observed one; null for a graph-built mask. */
   implied: InspectorImplied | null;
-}
+};
 
 /** Which cells of a grid to send: at most maxRows × maxCols, of the block from (q0, k0) (default: the whole grid). */
 export interface InspectorGridRequest {

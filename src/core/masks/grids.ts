@@ -24,15 +24,22 @@ export interface GridRequest extends GridWindow {
   layer: number;
 }
 
-/** A fused op's implied mask beside the observed one, pooled like the grid (see the protocol's InspectorImplied). */
+/** A fused op's implied mask beside the observed one, pooled like the grid. */
 export interface PooledImplied {
+  /** The op type without its domain ('GroupQueryAttention') and the node's graph name: "implied by <op> (<node>)". */
   op: string;
   node: string;
+  /** What the op's inputs and attributes say ('causal, local_window_size=3, seqlens_k …'), in the core's words. */
   detail: string;
+  /** [row][col] 1 where the op lets the query see the key (a block: only when it lets every cell of it be seen). */
   visible: Uint8Array;
+  /** [row][col] 1 where some head's captured probability is not exactly zero; null when no attention was captured. */
   observed: Uint8Array | null;
+  /** [row][col] 1 where implied and observed differ (a block: when any cell of it does). */
   differs: Uint8Array;
+  /** Cells (of the whole grid, not the block) where they differ. */
   differing: number;
+  /** The capture stored probabilities in 8 or 16 bits: a probability under this reads as zero (0 = exact). */
   zeroBelow: number;
 }
 
@@ -43,19 +50,30 @@ export interface PooledImplied {
 export interface PooledGrid {
   layer: number;
   kind: AttentionKind;
+  /** The grid's full size. */
   queries: number;
   keys: number;
+  /** The cells sent. */
   q0: number;
   k0: number;
   rows: number;
   cols: number;
   qStep: number;
   kStep: number;
+  /** [query][key] 1 where the model let the query see the key; null when no mask was captured for this layer. */
   applied: Uint8Array | null;
+  /** [query][key] 1 where the input mask and causality say the query may see the key. */
   expected: Uint8Array;
+  /** [query][key] the largest weight over heads as a probability (the host encodes it as the view's byte). */
   weight: Float32Array;
+  /**
+   * [query][key] 1 where the mask differs from what it should be (without a captured mask: where it reads a key
+   * it should not); a block when any cell of it does.
+   */
   differs: Uint8Array;
+  /** Cells of the whole grid (not the blocks sent) that differ. */
   differing: number;
+  /** Fused ops: the mask their kernel applies, beside the observed one; null for a graph-built mask. */
   implied: PooledImplied | null;
 }
 
