@@ -46,6 +46,8 @@ export async function run({ page, shot, log }) {
     undefined,
     { timeout: 20_000 },
   );
+  // The title changes at once; the head's matrix arrives from the host after it.
+  await panel.waitForSelector('.head-view[data-shows="cross 1 2"]', { timeout: 20_000 });
   // The head's grid is painted over the source tokens (keys), and reads out as a probability on a source token.
   const painted = await panel.$eval('.head-canvas', (c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -58,16 +60,19 @@ export async function run({ page, shot, log }) {
   await panel.focus('.head-canvas');
   for (let i = 0; i < SOURCE_TOKENS.length; i++) await page.keyboard.press('ArrowLeft');
   const row = [];
+  let query = '';
   for (let k = 0; k < SOURCE_TOKENS.length; k++) {
     if (k) await page.keyboard.press('ArrowRight');
     const readout = (await panel.textContent('.head-view .readout')) ?? '';
     const m = /^Query (\d+) “([^”]*)” → key (\d+) “([^”]*)”: ([\d.e+-]+)(%?)/.exec(readout);
     assert.ok(m, `the readout names a query, a key and a probability: ${readout}`);
     assert.equal(Number(m[3]), k, readout);
+    if (k) assert.equal(m[1], query, `the arrow keys move the key, not the query: ${readout}`);
+    query = m[1];
     assert.equal(m[4].replace(/^[·▁]/, ''), SOURCE_TOKENS[k], 'the keys of a cross-attention head are the source tokens');
     row.push(Number(m[5]) / (m[6] ? 100 : 1));
   }
-  log(`cross-attention layer 1 · head 2, query 0: ${row.map((p) => p.toFixed(3)).join(' ')}`);
+  log(`cross-attention layer 1 · head 2, query ${query}: ${row.map((p) => p.toFixed(3)).join(' ')}`);
   const sum = row.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(sum - 1) < 0.01, `a query's weights over the source sum to 1 (the shown values, rounded): ${sum}`);
   await parkMouse(page);

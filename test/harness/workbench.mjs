@@ -68,7 +68,18 @@ export async function runFromPalette(page, text, expect = text, { timeout = 20_0
   if (replacePrefix) await input.fill(text);
   else await page.keyboard.type(text, { delay: 10 });
   const row = `.quick-input-widget .monaco-list-row[aria-label*="${expect.replace(/"/g, '\\"')}"]`;
-  await page.waitForSelector(row, { state: 'visible', timeout });
+  const found = await page.waitForSelector(row, { state: 'visible', timeout: timeout / 2 }).catch(() => null);
+  if (!found) {
+    // Keys typed while the workbench moved focus (a webview taking it, a tab opening) can be lost: say what the
+    // box held, then type it again as a person would.
+    const held = await input.inputValue().catch(() => '?');
+    const rows = await page.$$eval('.quick-input-widget .monaco-list-row', (r) => r.slice(0, 5).map((x) => x.getAttribute('aria-label')));
+    console.log(
+      `    palette: no "${expect}" row after typing; the box held ${JSON.stringify(held)}, rows ${JSON.stringify(rows)}; typing again`,
+    );
+    await input.fill(replacePrefix ? text : `>${text}`);
+    await page.waitForSelector(row, { state: 'visible', timeout });
+  }
   // Let the list settle on the best match before accepting it.
   await sleep(300);
   await beforeAccept?.();

@@ -44,12 +44,29 @@ suite('Compare With… and the compare view', () => {
   });
 
   /** The view's report of what it drew for the comparison now shown. */
-  const rendered = (what: string) =>
-    until<CompareRendered>(what, () => {
-      const panel = compare.current;
-      const id = panel?.comparison?.compareId;
-      return id !== undefined && panel?.rendered?.compareId === id ? panel.rendered : undefined;
-    });
+  const rendered = (what: string) => {
+    let handshake = false;
+    void compare.current?.connection.ready.then(() => (handshake = true));
+    return until<CompareRendered>(
+      what,
+      () => {
+        const panel = compare.current;
+        const id = panel?.comparison?.compareId;
+        return id !== undefined && panel?.rendered?.compareId === id ? panel.rendered : undefined;
+      },
+      60_000,
+      // When it times out, say where the view was: hidden behind another panel, never loaded, or loaded and silent.
+      () => {
+        const c = compare.current?.panel;
+        const a = attention.current?.panel;
+        return [
+          c ? `compare: visible ${c.visible}, active ${c.active}, column ${c.viewColumn}, handshake ${handshake}` : 'no compare view',
+          `last drawn ${compare.current?.rendered?.compareId ?? 'nothing'} for ${compare.current?.comparison?.compareId ?? 'nothing'}`,
+          a ? `attention panel: visible ${a.visible}, column ${a.viewColumn}` : 'no attention panel',
+        ].join('; ');
+      },
+    );
+  };
 
   test('base vs fine-tuned: the view opens and draws where the generations part and where attention diverges', async () => {
     const result = await compareWith(vscode.Uri.file(finetuned));

@@ -261,6 +261,8 @@ export class PanelApp {
     this.painted.waited(meta.traceId, 'head', performance.now() - asked);
     const axes = axisTokens(meta, kind);
     this.headView.setMatrix(m, axes.queries, axes.keys, this.theme, this.lut, currentQuery(this.state));
+    // Which head the view now holds (the title changes at once, the matrix when it arrives): tests wait on it.
+    this.headView.element.dataset.shows = `${kind} ${layer} ${head}`;
     this.painted.drawn(meta.traceId, 'head');
   }
 

@@ -134,6 +134,7 @@ export class HeadView {
 
   clear(message: string): void {
     this.shown = undefined;
+    delete this.element.dataset.shows;
     this.painted = '';
     this.layout = undefined;
     this.canvas.width = this.canvas.height = 0;
