@@ -5,7 +5,6 @@
  * Run after the build: `node out/bench/panelData.js [--layers 12 --heads 12 --tokens 276 --bits 0|8|16]`
  * (add `--cpu-prof` to node for a profile).
  */
-import { poolAttention, runNow } from '../src/core/trace/attentionGrid';
 import { encodeTrace } from '../src/core/trace/file';
 import { toPanelData } from '../src/panelData/fromTrace';
 import { PanelDataService } from '../src/panelData/serve';
@@ -79,22 +78,6 @@ void (async () => {
   await longestBlock(`sliced: matrix L${last} head 0`, () => fresh.matrixSliced({ traceId: 'bench', kind: 'self', layer: last, head: 0 }));
   await longestBlock(`sliced: matrix L${last} mean`, () =>
     fresh.matrixSliced({ traceId: 'bench', kind: 'self', layer: last, head: 'mean' }),
-  );
-  // With the worker (the host's path in the extension): the host copies each capture to send it, and turns the
-  // pooled maxima into bytes; the pooling itself runs on the worker's thread.
-  await longestBlock('worker path, host: copy 4 MB slices', async () => {
-    for (const a of trace.attention) {
-      const stored = a.quantized ? a.quantized.codes : a.data;
-      const step = (4 * 2 ** 20) / stored.BYTES_PER_ELEMENT;
-      for (let offset = 0; offset < stored.length; offset += step) {
-        stored.slice(offset, offset + step);
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-    }
-  });
-  const pooled = runNow(poolAttention(trace.attention, trace.masks, 'self', 64));
-  await longestBlock('worker path, host: maxima → bytes', async () =>
-    new PanelDataService(toPanelData(trace, 'bench')).thumbnailsFrom({ traceId: 'bench', kind: 'self', size: 64 }, pooled),
   );
   await longestBlock('direct: thumbnails self 64', async () =>
     new PanelDataService(toPanelData(trace, 'bench')).thumbnails({ traceId: 'bench', kind: 'self', size: 64 }),

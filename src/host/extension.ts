@@ -59,8 +59,6 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const attention = new AttentionPanels(context.extensionUri, context.globalStorageUri, {
     log: (m) => log.warn(m),
     ablate: (trace, { heads, mode }) => ablateHeads({ worker, store, compare }, { heads, mode }, trace),
-    // The panel's grid and heads are served on the host in ~8 ms slices. Its worker path (panel/panelWorker.ts,
-    // tested) is not switched on: with it, views intermittently never drew in the real VS Code, cause not found.
   });
   const compare: ComparePanels = new ComparePanels(context.extensionUri, context.globalStorageUri, {
     showTrace: (trace, focus, storedAs): Promise<unknown> => attention.show(trace, focus, storedAs),

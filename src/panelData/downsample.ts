@@ -1,5 +1,5 @@
 /**
  * Shrinking a [rows][cols] matrix for thumbnails, DOM-free: the pooling lives in the core beside the attention
- * readers (the worker pools the grid too); re-exported here for the panel's data and its tests.
+ * readers; re-exported here for the panel's data and its tests.
  */
 export { binRange, maskedBlocks, maxPool, pooledSize } from '../core/trace/attentionGrid';

@@ -88,21 +88,6 @@ export class PanelDataService {
     return pending.then(cloneThumbs);
   }
 
-  /** Whether matrix() for this head reads more than a copy (a compact head to decode, or the heads to average). */
-  matrixIsHeavy({ layer, kind, head }: MatrixParams): boolean {
-    const a = this.capture(layer, kind);
-    return head === 'mean' ? a.heads > 1 && !this.means.has(`${a.kind}:${a.layer}`) : !!(a.quantized || a.topK);
-  }
-
-  /** matrix()'s answer around a head's values computed elsewhere (the worker), with this trace's mask. */
-  matrixFrom({ layer, kind }: MatrixParams, data: Float32Array): MatrixResult {
-    const a = this.capture(layer, kind);
-    if (data.length !== a.queries * a.keys)
-      fail(`Layer ${layer} ${kind} attention has ${a.queries} × ${a.keys} cells, not ${data.length}.`);
-    const mask = this.mask(a);
-    return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: maskVisible(mask).slice() } : {}) };
-  }
-
   /** As matrix(), decoding a compact head (or averaging the heads) a band of rows per slice. */
   async matrixSliced(params: MatrixParams): Promise<MatrixResult> {
     const a = this.capture(params.layer, params.kind);
@@ -117,8 +102,8 @@ export class PanelDataService {
     return this.matrix(params);
   }
 
-  /** The grid's bytes from pooled maxima (computed here, or in the worker: see PanelCompute in the host). */
-  thumbnailsFrom({ kind, size }: ThumbnailParams, pooled: PooledAttention): ThumbnailResult {
+  /** The grid's bytes from the pooled maxima, cached. */
+  private thumbnailsFrom({ kind, size }: ThumbnailParams, pooled: PooledAttention): ThumbnailResult {
     const { rows, cols, heads, maxima, scales, squared } = pooled;
     const data = new Uint8Array(maxima.length);
     const cells = heads * rows * cols;
@@ -143,7 +128,7 @@ export class PanelDataService {
   }
 
   /** The cached grid, if this size was pooled before. */
-  cachedThumbnails({ kind, size }: ThumbnailParams): ThumbnailResult | undefined {
+  private cachedThumbnails({ kind, size }: ThumbnailParams): ThumbnailResult | undefined {
     const cached = this.thumbs.get(`${kind}:${size}`);
     return cached && cloneThumbs(cached);
   }

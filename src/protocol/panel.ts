@@ -4,8 +4,7 @@
  * The same handlers also serve the standalone HTML report from data embedded in the page.
  */
 import type { Method } from './rpc';
-import type { AttentionCapture, MaskCapture } from '../core/trace/types';
-import type { PooledAttention } from '../core/trace/attentionGrid';
+import type { AttentionCapture } from '../core/trace/types';
 import type { AttentionKind, StopReason, TopToken, ViewModel, ViewToken } from './trace';
 import type { ModelSummary } from './model';
 
@@ -210,30 +209,3 @@ export type PanelHostEvents = {
   /** A new trace was shown while the panel is live. */
   trace: PanelOpenResult;
 };
-
-/**
- * The panel's heavy requests (the grid's pooling, decoding or averaging a head) answered in the worker: the host
- * sends each shown trace's captures once, one per message, then asks by trace id.
- */
-export interface PanelTracePart {
-  traceId: string;
-  /** First: a new trace of this id starts (empty). */
-  start?: true;
-  /** A capture without its values (data and codes empty), and how many its stored array holds. */
-  attention?: { capture: AttentionCapture; length: number };
-  /**
-   * A slice of the stored values (float32 data, or the codes' bytes) of the trace's capture `index` (in the order
-   * sent) from `offset`: a 512 MB capture crosses in slices the host copies in a few milliseconds each.
-   */
-  values?: { index: number; offset: number; chunk: Float32Array | Uint8Array };
-  mask?: Omit<MaskCapture, 'raw'>;
-}
-export type PanelWorkerMethods = {
-  panelTrace: Method<PanelTracePart, void>;
-  /** The grid's pooled maxima (the host turns them into colour bytes and caches them). */
-  panelPool: Method<ThumbnailParams, PooledAttention>;
-  /** One head's probabilities, or their mean over heads, as float32 [query][key]. */
-  panelHead: Method<MatrixParams, Float32Array>;
-};
-/** How the worker's error starts when it does not hold the trace asked about (dropped, or the worker restarted). */
-export const PANEL_UNKNOWN_TRACE = 'The worker does not hold this panel trace';

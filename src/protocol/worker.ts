@@ -10,7 +10,6 @@ import type { Trace, TraceAblation } from '../core/trace/types';
 import type { Method } from './rpc';
 import type { MasksWorkerMethods } from './inspector';
 import type { ModelSummary } from './model';
-import type { PanelWorkerMethods } from './panel';
 
 export interface DecodeRequest extends Partial<Omit<DecodeOptions, 'text'>> {
   modelPath: string;
@@ -109,7 +108,6 @@ export type WorkerMethods = {
   patch: Method<PatchRequest, PatchResult, DecodeProgress>;
   /** The layer bisector: where B departs from A, and which of A's residuals spliced into B restores it; progress counts A's decode steps, then layers. */
   bisect: Method<BisectRequest, BisectReport, DecodeProgress>;
-} & MasksWorkerMethods &
-  PanelWorkerMethods;
+} & MasksWorkerMethods;
 
 export type WorkerEvents = Record<string, never>;

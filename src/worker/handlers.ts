@@ -16,7 +16,6 @@ import type { Handlers } from '../protocol/rpc';
 import type { WorkerMethods } from '../protocol/worker';
 import { SerialQueue } from './serialQueue';
 import { masksHandlers } from './masksHandlers';
-import { panelHandlers } from './panelHandlers';
 
 /** The worker's request handlers: every ORT session lives here, never on the extension host. */
 export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMethods> {
@@ -115,8 +114,6 @@ export function createHandlers(sessions = new SessionCache()): Handlers<WorkerMe
     },
     // The Masks view's grids and checks: not queued behind decodes (they read no session).
     ...masksHandlers(),
-    // The attention panel's grid and heads: likewise.
-    ...panelHandlers(),
   };
 }
 

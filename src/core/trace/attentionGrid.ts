@@ -1,8 +1,9 @@
 /**
  * A trace's attention pooled down for the panel's grid of thumbnails: every head max-pooled to at most size × size
  * blocks (max-pooling keeps a sharp pattern, a diagonal or one attended token, visible where averaging would fade
- * it), and the blocks a layer's mask hides whole. Pure and vscode-free, in the core so the worker can run it: at
- * T = 4,096 × 384 heads the grid is billions of reads, which the extension host cannot spend.
+ * it), and the blocks a layer's mask hides whole. Pure and vscode-free; written as Work that yields every
+ * millisecond or so: at T = 4,096 × 384 heads the grid is billions of reads, which the extension host serves in
+ * slices with its event loop free between them (PanelDataService.thumbnailsSliced).
  */
 import { attentionStore, attentionTopRow } from './attention';
 import { maskVisible } from './masks';

@@ -19,7 +19,6 @@ import { dataHandlers, type PanelDataService } from '../../panelData/serve';
 import { OwnedWebviewPanel } from '../singletonPanel';
 import { webviewPort } from '../webviewHtml';
 import { saveHtmlReport, savePng } from './exportFiles';
-import type { PanelCompute } from './panelWorker';
 
 export type PanelHostConnection = Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>;
 
@@ -44,19 +43,10 @@ export class AttentionPanel extends OwnedWebviewPanel {
     panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
     ablate?: (trace: Trace, request: AblateHeadsRequest) => Promise<unknown>,
-    compute?: PanelCompute,
   ) {
     super(panel, extensionUri, { view: 'panel', title: 'Decoder Lens: Attention' });
-    const data = dataHandlers((id) => (this.shown?.id === id ? this.shown.service : undefined));
     this.connection = new Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>(webviewPort(panel.webview), {
-      ...data,
-      // The grid and heavy heads: pooled and decoded in the worker when there is one (see panelWorker.ts).
-      ...(compute
-        ? {
-            thumbnails: (p, c) => (this.shown?.id === p.traceId ? compute.thumbnails(this.shown.service, p) : data.thumbnails(p, c)),
-            matrix: (p, c) => (this.shown?.id === p.traceId ? compute.matrix(this.shown.service, p) : data.matrix(p, c)),
-          }
-        : {}),
+      ...dataHandlers((id) => (this.shown?.id === id ? this.shown.service : undefined)),
       open: () => this.openResult(),
       savePng: async ({ name, png }) => ({ saved: await savePng(name, png) }),
       exportHtml: async () => ({ saved: this.shown ? await saveHtmlReport(this.shown.service.data, extensionUri) : null }),

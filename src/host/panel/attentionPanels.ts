@@ -12,7 +12,6 @@ import { SingletonPanel } from '../singletonPanel';
 import { AttentionPanel, type ShownTrace } from './attentionPanel';
 import { toPanelData } from '../../panelData/fromTrace';
 import { TraceStorage } from './traceStorage';
-import type { PanelCompute } from './panelWorker';
 
 export class AttentionPanels extends Disposable {
   private readonly panels: SingletonPanel<AttentionPanel>;
@@ -29,11 +28,6 @@ export class AttentionPanels extends Disposable {
       log?: (message: string) => void;
       /** "Ablate and rerun" from the model grid: reruns this trace with the heads ablated. */
       ablate?: (trace: Trace, request: AblateHeadsRequest) => Promise<unknown>;
-      /**
-       * Where the grid and heavy heads are computed off the host's thread (workerPanelCompute); without it the host
-       * serves them itself, in slices.
-       */
-      compute?: PanelCompute;
     } = {},
   ) {
     super();
@@ -44,7 +38,7 @@ export class AttentionPanels extends Disposable {
         viewType: AttentionPanel.viewType,
         title: 'Decoder Lens',
         extensionUri,
-        wrap: (webviewPanel) => new AttentionPanel(webviewPanel, extensionUri, options.ablate, options.compute),
+        wrap: (webviewPanel) => new AttentionPanel(webviewPanel, extensionUri, options.ablate),
         restore: (panel, state) => this.restore(panel, state),
       }),
     );
