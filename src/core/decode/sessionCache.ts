@@ -350,7 +350,7 @@ const released = new WeakSet<ort.InferenceSession>();
  * rewrite in place would mix old and new weights, and a run over a truncated file ends the process (SIGBUS). Each
  * run checks the file's stamp first (a stat, microseconds); the cache then hands out a session of the new file.
  */
-function runsOnlyWhileUnchanged(file: string, stamp: string, session: ort.InferenceSession): ort.InferenceSession {
+export function runsOnlyWhileUnchanged(file: string, stamp: string, session: ort.InferenceSession): ort.InferenceSession {
   const run = session.run.bind(session) as (...args: unknown[]) => ReturnType<ort.InferenceSession['run']>;
   session.run = ((...args: unknown[]) => {
     let now: string;
@@ -380,7 +380,7 @@ async function release(entry: Entry): Promise<void> {
   }
 }
 
-function fileStamp(file: string): string {
+export function fileStamp(file: string): string {
   try {
     const s = statSync(file);
     return `${s.size}:${s.mtimeMs}`;

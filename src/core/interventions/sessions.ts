@@ -3,7 +3,7 @@
 // hide them, so the loop feeds and checks the model's own inputs only.
 import * as ort from 'onnxruntime-node';
 import { DecoderLensError } from '../errors';
-import { externalDataOptions, SESSION_OPTIONS, sessionTaps } from '../decode/sessionCache';
+import { externalDataOptions, fileStamp, runsOnlyWhileUnchanged, SESSION_OPTIONS, sessionTaps } from '../decode/sessionCache';
 import type { DecodeSession, SessionOptions, SessionSource } from '../decode/session';
 import { TOP_K_SHOWN } from '../decode/steps';
 import { logitSummaryAppendix, SUMMARY_OUTPUTS } from '../lens/summary';
@@ -62,6 +62,7 @@ export class HookedSessions implements SessionSource {
   private async create(file: string, taps: boolean, executionProviders: string[]): Promise<HookedSession> {
     let hooks: HookPlan | undefined;
     let float32Logits = false;
+    const stamp = fileStamp(file);
     const tapped = await buildTappedModel(
       file,
       taps ? {} : { attention: 'none', masks: 'none', hidden: 'none' },
@@ -76,6 +77,8 @@ export class HookedSessions implements SessionSource {
           residualPatches: this.options.residualPatches ?? true,
         });
       },
+      // ONNX Runtime reads the weights from the model file itself, as the decode's sessions do: no copy in memory.
+      { weights: 'referenced' },
     );
     let inner: ort.InferenceSession;
     try {
@@ -91,6 +94,7 @@ export class HookedSessions implements SessionSource {
         file,
       );
     }
+    if (tapped.externalDataDir) inner = runsOnlyWhileUnchanged(file, stamp, inner);
     const plan = hooks!;
     const hooked: HookedSession = {
       file,
