@@ -78,7 +78,30 @@ export function registerCommand<K extends CommandId>(
   id: K,
   run: (...args: CommandArgs<K>) => unknown,
 ): vscode.Disposable {
-  return commands.registerCommand(id, run as (...args: unknown[]) => unknown);
+  return commands.registerCommand(id, (...args: unknown[]) => {
+    const result = (run as (...a: unknown[]) => unknown)(...args);
+    return result instanceof Promise ? result.then(crossesAsSummary) : crossesAsSummary(result);
+  });
+}
+
+/**
+ * A command run from the palette, a menu or a keybinding is run for the workbench, which receives its result over
+ * VS Code's RPC serialized with JSON.stringify: for a trace, tens of MB of typed arrays as JSON text. Profiled on
+ * a GPT-2-small model at 256 + 20 tokens, that held the extension host ~7 s after every Decode Selection, before the
+ * panel could be served. The workbench never reads the result, so it gets a summary (the result's own strings,
+ * numbers and booleans); callers in the extension host (the API, the tests) get the object itself, which this
+ * leaves unchanged but for a non-enumerable toJSON (structured clone and Object.keys do not see it).
+ */
+export function crossesAsSummary<T>(result: T): T {
+  if (result === null || typeof result !== 'object' || !Object.isExtensible(result) || Object.hasOwn(result, 'toJSON')) return result;
+  Object.defineProperty(result, 'toJSON', { value: () => primitivesOf(result), enumerable: false, configurable: true });
+  return result;
+}
+
+function primitivesOf(value: object): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, v] of Object.entries(value)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[key] = v;
+  return out;
 }
 
 export function executeCommand<K extends CommandId, R = unknown>(

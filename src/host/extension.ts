@@ -19,6 +19,7 @@ import { MasksViewProvider } from './inspector/masksView';
 import { workerRunner } from './inspector/runner';
 import { AttentionPanels } from './panel';
 import { log } from './log';
+import { profileHostIfAsked } from './hostProfile';
 import { ModelRegistry } from './models/modelRegistry';
 import { ModelPreparer } from './models/prepareModel';
 import { selectModel } from './models/selectModel';
@@ -49,6 +50,8 @@ export interface DecoderLensApi {
 export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const subscriptions = context.subscriptions;
   subscriptions.push(log);
+  const profiling = profileHostIfAsked((m) => log.info(m));
+  if (profiling) subscriptions.push(profiling);
   const worker = new WorkerClient(context.extensionPath);
   subscriptions.push({ dispose: () => void worker.dispose() });
   const registry = new ModelRegistry(context.workspaceState, path.join(context.extensionPath, 'dist', 'demo-model'));
