@@ -94,12 +94,23 @@ export class PanelDataService {
     if ((params.head !== 'mean' && !a.quantized) || a.topK) return this.matrix(params);
     if (params.head === 'mean' && (a.heads === 1 || this.means.has(`${a.kind}:${a.layer}`))) return this.matrix(params);
     if (params.head === 'mean') this.means.set(`${a.kind}:${a.layer}`, await runSliced(headMeanWork(a)));
-    else {
-      const data = await runSliced(decodeHeadWork(a, this.headIndex(a, params.head)));
-      const mask = this.mask(a);
-      return { queries: a.queries, keys: a.keys, data, ...(mask ? { visible: maskVisible(mask).slice() } : {}) };
-    }
+    else return this.headCodes(a, this.headIndex(a, params.head));
     return this.matrix(params);
+  }
+
+  /** A compact head as its codes (a copy of its stretch of the capture), decoded by the panel (expandMatrix). */
+  private headCodes(a: PanelAttention, head: number): MatrixResult {
+    const q = a.quantized!;
+    const bytes = (q.bits / 8) * a.queries * a.keys;
+    const from = (a.headAveraged ? 0 : head) * bytes;
+    const mask = this.mask(a);
+    return {
+      queries: a.queries,
+      keys: a.keys,
+      data: new Float32Array(0),
+      codes: { bits: q.bits, ...(q.coding ? { coding: q.coding } : {}), bytes: q.codes.slice(from, from + bytes) },
+      ...(mask ? { visible: maskVisible(mask).slice() } : {}),
+    };
   }
 
   /** The grid's bytes from the pooled maxima, cached. */
@@ -245,25 +256,6 @@ async function runSliced<T>(work: Work<T>, budgetMs = 8): Promise<T> {
 
 /** Rows decoded or averaged per slice: about 256 K values. */
 const rowsPerSlice = (a: PanelAttention, reads: number) => Math.max(1, Math.floor(2 ** 18 / Math.max(1, a.keys * reads)));
-
-/** One head as fresh float32, as attentionHead(a, head, true) decodes it, a band of rows per slice. */
-function* decodeHeadWork(a: PanelAttention, head: number): Work<Float32Array> {
-  const { values, scale, squared } = attentionStore(a);
-  const out = new Float32Array(a.queries * a.keys);
-  const base = head * a.queries * a.keys;
-  const step = rowsPerSlice(a, 1) * a.keys;
-  for (let from = 0; from < out.length; from += step) {
-    const end = Math.min(out.length, from + step);
-    if (squared)
-      for (let i = from; i < end; i++) {
-        const r = values[base + i] * scale;
-        out[i] = r * r;
-      }
-    else for (let i = from; i < end; i++) out[i] = values[base + i] * scale;
-    yield;
-  }
-  return out;
-}
 
 /** The mean over heads, summed in attentionHeadMean's order and precision (equal values), a band per slice. */
 function* headMeanWork(a: PanelAttention): Work<Float32Array> {

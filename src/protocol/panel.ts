@@ -59,8 +59,13 @@ export interface MatrixParams {
 export interface MatrixResult {
   queries: number;
   keys: number;
-  /** [query][key] probabilities. */
+  /** [query][key] probabilities; empty when `codes` carries them. */
   data: Float32Array;
+  /**
+   * The head as the capture stored it (8- or 16-bit codes, QuantizedCapture's layout and coding): a quarter or half
+   * of float32 on the wire, and nothing for the host to decode. Read with panelData's expandMatrix.
+   */
+  codes?: { bits: 8 | 16; coding?: 'sqrt'; bytes: Uint8Array };
   /** [query][key] 1 where the model let the query see the key; absent when no mask was captured. */
   visible?: Uint8Array;
 }

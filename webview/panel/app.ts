@@ -14,6 +14,7 @@ import type {
   PanelTraceMeta,
   PanelUiState,
 } from '../../src/protocol/panel';
+import { expandMatrix } from '../../src/panelData/expandMatrix';
 import { buildLut } from '../../src/panelData/colorScale';
 import { el } from '../shared/dom';
 import { t } from '../shared/strings';
@@ -260,7 +261,7 @@ export class PanelApp {
     if (!m || ticket !== this.seq.matrix) return;
     this.painted.waited(meta.traceId, 'head', performance.now() - asked);
     const axes = axisTokens(meta, kind);
-    this.headView.setMatrix(m, axes.queries, axes.keys, this.theme, this.lut, currentQuery(this.state));
+    this.headView.setMatrix(expandMatrix(m), axes.queries, axes.keys, this.theme, this.lut, currentQuery(this.state));
     // Which head the view now holds (the title changes at once, the matrix when it arrives): tests wait on it.
     this.headView.element.dataset.shows = `${kind} ${layer} ${head}`;
     this.painted.drawn(meta.traceId, 'head');

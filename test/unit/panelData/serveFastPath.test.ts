@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { attentionAt, attentionHeadMean, attentionQueryRow, attentionValues } from '../../../src/core/trace/attention';
 import { probToByte } from '../../../src/panelData/colorScale';
 import { binRange, pooledSize } from '../../../src/panelData/downsample';
+import { expandMatrix } from '../../../src/panelData/expandMatrix';
 import { toPanelData } from '../../../src/panelData/fromTrace';
 import { dataHandlers, PanelDataService } from '../../../src/panelData/serve';
 import { entropyBits } from '../../../src/panelData/stats';
@@ -99,7 +100,14 @@ for (const mode of modes) {
     assert.notEqual(a.data.buffer, b.data.buffer);
     for (const head of [0, 2, 'mean'] as const)
       for (const layer of [0, 1]) {
-        const got = await handlers.matrix({ traceId: 't', kind: 'self', layer, head }, context);
+        const sent = await handlers.matrix({ traceId: 't', kind: 'self', layer, head }, context);
+        // A compact capture's single head crosses as its own codes, a quarter (8-bit) or half (16-bit) of float32.
+        if (bits && head !== 'mean') {
+          assert.equal(sent.data.length, 0);
+          assert.equal(sent.codes?.bytes.length, (bits / 8) * 90_000);
+          assert.equal(sent.codes?.coding, mode === 'sqrt' ? 'sqrt' : undefined);
+        } else assert.equal(sent.codes, undefined);
+        const got = expandMatrix(sent);
         assert.deepEqual(got, direct.matrix({ traceId: 't', kind: 'self', layer, head }), `layer ${layer} head ${head}`);
         const want =
           head === 'mean'
