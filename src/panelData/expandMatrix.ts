@@ -1,27 +1,47 @@
 /**
- * A head as the panel draws it: float32 probabilities. The host sends a compact capture's head as its codes
- * (MatrixResult.codes, a quarter of float32 for 8-bit codes at T = 4,096: 16 MB instead of 64 MB); the webview
- * decodes them here, with the core's own decoder, so the panel shows exactly what attentionHead reads.
+ * A head as the panel draws it: float32 probabilities. The host sends a compact capture's head as it is stored —
+ * 8- or 16-bit codes (MatrixResult.codes: 16 MB instead of 64 MB at 4,096² for 8 bits) or each row's top k
+ * (MatrixResult.topK: ~1.4 MB at k = 56) — and the webview expands it here with the core's own reader, so the panel
+ * shows exactly what attentionHead reads.
  */
 import { attentionHead } from '../core/trace/attention';
+import { maskVisible } from '../core/trace/masks';
+import type { AttentionCapture } from '../core/trace/types';
 import type { MatrixResult } from '../protocol/panel';
 
 export function expandMatrix(m: MatrixResult): MatrixResult {
-  if (!m.codes) return m;
-  const { bits, coding, bytes } = m.codes;
-  if (bytes.length !== (bits / 8) * m.queries * m.keys)
-    throw new RangeError(
-      `A ${m.queries} × ${m.keys} head needs ${(bits / 8) * m.queries * m.keys} bytes of ${bits}-bit codes, not ${bytes.length}.`,
-    );
-  const head = {
+  const visible = m.visibleBands
+    ? maskVisible({ queries: m.queries, keys: m.keys, visible: new Uint8Array(0), bands: m.visibleBands })
+    : m.visible;
+  const stored = storedHead(m);
+  if (!stored) return { queries: m.queries, keys: m.keys, data: m.data, ...(visible ? { visible } : {}) };
+  const head: AttentionCapture = {
     layer: 0,
-    kind: 'self' as const,
+    kind: 'self',
     heads: 1,
     headAveraged: false,
     queries: m.queries,
     keys: m.keys,
     data: new Float32Array(0),
-    quantized: { bits, codes: bytes, maxError: 0, ...(coding ? { coding } : {}) },
+    ...stored,
   };
-  return { queries: m.queries, keys: m.keys, data: attentionHead(head, 0, true), ...(m.visible ? { visible: m.visible } : {}) };
+  return { queries: m.queries, keys: m.keys, data: attentionHead(head, 0, true), ...(visible ? { visible } : {}) };
+}
+
+/** The head's compact form as a one-head capture holds it, checked against the matrix's size. */
+function storedHead(m: MatrixResult): Pick<AttentionCapture, 'quantized' | 'topK'> | undefined {
+  const size = `A ${m.queries} × ${m.keys} head`;
+  if (m.codes) {
+    const { bits, coding, bytes } = m.codes;
+    if (bytes.length !== (bits / 8) * m.queries * m.keys)
+      throw new RangeError(`${size} needs ${(bits / 8) * m.queries * m.keys} bytes of ${bits}-bit codes, not ${bytes.length}.`);
+    return { quantized: { bits, codes: bytes, maxError: 0, ...(coding ? { coding } : {}) } };
+  }
+  if (m.topK) {
+    const { k, values, indices, rest } = m.topK;
+    if (indices.length !== m.queries * k || values.length !== 2 * m.queries * k || rest.length !== m.queries)
+      throw new RangeError(`${size} with its top ${k} keys per row does not match the rows sent.`);
+    return { topK: m.topK };
+  }
+  return undefined;
 }

@@ -91,11 +91,33 @@ export class PanelDataService {
   /** As matrix(), decoding a compact head (or averaging the heads) a band of rows per slice. */
   async matrixSliced(params: MatrixParams): Promise<MatrixResult> {
     const a = this.capture(params.layer, params.kind);
+    if (a.topK && params.head !== 'mean') return this.headTopK(a, this.headIndex(a, params.head));
     if ((params.head !== 'mean' && !a.quantized) || a.topK) return this.matrix(params);
     if (params.head === 'mean' && (a.heads === 1 || this.means.has(`${a.kind}:${a.layer}`))) return this.matrix(params);
     if (params.head === 'mean') this.means.set(`${a.kind}:${a.layer}`, await runSliced(headMeanWork(a)));
     else return this.headCodes(a, this.headIndex(a, params.head));
     return this.matrix(params);
+  }
+
+  /** A sparse head as its own top-k rows (copies of its stretch of the capture), expanded by the panel. */
+  private headTopK(a: PanelAttention, head: number): MatrixResult {
+    const t = a.topK!;
+    const row0 = (a.headAveraged ? 0 : head) * a.queries;
+    const cells = a.queries * t.k;
+    const mask = this.mask(a);
+    return {
+      queries: a.queries,
+      keys: a.keys,
+      data: new Float32Array(0),
+      topK: {
+        k: t.k,
+        values: t.values.slice(row0 * t.k * 2, row0 * t.k * 2 + cells * 2),
+        indices: t.indices.slice(row0 * t.k, row0 * t.k + cells),
+        rest: t.rest.slice(row0, row0 + a.queries),
+        maxRelativeError: t.maxRelativeError,
+      },
+      ...(mask ? maskOnWire(mask) : {}),
+    };
   }
 
   /** A compact head as its codes (a copy of its stretch of the capture), decoded by the panel (expandMatrix). */
@@ -109,7 +131,7 @@ export class PanelDataService {
       keys: a.keys,
       data: new Float32Array(0),
       codes: { bits: q.bits, ...(q.coding ? { coding: q.coding } : {}), bytes: q.codes.slice(from, from + bytes) },
-      ...(mask ? { visible: maskVisible(mask).slice() } : {}),
+      ...(mask ? maskOnWire(mask) : {}),
     };
   }
 
@@ -239,6 +261,14 @@ export class PanelDataService {
   private mask(a: PanelAttention): PanelMask | undefined {
     return maskOf(this.data.masks, a);
   }
+}
+
+/** A head's mask as it crosses to the panel: a banded mask as its bands (12 bytes a row), a dense one as copied cells. */
+function maskOnWire(mask: PanelMask): Pick<MatrixResult, 'visible' | 'visibleBands'> {
+  const b = mask.bands;
+  return b
+    ? { visibleBands: { first: b.first.slice(), last: b.last.slice(), count: b.count.slice() } }
+    : { visible: maskVisible(mask).slice() };
 }
 
 /** Slices of about `budgetMs` of work, each followed by a macrotask turn (timers, I/O and messages run between). */

@@ -66,8 +66,15 @@ export interface MatrixResult {
    * of float32 on the wire, and nothing for the host to decode. Read with panelData's expandMatrix.
    */
   codes?: { bits: 8 | 16; coding?: 'sqrt'; bytes: Uint8Array };
+  /**
+   * The head as a sparse capture keeps it (each query row's k largest probabilities, their keys and the rest mass,
+   * AttentionCapture.topK's layout for one head): ~1.4 MB instead of 64 MB at 4,096² with k = 56. Read with expandMatrix.
+   */
+  topK?: { k: number; values: Uint8Array; indices: Int32Array; rest: Float32Array; maxRelativeError: number };
   /** [query][key] 1 where the model let the query see the key; absent when no mask was captured. */
   visible?: Uint8Array;
+  /** Instead of `visible`, for a mask kept as bands (beside a top-k capture): MaskCapture.bands, read with expandMatrix. */
+  visibleBands?: { first: Int32Array; last: Int32Array; count: Int32Array };
 }
 
 export interface ThumbnailParams {
