@@ -15,7 +15,9 @@ interface Ref {
 export function pack(value: unknown): Uint8Array {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const header = JSON.stringify(value, (_k, v: unknown) => {
+  // The value's own fields, not a toJSON view of it (a command's result as the workbench sees it is a summary).
+  const root = value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value) ? { ...value } : value;
+  const header = JSON.stringify(root, (_k, v: unknown) => {
     const tag = tagOf(v);
     if (!tag) return typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v;
     const a = v as Float32Array | Uint8Array | Int32Array;

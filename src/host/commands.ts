@@ -89,13 +89,14 @@ export function registerCommand<K extends CommandId>(
  * VS Code's RPC serialized with JSON.stringify: for a trace, tens of MB of typed arrays as JSON text. Profiled on
  * a GPT-2-small model at 256 + 20 tokens, that held the extension host ~7 s after every Decode Selection, before the
  * panel could be served. The workbench never reads the result, so it gets a summary (the result's own strings,
- * numbers and booleans); callers in the extension host (the API, the tests) get the object itself, which this
- * leaves unchanged but for a non-enumerable toJSON (structured clone and Object.keys do not see it).
+ * numbers and booleans). The result itself is not touched — the extension stores, saves and posts it to webviews —
+ * the caller gets a view of it whose only difference is a toJSON (callers in the extension host, the API and the
+ * tests, read it as the result; a view cannot be structured-cloned, the result can).
  */
 export function crossesAsSummary<T>(result: T): T {
-  if (result === null || typeof result !== 'object' || !Object.isExtensible(result) || Object.hasOwn(result, 'toJSON')) return result;
-  Object.defineProperty(result, 'toJSON', { value: () => primitivesOf(result), enumerable: false, configurable: true });
-  return result;
+  if (result === null || typeof result !== 'object' || typeof (result as { toJSON?: unknown }).toJSON === 'function') return result;
+  const summary = () => primitivesOf(result);
+  return new Proxy(result, { get: (target, prop) => (prop === 'toJSON' ? summary : Reflect.get(target, prop, target)) });
 }
 
 function primitivesOf(value: object): Record<string, string | number | boolean> {

@@ -5,6 +5,7 @@
  */
 import test from 'node:test';
 import * as assert from 'node:assert/strict';
+import { pack, unpack } from '../../../src/core/packed';
 import { crossesAsSummary, registerCommand } from '../../../src/host/commands';
 
 const traceLike = () => ({
@@ -18,23 +19,31 @@ test('a result crosses to the workbench as its own strings, numbers and booleans
   assert.deepEqual(JSON.parse(JSON.stringify(result)), { generatedText: ' a big moon', steps: 20 });
 });
 
-test('inside the extension host the result is the same object: same keys, same tensors, structured-cloneable', () => {
+test('inside the extension host the result reads as itself, and the object the extension keeps is untouched', () => {
   const original = traceLike();
   const data = original.attention[0].data;
   const result = crossesAsSummary(original);
-  assert.equal(result, original);
   assert.deepEqual(Object.keys(result), ['generatedText', 'steps', 'attention']);
   assert.equal(result.attention[0].data, data);
-  const copy = structuredClone(result);
+  assert.deepEqual(result, original);
+  // What the extension stores, saves and posts to its webviews serializes whole and clones as before.
+  assert.equal((original as { toJSON?: unknown }).toJSON, undefined);
+  assert.deepEqual(Object.getOwnPropertyNames(original), ['generatedText', 'steps', 'attention']);
+  const copy = structuredClone(original);
   assert.deepEqual(Object.keys(copy), ['generatedText', 'steps', 'attention']);
   assert.equal(copy.attention[0].data[123], 0.25);
 });
 
-test('primitives, frozen objects and objects with their own toJSON are left alone', () => {
+test('a trace returned by a command still saves whole (the .dltrace packer reads its fields, not its summary)', () => {
+  const result = crossesAsSummary(traceLike());
+  const back = unpack(pack(result)) as ReturnType<typeof traceLike>;
+  assert.equal(back.generatedText, ' a big moon');
+  assert.equal(back.attention[0].data.length, 1 << 20);
+});
+
+test('primitives and objects with their own toJSON are left alone', () => {
   assert.equal(crossesAsSummary(undefined), undefined);
   assert.equal(crossesAsSummary(3), 3);
-  const frozen = Object.freeze({ a: new Float32Array(2) });
-  assert.equal(crossesAsSummary(frozen), frozen);
   const own = { toJSON: () => 'mine' };
   assert.equal(JSON.stringify(crossesAsSummary(own)), '"mine"');
 });
