@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { Disposable, DisposableValue, type SelfDisposing } from './dispose';
+import { log } from './log';
 import { webviewHtml, webviewOptions, type WebviewPageOptions } from './webviewHtml';
 
 export interface PanelWrapper extends SelfDisposing {
@@ -72,6 +73,14 @@ export class SingletonPanel<P extends PanelWrapper> extends Disposable {
 export abstract class OwnedWebviewPanel extends Disposable implements PanelWrapper {
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
+  /** Whether the page now loaded has said it is ready (each load of the page says so once). */
+  private started = false;
+  private reloads = 0;
+  private startTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** The page, written afresh (a new nonce) each time. */
+  private readonly html: () => string;
+  private readonly title: string;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -81,8 +90,32 @@ export abstract class OwnedWebviewPanel extends Disposable implements PanelWrapp
     super();
     this.register(panel);
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'dist', 'media', 'decoder-lens.svg');
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, page);
+    this.html = () => webviewHtml(panel.webview, extensionUri, page);
+    this.title = page.title;
+    panel.webview.html = this.html();
     this.register(panel.onDidDispose(() => this.dispose()));
+    this.register(panel.webview.onDidReceiveMessage((m: { kind?: unknown }) => m?.kind === 'ready' && (this.started = true)));
+    // A hidden panel's page is unloaded (no retainContextWhenHidden): it starts again when shown.
+    this.register(panel.onDidChangeViewState(() => (panel.visible ? !this.started && this.watchStart() : (this.started = false))));
+    this.watchStart();
+    this.register({ dispose: () => clearTimeout(this.startTimer) });
+  }
+
+  /**
+   * A page in sight that has not started within START_MS is loaded again, once per panel. In the real VS Code a
+   * panel opened while another in its group was still loading intermittently stayed blank, its script never run
+   * (integration runs: "view visible, last drew null"); the page keeps its state through setState, and it asks the
+   * host for what to show when it starts, so loading it again loses nothing.
+   */
+  private watchStart(): void {
+    clearTimeout(this.startTimer);
+    this.startTimer = setTimeout(() => {
+      if (this.isDisposed || this.started || !this.panel.visible || this.reloads >= 1) return;
+      this.reloads++;
+      log.warn(`${this.title}: the page did not start within ${START_MS / 1000} s; loading it again.`);
+      this.panel.webview.html = this.html();
+      this.watchStart();
+    }, START_MS);
   }
 
   override dispose(): void {
@@ -92,3 +125,5 @@ export abstract class OwnedWebviewPanel extends Disposable implements PanelWrapp
     this.disposeEmitter.dispose();
   }
 }
+
+const START_MS = 10_000;

@@ -70,7 +70,8 @@ suite('Layer bisector in the compare view', function () {
     assert.equal(drawn.bisect.restoredAfter, planted, `the view drew layer ${drawn.bisect.restoredAfter}; the fixture planted ${planted}`);
     assert.match(drawn.bisect.verdict ?? '', new RegExp(`^layer ${planted}: p\\(`));
     assert.equal(drawn.bisect.layers, report.layers.length);
-    assert.equal(compare!.current?.comparison?.bisect, report, 'the comparison shown carries the report (saved with the view)');
+    // The command returns a view of the report (its summary is what crosses to the workbench): equal, not identical.
+    assert.deepStrictEqual(compare!.current?.comparison?.bisect, report, 'the comparison shown carries the report (saved with the view)');
     assert.match(compare!.current?.comparison?.report.b.label ?? '', /tiny-gpt-perturbed$/);
   });
 
