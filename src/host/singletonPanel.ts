@@ -101,6 +101,11 @@ export abstract class OwnedWebviewPanel extends Disposable implements PanelWrapp
     this.register({ dispose: () => clearTimeout(this.startTimer) });
   }
 
+  /** How the page stands, for logs and test failures: whether it started, how often it was loaded again. */
+  get pageState(): string {
+    return `page ${this.started ? 'started' : 'not started'}, reloaded ${this.reloads}×, ${this.panel.visible ? 'visible' : 'hidden'}, ${this.panel.active ? 'active' : 'inactive'}, column ${this.panel.viewColumn}`;
+  }
+
   /**
    * A page in sight that has not started within START_MS is loaded again, once per panel. In the real VS Code a
    * panel opened while another in its group was still loading intermittently stayed blank, its script never run
