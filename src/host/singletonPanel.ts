@@ -108,9 +108,9 @@ export abstract class OwnedWebviewPanel extends Disposable implements PanelWrapp
 
   /**
    * A page in sight that has not started within START_MS is loaded again, once per panel. In the real VS Code a
-   * panel opened while another in its group was still loading intermittently stayed blank, its script never run
-   * (integration runs: "view visible, last drew null"); the page keeps its state through setState, and it asks the
-   * host for what to show when it starts, so loading it again loses nothing.
+   * visible compare view intermittently never reported drawing (integration runs: "view visible, last drew null";
+   * whether its script ran is not known, and the failure was not provoked on purpose). The page keeps its state
+   * through setState and asks the host for what to show when it starts, so loading it again loses nothing.
    */
   private watchStart(): void {
     clearTimeout(this.startTimer);
