@@ -89,14 +89,7 @@ export function activate(context: vscode.ExtensionContext): DecoderLensApi {
   const register = <K extends CommandId>(id: K, run: (...args: CommandArgs<K>) => unknown) =>
     subscriptions.push(registerCommand(vscode.commands, id, run));
 
-  const decodeDeps = {
-    worker,
-    registry,
-    store,
-    show,
-    expectResult: () => attention.expectTrace(),
-    setBusy: (b: string | undefined) => status.setBusy(b),
-  };
+  const decodeDeps = { worker, registry, store, show, setBusy: (b: string | undefined) => status.setBusy(b) };
   register(Commands.decodeSelection, () => decodeSelection(decodeDeps));
   // The text's own probabilities, attention, masks and lens, with nothing generated.
   register(Commands.scoreSelection, () => decodeSelection(decodeDeps, { mode: 'score' }));

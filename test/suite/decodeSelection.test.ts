@@ -9,7 +9,7 @@ import { Commands } from '../../src/host/commands';
 import { escapeToken } from '../../src/host/editor/hoverText';
 import type { DecoderLensApi } from '../../src/host/extension';
 import type { RemoteError } from '../../src/protocol/rpc';
-import { activateExtension, captureErrorMessages, demoModel, settlesWithin, until } from './helpers';
+import { activateExtension, captureErrorMessages, demoModel, settlesWithin } from './helpers';
 
 const COMMAND_MS = 60_000;
 const decodeSelection = () =>
@@ -53,27 +53,6 @@ suite('Decode Selection, hover and decorations', () => {
     assert.equal(applied?.boundaries, withOffsets, 'one boundary per token with characters');
     assert.equal(applied?.ghost.length, 1, 'the continuation as ghost text');
     assert.ok(applied!.ghost[0].includes(trace.generatedText.trim().split(/\s+/)[0] ?? ''));
-  });
-
-  test('the attention panel opens as the decode starts (its page loads while the model runs) and then shows the trace', async () => {
-    // No panel to begin with: close it (and everything else), then come back to the line.
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    assert.equal(api.attention.current, undefined, 'the panel is closed');
-    editor = await vscode.window.showTextDocument(editor.document);
-    let panelWhenTheResultCame: unknown;
-    const listening = api.store.onDidChange(() => (panelWhenTheResultCame ??= api.attention.current ?? null));
-    try {
-      const trace = await decodeLine(PROMPT_LINE);
-      assert.ok(panelWhenTheResultCame, 'the panel was already open when the result reached the store');
-      const shown = await until(
-        'the panel to show the trace',
-        () => api.attention.current?.trace?.trace?.createdAt === trace.createdAt || undefined,
-      );
-      assert.ok(shown);
-      assert.equal(vscode.window.activeTextEditor?.document, editor.document, 'the editor kept the focus');
-    } finally {
-      listening.dispose();
-    }
   });
 
   test('the hover over a token lists the token it attends to most (last layer, mean over heads)', async () => {

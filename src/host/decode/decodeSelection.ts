@@ -12,8 +12,6 @@ export interface DecodeSelectionDeps {
   registry: ModelRegistry;
   store: TraceStore;
   show(result: DecodedRange): void;
-  /** Opens the view the result will show in as the decode starts; returns what to call when it ends. */
-  expectResult?(): () => void;
   setBusy(what: string | undefined): void;
 }
 
@@ -62,8 +60,6 @@ export async function decodeSelection(deps: DecodeSelectionDeps, options: Decode
   }
   const scoring = mode === 'score';
   deps.setBusy(scoring ? vscode.l10n.t('scoring') : vscode.l10n.t('decoding'));
-  // The panel's page loads while the model runs (about 0.4 s of the first result otherwise spent after it).
-  const ended = deps.expectResult?.();
   try {
     const trace = await runDecode(
       deps.worker,
@@ -91,7 +87,6 @@ export async function decodeSelection(deps: DecodeSelectionDeps, options: Decode
     void reportError(error, Commands.selectModel);
     return undefined;
   } finally {
-    ended?.();
     deps.setBusy(undefined);
   }
 }

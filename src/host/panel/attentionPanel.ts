@@ -36,8 +36,6 @@ export class AttentionPanel extends OwnedWebviewPanel {
   static readonly viewType = 'decoderLens.attention';
   readonly connection: PanelHostConnection;
   private shown?: ShownTrace;
-  /** A decode is running whose trace will show here (see expect). */
-  private awaited?: { done: Promise<void>; settle(): void; asking: number };
   /** The webview's latest selection (kind, layer, head, query), as it reported it. */
   selection?: PanelUiState;
 
@@ -49,15 +47,7 @@ export class AttentionPanel extends OwnedWebviewPanel {
     super(panel, extensionUri, { view: 'panel', title: 'Decoder Lens: Attention' });
     this.connection = new Connection<PanelHostMethods, PanelMethods, PanelHostEvents, PanelEvents>(webviewPort(panel.webview), {
       ...dataHandlers((id) => (this.shown?.id === id ? this.shown.service : undefined)),
-      open: async () => {
-        // A page that starts while the panel's first decode runs waits for its trace rather than saying there is none.
-        const awaited = this.awaited;
-        if (!this.shown && awaited) {
-          awaited.asking++;
-          await awaited.done;
-        }
-        return this.openResult();
-      },
+      open: () => this.openResult(),
       savePng: async ({ name, png }) => ({ saved: await savePng(name, png) }),
       exportHtml: async () => ({ saved: this.shown ? await saveHtmlReport(this.shown.service.data, extensionUri) : null }),
       ablateHeads: async (request) => {
@@ -78,27 +68,8 @@ export class AttentionPanel extends OwnedWebviewPanel {
   show(shown: ShownTrace): void {
     this.shown = shown;
     this.panel.title = `Decoder Lens: ${shown.service.data.meta.model.name}`;
-    const awaited = this.awaited;
-    this.awaited = undefined;
-    awaited?.settle();
-    // A page waiting in `open` gets the trace as its answer; telling it too would draw it twice.
     const open = this.openResult();
-    if (open && !awaited?.asking) this.connection.notify('trace', open);
-  }
-
-  /**
-   * A decode started whose trace will show here: the panel was opened at its start, so its page loads while the
-   * model runs. Returns what to call when the decode ends, shown or not (an error or a cancel leaves the page to say
-   * there is no trace).
-   */
-  expect(): () => void {
-    let settle!: () => void;
-    const awaited = { done: new Promise<void>((resolve) => (settle = resolve)), settle: () => settle(), asking: 0 };
-    this.awaited = awaited;
-    return () => {
-      if (this.awaited === awaited) this.awaited = undefined;
-      awaited.settle();
-    };
+    if (open) this.connection.notify('trace', open);
   }
 
   /** Writes the shown trace as an HTML report (to `target`, or where the user picks). */

@@ -50,14 +50,6 @@ export class AttentionPanels extends Disposable {
   }
 
   /**
-   * Opens the panel as a decode starts (its page then loads while the model runs, instead of after) and returns
-   * what to call when the decode has ended; its trace arrives through show().
-   */
-  expectTrace(): () => void {
-    return this.panels.open().expect();
-  }
-
-  /**
    * Shows a trace in the panel (creating it beside the editor, or revealing the one there), focused on a
    * position, layer, kind or head if given. Resolves once the trace is stored for restoring after a reload;
    * `storedAs` names a copy already in storage (the compare view stores its traces), which is used instead.
