@@ -69,26 +69,7 @@ export async function buildLensGraph(
       name: `${P}/stacked`,
       attributes: { axis: 1 },
     });
-    const renamed = new Map<string, string>([[head.input, `${P}/stacked`]]);
-    // A fused final norm (SkipLayerNormalization, see head.ts): hidden states in, zeros as the skip, no bias.
-    const zeros = () => add({ opType: 'Sub', inputs: [`${P}/stacked`, `${P}/stacked`], outputs: [`${P}/zeros`], name: `${P}/zeros` });
-    for (const [name, as] of Object.entries(head.substitutes ?? {}))
-      renamed.set(name, as === 'hidden' ? `${P}/stacked` : as === 'zeros' ? (zeros(), `${P}/zeros`) : '');
-    for (const n of head.chain) {
-      const field = await readRange(handle, n.range.offset, n.range.length);
-      const outputs = n.outputs.map((o) => (o ? `${P}/head/${o}` : ''));
-      n.outputs.forEach((o, i) => o && renamed.set(o, outputs[i]));
-      graph.message(
-        1,
-        cloneNode(
-          field,
-          n.inputs.map((i) => renamed.get(i) ?? i),
-          outputs,
-          `${P}/head/${n.name || `${n.opType}_${n.index}`}`,
-        ),
-      );
-    }
-    parts.push(renamed.get(head.chainLogits)!);
+    parts.push(await copyHeadChain(handle, graph, head, `${P}/stacked`));
   }
   parts.push(pick(head.logits, 'row.logits'));
   add({ opType: 'Concat', inputs: parts, outputs: [`${P}/logits`], name: `${P}/logits`, attributes: { axis: 1 } });
@@ -159,6 +140,41 @@ export async function buildLensGraph(
   }
   for (const name of Object.values(outputs)) if (name) graph.message(12, new Writer().string(1, name));
   return { appendix: new Writer().message(7, graph).finish(), outputs, layers: head.layers.map((l) => l.layer), options };
+}
+
+/**
+ * Copies the LM head's chain (head.ts: the final norm and the projection, their node bytes read from the model
+ * file) into a lens graph fed by `hidden`, its outputs renamed under `decoder_lens/lens/head/`. A fused final norm
+ * (SkipLayerNormalization) gets the hidden states in, zeros (made once, from them) as the skip and no bias. Returns
+ * the copy's logits. The per-step lens graph and the standalone lens model both use it.
+ */
+export async function copyHeadChain(handle: FileHandle, graph: Writer, head: LensHead, hidden: string): Promise<string> {
+  const renamed = new Map<string, string>([[head.input, hidden]]);
+  const zeros = `${P}/zeros`;
+  let zerosMade = false;
+  for (const [name, as] of Object.entries(head.substitutes ?? {})) {
+    if (as === 'zeros' && !zerosMade) {
+      graph.message(1, encodeNode({ opType: 'Sub', inputs: [hidden, hidden], outputs: [zeros], name: zeros }));
+      zerosMade = true;
+    }
+    renamed.set(name, as === 'hidden' ? hidden : as === 'zeros' ? zeros : '');
+  }
+  for (const n of head.chain) {
+    const field = await readRange(handle, n.range.offset, n.range.length);
+    const outputs = n.outputs.map((o) => (o ? `${P}/head/${o}` : ''));
+    n.outputs.forEach((o, i) => o && renamed.set(o, outputs[i]));
+    const name = `${P}/head/${n.name || `${n.opType}_${n.index}`}`;
+    graph.message(
+      1,
+      cloneNode(
+        field,
+        n.inputs.map((i) => renamed.get(i) ?? i),
+        outputs,
+        name,
+      ),
+    );
+  }
+  return renamed.get(head.chainLogits)!;
 }
 
 export async function readRange(handle: FileHandle, offset: number, length: number): Promise<Uint8Array> {

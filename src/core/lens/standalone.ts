@@ -14,7 +14,7 @@ import { elemTypeNumber } from '../onnx/types';
 import { Writer } from '../onnx/wire';
 import type { LensHead } from './head';
 import { cloneNode, encodeNode, int64Constant, type LensNode } from './nodes';
-import { readRange } from './graph';
+import { copyHeadChain, readRange } from './graph';
 
 const P = 'decoder_lens/lens';
 
@@ -50,29 +50,7 @@ export async function buildStandaloneLens(model: ModelInfo, head: LensHead, hidd
       const field = await readRange(handle, n.range.offset, n.range.length);
       graph.message(1, cloneNode(field, n.inputs, n.outputs, `${P}/const/${n.name || `${n.opType}_${n.index}`}`));
     }
-    const renamed = new Map<string, string>([[head.input, STANDALONE_LENS.hidden]]);
-    // A fused final norm (SkipLayerNormalization, see head.ts): hidden states in, zeros as the skip, no bias.
-    for (const [name, as] of Object.entries(head.substitutes ?? {})) {
-      if (as === 'zeros' && !renamed.has(name)) {
-        add({ opType: 'Sub', inputs: [STANDALONE_LENS.hidden, STANDALONE_LENS.hidden], outputs: [`${P}/zeros`], name: `${P}/zeros` });
-      }
-      renamed.set(name, as === 'hidden' ? STANDALONE_LENS.hidden : as === 'zeros' ? `${P}/zeros` : '');
-    }
-    for (const n of head.chain) {
-      const field = await readRange(handle, n.range.offset, n.range.length);
-      const outputs = n.outputs.map((o) => (o ? `${P}/head/${o}` : ''));
-      n.outputs.forEach((o, i) => o && renamed.set(o, outputs[i]));
-      graph.message(
-        1,
-        cloneNode(
-          field,
-          n.inputs.map((i) => renamed.get(i) ?? i),
-          outputs,
-          `${P}/head/${n.name || `${n.opType}_${n.index}`}`,
-        ),
-      );
-    }
-    const logits = renamed.get(head.chainLogits)!;
+    const logits = await copyHeadChain(handle, graph, head, STANDALONE_LENS.hidden);
     add({ opType: 'Softmax', inputs: [logits], outputs: [`${P}/probs`], name: `${P}/probs`, attributes: { axis: -1 } });
     add({
       opType: 'TopK',
