@@ -3,25 +3,10 @@
  * state, a standalone report's page): checked field by field, so a damaged state draws nothing rather than
  * throwing in the view.
  */
+import { finiteOrNull, int, isObj, list, str, type Obj } from './jsonFields';
 import type { BisectLayer, BisectReport, CompareModels } from '../protocol/compare';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-/** A number, or null ("not measured"); undefined when it is neither. */
-const numOrNull = (v: unknown): number | null | undefined => (v === null ? null : num(v));
-const list = <T>(v: unknown, item: (x: unknown) => T | undefined): T[] | undefined => {
-  if (!Array.isArray(v)) return undefined;
-  const out: T[] = [];
-  for (const x of v) {
-    const y = item(x);
-    if (y === undefined) return undefined;
-    out.push(y);
-  }
-  return out;
-};
 const nums = (v: unknown) => list(v, num);
 const listOrNull = (v: unknown): number[] | null | undefined => (v === null ? null : nums(v));
 
@@ -43,11 +28,11 @@ function layer(v: unknown): BisectLayer | undefined {
   if (!isObj(v)) return undefined;
   const out = {
     layer: int(v.layer),
-    residualError: numOrNull(v.residualError),
-    attentionJsd: numOrNull(v.attentionJsd),
+    residualError: finiteOrNull(v.residualError),
+    attentionJsd: finiteOrNull(v.attentionJsd),
     lensA: listOrNull(v.lensA),
     lensB: listOrNull(v.lensB),
-    lensDelta: numOrNull(v.lensDelta),
+    lensDelta: finiteOrNull(v.lensDelta),
     splicedProbs: nums(v.splicedProbs),
     splicedArgmax: list(v.splicedArgmax, int),
     restores: typeof v.restores === 'boolean' ? v.restores : undefined,

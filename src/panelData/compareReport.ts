@@ -3,6 +3,7 @@
  * field, and the NaNs JSON turned into null restored. Shared by the host (restoring the view after a reload)
  * and the view itself (its own saved state).
  */
+import { finiteOrNull, int, isObj, list, str } from './jsonFields';
 import {
   type HeadDivergence,
   type LensDelta,
@@ -16,24 +17,8 @@ import type { TopToken } from '../protocol/trace';
 import { reviveBisectReport, reviveCompareModels } from './bisectReport';
 import { ATTENTION_KINDS, type AttentionKind } from '../protocol/trace';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
 /** A number, or NaN for what JSON made of one (null) — "not computed". */
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : v === null ? NaN : undefined);
-const nullableNum = (v: unknown): number | null | undefined =>
-  v === null ? null : typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-const list = <T>(v: unknown, item: (x: unknown) => T | undefined): T[] | undefined => {
-  if (!Array.isArray(v)) return undefined;
-  const out: T[] = [];
-  for (const x of v) {
-    const y = item(x);
-    if (y === undefined) return undefined;
-    out.push(y);
-  }
-  return out;
-};
 
 function token(v: unknown): TopToken | undefined {
   if (!isObj(v)) return undefined;
@@ -48,8 +33,8 @@ function step(v: unknown): StepDelta | undefined {
   const s = int(v.step);
   const a = token(v.a);
   const b = token(v.b);
-  const bOfA = nullableNum(v.bOfA);
-  const delta = nullableNum(v.delta);
+  const bOfA = finiteOrNull(v.bOfA);
+  const delta = finiteOrNull(v.delta);
   const topOverlap = int(v.topOverlap) ?? 0;
   if (s === undefined || !a || !b || bOfA === undefined || delta === undefined || typeof v.sameContext !== 'boolean') return undefined;
   return { step: s, sameContext: v.sameContext, a, b, bOfA, delta, topOverlap };
