@@ -12,24 +12,11 @@ import { SESSION_OPTIONS } from '../src/core/decode/sessionCache';
 import { int64Tensor, range } from '../src/core/decode/tensors';
 import { rankHeads, rankSessions } from '../src/core/interventions/rank';
 import { openBenchModel, GPT2_SMALL } from './models/gpt2';
-import { medianRatio, pairCount, type BenchRow } from './table';
+import { medianRatio, pairCount, timed, type BenchRow, type Timing } from './table';
 
 const T = 256;
 /** The ranking's own batch size (rank.ts's default). */
 const BATCH = 16;
-
-interface Timing {
-  wall: number;
-  cpu: number;
-}
-
-async function timed(body: () => Promise<unknown>): Promise<Timing> {
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  await body();
-  const used = process.cpuUsage(cpu);
-  return { wall: Number(process.hrtime.bigint() - start) / 1e6, cpu: (used.user + used.system) / 1000 };
-}
 
 export async function runInterventionsBench(log: (line: string) => void): Promise<BenchRow[]> {
   const { dir, model, text, ids } = await openBenchModel(T, log);

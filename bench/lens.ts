@@ -9,26 +9,12 @@
 import { decode } from '../src/core/decode';
 import { SessionCache } from '../src/core/decode/sessionCache';
 import { openBenchModel } from './models/gpt2';
-import type { BenchRow } from './table';
+import { timed, type BenchRow, type Timing } from './table';
 
 const T = 256;
 const ROUNDS = 5;
 
 const median = <X>(xs: X[], key: (x: X) => number) => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-interface Timing {
-  wall: number;
-  cpu: number;
-}
-
-/** Wall and process CPU milliseconds of one run. */
-async function timed(body: () => Promise<unknown>): Promise<Timing> {
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  await body();
-  const used = process.cpuUsage(cpu);
-  return { wall: Number(process.hrtime.bigint() - start) / 1e6, cpu: (used.user + used.system) / 1000 };
-}
 
 export async function runLensBench(log: (line: string) => void): Promise<BenchRow[]> {
   const { model, text } = await openBenchModel(T, log);

@@ -102,6 +102,20 @@ export async function timeMs(body: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+export interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+/** Wall and process CPU milliseconds (user + system, every ORT thread) of one run of `body`. */
+export async function timed(body: () => Promise<unknown>): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  await body();
+  const used = process.cpuUsage(cpu);
+  return { wall: Number(process.hrtime.bigint() - start) / 1e6, cpu: (used.user + used.system) / 1000 };
+}
+
 /**
  * A side that records its process CPU time (user + system, every ORT thread) beside the wall time it returns:
  * on a shared machine wall time swings with the neighbours' load, CPU time much less. `cpu[i]` is round i's.
